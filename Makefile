@@ -1,0 +1,157 @@
+# procfilterfs — build, test, lint, fuzz, bench.
+# `make run` and `make test` install missing Debian packages first (as root).
+
+CC ?= gcc
+CLANG ?= clang
+BUILD ?= build
+PREFIX ?= /usr/local
+POLICY_DIR ?= /etc/procfilterfs
+VERSION := 0.1.0
+
+SANITIZE ?=
+OPT ?= -O2
+
+FUSE_CFLAGS := $(shell pkg-config --cflags fuse3 2>/dev/null)
+FUSE_LIBS := $(shell pkg-config --libs fuse3 2>/dev/null || echo -lfuse3)
+
+WARN := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wno-unused-parameter
+BASE_CFLAGS := -std=gnu11 -g $(WARN) -D_FORTIFY_SOURCE=2 -D_GNU_SOURCE -Iinclude \
+	-DPFS_VERSION='"$(VERSION)"' -DPFS_POLICY_DIR='"$(POLICY_DIR)"' -MMD -MP
+ifneq ($(SANITIZE),)
+OPT := -O1
+BASE_CFLAGS += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
+LDFLAGS += -fsanitize=$(SANITIZE)
+endif
+CFLAGS_ALL := $(BASE_CFLAGS) $(OPT) $(CFLAGS)
+
+CORE_SRC := $(sort $(wildcard src/core/*.c))
+FS_SRC := $(sort $(filter-out src/fs/main.c,$(wildcard src/fs/*.c)))
+PFS_SRC := $(sort $(wildcard src/pfs/*.c src/launcher/*.c src/monitor/*.c src/audit/*.c))
+UNIT_SRC := $(sort $(wildcard test/unit/*.c))
+IT_HELPER_SRC := $(sort $(wildcard test/integration/helpers/*.c))
+FUZZ_SRC := $(sort $(wildcard fuzz/fuzz_*.c))
+BENCH_SRC := $(sort $(wildcard bench/*.c))
+
+CORE_OBJ := $(CORE_SRC:%.c=$(BUILD)/obj/%.o)
+FS_OBJ := $(FS_SRC:%.c=$(BUILD)/obj/%.o)
+PFS_OBJ := $(PFS_SRC:%.c=$(BUILD)/obj/%.o)
+UNIT_OBJ := $(UNIT_SRC:%.c=$(BUILD)/obj/%.o)
+
+LIBCORE := $(BUILD)/libpfscore.a
+LIBFS := $(BUILD)/libpfsfs.a
+DAEMON := $(BUILD)/procfilterfs
+PFS := $(BUILD)/pfs
+UNIT := $(BUILD)/test/unit_tests
+IT_HELPERS := $(IT_HELPER_SRC:test/integration/helpers/%.c=$(BUILD)/test/helpers/%)
+FUZZERS := $(FUZZ_SRC:fuzz/%.c=$(BUILD)/fuzz/%)
+BENCH_BINS := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
+
+.PHONY: all deps test-deps unit integration fuzz-smoke fuzz test lint run bench clean install \
+	check-format format
+
+all: deps $(DAEMON) $(PFS)
+
+deps:
+	@scripts/install-deps.sh build
+
+test-deps:
+	@scripts/install-deps.sh test
+
+# The core must never see FUSE headers: it is compiled without their flags.
+$(BUILD)/obj/src/core/%.o: src/core/%.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_ALL) -c $< -o $@
+
+$(BUILD)/obj/src/fs/%.o: src/fs/%.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_ALL) $(FUSE_CFLAGS) -c $< -o $@
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_ALL) -c $< -o $@
+
+$(LIBCORE): $(CORE_OBJ)
+	@mkdir -p $(@D)
+	rm -f $@ && ar rcs $@ $^
+
+$(LIBFS): $(FS_OBJ)
+	@mkdir -p $(@D)
+	rm -f $@ && ar rcs $@ $^
+
+$(DAEMON): $(BUILD)/obj/src/fs/main.o $(LIBFS) $(LIBCORE)
+	$(CC) $(LDFLAGS) -o $@ $^ $(FUSE_LIBS) -lpthread
+
+$(PFS): $(PFS_OBJ) $(LIBCORE)
+	$(CC) $(LDFLAGS) -o $@ $^ -lseccomp -lpthread -lm
+
+$(UNIT): $(UNIT_OBJ) $(LIBCORE)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $^ -lcriterion -lpthread
+
+$(BUILD)/test/helpers/%: test/integration/helpers/%.c $(LIBCORE)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_ALL) -o $@ $< $(LIBCORE) -lpthread
+
+# Fuzzers: clang + libFuzzer, core rebuilt with clang and sanitizers.
+FUZZ_CFLAGS := -std=gnu11 -g -O1 -Iinclude -D_GNU_SOURCE -DPFS_VERSION='"$(VERSION)"' \
+	-DPFS_POLICY_DIR='"$(POLICY_DIR)"' -fsanitize=fuzzer,address,undefined -fno-omit-frame-pointer
+$(BUILD)/fuzz/%: fuzz/%.c $(CORE_SRC)
+	@mkdir -p $(@D)
+	$(CLANG) $(FUZZ_CFLAGS) -o $@ $< $(CORE_SRC)
+
+$(BUILD)/bench/%: bench/%.c $(LIBCORE)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_ALL) $(FUSE_CFLAGS) -o $@ $< $(LIBCORE) $(FUSE_LIBS) -lpthread -lm
+
+unit: $(UNIT)
+	$(UNIT) --jobs 2
+
+integration: all $(IT_HELPERS)
+	BUILD=$(BUILD) test/run-integration.sh
+
+fuzz-smoke: $(FUZZERS)
+	BUILD=$(BUILD) scripts/fuzz.sh smoke
+
+fuzz: $(FUZZERS)
+	BUILD=$(BUILD) scripts/fuzz.sh long
+
+test: test-deps all $(UNIT) $(IT_HELPERS) $(FUZZERS)
+	$(UNIT) --jobs 2
+	BUILD=$(BUILD) scripts/fuzz.sh smoke
+	BUILD=$(BUILD) test/run-integration.sh
+
+C_FILES = $(shell git ls-files '*.c' '*.h' 2>/dev/null || find src include test fuzz bench -name '*.[ch]')
+SH_FILES = $(shell git ls-files '*.sh' .ci/run 2>/dev/null)
+
+check-format:
+	clang-format --dry-run --Werror $(C_FILES)
+
+format:
+	clang-format -i $(C_FILES)
+
+lint: test-deps check-format
+	cppcheck --quiet --error-exitcode=1 --enable=warning,portability,performance \
+		--inline-suppr --suppress=missingIncludeSystem -Iinclude -D_GNU_SOURCE \
+		--suppress=unknownMacro src
+	scripts/tidy.sh
+	shellcheck -x $(SH_FILES)
+
+run: all
+	@scripts/run.sh
+
+bench: all $(BENCH_BINS)
+	@scripts/install-deps.sh bench || echo "bench: lxcfs unavailable; its column is skipped"
+	BUILD=$(BUILD) scripts/bench.sh
+
+install: all
+	install -D -m 0755 $(DAEMON) $(DESTDIR)$(PREFIX)/sbin/procfilterfs
+	install -D -m 0755 $(PFS) $(DESTDIR)$(PREFIX)/bin/pfs
+	ln -sf procfilterfs $(DESTDIR)$(PREFIX)/sbin/mount.procfilterfs
+	install -d $(DESTDIR)$(POLICY_DIR)/tenants
+	install -m 0644 filters/*.policy $(DESTDIR)$(POLICY_DIR)/
+	install -m 0644 filters/tenants/*.policy $(DESTDIR)$(POLICY_DIR)/tenants/
+
+clean:
+	rm -rf $(BUILD)
+
+-include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

@@ -1,0 +1,31 @@
+/* A growable byte buffer, always NUL-terminated after len. */
+#ifndef PFS_BUF_H
+#define PFS_BUF_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct pfs_buf {
+	char *data;
+	size_t len;
+	size_t cap;
+};
+
+#define PFS_BUF_INIT {NULL, 0, 0}
+
+int pfs_buf_reserve(struct pfs_buf *b, size_t extra);
+int pfs_buf_append(struct pfs_buf *b, const void *data, size_t len);
+int pfs_buf_appends(struct pfs_buf *b, const char *s);
+int pfs_buf_printf(struct pfs_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void pfs_buf_reset(struct pfs_buf *b);
+void pfs_buf_free(struct pfs_buf *b);
+/* Moves b's storage to the caller (who frees it) and resets b. */
+char *pfs_buf_steal(struct pfs_buf *b, size_t *len);
+
+static inline void pfs_buf_freep(struct pfs_buf *b)
+{
+	pfs_buf_free(b);
+}
+#define cleanup_buf __attribute__((cleanup(pfs_buf_freep)))
+
+#endif

@@ -1,0 +1,9 @@
+/* Subcommands of the pfs front end. Each returns the process exit code. */
+#ifndef PFS_CLI_H
+#define PFS_CLI_H
+
+int pfs_cmd_run(int argc, char **argv);	   /* src/launcher/ */
+int pfs_cmd_policy(int argc, char **argv); /* src/pfs/cmd_policy.c */
+int pfs_cmd_audit(int argc, char **argv);  /* src/audit/ */
+
+#endif

@@ -1,0 +1,59 @@
+/*
+ * Content filters. Each takes the backing content and writes the filtered
+ * content to out (appending). They fail closed: content a filter cannot parse
+ * gives -EBADMSG and out must not be served. No filter passes anything it did
+ * not understand.
+ */
+#ifndef PFS_FILTER_H
+#define PFS_FILTER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "pfs/buf.h"
+#include "pfs/policy.h"
+#include "pfs/trace.h"
+
+/* /proc/<pid>/mountinfo: drops, rewrites, redacts; re-parents orphans. */
+int pfs_filter_mountinfo(const struct pfs_policy *p, const char *in, size_t len,
+			 struct pfs_buf *out, const struct pfs_trace *t);
+/* /proc/mounts, /proc/<pid>/mounts: the same rules, so the two agree. */
+int pfs_filter_mounts(const struct pfs_policy *p, const char *in, size_t len, struct pfs_buf *out,
+		      const struct pfs_trace *t);
+/* /proc/<pid>/mountstats ("device X mounted on Y with fstype Z ..."). */
+int pfs_filter_mountstats(const struct pfs_policy *p, const char *in, size_t len,
+			  struct pfs_buf *out, const struct pfs_trace *t);
+
+/* /proc/<pid>/maps. */
+int pfs_filter_maps(const struct pfs_policy *p, const char *in, size_t len, struct pfs_buf *out,
+		    const struct pfs_trace *t);
+/* /proc/<pid>/smaps: whole blocks follow their header line's fate. */
+int pfs_filter_smaps(const struct pfs_policy *p, const char *in, size_t len, struct pfs_buf *out,
+		     const struct pfs_trace *t);
+/*
+ * /proc/<pid>/smaps_rollup, recomputed from smaps when any mapping is dropped
+ * (so hidden mappings do not count); otherwise rollup passes as is.
+ */
+int pfs_filter_smaps_rollup(const struct pfs_policy *p, const char *rollup, size_t rollup_len,
+			    const char *smaps, size_t smaps_len, struct pfs_buf *out,
+			    const struct pfs_trace *t);
+/* /proc/<pid>/numa_maps ("start policy file=/path ..."). */
+int pfs_filter_numa_maps(const struct pfs_policy *p, const char *in, size_t len,
+			 struct pfs_buf *out, const struct pfs_trace *t);
+/* map_files/<start>-<end>: hidden when maps drops the mapping with that range. */
+int pfs_maps_range_hidden(const struct pfs_policy *p, const char *maps, size_t maps_len,
+			  const char *range, bool *hidden);
+
+/* fd/N and fdinfo/N: hidden when the link target matches an fd rule. */
+bool pfs_fd_target_hidden(const struct pfs_policy *p, const char *target,
+			  const struct pfs_rule_src **rule);
+
+/* /proc/<pid>/environ (NUL-separated). is_self: the reader's own process. */
+int pfs_filter_environ(const struct pfs_policy *p, const char *in, size_t len, bool is_self,
+		       struct pfs_buf *out, const struct pfs_trace *t);
+
+/* Content rules for a path: REPLACE, then HIDE_LINES. */
+int pfs_filter_lines(const struct pfs_policy *p, const char *path, const struct pfs_match_ctx *m,
+		     const char *in, size_t len, struct pfs_buf *out, const struct pfs_trace *t);
+
+#endif

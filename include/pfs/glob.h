@@ -1,0 +1,39 @@
+/*
+ * Compiled globs, used by every policy rule.
+ *
+ * PFS_GLOB_PATH patterns match /proc paths component by component:
+ *   *        any run of characters within one component
+ *   ?        one character other than '/'
+ *   [a-z]    a class, [!x] negated
+ *   **       any number of whole components, including none
+ *   {pid}    one all-digit component (any process or thread id)
+ *   {self}   one component equal to the caller's tgid
+ * PFS_GLOB_TEXT patterns match a whole string; '*' crosses '/' there.
+ */
+#ifndef PFS_GLOB_H
+#define PFS_GLOB_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "pfs/err.h"
+
+enum pfs_glob_kind { PFS_GLOB_PATH, PFS_GLOB_TEXT };
+
+struct pfs_match_ctx {
+	pid_t self_tgid; /* the caller's tgid in the backing pid namespace; 0 if none */
+};
+
+struct pfs_glob;
+
+int pfs_glob_compile(const char *pattern, enum pfs_glob_kind kind, struct pfs_glob **out,
+		     struct pfs_error *err);
+bool pfs_glob_match(const struct pfs_glob *g, const char *s, const struct pfs_match_ctx *m);
+/* The literal prefix before the first wildcard: for quick rejection. */
+const char *pfs_glob_literal_prefix(const struct pfs_glob *g, size_t *len);
+const char *pfs_glob_pattern(const struct pfs_glob *g);
+/* False when the pattern can never match a /proc path (lint). */
+bool pfs_glob_can_match_proc(const struct pfs_glob *g);
+void pfs_glob_free(struct pfs_glob *g);
+
+#endif

@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Installs what procfilterfs needs to build, test and run on Debian 12.
+# Run as root it installs missing packages with apt; otherwise it lists them
+# and exits non-zero so the user knows what to install.
+set -euo pipefail
+
+profile=${1:-build}
+
+build_pkgs=(gcc make pkg-config libfuse3-dev fuse3 uthash-dev libseccomp-dev)
+test_pkgs=(libcriterion-dev clang libclang-rt-14-dev procps psmisc lsof util-linux
+	python3 python3-psutil htop tmux iproute2 strace)
+lint_pkgs=(clang-format clang-tidy cppcheck shellcheck)
+bench_pkgs=(lxcfs)
+
+case "$profile" in
+build) wanted=("${build_pkgs[@]}") ;;
+test) wanted=("${build_pkgs[@]}" "${test_pkgs[@]}" "${lint_pkgs[@]}") ;;
+bench) wanted=("${build_pkgs[@]}" "${bench_pkgs[@]}") ;;
+*)
+	echo "usage: $0 [build|test|bench]" >&2
+	exit 2
+	;;
+esac
+
+missing=()
+for p in "${wanted[@]}"; do
+	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+		missing+=("$p")
+	fi
+done
+
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "procfilterfs: missing packages: ${missing[*]}" >&2
+	echo "procfilterfs: run as root, or: sudo apt-get install ${missing[*]}" >&2
+	exit 1
+fi
+
+echo "procfilterfs: installing ${missing[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+stamp=/var/lib/apt/periodic/update-success-stamp
+if [ ! -e /var/lib/apt/lists/lock ] || [ -z "$(find /var/lib/apt/lists -maxdepth 1 -name '*Packages*' -mmin -1440 2>/dev/null | head -n1)" ] || [ ! -e "$stamp" ]; then
+	apt-get update -qq
+fi
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -1,0 +1,43 @@
+/* pfs: the command-line front end (run, policy, audit). */
+#include <stdio.h>
+#include <string.h>
+
+#include "pfs/cli.h"
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: pfs COMMAND [ARGS...]\n"
+		   "\n"
+		   "commands:\n"
+		   "  run      run a workload in a sandbox whose /proc is procfilterfs\n"
+		   "  policy   check a policy file, or explain what a caller would see\n"
+		   "  audit    find what a sandbox can learn about its host\n"
+		   "\n"
+		   "`pfs COMMAND --help` describes each command.\n");
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return 2;
+	}
+	const char *cmd = argv[1];
+	if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
+		usage(stdout);
+		return 0;
+	}
+	if (!strcmp(cmd, "--version")) {
+		printf("pfs %s\n", PFS_VERSION);
+		return 0;
+	}
+	if (!strcmp(cmd, "run"))
+		return pfs_cmd_run(argc - 1, argv + 1);
+	if (!strcmp(cmd, "policy"))
+		return pfs_cmd_policy(argc - 1, argv + 1);
+	if (!strcmp(cmd, "audit"))
+		return pfs_cmd_audit(argc - 1, argv + 1);
+	fprintf(stderr, "pfs: unknown command '%s'\n", cmd);
+	usage(stderr);
+	return 2;
+}

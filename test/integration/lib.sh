@@ -1,0 +1,105 @@
+#!/usr/bin/env bash
+# Shared helpers for integration tests. Source it; then define cases and call
+# `run_case NAME FUNCTION`. A case passes when FUNCTION returns 0.
+# Tests that need root or FUSE fail (not skip) when CI=true.
+# shellcheck disable=SC2034
+set -u
+
+PFS_TOP=${PFS_TOP:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
+BUILD=${BUILD:-build}
+case "$BUILD" in /*) ;; *) BUILD="$PFS_TOP/$BUILD" ;; esac
+DAEMON="$BUILD/procfilterfs"
+PFS="$BUILD/pfs"
+HELPERS="$BUILD/test/helpers"
+FILTERS="$PFS_TOP/filters"
+FIXTURES="$PFS_TOP/test/fixtures"
+PFS_RESULTS=${PFS_RESULTS:-/dev/null}
+_cleanups=()
+
+log() { printf '   %s\n' "$*" >&2; }
+fail() {
+	log "FAIL: $*"
+	return 1
+}
+
+# Records a case result. Cases run in a subshell so one failure cannot leak state.
+run_case() {
+	local name=$1 fn=$2
+	local out rc
+	out=$( ("$fn") 2>&1)
+	rc=$?
+	if [ "$rc" -eq 0 ]; then
+		echo "PASS $name" >>"$PFS_RESULTS"
+		printf '  ok   %s\n' "$name"
+	elif [ "$rc" -eq 77 ]; then
+		echo "SKIP $name" >>"$PFS_RESULTS"
+		printf '  skip %s\n' "$name"
+		[ -n "$out" ] && printf '%s\n' "$out" | sed 's/^/       /'
+	else
+		echo "FAIL $name" >>"$PFS_RESULTS"
+		printf '  FAIL %s\n' "$name"
+		printf '%s\n' "$out" | tail -n 40 | sed 's/^/       /'
+	fi
+	return 0
+}
+
+# Root and /dev/fuse are required; under CI their absence is a failure.
+require_root_fuse() {
+	if [ "$(id -u)" -ne 0 ] || [ ! -c /dev/fuse ]; then
+		if [ "${CI:-}" = "true" ]; then
+			echo "FAIL $(basename "$0"): needs root and /dev/fuse under CI" >>"$PFS_RESULTS"
+			echo "needs root and /dev/fuse (CI=true: failing, not skipping)" >&2
+			exit 1
+		fi
+		echo "SKIP $(basename "$0"): needs root and /dev/fuse" >>"$PFS_RESULTS"
+		exit 0
+	fi
+}
+
+add_cleanup() { _cleanups+=("$1"); }
+run_cleanups() {
+	local i
+	for ((i = ${#_cleanups[@]} - 1; i >= 0; i--)); do
+		eval "${_cleanups[$i]}" >/dev/null 2>&1 || true
+	done
+}
+trap run_cleanups EXIT
+
+# mount_pfs MNT [OPTIONS]: mounts procfilterfs over MNT (backing /proc unless
+# OPTIONS say otherwise) and waits until it answers. Unmounted at exit.
+mount_pfs() {
+	local mnt=$1 opts=${2:-}
+	mkdir -p "$mnt"
+	local o="backing=/proc"
+	[ -n "$opts" ] && o="$o,$opts"
+	"$DAEMON" -o "$o" "$mnt" 2>"$mnt.log" || {
+		cat "$mnt.log" >&2
+		return 1
+	}
+	add_cleanup "umount -l '$mnt'; rmdir '$mnt'"
+	local i
+	for i in $(seq 1 100); do
+		[ -e "$mnt/self" ] && return 0
+		sleep 0.05
+	done
+	echo "procfilterfs did not come up on $mnt" >&2
+	cat "$mnt.log" >&2
+	return 1
+}
+
+# assert_eq WHAT EXPECTED ACTUAL
+assert_eq() {
+	if [ "$2" != "$3" ]; then
+		log "$1: expected [$2], got [$3]"
+		return 1
+	fi
+}
+
+# assert_errno WHAT EXPECTED_ERRNO_NAME COMMAND...: runs helpers/errno_of.
+assert_errno() {
+	local what=$1 want=$2
+	shift 2
+	local got
+	got=$("$HELPERS/errno_probe" "$@" 2>/dev/null)
+	assert_eq "$what" "$want" "$got"
+}
