@@ -25,8 +25,15 @@ int pfs_err_prefix(struct pfs_error *err, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(prefix, sizeof(prefix), fmt, ap);
 	va_end(ap);
-	char old[sizeof(err->msg)];
-	memcpy(old, err->msg, sizeof(old));
-	snprintf(err->msg, sizeof(err->msg), "%s: %s", prefix, old);
+	size_t plen = strnlen(prefix, sizeof(prefix));
+	size_t olen = strnlen(err->msg, sizeof(err->msg) - 1);
+	if (plen + 2 >= sizeof(err->msg))
+		return -err->code;
+	if (plen + 2 + olen >= sizeof(err->msg))
+		olen = sizeof(err->msg) - plen - 3;
+	memmove(err->msg + plen + 2, err->msg, olen);
+	memcpy(err->msg, prefix, plen);
+	memcpy(err->msg + plen, ": ", 2);
+	err->msg[plen + 2 + olen] = '\0';
 	return -err->code;
 }
