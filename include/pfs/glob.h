@@ -9,6 +9,14 @@
  *   {pid}    one all-digit component (any process or thread id)
  *   {self}   one component equal to the caller's tgid
  * PFS_GLOB_TEXT patterns match a whole string; '*' crosses '/' there.
+ *
+ * Path patterns are absolute ("/proc/..."); '**' must be a whole component and
+ * also matches no component, so a pattern ending in a ** component also
+ * matches the directory that component sits in ("/proc/sys"). A backslash
+ * makes the next character literal ("\*", "\{"). A '{' that does not start
+ * {pid} or {self} is an error; TEXT patterns take no placeholders. Empty
+ * components of the subject ("//", trailing '/') are ignored.
+ * Compiled once; matching allocates nothing.
  */
 #ifndef PFS_GLOB_H
 #define PFS_GLOB_H
@@ -35,5 +43,11 @@ const char *pfs_glob_pattern(const struct pfs_glob *g);
 /* False when the pattern can never match a /proc path (lint). */
 bool pfs_glob_can_match_proc(const struct pfs_glob *g);
 void pfs_glob_free(struct pfs_glob *g);
+/*
+ * True when every string narrow matches is also matched by broad. Conservative:
+ * true only when that is certain (identical patterns, '*' or {pid} components
+ * covering narrower ones, a trailing '**'). For lint's shadowing checks.
+ */
+bool pfs_glob_subsumes(const struct pfs_glob *broad, const struct pfs_glob *narrow);
 
 #endif
