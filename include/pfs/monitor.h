@@ -1,6 +1,17 @@
 /*
  * The monitor: samples the sandbox's processes through the backing proc,
  * enforces limits, and produces the result. It never reads the filtered view.
+ * docs/monitor.md describes the result schema, the events and the mechanisms.
+ *
+ * The whole monitor lives in the core library (src/core/monitor_*.c): it has
+ * no FUSE dependency, and so the unit tests and test helpers can link it.
+ *
+ * Launcher sequence:
+ *   1. pfs_cgroup_create() (optional; -EOPNOTSUPP means "no usable cgroup v2").
+ *   2. fork the init; in the child, before exec: pfs_limits_apply_rlimits().
+ *      Put the init into the cgroup (pfs_cgroup_add_pid or CLONE_INTO_CGROUP).
+ *   3. pfs_monitor_run() in the launcher (the init's parent): it reaps the init.
+ *   4. pfs_result_write_json(), pfs_cgroup_destroy().
  */
 #ifndef PFS_MONITOR_H
 #define PFS_MONITOR_H
@@ -13,23 +24,41 @@
 #include "pfs/err.h"
 #include "pfs/limits.h"
 
-enum pfs_status { PFS_ST_OK, PFS_ST_RE, PFS_ST_SG, PFS_ST_TLE, PFS_ST_WLE, PFS_ST_MLE,
-		  PFS_ST_PLE, PFS_ST_FLE, PFS_ST_XX };
+enum pfs_status {
+	PFS_ST_OK,
+	PFS_ST_RE,
+	PFS_ST_SG,
+	PFS_ST_TLE,
+	PFS_ST_WLE,
+	PFS_ST_MLE,
+	PFS_ST_PLE,
+	PFS_ST_FLE,
+	PFS_ST_XX
+};
 
 const char *pfs_status_name(enum pfs_status s);
 
+/* Flags of pfs_limits_apply_rlimits() and pfs_monitor_config.rlimit_flags. */
+#define PFS_RLIM_AS 0x1 /* also set RLIMIT_AS and RLIMIT_DATA to limits.mem_bytes */
+#define PFS_RLIM_NONE 0x2 /* (config only) no rlimits were applied: monitor alone */
+
 struct pfs_monitor_config {
-	int backing_fd;	    /* dir fd of the sandbox's own procfs instance */
-	int init_pidfd;	    /* pidfd of the sandbox's init (in the launcher's pid ns) */
-	pid_t init_pid;	    /* host pid of that init, for waitid */
+	int backing_fd; /* dir fd of the sandbox's own procfs instance */
+	int init_pidfd; /* pidfd of the sandbox's init (in the launcher's pid ns), or -1 */
+	pid_t init_pid; /* host pid of that init, for waitid */
 	struct pfs_limits limits;
-	uint64_t interval_us; /* default 100 ms */
-	uint64_t grace_us;    /* SIGTERM -> SIGKILL, default 500 ms */
-	int cgroup_fd;	      /* the sandbox's cgroup v2 dir, or -1 */
-	FILE *events;	      /* JSON lines, or NULL */
-	uint64_t events_period_us;
-	int daemon_pidfd;     /* procfilterfs; its death ends the sandbox (XX), or -1 */
+	uint64_t interval_us; /* default 100 ms (0 = default) */
+	uint64_t grace_us; /* SIGTERM -> SIGKILL, default 500 ms (0 = default) */
+	int cgroup_fd; /* the sandbox's cgroup v2 dir, or -1 */
+	FILE *events; /* JSON lines, or NULL */
+	uint64_t events_period_us; /* sample events; 0 = every sample */
+	int daemon_pidfd; /* procfilterfs; its death ends the sandbox (XX), or -1 */
+	/* Added fields (zero = default): */
+	unsigned rlimit_flags; /* what the launcher passed to pfs_limits_apply_rlimits */
 };
+
+/* Fills cfg with the defaults: no limits, no fds (-1), 100 ms, 500 ms. */
+void pfs_monitor_config_init(struct pfs_monitor_config *cfg);
 
 struct pfs_monitor_result {
 	enum pfs_status status;
@@ -40,16 +69,74 @@ struct pfs_monitor_result {
 	uint64_t peak_procs, peak_threads, peak_fds;
 	char killed_by[32]; /* the limit that fired, "" if none */
 	char message[512];
-	/* which mechanism enforced each limit: "rlimit", "cgroup", "monitor", "" */
+	/* which mechanism enforced each limit: "rlimit", "cgroup", "monitor", a
+	 * '+'-joined combination such as "rlimit+monitor", or "" when unlimited */
 	const char *mech_cpu, *mech_wall, *mech_mem, *mech_procs, *mech_threads, *mech_fds,
 		*mech_output;
 	struct pfs_limits limits;
+	/* Added fields: */
+	uint64_t killed_value; /* the value seen when killed_by fired (us, bytes, count) */
+	uint64_t samples; /* sampling passes made */
+	uint64_t rlimit_diffs; /* processes whose effective rlimits differed from the plan */
+	bool cgroup_used;
 };
 
-/* Runs until the sandbox's init exits (or a limit ends it). */
+/* Runs until the sandbox's init exits (or a limit ends it). Returns 0 when a
+ * result was produced (whatever its status), -errno on a setup failure. */
 int pfs_monitor_run(const struct pfs_monitor_config *cfg, struct pfs_monitor_result *res,
 		    struct pfs_error *err);
 /* Writes the result as JSON (docs/monitor.md has the schema). */
 int pfs_result_write_json(const struct pfs_monitor_result *res, FILE *f);
+/* One line for -v: "pfs: OK exit=0 cpu=0.01s wall=0.02s rss=1.2MiB procs=1". */
+int pfs_result_summary(const struct pfs_monitor_result *res, char *out, size_t size);
+
+/*
+ * For benchmarks: makes `passes` full sampling passes over backing_fd (a
+ * procfs instance, e.g. /proc) exactly as the monitor does, keeping per-process
+ * fds between passes. Returns 0 and the CPU time spent (this thread, in ns)
+ * and the number of processes seen in the last pass.
+ */
+int pfs_monitor_sample_once(int backing_fd, unsigned passes, uint64_t *cpu_ns,
+			    uint64_t *procs_seen);
+
+/*
+ * Rlimits, in the child before exec: RLIMIT_CPU = ceil(cpu) s, RLIMIT_NOFILE
+ * = fds + 1 (the monitor reports FLE above fds; the kernel caps at fds + 1),
+ * RLIMIT_FSIZE = output, RLIMIT_CORE = 0, RLIMIT_AS/DATA = mem with PFS_RLIM_AS.
+ * Async-signal-safe apart from err formatting on failure.
+ */
+int pfs_limits_apply_rlimits(const struct pfs_limits *l, unsigned flags, struct pfs_error *err);
+
+/* cgroup v2, one per sandbox. */
+struct pfs_cgroup {
+	int dir_fd; /* the sandbox's cgroup directory, -1 when none */
+	int parent_fd;
+	char name[64];
+	bool has_memory, has_pids, has_cpu; /* controllers enabled for it */
+};
+#define PFS_CGROUP_INIT                                                                            \
+	{                                                                                          \
+		-1, -1, "", false, false, false                                                    \
+	}
+
+/*
+ * Finds a writable cgroup2 hierarchy (/sys/fs/cgroup, else
+ * /sys/fs/cgroup/unified; `root` overrides), creates `name` under it, enables
+ * what it can and writes memory.max = mem, pids.max = threads (pids counts
+ * tasks). -EOPNOTSUPP when no usable cgroup2 exists.
+ */
+int pfs_cgroup_create(const char *root, const char *name, const struct pfs_limits *l,
+		      struct pfs_cgroup *cg, struct pfs_error *err);
+int pfs_cgroup_add_pid(const struct pfs_cgroup *cg, pid_t pid);
+/* Kills what is left (cgroup.kill), removes the directory, closes the fds. */
+int pfs_cgroup_destroy(struct pfs_cgroup *cg);
+
+struct pfs_cgroup_stats {
+	uint64_t usage_us, user_us, system_us; /* cpu.stat */
+	uint64_t mem_current, mem_peak; /* 0 when not available */
+	uint64_t oom_kills; /* memory.events oom_kill */
+	uint64_t pids_current;
+};
+int pfs_cgroup_read_stats(int cgroup_fd, struct pfs_cgroup_stats *st);
 
 #endif
