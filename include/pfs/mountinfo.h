@@ -32,13 +32,13 @@ struct pfs_field {
 struct pfs_mount_entry {
 	int id, parent; /* mountinfo (1), (2); -1 for mounts lines */
 	unsigned major, minor; /* mountinfo (3); 0 for mounts lines */
-	struct pfs_field root; /* mountinfo (4); empty for mounts lines */
+	struct pfs_field root; /* mountinfo (4); {NULL, 0} for mounts lines */
 	struct pfs_field target;
 	struct pfs_field mnt_opts; /* mountinfo (6) per-mount options; mounts: all options */
 	struct pfs_field optional; /* mountinfo (7): "shared:1 master:2", may be empty */
 	struct pfs_field fstype;
 	struct pfs_field source; /* may be empty */
-	struct pfs_field super_opts; /* mountinfo (11); empty for mounts lines */
+	struct pfs_field super_opts; /* mountinfo (11); {NULL, 0} for mounts lines */
 	struct pfs_field freq, passno; /* mounts: the trailing "0 0"; empty for mountinfo */
 };
 
@@ -59,7 +59,8 @@ const struct pfs_field *pfs_mount_entry_field(const struct pfs_mount_entry *e,
 
 /*
  * Next comma-separated option of *list (raw, escaped); advances *list.
- * Returns false at the end. An empty list has no options.
+ * Returns false at the end. A field with s == NULL has no options; otherwise
+ * it has one more option than commas (an empty string is one empty option).
  */
 bool pfs_mount_opt_next(struct pfs_field *list, struct pfs_field *opt);
 

@@ -1,0 +1,215 @@
+/* Mount rule evaluation shared by the mountinfo, mounts and mountstats filters. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "filter_mount_rules.h"
+
+int mnt_eval_init(struct mnt_eval *ev, const struct pfs_policy *p, unsigned known)
+{
+	*ev = (struct mnt_eval){.p = p, .known = known, .scratch = PFS_BUF_INIT};
+	ev->flags = calloc(p->n_mount_rules ? p->n_mount_rules : 1, 1);
+	return ev->flags ? 0 : -ENOMEM;
+}
+
+void mnt_eval_fini(struct mnt_eval *ev)
+{
+	free(ev->flags);
+	ev->flags = NULL;
+	pfs_buf_free(&ev->scratch);
+}
+
+static int glob_field(struct mnt_eval *ev, const struct pfs_glob *g, struct pfs_field f)
+{
+	static const struct pfs_match_ctx m = {0};
+	pfs_buf_reset(&ev->scratch);
+	int r = pfs_mount_unescape_buf(f.s, f.len, &ev->scratch);
+	if (r < 0)
+		return r;
+	/* A decoded NUL would cut the match short: no kernel field has one. */
+	if (strlen(ev->scratch.data) != ev->scratch.len)
+		return -EBADMSG;
+	return pfs_glob_match(g, ev->scratch.data, &m) ? 1 : 0;
+}
+
+static int glob_any_option(struct mnt_eval *ev, const struct pfs_glob *g,
+			   const struct pfs_mount_entry *e)
+{
+	struct pfs_field lists[2] = {e->mnt_opts, e->super_opts}, opt;
+	for (size_t i = 0; i < 2; i++) {
+		while (pfs_mount_opt_next(&lists[i], &opt)) {
+			int r = glob_field(ev, g, opt);
+			if (r != 0)
+				return r;
+		}
+	}
+	return 0;
+}
+
+int mnt_rule_matches(struct mnt_eval *ev, const struct pfs_mount_rule *r,
+		     const struct pfs_mount_entry *e)
+{
+	for (size_t i = 0; i < r->n_matches; i++) {
+		const struct pfs_mount_match *mm = &r->matches[i];
+		int ok;
+		if (mm->field == PFS_MNT_OPTION) {
+			if (!(ev->known & MNT_KNOWN_OPTIONS))
+				continue;
+			ok = glob_any_option(ev, mm->glob, e);
+		} else if (mm->field == PFS_MNT_ROOT && !(ev->known & MNT_KNOWN_ROOT)) {
+			continue;
+		} else {
+			const struct pfs_field *f = pfs_mount_entry_field(e, mm->field);
+			if (!f)
+				return -EINVAL;
+			ok = glob_field(ev, mm->glob, *f);
+		}
+		if (ok <= 0)
+			return ok;
+	}
+	return 1;
+}
+
+int mnt_find_drop(struct mnt_eval *ev, const struct pfs_mount_entry *e,
+		  const struct pfs_mount_rule **drop)
+{
+	*drop = NULL;
+	for (size_t i = 0; i < ev->p->n_mount_rules; i++) {
+		const struct pfs_mount_rule *r = &ev->p->mount_rules[i];
+		if (r->action != PFS_MNT_DROP)
+			continue;
+		int m = mnt_rule_matches(ev, r, e);
+		if (m < 0)
+			return m;
+		if (m) {
+			*drop = r;
+			return 0;
+		}
+	}
+	return 0;
+}
+
+static bool rule_names_option(const struct pfs_mount_rule *r, struct pfs_field opt)
+{
+	const char *eq = memchr(opt.s, '=', opt.len);
+	size_t nlen = eq ? (size_t)(eq - opt.s) : opt.len;
+	if (!eq)
+		return false; /* a flag has no value to redact */
+	for (size_t k = 0; k < r->n_options; k++)
+		if (strlen(r->options[k]) == nlen && memcmp(r->options[k], opt.s, nlen) == 0)
+			return true;
+	return false;
+}
+
+/* The first matched redact rule naming opt, or NULL. */
+static const struct pfs_mount_rule *redactor(struct mnt_eval *ev, struct pfs_field opt, size_t *idx)
+{
+	for (size_t i = 0; i < ev->p->n_mount_rules; i++) {
+		const struct pfs_mount_rule *r = &ev->p->mount_rules[i];
+		if ((ev->flags[i] & MNT_F_MATCHED) && r->action == PFS_MNT_REDACT_OPTIONS &&
+		    rule_names_option(r, opt)) {
+			*idx = i;
+			return r;
+		}
+	}
+	return NULL;
+}
+
+static bool any_redaction(struct mnt_eval *ev, struct pfs_field list)
+{
+	struct pfs_field opt;
+	size_t idx;
+	while (pfs_mount_opt_next(&list, &opt))
+		if (redactor(ev, opt, &idx))
+			return true;
+	return false;
+}
+
+int mnt_eval_edits(struct mnt_eval *ev, const struct pfs_mount_entry *e,
+		   const struct pfs_mount_rule **rewrite, bool *redact)
+{
+	*rewrite = NULL;
+	*redact = false;
+	bool any_redact_rule = false;
+	for (size_t i = 0; i < ev->p->n_mount_rules; i++) {
+		const struct pfs_mount_rule *r = &ev->p->mount_rules[i];
+		ev->flags[i] = 0;
+		if (r->action == PFS_MNT_DROP || (r->action == PFS_MNT_REWRITE_SOURCE && *rewrite))
+			continue;
+		int m = mnt_rule_matches(ev, r, e);
+		if (m < 0)
+			return m;
+		if (!m)
+			continue;
+		ev->flags[i] = MNT_F_MATCHED;
+		if (r->action == PFS_MNT_REWRITE_SOURCE)
+			*rewrite = r;
+		else
+			any_redact_rule = true;
+	}
+	if (any_redact_rule)
+		*redact = any_redaction(ev, e->mnt_opts) || any_redaction(ev, e->super_opts);
+	return 0;
+}
+
+int mnt_emit_opts(struct mnt_eval *ev, struct pfs_field opts, struct pfs_buf *out)
+{
+	struct pfs_field opt;
+	bool first = true;
+	int r;
+	while (pfs_mount_opt_next(&opts, &opt)) {
+		if (!first && (r = pfs_buf_append(out, ",", 1)) < 0)
+			return r;
+		first = false;
+		size_t idx;
+		const struct pfs_mount_rule *rule = redactor(ev, opt, &idx);
+		if (!rule) {
+			r = pfs_buf_append(out, opt.s, opt.len);
+		} else {
+			const char *eq = memchr(opt.s, '=', opt.len);
+			const char *v = rule->value ? rule->value : PFS_MNT_REDACTED;
+			ev->flags[idx] |= MNT_F_USED;
+			r = pfs_buf_append(out, opt.s, (size_t)(eq + 1 - opt.s));
+			if (r == 0)
+				r = pfs_mount_escape(v, strlen(v), PFS_MOUNT_ESC_OPTION, out);
+		}
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+void mnt_trace_redacted(struct mnt_eval *ev, const char *line, size_t len,
+			const struct pfs_trace *t)
+{
+	for (size_t i = 0; i < ev->p->n_mount_rules; i++)
+		if (ev->flags[i] & MNT_F_USED)
+			pfs_trace_emit(t, PFS_TR_REDACTED, line, len, &ev->p->mount_rules[i].src);
+}
+
+int mnt_emit_edited(struct mnt_eval *ev, const char *line, size_t len, struct mnt_edit *edits,
+		    size_t n, struct pfs_buf *out)
+{
+	const char *cur = line;
+	int r;
+	for (size_t i = 0; i < n; i++) {
+		struct mnt_edit *ed = &edits[i];
+		if ((r = pfs_buf_append(out, cur, (size_t)(ed->at.s - cur))) < 0)
+			return r;
+		switch (ed->kind) {
+		case MNT_EDIT_INT:
+			r = pfs_buf_printf(out, "%d", ed->ival);
+			break;
+		case MNT_EDIT_SOURCE:
+			r = pfs_mount_escape(ed->str, strlen(ed->str), PFS_MOUNT_ESC_PATH, out);
+			break;
+		case MNT_EDIT_OPTS:
+			r = mnt_emit_opts(ev, ed->at, out);
+			break;
+		}
+		if (r < 0)
+			return r;
+		cur = ed->at.s + ed->at.len;
+	}
+	return pfs_buf_append(out, cur, (size_t)(line + len - cur));
+}

@@ -1,0 +1,67 @@
+/*
+ * Internal to the mount-table filters (filter_mounts.c, filter_mountstats.c):
+ * evaluating mount rules against one parsed entry and rewriting its fields.
+ */
+#ifndef PFS_FILTER_MOUNT_RULES_H
+#define PFS_FILTER_MOUNT_RULES_H
+
+#include <stdint.h>
+
+#include "pfs/filter.h"
+#include "pfs/mountinfo.h"
+
+/* Fields a table format carries; a rule condition on a missing field is
+ * treated as matching (fail closed: hide more, never less). */
+enum {
+	MNT_KNOWN_ROOT = 1u << 0,
+	MNT_KNOWN_OPTIONS = 1u << 1,
+};
+#define MNT_KNOWN_ALL (MNT_KNOWN_ROOT | MNT_KNOWN_OPTIONS)
+
+/* Default replacement of a redacted option value. */
+#define PFS_MNT_REDACTED "redacted"
+
+/* Per-call state: scratch for unescaping and per-rule flags, allocated once. */
+struct mnt_eval {
+	const struct pfs_policy *p;
+	unsigned known;
+	struct pfs_buf scratch;
+	uint8_t *flags; /* per mount rule: MATCHED, USED on the current line */
+};
+enum { MNT_F_MATCHED = 1, MNT_F_USED = 2 };
+
+int mnt_eval_init(struct mnt_eval *ev, const struct pfs_policy *p, unsigned known);
+void mnt_eval_fini(struct mnt_eval *ev);
+
+/* 1 when every condition of r matches e, 0 when not, -errno on failure. */
+int mnt_rule_matches(struct mnt_eval *ev, const struct pfs_mount_rule *r,
+		     const struct pfs_mount_entry *e);
+/* The first DROP rule matching e, in *drop (NULL if none). 0 or -errno. */
+int mnt_find_drop(struct mnt_eval *ev, const struct pfs_mount_entry *e,
+		  const struct pfs_mount_rule **drop);
+/*
+ * Evaluates the REWRITE_SOURCE and REDACT_OPTIONS rules for e: sets
+ * ev->flags, *rewrite (the first matching rewrite rule) and *redact (true
+ * when some matching redact rule names an option present in e).
+ */
+int mnt_eval_edits(struct mnt_eval *ev, const struct pfs_mount_entry *e,
+		   const struct pfs_mount_rule **rewrite, bool *redact);
+/* Appends the option list opts with matching rules' named options redacted. */
+int mnt_emit_opts(struct mnt_eval *ev, struct pfs_field opts, struct pfs_buf *out);
+/* Trace REDACTED for every rule whose option was redacted on this line. */
+void mnt_trace_redacted(struct mnt_eval *ev, const char *line, size_t len,
+			const struct pfs_trace *t);
+
+/* One in-place field replacement of a line. */
+enum mnt_edit_kind { MNT_EDIT_INT, MNT_EDIT_SOURCE, MNT_EDIT_OPTS };
+struct mnt_edit {
+	struct pfs_field at;
+	enum mnt_edit_kind kind;
+	int ival;
+	const char *str;
+};
+/* Appends line with edits (sorted by position, not overlapping) applied. */
+int mnt_emit_edited(struct mnt_eval *ev, const char *line, size_t len, struct mnt_edit *edits,
+		    size_t n, struct pfs_buf *out);
+
+#endif
