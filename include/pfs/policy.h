@@ -162,7 +162,11 @@ int pfs_policy_new_empty(struct pfs_policy **out);
 void pfs_policy_free(struct pfs_policy *p);
 /* Resolves a tenant name to DIR/NAME.policy; rejects names with '/' or "..". */
 int pfs_policy_tenant_path(const char *dir, const char *tenant, char **out, struct pfs_error *err);
-/* Lints (unknown keys are parse errors; here: dead globs, shadowed rules). */
+/*
+ * Lints (unknown keys are parse errors; here: dead globs, shadowed rules,
+ * writable under readonly, exposes that cancel nothing). *out is free()d by
+ * the caller; a finding's msg carries no location (print src first).
+ */
 int pfs_policy_lint(const struct pfs_policy *p, struct pfs_lint_finding **out, size_t *n);
 
 struct pfs_path_decision {
