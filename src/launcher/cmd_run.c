@@ -1,9 +1,222 @@
+/*
+ * pfs run: option checks, then the launcher's half of the set-up (clone,
+ * id maps, the daemon), then the wait. The sandbox's half is run_sandbox.c.
+ */
+#include <errno.h>
+#include <linux/sched.h>
+#include <sched.h>
+#include <signal.h>
 #include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
+#include "pfs/cleanup.h"
 #include "pfs/cli.h"
+#include "pfs/launcher.h"
+#include "pfs/log.h"
+
+static int fail(int code, const struct pfs_error *err)
+{
+	fprintf(stderr, "pfs run: %s\n", err->msg[0] ? err->msg : strerror(err->code));
+	return code;
+}
+
+/* Checks that need no namespace: usage errors (125) before any set-up. */
+static int check_usage(struct pfs_run_opts *o, struct pfs_error *err)
+{
+	struct stat st;
+	if (o->rootfs && (stat(o->rootfs, &st) < 0 || !S_ISDIR(st.st_mode)))
+		return pfs_err_set(err, ENOENT,
+				   "--rootfs %s: not a directory; give the path of an unpacked "
+				   "root filesystem",
+				   o->rootfs);
+	for (size_t i = 0; i < o->n_mounts; i++) {
+		const struct pfs_mount_spec *m = &o->mounts[i];
+		if (m->kind == PFS_MNT_BIND && stat(m->src, &st) < 0)
+			return pfs_err_set(err, errno,
+					   "--bind %s:%s: %s on the host; fix the source", m->src,
+					   m->dst, strerror(errno));
+	}
+	if (geteuid() != 0 && (o->uid || o->gid))
+		return pfs_err_set(err, EINVAL,
+				   "--uid/--gid other than 0 need a range of ids, which only root "
+				   "can map; run pfs as root or drop --uid/--gid");
+	return pfs_run_resolve_policy(o, err);
+}
+
+static void warn_fallback(const struct pfs_run_opts *o)
+{
+	fprintf(stderr,
+		"pfs run: WARNING: no FUSE (%s missing or the fuse module absent); --fallback "
+		"kernel mounts a kernel procfs with hidepid=invisible,subset=pid instead.\n"
+		"pfs run: protections LOST: the policy is not applied (no mount, maps, fd, "
+		"environ filtering or redaction; per-process files show the kernel's "
+		"content); system-wide files (meminfo, cpuinfo, stat, sys/...) are absent, so "
+		"tools like free, top or ps may fail.\n",
+		o->dev_fuse);
+}
+
+static pid_t clone_sandbox(const struct pfs_run_opts *o, int *pidfd)
+{
+	uint64_t flags = CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWUTS |
+			 CLONE_NEWCGROUP | CLONE_PIDFD;
+	if (!o->net_host)
+		flags |= CLONE_NEWNET;
+	struct clone_args ca = {
+		.flags = flags, .pidfd = (uint64_t)(uintptr_t)pidfd, .exit_signal = SIGCHLD};
+	return (pid_t)syscall(SYS_clone3, &ca, sizeof(ca));
+}
+
+/* The launcher's side of the conversation; returns an exit code. */
+static int launch(struct pfs_run_opts *o, struct pfs_run_outcome *out, struct pfs_error *err)
+{
+	int sv[2];
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
+		pfs_err_set(err, errno, "socketpair: %s", strerror(errno));
+		return PFS_RUN_EXIT_SETUP;
+	}
+	cleanup_close int sock = sv[0];
+	cleanup_close int init_pidfd = -1;
+	fflush(NULL);
+	pid_t pid = clone_sandbox(o, &init_pidfd);
+	if (pid == 0) {
+		close(sv[0]);
+		struct pfs_sandbox_ctx c = {.o = o, .sock = sv[1]};
+		_exit(pfs_sandbox_main(&c));
+	}
+	close(sv[1]);
+	if (pid < 0) {
+		pfs_err_set(err, errno,
+			    "cannot create the sandbox's namespaces: %s; check that user "
+			    "namespaces are enabled (sysctl user.max_user_namespaces) and not "
+			    "restricted",
+			    strerror(errno));
+		return PFS_RUN_EXIT_SETUP;
+	}
+	struct pfs_daemon d = {.pid = -1, .pidfd = -1};
+	cleanup_close int backing = -1;
+	int code = 0;
+	struct pfs_msg m;
+	int r = pfs_userns_write_maps(pid, o, err);
+	if (r < 0) {
+		code = PFS_RUN_EXIT_SETUP;
+		goto kill_init;
+	}
+	m = (struct pfs_msg){.type = PFS_MSG_MAPPED};
+	pfs_msg_send(sock, &m, NULL, 0);
+
+	int fds[2] = {-1, -1};
+	size_t nfds = 0;
+	r = pfs_msg_recv(sock, &m, fds, 2, &nfds);
+	if (r == 0 && m.type == PFS_MSG_FDS) {
+		backing = nfds > 0 ? fds[0] : -1;
+		cleanup_close int fuse_fd = nfds > 1 ? fds[1] : -1;
+		if (fuse_fd >= 0) {
+			pfs_debug("pfs run: starting %s", o->daemon_path);
+			r = pfs_daemon_start(o, backing, fuse_fd, &d, err);
+			if (r < 0) {
+				code = PFS_RUN_EXIT_SETUP;
+				goto kill_init;
+			}
+		}
+		/* fuse_fd closed here: only the daemon holds the connection */
+		m = (struct pfs_msg){.type = PFS_MSG_GO};
+		pfs_msg_send(sock, &m, NULL, 0);
+		r = pfs_msg_recv(sock, &m, NULL, 0, NULL);
+	}
+	if (r < 0 || m.type != PFS_MSG_STARTED) {
+		if (r == 0 && m.type == PFS_MSG_ERROR) {
+			*err = m.err;
+			code = m.code;
+		} else {
+			pfs_err_set(err, r < 0 ? -r : EPROTO,
+				    "the sandbox init died during set-up; run with -v");
+			code = PFS_RUN_EXIT_SETUP;
+		}
+		goto kill_init;
+	}
+	pfs_debug("pfs run: workload started");
+	r = pfs_run_wait(o, pid, init_pidfd, sock, backing, d.pidfd >= 0 ? &d : NULL, out, err);
+	if (d.pidfd >= 0) {
+		/* the FUSE connection is gone with the sandbox: the daemon exits */
+		waitid(P_PIDFD, (id_t)d.pidfd, &(siginfo_t){0}, WEXITED);
+		close(d.pidfd);
+	}
+	return r < 0 ? PFS_RUN_EXIT_SETUP : out->exit_code;
+
+kill_init:
+	syscall(SYS_pidfd_send_signal, init_pidfd, SIGKILL, NULL, 0);
+	waitid(P_PIDFD, (id_t)init_pidfd, &(siginfo_t){0}, WEXITED);
+	if (d.pidfd >= 0) {
+		kill(d.pid, SIGTERM);
+		waitid(P_PIDFD, (id_t)d.pidfd, &(siginfo_t){0}, WEXITED);
+		close(d.pidfd);
+	}
+	return code;
+}
 
 int pfs_cmd_run(int argc, char **argv)
 {
-	fprintf(stderr, "pfs run: not implemented yet\n");
-	return 2;
+	struct pfs_run_opts o;
+	struct pfs_error err = {0};
+	int r = pfs_run_parse(argc, argv, &o, &err);
+	if (r == 1) {
+		pfs_run_usage(stdout);
+		pfs_run_opts_free(&o);
+		return 0;
+	}
+	pfs_log_init("pfs", o.verbose > 0 ? PFS_LOG_DEBUG : PFS_LOG_WARN, 0);
+	int code = PFS_RUN_EXIT_USAGE;
+	if (r < 0 || check_usage(&o, &err) < 0)
+		goto out;
+	code = PFS_RUN_EXIT_SETUP;
+	if (pfs_userns_check(&err) < 0)
+		goto out;
+	if (!pfs_fuse_available(&o)) {
+		if (!o.fallback_kernel) {
+			pfs_err_set(&err, ENODEV,
+				    "FUSE is not available (%s missing or the fuse module not "
+				    "loaded); load it with `modprobe fuse`, or use --fallback "
+				    "kernel (weaker: no filtering)",
+				    o.dev_fuse);
+			goto out;
+		}
+		warn_fallback(&o);
+	} else {
+		o.fallback_kernel = false;
+		if (pfs_daemon_find(&o, &err) < 0)
+			goto out;
+	}
+	if (o.unsafe_kernel_proc)
+		fprintf(stderr,
+			"pfs run: WARNING: --unsafe-kernel-proc mounts the unfiltered kernel "
+			"procfs at %s inside the sandbox; this defeats the filter (testing "
+			"only)\n",
+			o.unsafe_kernel_proc);
+	pfs_debug("pfs run: policy %s, /proc %s", o.policy_file, o.proc_rw ? "rw" : "ro");
+	struct pfs_run_outcome out = {.status = -1};
+	code = launch(&o, &out, &err);
+	if (err.code || err.msg[0]) {
+		fail(code, &err);
+		err = (struct pfs_error){0};
+	}
+	if (out.message[0])
+		fprintf(stderr, "pfs run: %s\n", out.message);
+	if (o.result_file) {
+		if (!out.message[0] && code != out.exit_code)
+			snprintf(out.message, sizeof(out.message), "set-up failed (exit %d)", code);
+		out.exit_code = code;
+		if (pfs_run_write_result(&o, &out, &err) < 0)
+			fail(0, &err);
+	}
+	pfs_run_opts_free(&o);
+	return code;
+out:
+	fail(code, &err);
+	pfs_run_opts_free(&o);
+	return code;
 }

@@ -1,0 +1,140 @@
+/*
+ * The procfilterfs daemon: found next to pfs (or --daemon / PFS_DAEMON),
+ * started in the launcher's namespaces with the backing fd and the FUSE fd,
+ * and waited for until it serves (ready_fd).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "pfs/cleanup.h"
+#include "pfs/launcher.h"
+#include "pfs/log.h"
+
+#define READY_TIMEOUT_MS 10000
+
+static char daemon_buf[PATH_MAX];
+
+int pfs_daemon_find(struct pfs_run_opts *o, struct pfs_error *err)
+{
+	if (!o->daemon_path) {
+		char exe[PATH_MAX];
+		ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+		if (n < 0)
+			return pfs_err_set(err, errno, "readlink /proc/self/exe: %s",
+					   strerror(errno));
+		exe[n] = '\0';
+		snprintf(daemon_buf, sizeof(daemon_buf), "%s/procfilterfs", dirname(exe));
+		o->daemon_path = daemon_buf;
+	}
+	if (access(o->daemon_path, X_OK) < 0)
+		return pfs_err_set(err, errno,
+				   "procfilterfs not found at %s (%s); install it next to pfs, or "
+				   "give --daemon PATH (env PFS_DAEMON)",
+				   o->daemon_path, strerror(errno));
+	return 0;
+}
+
+static void exec_daemon(const struct pfs_run_opts *o, int backing_fd, int fuse_fd, int ready_fd)
+{
+	prctl(PR_SET_PDEATHSIG, SIGTERM);
+	/* fixed numbers 3, 4, 5; everything else closed */
+	int tmp_b = fcntl(backing_fd, F_DUPFD_CLOEXEC, 10);
+	int tmp_f = fcntl(fuse_fd, F_DUPFD_CLOEXEC, 10);
+	int tmp_r = fcntl(ready_fd, F_DUPFD_CLOEXEC, 10);
+	if (tmp_b < 0 || tmp_f < 0 || tmp_r < 0 || dup2(tmp_b, 3) < 0 || dup2(tmp_f, 4) < 0 ||
+	    dup2(tmp_r, 5) < 0)
+		_exit(127);
+	syscall(SYS_close_range, 6, ~0U, 0);
+	sigset_t none;
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	char opts[PATH_MAX + 128];
+	snprintf(opts, sizeof(opts), "backing_fd=3,policy=%s,ready_fd=5%s", o->policy_file,
+		 o->proc_rw ? ",rw" : "");
+	char *argv[8];
+	int i = 0;
+	argv[i++] = (char *)"procfilterfs";
+	argv[i++] = (char *)"-f";
+	if (o->verbose > 1)
+		argv[i++] = (char *)"-d";
+	argv[i++] = (char *)"-o";
+	argv[i++] = opts;
+	argv[i++] = (char *)"/dev/fd/4";
+	argv[i] = NULL;
+	execv(o->daemon_path, argv);
+	_exit(127);
+}
+
+/* Waits for one byte on ready_fd, or the daemon's death, or the timeout. */
+static int wait_ready(int ready_fd, int pidfd, pid_t pid, struct pfs_error *err)
+{
+	struct pollfd p[2] = {{.fd = ready_fd, .events = POLLIN}, {.fd = pidfd, .events = POLLIN}};
+	for (;;) {
+		int n = poll(p, 2, READY_TIMEOUT_MS);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n == 0)
+			return pfs_err_set(err, ETIMEDOUT,
+					   "procfilterfs did not become ready within %d s; run "
+					   "with -vv to see its log",
+					   READY_TIMEOUT_MS / 1000);
+		if (p[0].revents) {
+			char c;
+			if (read(ready_fd, &c, 1) == 1)
+				return 0;
+		}
+		/* EOF on ready_fd without a byte, or the daemon exited */
+		int st = 0;
+		waitpid(pid, &st, 0);
+		return pfs_err_set(err, EIO,
+				   "procfilterfs exited during start-up (%s %d); check the "
+				   "policy with `pfs policy check` and its messages above",
+				   WIFSIGNALED(st) ? "signal" : "status",
+				   WIFSIGNALED(st) ? WTERMSIG(st) : WEXITSTATUS(st));
+	}
+}
+
+int pfs_daemon_start(const struct pfs_run_opts *o, int backing_fd, int fuse_fd,
+		     struct pfs_daemon *d, struct pfs_error *err)
+{
+	int rp[2];
+	if (pipe2(rp, O_CLOEXEC) < 0)
+		return pfs_err_set(err, errno, "pipe: %s", strerror(errno));
+	cleanup_close int rd = rp[0];
+	pid_t pid = fork();
+	if (pid < 0) {
+		close(rp[1]);
+		return pfs_err_set(err, errno, "fork: %s", strerror(errno));
+	}
+	if (pid == 0)
+		exec_daemon(o, backing_fd, fuse_fd, rp[1]);
+	close(rp[1]);
+	d->pid = pid;
+	d->pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	if (d->pidfd < 0) {
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+		return pfs_err_set(err, errno, "pidfd_open: %s; Linux 5.3 or later is needed",
+				   strerror(errno));
+	}
+	pfs_debug("pfs run: procfilterfs started, pid %d", (int)pid);
+	int r = wait_ready(rd, d->pidfd, pid, err);
+	if (r < 0) {
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, WNOHANG);
+		close(d->pidfd);
+		d->pidfd = -1;
+	}
+	return r;
+}

@@ -1,0 +1,196 @@
+/*
+ * The sandbox's init (pid 1): forks the workload, which drops privileges and
+ * execs; then reaps zombies, forwards signals to the workload, and exits with
+ * the workload's status (128+N for a signal N).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "pfs/cleanup.h"
+#include "pfs/launcher.h"
+#include "pfs/monitor.h"
+
+extern char **environ;
+
+static const int forwarded[] = {SIGTERM, SIGINT,   SIGHUP,  SIGQUIT, SIGUSR1,
+				SIGUSR2, SIGWINCH, SIGCONT, SIGALRM};
+
+static void noop(int sig)
+{
+	(void)sig;
+}
+
+static int build_env(const struct pfs_run_opts *o)
+{
+	if (o->clear_env) {
+		if (clearenv() != 0)
+			return -ENOMEM;
+		setenv("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", 1);
+	}
+	for (size_t i = 0; i < o->n_env; i++)
+		if (putenv(o->env[i]) != 0)
+			return -errno;
+	return 0;
+}
+
+static int drop_to(const struct pfs_run_opts *o, struct pfs_error *err)
+{
+	bool keep = o->uid != 0 && o->cap_add;
+	if (keep && prctl(PR_SET_KEEPCAPS, 1) < 0)
+		return pfs_err_set(err, errno, "PR_SET_KEEPCAPS: %s", strerror(errno));
+	gid_t g = o->gid;
+	if ((geteuid() == 0 && setgroups(1, &g) < 0 && errno != EPERM) ||
+	    setresgid(o->gid, o->gid, o->gid) < 0 || setresuid(o->uid, o->uid, o->uid) < 0)
+		return pfs_err_set(err, errno, "cannot switch to uid %u gid %u: %s", o->uid, o->gid,
+				   strerror(errno));
+	int r = pfs_caps_drop(o->cap_add, o->uid != 0, err);
+	if (r < 0)
+		return r;
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		return pfs_err_set(err, errno, "PR_SET_NO_NEW_PRIVS: %s", strerror(errno));
+	/* after the credential changes, which clear it; then check the parent */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != 1)
+		return pfs_err_set(err, ESRCH, "the sandbox init died during set-up");
+	return 0;
+}
+
+/* The workload child: returns only on failure (code and err set). */
+static int workload(const struct pfs_run_opts *o, struct pfs_error *err)
+{
+	sigset_t none;
+	sigemptyset(&none);
+	for (size_t i = 0; i < ARRAY_SIZE(forwarded); i++)
+		signal(forwarded[i], SIG_DFL);
+	signal(SIGCHLD, SIG_DFL);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	if (chdir(o->cwd) < 0) {
+		pfs_err_set(err, errno,
+			    "--cwd %s: %s inside the sandbox; give an existing directory", o->cwd,
+			    strerror(errno));
+		return PFS_RUN_EXIT_USAGE;
+	}
+	if (build_env(o) < 0) {
+		pfs_err_set(err, ENOMEM, "cannot build the environment");
+		return PFS_RUN_EXIT_SETUP;
+	}
+	int r = pfs_limits_apply_rlimits(&o->limits, 0, err);
+	if (r == 0)
+		r = drop_to(o, err);
+	if (r == 0 && o->seccomp)
+		r = pfs_seccomp_apply(err);
+	if (r < 0)
+		return PFS_RUN_EXIT_SETUP;
+	execvp(o->argv[0], o->argv);
+	int e = errno;
+	if (e == ENOENT) {
+		pfs_err_set(err, e,
+			    "%s: command not found inside the sandbox; check the name, PATH, or "
+			    "the root (--rootfs/--bind)",
+			    o->argv[0]);
+		return PFS_RUN_EXIT_NOTFOUND;
+	}
+	pfs_err_set(err, e, "%s: cannot execute: %s; check its permissions and format", o->argv[0],
+		    strerror(e));
+	return PFS_RUN_EXIT_NOEXEC;
+}
+
+/* Makes the init itself harmless: no capabilities, not dumpable. */
+static void harden_init(void)
+{
+	struct pfs_error ignored;
+	pfs_caps_drop(0, false, &ignored);
+	prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+	prctl(PR_SET_DUMPABLE, 0);
+}
+
+static int exit_code_of(int st)
+{
+	if (WIFEXITED(st))
+		return WEXITSTATUS(st);
+	if (WIFSIGNALED(st))
+		return 128 + WTERMSIG(st);
+	return PFS_RUN_EXIT_SETUP;
+}
+
+int pfs_init_run(struct pfs_run_opts *o, int sock, struct pfs_error *err)
+{
+	sigset_t set;
+	sigemptyset(&set);
+	struct sigaction sa = {.sa_handler = noop};
+	for (size_t i = 0; i < ARRAY_SIZE(forwarded); i++) {
+		sigaddset(&set, forwarded[i]);
+		sigaction(forwarded[i], &sa, NULL);
+	}
+	sigaddset(&set, SIGCHLD);
+	sigaction(SIGCHLD, &sa, NULL);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+
+	int ep[2];
+	if (pipe2(ep, O_CLOEXEC) < 0) {
+		pfs_err_set(err, errno, "pipe: %s", strerror(errno));
+		pfs_msg_send_error(sock, PFS_RUN_EXIT_SETUP, err);
+		return PFS_RUN_EXIT_SETUP;
+	}
+	pid_t w = fork();
+	if (w == 0) {
+		close(ep[0]);
+		close(sock); /* the workload must not talk to the launcher */
+		struct pfs_msg m = {.type = PFS_MSG_ERROR};
+		m.code = workload(o, &m.err);
+		if (write(ep[1], &m, sizeof(m)) < 0)
+			_exit(m.code);
+		_exit(m.code);
+	}
+	close(ep[1]);
+	if (w < 0) {
+		pfs_err_set(err, errno, "fork: %s", strerror(errno));
+		pfs_msg_send_error(sock, PFS_RUN_EXIT_SETUP, err);
+		return PFS_RUN_EXIT_SETUP;
+	}
+	struct pfs_msg m;
+	ssize_t n;
+	do
+		n = read(ep[0], &m, sizeof(m));
+	while (n < 0 && errno == EINTR);
+	close(ep[0]);
+	if (n == (ssize_t)sizeof(m)) {
+		/* the workload failed before exec */
+		m.err.msg[sizeof(m.err.msg) - 1] = '\0';
+		pfs_msg_send_error(sock, m.code, &m.err);
+		waitpid(w, NULL, 0);
+		return m.code;
+	}
+	struct pfs_msg started = {.type = PFS_MSG_STARTED};
+	pfs_msg_send(sock, &started, NULL, 0);
+	harden_init();
+	prctl(PR_SET_NAME, "pfs-init");
+
+	for (;;) {
+		siginfo_t si;
+		int sig = sigwaitinfo(&set, &si);
+		if (sig < 0)
+			continue;
+		if (sig != SIGCHLD) {
+			kill(w, sig);
+			continue;
+		}
+		int st;
+		pid_t p;
+		while ((p = waitpid(-1, &st, WNOHANG)) > 0) {
+			if (p != w)
+				continue;
+			struct pfs_msg done = {.type = PFS_MSG_STATUS, .code = st};
+			pfs_msg_send(sock, &done, NULL, 0);
+			return exit_code_of(st);
+		}
+	}
+}

@@ -1,0 +1,137 @@
+/*
+ * The sandbox side of set-up, run by the clone child (pid 1 of the new pid
+ * namespace) before it becomes the init. Failures go back to the launcher as
+ * an ERROR message, which prints them.
+ */
+#include <errno.h>
+#include <grp.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "pfs/cleanup.h"
+#include "pfs/launcher.h"
+
+/* The base tmpfs (over /tmp, in this mount namespace only) holds the new root. */
+#define BASE "/tmp"
+#define NEWROOT "/tmp/root"
+
+static int expect(int sock, int type, struct pfs_error *err)
+{
+	struct pfs_msg m;
+	int r = pfs_msg_recv(sock, &m, NULL, 0, NULL);
+	if (r < 0)
+		return pfs_err_set(err, -r, "lost the launcher: %s", strerror(-r));
+	if (m.type != type)
+		return pfs_err_set(err, EPROTO, "unexpected message %d from the launcher", m.type);
+	return 0;
+}
+
+static int become_root(struct pfs_error *err)
+{
+	if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)
+		return pfs_err_set(err, errno, "cannot become root in the user namespace: %s",
+				   strerror(errno));
+	if (geteuid() == 0 && setgroups(0, NULL) < 0 && errno != EPERM)
+		return pfs_err_set(err, errno, "setgroups: %s", strerror(errno));
+	/* credential changes clear the death signal: set it now, then check */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
+		return pfs_err_set(err, errno, "PR_SET_PDEATHSIG: %s", strerror(errno));
+	return 0;
+}
+
+/* The launcher is alive if its end of the socket is still open. */
+static int launcher_alive(int sock, struct pfs_error *err)
+{
+	struct pollfd p = {.fd = sock, .events = 0};
+	if (poll(&p, 1, 0) == 1 && (p.revents & (POLLHUP | POLLERR)))
+		return pfs_err_set(err, ESRCH, "the launcher died during set-up");
+	return 0;
+}
+
+static int setup(struct pfs_run_opts *o, int sock, struct pfs_error *err)
+{
+	int r = expect(sock, PFS_MSG_MAPPED, err);
+	if (r < 0)
+		return r;
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+		return pfs_err_set(err, errno, "cannot make the mounts private: %s",
+				   strerror(errno));
+	/* host paths are opened with the launcher's file access, before becoming root */
+	cleanup_close int root_tree = -1;
+	r = pfs_root_open_sources(o, &root_tree, err);
+	if (r < 0)
+		return r;
+	r = become_root(err);
+	if (r < 0)
+		return r;
+	r = launcher_alive(sock, err);
+	if (r < 0)
+		return r;
+	cleanup_close int backing = -1;
+	if (!o->fallback_kernel) {
+		r = pfs_proc_backing_open(&backing, err);
+		if (r < 0)
+			return r;
+	}
+	if (mount("pfs-base", BASE, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755,size=64k") < 0 ||
+	    mkdir(NEWROOT, 0755) < 0)
+		return pfs_err_set(err, errno, "cannot prepare the new root: %s", strerror(errno));
+	r = pfs_root_build(o, root_tree, NEWROOT, err);
+	if (r < 0)
+		return r;
+	cleanup_close int fuse_fd = -1;
+	if (o->fallback_kernel)
+		r = pfs_proc_kernel_mount(o, NEWROOT, err);
+	else
+		r = pfs_proc_fuse_mount(o, NEWROOT, &fuse_fd, err);
+	if (r < 0)
+		return r;
+	if (o->unsafe_kernel_proc) {
+		if (backing < 0)
+			r = pfs_proc_backing_open(&backing, err);
+		if (r == 0)
+			r = pfs_proc_unsafe_mount(NEWROOT, o->unsafe_kernel_proc, backing, err);
+		if (r < 0)
+			return r;
+	}
+	/* hand the fds to the launcher (and the daemon), then forget them here */
+	int fds[2] = {backing, fuse_fd};
+	struct pfs_msg m = {.type = PFS_MSG_FDS, .code = fuse_fd >= 0 ? 2 : (backing >= 0)};
+	r = pfs_msg_send(sock, &m, fds, (size_t)m.code);
+	if (r < 0)
+		return pfs_err_set(err, -r, "cannot pass fds to the launcher: %s", strerror(-r));
+	close(steal_fd(fuse_fd));
+	close(steal_fd(backing));
+	r = pfs_root_pivot(NEWROOT, o->rootfs == NULL, err);
+	if (r < 0)
+		return r;
+	if (sethostname(o->hostname, strlen(o->hostname)) < 0)
+		return pfs_err_set(err, errno, "sethostname: %s", strerror(errno));
+	if (!o->net_host) {
+		r = pfs_net_lo_up(err);
+		if (r < 0)
+			return r;
+	}
+	/* /proc answers only once the daemon serves it */
+	return expect(sock, PFS_MSG_GO, err);
+}
+
+int pfs_sandbox_main(void *arg)
+{
+	struct pfs_sandbox_ctx *c = arg;
+	struct pfs_error err = {0};
+	int r = setup(c->o, c->sock, &err);
+	if (r < 0) {
+		if (!err.code)
+			pfs_err_set(&err, -r, "sandbox set-up failed: %s", strerror(-r));
+		pfs_msg_send_error(c->sock, PFS_RUN_EXIT_SETUP, &err);
+		_exit(PFS_RUN_EXIT_SETUP);
+	}
+	_exit(pfs_init_run(c->o, c->sock, &err));
+}

@@ -1,0 +1,88 @@
+/* User namespaces: availability checks and id maps. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "pfs/cleanup.h"
+#include "pfs/launcher.h"
+
+static long read_long(const char *path, long dflt)
+{
+	cleanup_fclose FILE *f = fopen(path, "re");
+	long v = dflt;
+	if (f && fscanf(f, "%ld", &v) != 1)
+		v = dflt;
+	return v;
+}
+
+int pfs_userns_check(struct pfs_error *err)
+{
+	if (read_long("/proc/sys/user/max_user_namespaces", 1) == 0)
+		return pfs_err_set(err, EPERM,
+				   "user namespaces are disabled (user.max_user_namespaces = 0); "
+				   "enable them with: sysctl -w user.max_user_namespaces=15000");
+	if (geteuid() != 0) {
+		if (read_long("/proc/sys/kernel/unprivileged_userns_clone", 1) == 0)
+			return pfs_err_set(
+				err, EPERM,
+				"unprivileged user namespaces are disabled "
+				"(kernel.unprivileged_userns_clone = 0); enable with: "
+				"sysctl -w kernel.unprivileged_userns_clone=1, or run as "
+				"root");
+		if (read_long("/proc/sys/kernel/apparmor_restrict_unprivileged_userns", 0) == 1)
+			return pfs_err_set(
+				err, EPERM,
+				"AppArmor restricts unprivileged user namespaces "
+				"(kernel.apparmor_restrict_unprivileged_userns = 1); run "
+				"as root, give pfs an AppArmor profile allowing userns, or "
+				"sysctl -w kernel.apparmor_restrict_unprivileged_userns=0");
+	}
+	return 0;
+}
+
+static int write_file(pid_t pid, const char *name, const char *text, struct pfs_error *err)
+{
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, name);
+	cleanup_close int fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return pfs_err_set(err, errno, "cannot open %s: %s; is /proc mounted on the host?",
+				   path, strerror(errno));
+	ssize_t n = write(fd, text, strlen(text));
+	if (n < 0)
+		return pfs_err_set(err, errno,
+				   "cannot write '%s' to %s: %s; check that the id range is not "
+				   "used and that /etc/subuid allows it",
+				   text, path, strerror(errno));
+	return 0;
+}
+
+int pfs_userns_write_maps(pid_t pid, const struct pfs_run_opts *o, struct pfs_error *err)
+{
+	char map[64];
+	int r;
+	if (geteuid() == 0) {
+		/* a dedicated range: the sandbox's root is host id map_base, never 0 */
+		snprintf(map, sizeof(map), "0 %u %u\n", (unsigned)o->map_base,
+			 (unsigned)o->map_count);
+		r = write_file(pid, "uid_map", map, err);
+		if (r == 0)
+			r = write_file(pid, "gid_map", map, err);
+		return r;
+	}
+	/* unprivileged: only our own ids, as the sandbox's root */
+	if (o->uid != 0 || o->gid != 0)
+		return pfs_err_set(err, EINVAL,
+				   "--uid/--gid other than 0 need a range of ids, which only root "
+				   "can map; run pfs as root or drop --uid/--gid");
+	snprintf(map, sizeof(map), "0 %u 1\n", (unsigned)geteuid());
+	r = write_file(pid, "uid_map", map, err);
+	if (r == 0)
+		r = write_file(pid, "setgroups", "deny", err);
+	snprintf(map, sizeof(map), "0 %u 1\n", (unsigned)getegid());
+	if (r == 0)
+		r = write_file(pid, "gid_map", map, err);
+	return r;
+}
