@@ -16,7 +16,7 @@ void pfs_log_init(const char *ident, enum pfs_log_level max, int use_syslog)
 	log_max = max;
 	log_syslog = use_syslog;
 	if (use_syslog)
-		openlog(ident, LOG_PID, LOG_DAEMON);
+		openlog(ident, LOG_PID | LOG_NDELAY, LOG_DAEMON);
 }
 
 void pfs_log_set_level(enum pfs_log_level max)

@@ -1,0 +1,25 @@
+/* Reading the backing proc through directory fds. */
+#ifndef PFS_BACKING_H
+#define PFS_BACKING_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "pfs/buf.h"
+
+/* Reads the whole file dirfd/rel (rel "" = dirfd itself) into out. */
+int pfs_read_all_at(int dirfd, const char *rel, struct pfs_buf *out);
+/* Reads up to size-1 bytes of a small file; NUL-terminates. Returns length or -errno. */
+ssize_t pfs_read_small_at(int dirfd, const char *rel, char *buf, size_t size);
+/* readlinkat into out (not NUL-counted). */
+int pfs_readlink_at(int dirfd, const char *rel, struct pfs_buf *out);
+/* rel or "." when rel is empty: for the *at() calls. */
+static inline const char *pfs_rel(const char *rel)
+{
+	return (rel && *rel) ? rel : ".";
+}
+
+/* Finds "Key:\t" in a status-like text and returns a pointer to its value. */
+const char *pfs_status_field(const char *text, const char *key);
+
+#endif

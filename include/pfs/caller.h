@@ -1,0 +1,50 @@
+/*
+ * Who is asking: the request's thread id, fs uid/gid, and (loaded only when
+ * needed) its supplementary groups, capabilities and user namespace, all read
+ * from the backing proc.
+ */
+#ifndef PFS_CALLER_H
+#define PFS_CALLER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define PFS_MAX_GROUPS 64
+
+struct pfs_idmap_range {
+	uint32_t inside, outside, count;
+};
+
+/* A uid_map/gid_map: ids of the mount's user namespace <-> the daemon's. */
+struct pfs_idmap {
+	struct pfs_idmap_range r[16];
+	int n; /* 0 = identity */
+};
+
+struct pfs_caller {
+	pid_t tid; /* request pid: a thread id in the backing's pid ns; 0 = not visible there */
+	uid_t uid; /* fsuid, in the mount's user namespace */
+	gid_t gid;
+	pid_t tgid; /* 0 until resolved */
+	bool creds_loaded;
+	int ngroups;
+	gid_t groups[PFS_MAX_GROUPS]; /* outside ids */
+	uint64_t cap_eff; /* usable caps: 0 when the caller is in another user ns */
+};
+
+void pfs_caller_init(struct pfs_caller *c, pid_t tid, uid_t uid, gid_t gid);
+/* Resolves c->tgid from <tid>/status. -ENOENT when the caller is invisible or gone. */
+int pfs_caller_tgid(int backing_fd, struct pfs_caller *c);
+/* Loads groups and capabilities; caps count only if the caller shares userns_ino. */
+int pfs_caller_load_creds(int backing_fd, struct pfs_caller *c, const struct pfs_idmap *gidmap,
+			  uint64_t mount_userns_ino);
+
+/* Parses uid_map text ("inside outside count" lines). */
+int pfs_idmap_parse(const char *text, struct pfs_idmap *m);
+/* Maps an inside id out; (uint32_t)-1 when unmapped. */
+uint32_t pfs_idmap_out(const struct pfs_idmap *m, uint32_t inside);
+/* Maps an outside id in; overflow id 65534 when unmapped. */
+uint32_t pfs_idmap_in(const struct pfs_idmap *m, uint32_t outside);
+
+#endif

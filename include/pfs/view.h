@@ -1,0 +1,90 @@
+/*
+ * The view: what a caller sees of the backing proc under a policy. Pure core
+ * (no FUSE); the FUSE layer maps each request onto one of these calls, and
+ * `pfs policy explain` uses them on a live proc or a fixture tree.
+ *
+ * A location names a backing object twice: physically, as a path relative to
+ * an anchor directory fd (the backing root, or a /proc/<pid> directory fd that
+ * pins one process so that a reused pid can never reach it), and logically,
+ * as the /proc path the policy and the classification see.
+ */
+#ifndef PFS_VIEW_H
+#define PFS_VIEW_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include "pfs/buf.h"
+#include "pfs/caller.h"
+#include "pfs/policy.h"
+#include "pfs/ppath.h"
+#include "pfs/trace.h"
+
+struct pfs_view {
+	int backing_fd;
+	const struct pfs_policy *policy;
+	struct pfs_idmap uidmap, gidmap; /* mount's user ns <-> daemon */
+	uint64_t mount_userns_ino; /* 0: do not check callers' user ns */
+	bool as_caller; /* make backing accesses with the caller's creds */
+	bool rw; /* mounted read-write */
+	bool policy_uses_self; /* some rule has {self}: resolve caller tgids */
+};
+
+struct pfs_loc {
+	int dirfd; /* anchor */
+	const char *rel; /* relative to dirfd; "" is the anchor itself */
+	const char *path; /* logical: "/proc/12/status" */
+	struct pfs_ppath pp;
+};
+
+/* Fills loc->pp from loc->path. */
+int pfs_loc_init(struct pfs_loc *loc, int dirfd, const char *rel, const char *path);
+/* Call after setting v->policy. */
+void pfs_view_policy_changed(struct pfs_view *v);
+
+/* The policy's decision for this path and caller. */
+void pfs_view_decide(const struct pfs_view *v, struct pfs_caller *c, const struct pfs_loc *loc,
+		     struct pfs_path_decision *d);
+/* 0 when the caller may see loc at all; -ENOENT when hidden (policy, pid, fd, map). */
+int pfs_view_visible(const struct pfs_view *v, struct pfs_caller *c, const struct pfs_loc *loc,
+		     const struct pfs_path_decision *d);
+/* Whether process pid is visible to the caller. */
+int pfs_view_pid_visible(const struct pfs_view *v, struct pfs_caller *c, pid_t pid);
+/* lstat of loc as the caller, ids mapped into the mount's user namespace. */
+int pfs_view_stat(const struct pfs_view *v, struct pfs_caller *c, const struct pfs_loc *loc,
+		  struct stat *st);
+/* Text of /proc/self (thread=false) or /proc/thread-self for the caller. */
+int pfs_view_self_link(const struct pfs_view *v, struct pfs_caller *c, bool thread,
+		       struct pfs_buf *out);
+/* readlink of loc as the caller. */
+int pfs_view_readlink(const struct pfs_view *v, struct pfs_caller *c, const struct pfs_loc *loc,
+		      struct pfs_buf *out);
+
+/* Checks an open of loc with flags (O_ACCMODE etc.): ENOENT, EACCES or EROFS. */
+int pfs_view_open_check(const struct pfs_view *v, const struct pfs_loc *loc,
+			const struct pfs_path_decision *d, int flags);
+/* Renders the content a read of loc returns: read as the caller, filtered. */
+int pfs_view_render(const struct pfs_view *v, struct pfs_caller *c, const struct pfs_loc *loc,
+		    const struct pfs_path_decision *d, const struct pfs_trace *t,
+		    struct pfs_buf *out);
+/* Writes to loc as the caller; only rw mounts and `writable` paths. */
+ssize_t pfs_view_write(const struct pfs_view *v, struct pfs_caller *c, const struct pfs_loc *loc,
+		       const struct pfs_path_decision *d, const char *data, size_t len, off_t off);
+
+/* Whether the caller may open directory loc (as opendir would). */
+int pfs_view_opendir_check(const struct pfs_view *v, struct pfs_caller *c,
+			   const struct pfs_loc *loc);
+
+struct pfs_dirent {
+	const char *name;
+	ino_t ino;
+	unsigned char type; /* DT_* */
+};
+typedef int (*pfs_dirent_fn)(void *opaque, const struct pfs_dirent *e);
+/* Lists loc (a directory) as the caller, without what the caller may not see. */
+int pfs_view_list(const struct pfs_view *v, struct pfs_caller *c, const struct pfs_loc *loc,
+		  pfs_dirent_fn fn, void *opaque, const struct pfs_trace *t);
+
+#endif

@@ -1,0 +1,83 @@
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "pfs/backing.h"
+#include "pfs/cleanup.h"
+
+int pfs_read_all_at(int dirfd, const char *rel, struct pfs_buf *out)
+{
+	cleanup_close int fd = openat(dirfd, pfs_rel(rel), O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return -errno;
+	for (;;) {
+		/* Proc's seq files fill at most a page per read; read big to save calls. */
+		size_t chunk = out->cap - out->len > 16384 ? out->cap - out->len - 1 : 65536;
+		int r = pfs_buf_reserve(out, chunk);
+		if (r < 0)
+			return r;
+		ssize_t n = read(fd, out->data + out->len, chunk);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		if (n == 0)
+			break;
+		out->len += (size_t)n;
+	}
+	if (out->data)
+		out->data[out->len] = '\0';
+	return 0;
+}
+
+ssize_t pfs_read_small_at(int dirfd, const char *rel, char *buf, size_t size)
+{
+	cleanup_close int fd = openat(dirfd, pfs_rel(rel), O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return -errno;
+	size_t len = 0;
+	while (len + 1 < size) {
+		ssize_t n = read(fd, buf + len, size - 1 - len);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	buf[len] = '\0';
+	return (ssize_t)len;
+}
+
+int pfs_readlink_at(int dirfd, const char *rel, struct pfs_buf *out)
+{
+	char tmp[PATH_MAX];
+	ssize_t n = readlinkat(dirfd, pfs_rel(rel), tmp, sizeof(tmp));
+	if (n < 0)
+		return -errno;
+	if ((size_t)n == sizeof(tmp))
+		return -ENAMETOOLONG;
+	return pfs_buf_append(out, tmp, (size_t)n);
+}
+
+const char *pfs_status_field(const char *text, const char *key)
+{
+	size_t klen = strlen(key);
+	for (const char *p = text; p && *p;) {
+		if (!strncmp(p, key, klen) && p[klen] == ':') {
+			p += klen + 1;
+			while (*p == '\t' || *p == ' ')
+				p++;
+			return p;
+		}
+		p = strchr(p, '\n');
+		if (p)
+			p++;
+	}
+	return NULL;
+}

@@ -1,0 +1,82 @@
+#include <errno.h>
+#include <string.h>
+
+#include "pfs/ppath.h"
+
+pid_t pfs_parse_pid(const char *s, size_t len)
+{
+	if (len == 0 || len > 9 || s[0] == '0')
+		return 0;
+	pid_t v = 0;
+	for (size_t i = 0; i < len; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return 0;
+		v = v * 10 + (s[i] - '0');
+	}
+	return v;
+}
+
+static size_t comp_len(const char *s)
+{
+	const char *slash = strchr(s, '/');
+	return slash ? (size_t)(slash - s) : strlen(s);
+}
+
+static const char *next_comp(const char *s, size_t len)
+{
+	return s[len] == '/' ? s + len + 1 : s + len;
+}
+
+int pfs_ppath_parse(const char *path, struct pfs_ppath *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (strncmp(path, "/proc", 5) || (path[5] && path[5] != '/'))
+		return -EINVAL;
+	const char *p = path[5] ? path + 6 : path + 5;
+	out->rest = p;
+	out->is_root = !*p;
+	size_t len = comp_len(p);
+	pid_t pid = pfs_parse_pid(p, len);
+	if (!pid)
+		return 0;
+	out->pid = pid;
+	p = next_comp(p, len);
+	len = comp_len(p);
+	if (len == 4 && !strncmp(p, "task", 4) && p[4] == '/') {
+		const char *t = p + 5;
+		size_t tlen = comp_len(t);
+		pid_t tid = pfs_parse_pid(t, tlen);
+		if (tid) {
+			out->tid = tid;
+			p = next_comp(t, tlen);
+		}
+	}
+	out->rest = p;
+	len = comp_len(p);
+	if (p[len] == '/' && p[len + 1]) {
+		if ((len == 2 && !strncmp(p, "fd", 2)) || (len == 6 && !strncmp(p, "fdinfo", 6)))
+			out->fd_entry = true;
+		else if (len == 9 && !strncmp(p, "map_files", 9))
+			out->map_files_entry = true;
+	}
+	return 0;
+}
+
+enum pfs_file_kind pfs_file_kind(const struct pfs_ppath *pp)
+{
+	static const struct {
+		const char *name;
+		enum pfs_file_kind kind;
+	} table[] = {
+		{"mountinfo", PFS_FK_MOUNTINFO},   {"mounts", PFS_FK_MOUNTS},
+		{"mountstats", PFS_FK_MOUNTSTATS}, {"maps", PFS_FK_MAPS},
+		{"smaps", PFS_FK_SMAPS},	   {"smaps_rollup", PFS_FK_SMAPS_ROLLUP},
+		{"numa_maps", PFS_FK_NUMA_MAPS},   {"environ", PFS_FK_ENVIRON},
+	};
+	if (!pp->pid)
+		return PFS_FK_PLAIN; /* /proc/mounts is a link to self/mounts */
+	for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++)
+		if (!strcmp(pp->rest, table[i].name))
+			return table[i].kind;
+	return PFS_FK_PLAIN;
+}

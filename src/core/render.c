@@ -1,0 +1,131 @@
+/*
+ * Open-time content: read the backing file as the caller, then filter it.
+ * The structure is fail-closed: the raw content lives in its own buffer and
+ * only a filter's output (or the raw content of a file no filter claims)
+ * reaches the caller's snapshot. A filter error is EIO, never raw content.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "pfs/backing.h"
+#include "pfs/cleanup.h"
+#include "pfs/filter.h"
+#include "pfs/log.h"
+#include "view_internal.h"
+
+struct read_args {
+	int dirfd;
+	const char *rel;
+	struct pfs_buf *out;
+};
+
+static int do_read(void *arg)
+{
+	struct read_args *a = arg;
+	return pfs_read_all_at(a->dirfd, a->rel, a->out);
+}
+
+static int read_as_caller(const struct pfs_view *v, struct pfs_caller *c, int dirfd,
+			  const char *rel, struct pfs_buf *out)
+{
+	struct read_args a = {dirfd, rel, out};
+	int r = view_as_caller(v, c, do_read, &a);
+	return r == -ESRCH ? -ENOENT : r;
+}
+
+/* The sibling "smaps" of a smaps_rollup location. */
+static int read_sibling_smaps(const struct pfs_view *v, struct pfs_caller *c,
+			      const struct pfs_loc *loc, struct pfs_buf *out)
+{
+	size_t len = strlen(loc->rel);
+	size_t base = len - strlen("smaps_rollup");
+	char rel[256];
+	if (base + sizeof("smaps") > sizeof(rel))
+		return -ENAMETOOLONG;
+	memcpy(rel, loc->rel, base);
+	memcpy(rel + base, "smaps", sizeof("smaps"));
+	return read_as_caller(v, c, loc->dirfd, rel, out);
+}
+
+static int filter_by_kind(const struct pfs_view *v, struct pfs_caller *c, const struct pfs_loc *loc,
+			  const struct pfs_buf *raw, const struct pfs_trace *t, struct pfs_buf *out)
+{
+	const struct pfs_policy *p = v->policy;
+	const char *in = raw->data ? raw->data : "";
+	switch (pfs_file_kind(&loc->pp)) {
+	case PFS_FK_MOUNTINFO:
+		return pfs_filter_mountinfo(p, in, raw->len, out, t);
+	case PFS_FK_MOUNTS:
+		return pfs_filter_mounts(p, in, raw->len, out, t);
+	case PFS_FK_MOUNTSTATS:
+		return pfs_filter_mountstats(p, in, raw->len, out, t);
+	case PFS_FK_MAPS:
+		return pfs_filter_maps(p, in, raw->len, out, t);
+	case PFS_FK_SMAPS:
+		return pfs_filter_smaps(p, in, raw->len, out, t);
+	case PFS_FK_NUMA_MAPS:
+		return pfs_filter_numa_maps(p, in, raw->len, out, t);
+	case PFS_FK_SMAPS_ROLLUP: {
+		if (!p->n_maps_rules)
+			return pfs_buf_append(out, in, raw->len);
+		cleanup_buf struct pfs_buf smaps = PFS_BUF_INIT;
+		int r = read_sibling_smaps(v, c, loc, &smaps);
+		if (r < 0)
+			return r;
+		return pfs_filter_smaps_rollup(p, in, raw->len, smaps.data ? smaps.data : "",
+					       smaps.len, out, t);
+	}
+	case PFS_FK_ENVIRON: {
+		bool is_self = view_caller_tgid(v, c) == loc->pp.pid;
+		return pfs_filter_environ(p, in, raw->len, is_self, out, t);
+	}
+	case PFS_FK_PLAIN:
+		break;
+	}
+	return pfs_buf_append(out, in, raw->len);
+}
+
+int pfs_view_render(const struct pfs_view *v, struct pfs_caller *c, const struct pfs_loc *loc,
+		    const struct pfs_path_decision *d, const struct pfs_trace *t,
+		    struct pfs_buf *out)
+{
+	pfs_buf_reset(out);
+	if (d->action == PFS_ACT_HIDE)
+		return -ENOENT;
+	if (d->action == PFS_ACT_DENY)
+		return -EACCES;
+	if (d->action == PFS_ACT_EMPTY) {
+		pfs_trace_emit(t, PFS_TR_REPLACED, loc->path, strlen(loc->path), d->rule);
+		return 0;
+	}
+	if (d->replace) {
+		pfs_trace_emit(t, PFS_TR_REPLACED, loc->path, strlen(loc->path), &d->replace->src);
+		return pfs_buf_append(out, d->replace->text, d->replace->text_len);
+	}
+	cleanup_buf struct pfs_buf raw = PFS_BUF_INIT;
+	int r = read_as_caller(v, c, loc->dirfd, loc->rel, &raw);
+	if (r < 0)
+		return r;
+	cleanup_buf struct pfs_buf filtered = PFS_BUF_INIT;
+	r = filter_by_kind(v, c, loc, &raw, t, &filtered);
+	if (r == 0 && d->has_line_rules) {
+		struct pfs_match_ctx m = {.self_tgid = c->tgid};
+		r = pfs_filter_lines(v->policy, loc->path, &m, filtered.data ? filtered.data : "",
+				     filtered.len, out, t);
+	} else if (r == 0) {
+		pfs_buf_free(out);
+		*out = filtered;
+		filtered = (struct pfs_buf)PFS_BUF_INIT;
+	}
+	if (r < 0) {
+		pfs_buf_reset(out);
+		if (r == -EBADMSG || r == -EINVAL) {
+			pfs_err("%s: filter could not parse the backing content; not served "
+				"(fail closed)",
+				loc->path);
+			return -EIO;
+		}
+		return r;
+	}
+	return 0;
+}

@@ -1,0 +1,263 @@
+/* procfilterfs: a filtered /proc served over FUSE. */
+#include <errno.h>
+#include <signal.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include "fs.h"
+#include "pfs/log.h"
+
+struct pfs_fs pfs_fs;
+
+#define OPT(t, field, v)                                                                           \
+	{                                                                                          \
+		t, offsetof(struct pfs_fs_options, field), v                                       \
+	}
+static char *snapshot_max_text;
+static const struct fuse_opt option_spec[] = {
+	OPT("backing=%s", backing, 0),
+	OPT("backing_fd=%d", backing_fd, 0),
+	OPT("policy=%s", policy, 0),
+	OPT("tenant=%s", tenant, 0),
+	OPT("policy_dir=%s", policy_dir, 0),
+	OPT("rw", rw, 1),
+	OPT("ro", ro, 1),
+	OPT("threads=%u", threads, 0),
+	OPT("ready_fd=%d", ready_fd, 0),
+	OPT("enter_ns=%d", enter_ns, 0),
+	{"snapshot_max=%s", 0, 0},
+	FUSE_OPT_END,
+};
+
+static int opt_proc(void *data, const char *arg, int key, struct fuse_args *outargs)
+{
+	if (key == 0 && !strncmp(arg, "snapshot_max=", 13)) {
+		free(snapshot_max_text);
+		snapshot_max_text = strdup(arg + 13);
+		return 0;
+	}
+	return 1;
+}
+
+static const struct fuse_lowlevel_ops ops = {
+	.lookup = pfs_op_lookup,
+	.forget = pfs_op_forget,
+	.forget_multi = pfs_op_forget_multi,
+	.getattr = pfs_op_getattr,
+	.setattr = pfs_op_setattr,
+	.readlink = pfs_op_readlink,
+	.open = pfs_op_open,
+	.read = pfs_op_read,
+	.write = pfs_op_write,
+	.flush = pfs_op_flush,
+	.release = pfs_op_release,
+	.opendir = pfs_op_opendir,
+	.readdir = pfs_op_readdir,
+	.releasedir = pfs_op_releasedir,
+	.statfs = pfs_op_statfs,
+	.access = pfs_op_access,
+};
+
+static void usage(const char *prog)
+{
+	printf("usage: %s [-f] [-d] [-o OPTIONS] MOUNTPOINT\n"
+	       "       mount -t fuse.procfilterfs procfilterfs MOUNTPOINT -o OPTIONS\n"
+	       "\n"
+	       "Serves a filtered view of a procfs at MOUNTPOINT.\n"
+	       "\n"
+	       "procfilterfs options (-o):\n"
+	       "    backing=DIR         the procfs to proxy (default /proc)\n"
+	       "    backing_fd=N        an inherited fd of a procfs instance instead of DIR\n"
+	       "    policy=FILE         the policy to apply (default: none, pass through)\n"
+	       "    tenant=NAME         the policy NAME.policy in policy_dir\n"
+	       "    policy_dir=DIR      where tenant policies live (default %s)\n"
+	       "    rw                  mount read-write: writes are allowed only to paths\n"
+	       "                        the policy marks `writable` (default read-only)\n"
+	       "    snapshot_max=SIZE   cap on bytes held by open snapshots (default 64M);\n"
+	       "                        opens over the cap fail with ENOMEM\n"
+	       "    threads=N           maximum worker threads (default 8)\n"
+	       "    ready_fd=N          write one byte to fd N once serving\n"
+	       "    enter_ns=0          do not enter callers' namespaces (link text is then\n"
+	       "                        rendered against the daemon's root)\n"
+	       "\n"
+	       "SIGHUP reloads the policy; a policy with errors leaves the old one active.\n"
+	       "\n",
+	       prog, PFS_POLICY_DIR);
+}
+
+static int parse_size(const char *s, size_t *out)
+{
+	char *end = NULL;
+	errno = 0;
+	unsigned long long v = strtoull(s, &end, 10);
+	if (errno || end == s)
+		return -EINVAL;
+	unsigned shift = 0;
+	if (*end == 'K' || *end == 'k')
+		shift = 10;
+	else if (*end == 'M' || *end == 'm')
+		shift = 20;
+	else if (*end == 'G' || *end == 'g')
+		shift = 30;
+	else if (*end)
+		return -EINVAL;
+	if (shift && end[1])
+		return -EINVAL;
+	*out = (size_t)(v << shift);
+	return 0;
+}
+
+/* mount.fuse3 runs "procfilterfs SOURCE MOUNTPOINT -o ...": drop SOURCE. */
+static void drop_mount_source(int *argc, char **argv)
+{
+	int positional[3], n = 0;
+	for (int i = 1; i < *argc; i++) {
+		if (!strcmp(argv[i], "-o")) {
+			i++;
+			continue;
+		}
+		if (argv[i][0] != '-' && n < 3)
+			positional[n++] = i;
+	}
+	if (n != 2)
+		return;
+	for (int i = positional[0]; i < *argc - 1; i++)
+		argv[i] = argv[i + 1];
+	(*argc)--;
+}
+
+static void raise_nofile(void)
+{
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
+
+static void pfs_init(void *userdata, struct fuse_conn_info *conn)
+{
+	/* Per-caller answers: no symlink cache, no cached dirs, no readdirplus. */
+	conn->want &= ~(unsigned)(FUSE_CAP_CACHE_SYMLINKS | FUSE_CAP_READDIRPLUS |
+				  FUSE_CAP_READDIRPLUS_AUTO | FUSE_CAP_EXPORT_SUPPORT |
+				  FUSE_CAP_AUTO_INVAL_DATA | FUSE_CAP_WRITEBACK_CACHE);
+	if (conn->capable & FUSE_CAP_PARALLEL_DIROPS)
+		conn->want |= FUSE_CAP_PARALLEL_DIROPS;
+}
+
+static int serve(struct fuse_args *args, struct fuse_cmdline_opts *cl)
+{
+	struct fuse_lowlevel_ops o = ops;
+	o.init = pfs_init;
+	pfs_fs.se = fuse_session_new(args, &o, sizeof(o), NULL);
+	if (!pfs_fs.se)
+		return 1;
+	int ret = 1;
+	if (fuse_set_signal_handlers(pfs_fs.se) != 0)
+		goto out_session;
+	/* SIGHUP means reload: blocked here, before any thread exists, and taken by one thread. */
+	sigset_t hup;
+	sigemptyset(&hup);
+	sigaddset(&hup, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &hup, NULL);
+	if (fuse_session_mount(pfs_fs.se, cl->mountpoint) != 0) {
+		fprintf(stderr,
+			"procfilterfs: cannot mount at %s; is it a directory, and is "
+			"/dev/fuse usable (modprobe fuse)?\n",
+			cl->mountpoint);
+		goto out_signals;
+	}
+	fuse_daemonize(cl->foreground);
+	if (!cl->foreground)
+		pfs_log_init("procfilterfs", pfs_fs.debug ? PFS_LOG_DEBUG : PFS_LOG_WARN, 1);
+	pfs_fs_start_reload_thread();
+	if (pfs_fs.opt.ready_fd >= 0) {
+		if (write(pfs_fs.opt.ready_fd, "R", 1) != 1)
+			pfs_warn("cannot signal readiness on fd %d", pfs_fs.opt.ready_fd);
+		close(pfs_fs.opt.ready_fd);
+	}
+	struct fuse_loop_config *cfg = fuse_loop_cfg_create();
+	fuse_loop_cfg_set_max_threads(cfg, pfs_fs.opt.threads);
+	fuse_loop_cfg_set_idle_threads(cfg, pfs_fs.opt.threads / 2 ? pfs_fs.opt.threads / 2 : 1);
+	ret = cl->singlethread ? fuse_session_loop(pfs_fs.se)
+			       : fuse_session_loop_mt(pfs_fs.se, cfg);
+	fuse_loop_cfg_destroy(cfg);
+	fuse_session_unmount(pfs_fs.se);
+out_signals:
+	fuse_remove_signal_handlers(pfs_fs.se);
+out_session:
+	fuse_session_destroy(pfs_fs.se);
+	return ret ? 1 : 0;
+}
+
+int main(int argc, char **argv)
+{
+	drop_mount_source(&argc, argv);
+	struct fuse_args args = FUSE_ARGS_INIT(argc, argv);
+	pfs_fs.opt.backing_fd = -1;
+	pfs_fs.opt.ready_fd = -1;
+	pfs_fs.opt.threads = 8;
+	pfs_fs.opt.enter_ns = 1;
+	pfs_fs.opt.snapshot_max = 64u << 20;
+	if (fuse_opt_parse(&args, &pfs_fs.opt, option_spec, opt_proc) == -1)
+		return 2;
+	struct fuse_cmdline_opts cl;
+	if (fuse_parse_cmdline(&args, &cl) != 0)
+		return 2;
+	if (cl.show_help) {
+		usage(argv[0]);
+		fuse_cmdline_help();
+		fuse_lowlevel_help();
+		return 0;
+	}
+	if (cl.show_version) {
+		printf("procfilterfs %s (libfuse %s)\n", PFS_VERSION, fuse_pkgversion());
+		return 0;
+	}
+	if (!cl.mountpoint) {
+		fprintf(stderr,
+			"procfilterfs: no mount point; usage: %s [-f] [-o OPTIONS] "
+			"MOUNTPOINT (see --help)\n",
+			argv[0]);
+		return 2;
+	}
+	if (snapshot_max_text && parse_size(snapshot_max_text, &pfs_fs.opt.snapshot_max) < 0) {
+		fprintf(stderr, "procfilterfs: bad snapshot_max=%s; write e.g. 64M\n",
+			snapshot_max_text);
+		return 2;
+	}
+	if (pfs_fs.opt.threads < 1 || pfs_fs.opt.threads > 1024) {
+		fprintf(stderr, "procfilterfs: threads=%u out of range 1..1024\n",
+			pfs_fs.opt.threads);
+		return 2;
+	}
+	if (pfs_fs.opt.rw && pfs_fs.opt.ro) {
+		fprintf(stderr, "procfilterfs: both rw and ro given; choose one\n");
+		return 2;
+	}
+	pfs_fs.debug = cl.debug;
+	pfs_log_init("procfilterfs", cl.debug ? PFS_LOG_DEBUG : PFS_LOG_WARN, 0);
+	raise_nofile();
+	pfs_nodes_init();
+	struct pfs_error err;
+	pfs_err_clear(&err);
+	if (pfs_fs_setup(&err) < 0) {
+		fprintf(stderr, "procfilterfs: %s\n", err.msg);
+		return 1;
+	}
+	fuse_opt_add_arg(&args, "-ofsname=procfilterfs,subtype=procfilterfs");
+	if (getuid() == 0)
+		fuse_opt_add_arg(&args, "-oallow_other");
+	if (!pfs_fs.opt.rw)
+		fuse_opt_add_arg(&args, "-oro");
+	int ret = serve(&args, &cl);
+	pfs_nodes_destroy();
+	pfs_policy_free((struct pfs_policy *)pfs_fs.view.policy);
+	free(cl.mountpoint);
+	fuse_opt_free_args(&args);
+	return ret;
+}

@@ -1,0 +1,127 @@
+/*
+ * Seeing as the caller. Link text (fd/N, exe, cwd, root, maps pathnames) is
+ * rendered by the kernel against the reader's root, and some sysctls against
+ * the reader's uts, ipc and net namespaces. A worker thread therefore moves
+ * into the caller's mount namespace and root (and the other namespaces a file
+ * needs) before reading. Each thread keeps what it entered last, so callers
+ * that share namespaces cost a few stat calls.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "fs.h"
+#include "pfs/cleanup.h"
+#include "pfs/log.h"
+
+struct thread_ns {
+	bool own_fs; /* unshare(CLONE_FS) done: chroot and setns affect only this thread */
+	ino_t mnt, uts, ipc, net, cgroup;
+	dev_t root_dev;
+	ino_t root_ino;
+};
+
+static __thread struct thread_ns tns;
+
+unsigned pfs_ns_needs(const struct pfs_loc *loc, bool is_link)
+{
+	if (is_link)
+		return PFS_NS_ROOT;
+	const struct pfs_ppath *pp = &loc->pp;
+	if (pp->pid) {
+		switch (pfs_file_kind(pp)) {
+		case PFS_FK_MAPS:
+		case PFS_FK_SMAPS:
+		case PFS_FK_NUMA_MAPS:
+			return PFS_NS_ROOT;
+		default:
+			break;
+		}
+		return !strcmp(pp->rest, "cgroup") ? PFS_NS_CGROUP : 0;
+	}
+	const char *r = pp->rest;
+	if (!strncmp(r, "sys/net", 7))
+		return PFS_NS_NET;
+	if (!strcmp(r, "sys/kernel/hostname") || !strcmp(r, "sys/kernel/domainname"))
+		return PFS_NS_UTS;
+	if (!strncmp(r, "sys/kernel/sem", 14) || !strncmp(r, "sys/kernel/shm", 14) ||
+	    !strncmp(r, "sys/kernel/msg", 14) || !strncmp(r, "sys/fs/mqueue", 13))
+		return PFS_NS_IPC;
+	return 0;
+}
+
+static int enter_one(pid_t tid, const char *type, int nstype, ino_t *cur)
+{
+	char rel[64];
+	snprintf(rel, sizeof(rel), "%d/ns/%s", tid, type);
+	struct stat st;
+	if (fstatat(pfs_fs.view.backing_fd, rel, &st, 0) < 0)
+		return errno == ESRCH ? -ENOENT : -errno;
+	if (st.st_ino == *cur)
+		return 0;
+	cleanup_close int fd = openat(pfs_fs.view.backing_fd, rel, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ESRCH ? -ENOENT : -errno;
+	if (setns(fd, nstype) < 0) {
+		int e = errno;
+		pfs_err("setns(%s) into caller %d's namespace failed: %s", type, tid, strerror(e));
+		return -EIO;
+	}
+	*cur = st.st_ino;
+	return 0;
+}
+
+static int enter_root(pid_t tid)
+{
+	char rel[64];
+	snprintf(rel, sizeof(rel), "%d/root", tid);
+	struct stat want, have;
+	if (fstatat(pfs_fs.view.backing_fd, rel, &want, 0) < 0)
+		return errno == ESRCH ? -ENOENT : -errno;
+	if (stat("/", &have) == 0 && have.st_dev == want.st_dev && have.st_ino == want.st_ino)
+		return 0;
+	cleanup_close int fd =
+		openat(pfs_fs.view.backing_fd, rel, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ESRCH ? -ENOENT : -errno;
+	if (fchdir(fd) < 0 || chroot(".") < 0) {
+		int e = errno;
+		pfs_err("chroot to caller %d's root failed: %s", tid, strerror(e));
+		return -EIO;
+	}
+	return 0;
+}
+
+int pfs_ns_enter(const struct pfs_caller *c, unsigned needs)
+{
+	if (!needs || !pfs_fs.opt.enter_ns)
+		return 0;
+	if (c->tid <= 0)
+		return -ENOENT;
+	if (!tns.own_fs) {
+		if (unshare(CLONE_FS) < 0) {
+			pfs_err("unshare(CLONE_FS) failed: %s", strerror(errno));
+			return -EIO;
+		}
+		tns.own_fs = true;
+	}
+	int r = 0;
+	if (needs & PFS_NS_ROOT) {
+		r = enter_one(c->tid, "mnt", CLONE_NEWNS, &tns.mnt);
+		if (r == 0)
+			r = enter_root(c->tid);
+	}
+	if (r == 0 && (needs & PFS_NS_UTS))
+		r = enter_one(c->tid, "uts", CLONE_NEWUTS, &tns.uts);
+	if (r == 0 && (needs & PFS_NS_IPC))
+		r = enter_one(c->tid, "ipc", CLONE_NEWIPC, &tns.ipc);
+	if (r == 0 && (needs & PFS_NS_NET))
+		r = enter_one(c->tid, "net", CLONE_NEWNET, &tns.net);
+	if (r == 0 && (needs & PFS_NS_CGROUP))
+		r = enter_one(c->tid, "cgroup", CLONE_NEWCGROUP, &tns.cgroup);
+	return r;
+}

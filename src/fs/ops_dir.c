@@ -1,0 +1,173 @@
+/*
+ * Directories. The listing is taken at the first readdir at offset 0, not at
+ * opendir: the caller's own fd of the directory exists only once open returns,
+ * and a listing of /proc/self/fd must show it. Offsets index that listing, so
+ * they stay stable while processes come and go; a rewind takes a new one.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fs.h"
+#include "pfs/cleanup.h"
+
+struct dir_entry {
+	char *name;
+	ino_t ino;
+	unsigned char type;
+};
+
+struct dir_handle {
+	struct pfs_node *node;
+	struct pfs_caller opener;
+	pthread_mutex_t lock;
+	struct dir_entry *entries;
+	size_t n, cap;
+	bool listed;
+};
+
+static void entries_free(struct dir_handle *h)
+{
+	for (size_t i = 0; i < h->n; i++)
+		free(h->entries[i].name);
+	free(h->entries);
+	h->entries = NULL;
+	h->n = h->cap = 0;
+}
+
+static int add_entry(void *opaque, const struct pfs_dirent *e)
+{
+	struct dir_handle *h = opaque;
+	if (h->n == h->cap) {
+		size_t cap = h->cap ? h->cap * 2 : 64;
+		struct dir_entry *p = realloc(h->entries, cap * sizeof(*p));
+		if (!p)
+			return -ENOMEM;
+		h->entries = p;
+		h->cap = cap;
+	}
+	char *name = strdup(e->name);
+	if (!name)
+		return -ENOMEM;
+	h->entries[h->n++] = (struct dir_entry){name, e->ino, e->type};
+	return 0;
+}
+
+static int list_dir(struct dir_handle *h, struct pfs_caller *c)
+{
+	entries_free(h);
+	struct pfs_loc loc;
+	pfs_node_loc(h->node, &loc);
+	if (h->node->anchor && h->node->anchor->anchor_fd < 0)
+		return -ENOENT;
+	struct pfs_node *up = h->node->parent ? h->node->parent : h->node;
+	ino_t self_ino = h->node == &pfs_fs.root ? 1 : h->node->backing_ino;
+	ino_t up_ino = up == &pfs_fs.root ? 1 : up->backing_ino;
+	int r = add_entry(h, &(struct pfs_dirent){".", self_ino, DT_DIR});
+	if (r == 0)
+		r = add_entry(h, &(struct pfs_dirent){"..", up_ino, DT_DIR});
+	if (r < 0)
+		return r;
+	pfs_policy_rdlock();
+	struct pfs_path_decision d;
+	pfs_view_decide(&pfs_fs.view, c, &loc, &d);
+	r = pfs_view_visible(&pfs_fs.view, c, &loc, &d);
+	if (r == 0 && d.action == PFS_ACT_DENY)
+		r = -EACCES;
+	if (r == 0)
+		r = pfs_view_list(&pfs_fs.view, c, &loc, add_entry, h, NULL);
+	pfs_policy_unlock();
+	if (r < 0)
+		entries_free(h);
+	return r;
+}
+
+void pfs_op_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	struct pfs_node *n = pfs_node_get(ino);
+	struct pfs_caller c;
+	pfs_req_caller(req, &c);
+	struct stat st;
+	struct pfs_loc loc;
+	pfs_node_loc(n, &loc);
+	pfs_policy_rdlock();
+	struct pfs_path_decision d;
+	pfs_view_decide(&pfs_fs.view, &c, &loc, &d);
+	int r = pfs_view_visible(&pfs_fs.view, &c, &loc, &d);
+	if (r == 0 && d.action == PFS_ACT_DENY)
+		r = -EACCES;
+	if (r == 0)
+		r = pfs_view_stat(&pfs_fs.view, &c, &loc, &st);
+	if (r == 0 && !S_ISDIR(st.st_mode))
+		r = -ENOTDIR;
+	if (r == 0)
+		r = pfs_view_opendir_check(&pfs_fs.view, &c, &loc);
+	pfs_policy_unlock();
+	struct dir_handle *h = r == 0 ? calloc(1, sizeof(*h)) : NULL;
+	if (r == 0 && !h)
+		r = -ENOMEM;
+	if (r < 0) {
+		pfs_log_failure("opendir", n->path, r);
+		fuse_reply_err(req, -r);
+		return;
+	}
+	h->node = n;
+	h->opener = c;
+	pthread_mutex_init(&h->lock, NULL);
+	pfs_node_ref(n);
+	fi->fh = (uintptr_t)h;
+	fi->cache_readdir = 0;
+	fi->keep_cache = 0;
+	if (fuse_reply_open(req, fi) != 0) {
+		pfs_node_unref(n);
+		free(h);
+	}
+}
+
+void pfs_op_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+		    struct fuse_file_info *fi)
+{
+	struct dir_handle *h = (struct dir_handle *)(uintptr_t)fi->fh;
+	pthread_mutex_lock(&h->lock);
+	int r = 0;
+	if (off == 0 || !h->listed) {
+		/* The reader of the listing is the opener (the fd may have been passed). */
+		r = list_dir(h, &h->opener);
+		h->listed = r == 0;
+	}
+	if (r < 0) {
+		pthread_mutex_unlock(&h->lock);
+		pfs_log_failure("readdir", h->node->path, r);
+		fuse_reply_err(req, -r);
+		return;
+	}
+	cleanup_free char *buf = malloc(size);
+	if (!buf) {
+		pthread_mutex_unlock(&h->lock);
+		fuse_reply_err(req, ENOMEM);
+		return;
+	}
+	size_t used = 0;
+	for (size_t i = (size_t)off; i < h->n; i++) {
+		struct stat st = {.st_ino = h->entries[i].ino,
+				  .st_mode = (mode_t)DTTOIF(h->entries[i].type)};
+		size_t need = fuse_add_direntry(req, buf + used, size - used, h->entries[i].name,
+						&st, (off_t)(i + 1));
+		if (need > size - used)
+			break;
+		used += need;
+	}
+	pthread_mutex_unlock(&h->lock);
+	fuse_reply_buf(req, buf, used);
+}
+
+void pfs_op_releasedir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	struct dir_handle *h = (struct dir_handle *)(uintptr_t)fi->fh;
+	entries_free(h);
+	pthread_mutex_destroy(&h->lock);
+	pfs_node_unref(h->node);
+	free(h);
+	fuse_reply_err(req, 0);
+}

@@ -1,0 +1,170 @@
+/* Lookup, attributes, links and the rest of the name-level operations. */
+#include <errno.h>
+#include <fcntl.h>
+#include <unistd.h>
+#include <string.h>
+#include <sys/statvfs.h>
+
+#include "fs.h"
+#include "pfs/cleanup.h"
+#include "pfs/log.h"
+
+/* Errors that are the expected answer of a filtered /proc, not worth a log line. */
+static bool expected_errno(int e)
+{
+	return e == ENOENT || e == EACCES || e == EROFS || e == ESRCH || e == EINVAL ||
+	       e == ENOTDIR || e == EPERM || e == ENXIO;
+}
+
+void pfs_log_failure(const char *op, const char *path, int err)
+{
+	if (expected_errno(-err))
+		pfs_debug("%s %s: %s", op, path, strerror(-err));
+	else
+		pfs_err("%s %s: %s", op, path, strerror(-err));
+}
+
+void pfs_op_lookup(fuse_req_t req, fuse_ino_t parent_ino, const char *name)
+{
+	struct pfs_node *parent = pfs_node_get(parent_ino);
+	struct pfs_caller c;
+	pfs_req_caller(req, &c);
+	struct fuse_entry_param e;
+	memset(&e, 0, sizeof(e));
+	struct pfs_node *n = NULL;
+	pfs_policy_rdlock();
+	int r = pfs_node_lookup(parent, name, &n, &e.attr, &c);
+	pfs_policy_unlock();
+	if (r < 0) {
+		if (pfs_fs.debug)
+			pfs_log_failure("lookup", parent->path, r);
+		fuse_reply_err(req, -r);
+		return;
+	}
+	e.ino = pfs_node_ino(n);
+	e.attr_timeout = e.entry_timeout = pfs_cache_timeout(n);
+	if (fuse_reply_entry(req, &e) != 0)
+		pfs_node_forget(n, 1);
+}
+
+void pfs_op_forget(fuse_req_t req, fuse_ino_t ino, uint64_t nlookup)
+{
+	pfs_node_forget(pfs_node_get(ino), nlookup);
+	fuse_reply_none(req);
+}
+
+void pfs_op_forget_multi(fuse_req_t req, size_t count, struct fuse_forget_data *forgets)
+{
+	for (size_t i = 0; i < count; i++)
+		pfs_node_forget(pfs_node_get(forgets[i].ino), forgets[i].nlookup);
+	fuse_reply_none(req);
+}
+
+/* Visibility and attributes of an existing node, for this caller. */
+static int node_stat(struct pfs_node *n, struct pfs_caller *c, struct stat *st)
+{
+	struct pfs_loc loc;
+	pfs_node_loc(n, &loc);
+	if (n->anchor && n->anchor->anchor_fd < 0)
+		return -ENOENT;
+	struct pfs_path_decision d;
+	pfs_view_decide(&pfs_fs.view, c, &loc, &d);
+	int r = pfs_view_visible(&pfs_fs.view, c, &loc, &d);
+	if (r < 0)
+		return r;
+	return pfs_view_stat(&pfs_fs.view, c, &loc, st);
+}
+
+void pfs_op_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	struct pfs_node *n = pfs_node_get(ino);
+	struct pfs_caller c;
+	pfs_req_caller(req, &c);
+	struct stat st;
+	pfs_policy_rdlock();
+	int r = node_stat(n, &c, &st);
+	pfs_policy_unlock();
+	if (r < 0) {
+		pfs_log_failure("getattr", n->path, r);
+		fuse_reply_err(req, -r);
+		return;
+	}
+	fuse_reply_attr(req, &st, pfs_cache_timeout(n));
+}
+
+void pfs_op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to_set,
+		    struct fuse_file_info *fi)
+{
+	/* O_TRUNC on a writable proc file arrives as a size change: proc ignores it. */
+	struct pfs_node *n = pfs_node_get(ino);
+	if (to_set == FUSE_SET_ATTR_SIZE && pfs_fs.opt.rw) {
+		pfs_op_getattr(req, ino, fi);
+		return;
+	}
+	pfs_debug("setattr %s refused", n->path);
+	fuse_reply_err(req, pfs_fs.opt.rw ? EPERM : EROFS);
+}
+
+void pfs_op_readlink(fuse_req_t req, fuse_ino_t ino)
+{
+	struct pfs_node *n = pfs_node_get(ino);
+	struct pfs_caller c;
+	pfs_req_caller(req, &c);
+	cleanup_buf struct pfs_buf out = PFS_BUF_INIT;
+	int r;
+	pfs_policy_rdlock();
+	if (n->parent == &pfs_fs.root && !strcmp(n->name, "self")) {
+		r = pfs_view_self_link(&pfs_fs.view, &c, false, &out);
+	} else if (n->parent == &pfs_fs.root && !strcmp(n->name, "thread-self")) {
+		r = pfs_view_self_link(&pfs_fs.view, &c, true, &out);
+	} else {
+		struct pfs_loc loc;
+		pfs_node_loc(n, &loc);
+		struct pfs_path_decision d;
+		pfs_view_decide(&pfs_fs.view, &c, &loc, &d);
+		r = pfs_view_visible(&pfs_fs.view, &c, &loc, &d);
+		if (r == 0 && d.action == PFS_ACT_DENY)
+			r = -EACCES;
+		if (r == 0)
+			r = pfs_ns_enter(&c, pfs_ns_needs(&loc, true));
+		if (r == 0)
+			r = pfs_view_readlink(&pfs_fs.view, &c, &loc, &out);
+	}
+	pfs_policy_unlock();
+	if (r < 0) {
+		pfs_log_failure("readlink", n->path, r);
+		fuse_reply_err(req, -r);
+		return;
+	}
+	fuse_reply_readlink(req, out.data ? out.data : "");
+}
+
+void pfs_op_statfs(fuse_req_t req, fuse_ino_t ino)
+{
+	/* What procfs reports; the magic number is FUSE's and cannot be changed. */
+	struct statvfs s;
+	memset(&s, 0, sizeof(s));
+	s.f_bsize = 4096;
+	s.f_frsize = 4096;
+	s.f_namemax = 255;
+	fuse_reply_statfs(req, &s);
+}
+
+void pfs_op_access(fuse_req_t req, fuse_ino_t ino, int mask)
+{
+	struct pfs_node *n = pfs_node_get(ino);
+	struct pfs_caller c;
+	pfs_req_caller(req, &c);
+	struct stat st;
+	pfs_policy_rdlock();
+	int r = node_stat(n, &c, &st);
+	if (r == 0 && (mask & W_OK)) {
+		struct pfs_loc loc;
+		pfs_node_loc(n, &loc);
+		struct pfs_path_decision d;
+		pfs_view_decide(&pfs_fs.view, &c, &loc, &d);
+		r = pfs_view_open_check(&pfs_fs.view, &loc, &d, O_WRONLY);
+	}
+	pfs_policy_unlock();
+	fuse_reply_err(req, r < 0 ? -r : 0);
+}

@@ -1,0 +1,172 @@
+/*
+ * Files. Content is rendered at open, for the opener, into a per-open
+ * snapshot, and reads are served from it: small reads are never torn, and an
+ * fd passed to another process still shows what its opener may see. A read at
+ * offset 0 after the first one renders afresh (lseek(fd, 0) + read, as procps
+ * does). Snapshot bytes are capped across all opens.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fs.h"
+#include "pfs/log.h"
+
+struct pfs_file_handle {
+	struct pfs_node *node;
+	struct pfs_caller opener;
+	pthread_mutex_t lock;
+	struct pfs_buf snap;
+	size_t charged;
+	bool readable;
+	bool served; /* a read happened: the next read at 0 is a rewind */
+};
+
+int pfs_snapshot_charge(size_t bytes)
+{
+	size_t cur = atomic_load(&pfs_fs.snapshot_bytes);
+	do {
+		if (cur + bytes > pfs_fs.opt.snapshot_max)
+			return -ENOMEM;
+	} while (!atomic_compare_exchange_weak(&pfs_fs.snapshot_bytes, &cur, cur + bytes));
+	return 0;
+}
+
+void pfs_snapshot_uncharge(size_t bytes)
+{
+	atomic_fetch_sub(&pfs_fs.snapshot_bytes, bytes);
+}
+
+/* Renders the node's content for the opener into h->snap, within the cap. */
+static int render(struct pfs_file_handle *h)
+{
+	struct pfs_loc loc;
+	pfs_node_loc(h->node, &loc);
+	if (h->node->anchor && h->node->anchor->anchor_fd < 0)
+		return -ENOENT;
+	struct pfs_buf fresh = PFS_BUF_INIT;
+	pfs_policy_rdlock();
+	struct pfs_path_decision d;
+	pfs_view_decide(&pfs_fs.view, &h->opener, &loc, &d);
+	int r = pfs_view_visible(&pfs_fs.view, &h->opener, &loc, &d);
+	if (r == 0)
+		r = pfs_ns_enter(&h->opener, pfs_ns_needs(&loc, false));
+	if (r == 0)
+		r = pfs_view_render(&pfs_fs.view, &h->opener, &loc, &d, NULL, &fresh);
+	pfs_policy_unlock();
+	if (r == 0)
+		r = pfs_snapshot_charge(fresh.len);
+	if (r < 0) {
+		pfs_buf_free(&fresh);
+		return r;
+	}
+	pfs_snapshot_uncharge(h->charged);
+	pfs_buf_free(&h->snap);
+	h->snap = fresh;
+	h->charged = fresh.len;
+	return 0;
+}
+
+static void handle_free(struct pfs_file_handle *h)
+{
+	pfs_snapshot_uncharge(h->charged);
+	pfs_buf_free(&h->snap);
+	pthread_mutex_destroy(&h->lock);
+	pfs_node_unref(h->node);
+	free(h);
+}
+
+void pfs_op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	struct pfs_node *n = pfs_node_get(ino);
+	struct pfs_file_handle *h = calloc(1, sizeof(*h));
+	if (!h) {
+		fuse_reply_err(req, ENOMEM);
+		return;
+	}
+	h->node = n;
+	pfs_req_caller(req, &h->opener);
+	pthread_mutex_init(&h->lock, NULL);
+	pfs_node_ref(n);
+	h->readable = (fi->flags & O_ACCMODE) != O_WRONLY;
+
+	struct pfs_loc loc;
+	pfs_node_loc(n, &loc);
+	pfs_policy_rdlock();
+	struct pfs_path_decision d;
+	pfs_view_decide(&pfs_fs.view, &h->opener, &loc, &d);
+	int r = pfs_view_visible(&pfs_fs.view, &h->opener, &loc, &d);
+	if (r == 0)
+		r = pfs_view_open_check(&pfs_fs.view, &loc, &d, fi->flags);
+	pfs_policy_unlock();
+	if (r == 0 && h->readable)
+		r = render(h);
+	if (r < 0) {
+		pfs_log_failure("open", n->path, r);
+		handle_free(h);
+		fuse_reply_err(req, -r);
+		return;
+	}
+	fi->fh = (uintptr_t)h;
+	fi->direct_io = 1;
+	fi->keep_cache = 0;
+	fi->nonseekable = 0;
+	if (fuse_reply_open(req, fi) != 0)
+		handle_free(h);
+}
+
+void pfs_op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, struct fuse_file_info *fi)
+{
+	struct pfs_file_handle *h = (struct pfs_file_handle *)(uintptr_t)fi->fh;
+	pthread_mutex_lock(&h->lock);
+	int r = 0;
+	if (off == 0 && h->served)
+		r = render(h);
+	if (r < 0) {
+		pthread_mutex_unlock(&h->lock);
+		pfs_log_failure("read", h->node->path, r);
+		fuse_reply_err(req, -r);
+		return;
+	}
+	h->served = true;
+	size_t avail = (size_t)off < h->snap.len ? h->snap.len - (size_t)off : 0;
+	size_t n = avail < size ? avail : size;
+	/* Reply while holding the lock: a concurrent rewind must not free the bytes. */
+	fuse_reply_buf(req, n ? h->snap.data + off : NULL, n);
+	pthread_mutex_unlock(&h->lock);
+}
+
+void pfs_op_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t size, off_t off,
+		  struct fuse_file_info *fi)
+{
+	struct pfs_file_handle *h = (struct pfs_file_handle *)(uintptr_t)fi->fh;
+	struct pfs_loc loc;
+	pfs_node_loc(h->node, &loc);
+	pfs_policy_rdlock();
+	struct pfs_path_decision d;
+	pfs_view_decide(&pfs_fs.view, &h->opener, &loc, &d);
+	int r = pfs_view_visible(&pfs_fs.view, &h->opener, &loc, &d);
+	if (r == 0)
+		r = pfs_ns_enter(&h->opener, pfs_ns_needs(&loc, false));
+	ssize_t w = r < 0 ? r : pfs_view_write(&pfs_fs.view, &h->opener, &loc, &d, buf, size, off);
+	pfs_policy_unlock();
+	if (w < 0) {
+		pfs_log_failure("write", h->node->path, (int)w);
+		fuse_reply_err(req, (int)-w);
+		return;
+	}
+	fuse_reply_write(req, (size_t)w);
+}
+
+void pfs_op_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	/* Nothing to flush; ENOSYS makes the kernel stop sending FLUSH at all. */
+	fuse_reply_err(req, ENOSYS);
+}
+
+void pfs_op_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	handle_free((struct pfs_file_handle *)(uintptr_t)fi->fh);
+	fuse_reply_err(req, 0);
+}

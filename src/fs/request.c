@@ -1,0 +1,32 @@
+/* Per-request context: who is asking, under which policy, and what may be cached. */
+#include "fs.h"
+
+void pfs_req_caller(fuse_req_t req, struct pfs_caller *c)
+{
+	const struct fuse_ctx *ctx = fuse_req_ctx(req);
+	pfs_caller_init(c, ctx->pid, ctx->uid, ctx->gid);
+}
+
+void pfs_policy_rdlock(void)
+{
+	pthread_rwlock_rdlock(&pfs_fs.policy_lock);
+}
+
+void pfs_policy_unlock(void)
+{
+	pthread_rwlock_unlock(&pfs_fs.policy_lock);
+}
+
+/*
+ * The one place that decides caching. Anything under a process directory,
+ * the process directories themselves and self/thread-self differ between
+ * callers (visibility, ownership, link text): never cached. Global entries
+ * are the same for every caller under one policy, so the kernel may keep them
+ * for a second; a policy reload invalidates them.
+ */
+double pfs_cache_timeout(const struct pfs_node *n)
+{
+	if (n->per_caller)
+		return 0.0;
+	return 1.0;
+}
