@@ -1,0 +1,168 @@
+/* Decisions: precedence, expose, task/ folding, content rules, pid visibility. */
+#include <criterion/criterion.h>
+#include <string.h>
+
+#include "pfs/policy.h"
+
+static struct pfs_policy *P;
+static const struct pfs_match_ctx M = {.self_tgid = 42};
+
+static void use(const char *text)
+{
+	struct pfs_error err = {0};
+	pfs_policy_free(P);
+	P = NULL;
+	cr_assert_eq(pfs_policy_load_string("d.policy", text, &P, &err), 0, "%s", err.msg);
+}
+
+static void fini(void)
+{
+	pfs_policy_free(P);
+	P = NULL;
+}
+
+TestSuite(policy_decide, .fini = fini);
+
+/* Asserts the action for path, and the deciding rule's line (0: no rule). */
+static void want(const char *path, enum pfs_path_action act, unsigned line)
+{
+	struct pfs_path_decision d;
+	pfs_policy_decide_path(P, path, &M, &d);
+	cr_assert_eq(d.action, act, "%s: action %d, want %d", path, d.action, act);
+	if (line == 0) {
+		cr_assert_null(d.rule, "%s: unexpected rule", path);
+	} else {
+		cr_assert_not_null(d.rule, "%s: no rule", path);
+		cr_assert_eq(d.rule->line, line, "%s: rule line %u, want %u", path, d.rule->line,
+			     line);
+	}
+}
+
+Test(policy_decide, no_rules)
+{
+	use("");
+	want("/proc/meminfo", PFS_ACT_NONE, 0);
+	want("/proc", PFS_ACT_NONE, 0);
+}
+
+Test(policy_decide, most_restrictive_wins_regardless_of_order)
+{
+	use("readonly /proc/sys/**\n" /* 1 */
+	    "hide /proc/sys/kernel/x\n" /* 2 */
+	    "empty /proc/sys/kernel/*\n" /* 3 */
+	    "deny /proc/sys/kernel/y\n" /* 4 */
+	    "writable /proc/sys/vm/*\n"); /* 5 */
+	want("/proc/sys", PFS_ACT_READONLY, 1);
+	want("/proc/sys/net/core/somaxconn", PFS_ACT_READONLY, 1);
+	want("/proc/sys/kernel/x", PFS_ACT_HIDE, 2);
+	want("/proc/sys/kernel/y", PFS_ACT_DENY, 4);
+	want("/proc/sys/kernel/z", PFS_ACT_EMPTY, 3);
+	want("/proc/sys/vm/swappiness", PFS_ACT_READONLY, 1);
+	want("/proc/meminfo", PFS_ACT_NONE, 0);
+}
+
+Test(policy_decide, expose_cancels_only_earlier_rules)
+{
+	use("hide /proc/*/environ\n" /* 1 */
+	    "readonly /proc/sys/**\n" /* 2 */
+	    "expose /proc/{self}/environ\n" /* 3 */
+	    "expose /proc/sys/kernel/ns_*\n" /* 4 */
+	    "writable /proc/sys/kernel/ns_last_pid\n" /* 5 */
+	    "deny /proc/{pid}/environ\n"); /* 6 */
+	want("/proc/7/environ", PFS_ACT_HIDE, 1);
+	want("/proc/42/environ", PFS_ACT_DENY, 6); /* expose is before the deny */
+	want("/proc/sys/kernel/ns_last_pid", PFS_ACT_WRITABLE, 5);
+	want("/proc/sys/kernel/ns_other", PFS_ACT_NONE, 4);
+	want("/proc/sys/kernel/hostname", PFS_ACT_READONLY, 2);
+}
+
+Test(policy_decide, expose_after_hide)
+{
+	use("hide /proc/*/environ\nexpose /proc/{self}/environ\n");
+	want("/proc/42/environ", PFS_ACT_NONE, 2);
+	want("/proc/43/environ", PFS_ACT_HIDE, 1);
+	want("/proc/self/environ", PFS_ACT_HIDE, 1); /* {self} is the tgid, not "self" */
+}
+
+Test(policy_decide, task_paths_fold_onto_the_process)
+{
+	use("hide /proc/*/environ\n"
+	    "expose /proc/*/task/*/environ\n" /* cannot re-expose through task/ */
+	    "deny /proc/{self}\n"
+	    "empty /proc/*/task/*/stat\n");
+	want("/proc/1/task/2/environ", PFS_ACT_HIDE, 1);
+	want("/proc/1/task/1/environ", PFS_ACT_HIDE, 1);
+	want("/proc/42/task/43", PFS_ACT_DENY, 3);
+	want("/proc/1/task/2/stat", PFS_ACT_EMPTY, 4);
+	want("/proc/1/stat", PFS_ACT_NONE, 0);
+	want("/proc/1/task", PFS_ACT_NONE, 0);
+	want("/proc/1/task/2/environ/", PFS_ACT_HIDE, 1);
+	want("//proc//1/task/2//environ", PFS_ACT_HIDE, 1);
+}
+
+Test(policy_decide, content_rules)
+{
+	use("replace /proc/version \"a\\n\"\n"
+	    "replace /proc/vers* \"b\\n\"\n"
+	    "hide-lines /proc/cpuinfo /^Serial/\n"
+	    "hide-lines /proc/*/status /^Cpus/\n");
+	struct pfs_path_decision d;
+	pfs_policy_decide_path(P, "/proc/version", &M, &d);
+	cr_assert_not_null(d.replace);
+	cr_assert_str_eq(d.replace->text, "b\n", "the last matching replace wins");
+	cr_assert_not(d.has_line_rules);
+	cr_assert_eq(d.action, PFS_ACT_NONE);
+	pfs_policy_decide_path(P, "/proc/cpuinfo", &M, &d);
+	cr_assert_null(d.replace);
+	cr_assert(d.has_line_rules);
+	pfs_policy_decide_path(P, "/proc/1/task/2/status", &M, &d);
+	cr_assert(d.has_line_rules, "content rules fold task/ paths too");
+	pfs_policy_decide_path(P, "/proc/meminfo", &M, &d);
+	cr_assert_null(d.replace);
+	cr_assert_not(d.has_line_rules);
+}
+
+static bool vis(uid_t uid, bool tree, const char *comm, const char *exe, uid_t caller,
+		const struct pfs_rule_src **rule)
+{
+	struct pfs_proc_facts f = {
+		.pid = 10, .uid = uid, .comm = comm, .exe = exe, .in_caller_tree = tree};
+	return pfs_policy_pid_visible(P, &f, caller, rule);
+}
+
+Test(policy_decide, pids_modes)
+{
+	const struct pfs_rule_src *rule = NULL;
+	use("");
+	cr_assert(vis(0, false, NULL, NULL, 1000, &rule));
+	cr_assert_null(rule);
+	cr_assert_not(pfs_policy_needs_comm(P));
+	cr_assert_not(pfs_policy_needs_exe(P));
+
+	use("# x\npids same-uid\n");
+	cr_assert(vis(1000, false, NULL, NULL, 1000, NULL));
+	cr_assert_not(vis(0, true, NULL, NULL, 1000, &rule));
+	cr_assert_not_null(rule);
+	cr_assert_eq(rule->line, 2);
+	cr_assert_not(vis(1000, true, NULL, NULL, 0, NULL), "root callers are not special");
+
+	use("pids tree\n");
+	cr_assert(vis(0, true, NULL, NULL, 1000, NULL));
+	cr_assert_not(vis(1000, false, NULL, NULL, 1000, NULL));
+}
+
+Test(policy_decide, hide_pid)
+{
+	use("hide-pid comm=agent*\nhide-pid exe=/opt/mon/*\n");
+	cr_assert(pfs_policy_needs_comm(P));
+	cr_assert(pfs_policy_needs_exe(P));
+	const struct pfs_rule_src *rule = NULL;
+	cr_assert_not(vis(0, true, "agent-x", "/bin/x", 0, &rule));
+	cr_assert_eq(rule->line, 1);
+	cr_assert_not(vis(0, true, "sh", "/opt/mon/bin/d", 0, &rule));
+	cr_assert_eq(rule->line, 2);
+	cr_assert(vis(0, true, "sh", "/bin/sh", 0, &rule));
+	cr_assert_null(rule);
+	cr_assert(vis(0, true, "sh", NULL, 0, NULL), "unknown exe: no exe rule matches");
+	cr_assert_not(vis(0, true, NULL, "/bin/sh", 0, NULL), "unreadable comm: fail closed");
+}
