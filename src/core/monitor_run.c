@@ -35,7 +35,7 @@ struct run {
 	bool fired;
 	enum pfs_status fired_status;
 	long clk_tck;
-	uint64_t peak_rss, peak_hwm, last_cpu_us;
+	uint64_t peak_rss, peak_hwm, last_cpu_us, last_user_us, last_sys_us;
 	uint64_t oom_at_start;
 	bool cg_memory, cg_pids;
 	siginfo_t si;
@@ -154,7 +154,11 @@ static void sample(struct run *r, uint64_t now)
 	struct pfs_cgroup_stats cs;
 	if (r->cfg->cgroup_fd >= 0 && !pfs_cgroup_read_stats(r->cfg->cgroup_fd, &cs) && cs.usage_us)
 		cpu_us = cs.usage_us;
-	r->last_cpu_us = cpu_us;
+	if (cpu_us >= r->last_cpu_us) {
+		r->last_cpu_us = cpu_us;
+		r->last_user_us = t.user_ticks * 1000000 / (uint64_t)r->clk_tck;
+		r->last_sys_us = t.sys_ticks * 1000000 / (uint64_t)r->clk_tck;
+	}
 	struct pfs_monitor_result *res = r->res;
 	if (t.procs > res->peak_procs)
 		res->peak_procs = t.procs;
@@ -287,6 +291,14 @@ static void finish(struct run *r)
 			max_rss = cs.mem_peak;
 	}
 	res->cpu_s = res->user_s + res->sys_s;
+	/* processes still alive when the init exits are killed and autoreaped
+	 * by the kernel: their CPU never reaches the init's rusage. The last
+	 * sample saw them. */
+	if ((double)r->last_cpu_us / 1e6 > res->cpu_s) {
+		res->cpu_s = (double)r->last_cpu_us / 1e6;
+		res->user_s = (double)r->last_user_us / 1e6;
+		res->sys_s = res->cpu_s - res->user_s;
+	}
 	res->max_rss_bytes = max_rss;
 	uint64_t cpu_us = (uint64_t)(res->cpu_s * 1e6);
 

@@ -4,14 +4,16 @@
  *
  *   monitor_harness [--limit SPEC] [--grace MS] [--interval MS] [--result FILE]
  *                   [--events FILE] [--events-period MS] [--no-rlimits]
- *                   [--rlimit-as] [--cgroup] [-v] -- CMD [ARG...]
+ *                   [--rlimit-as] [--cgroup] [--daemon-pid PID] [-v] -- CMD [ARG...]
  *
  * The child is pid 1 of a new pid + mount namespace: it creates a procfs
  * instance of that namespace (fsopen/fsconfig/fsmount), passes it over a
  * socketpair, applies the rlimits, runs CMD and acts as a tiny init (reaps,
  * exits with CMD's status, 128 + N for a signal N). The parent runs the monitor
  * with that backing fd and writes the result (stdout without --result).
- * Exit status: 0 when a result was written, 2 on usage/setup errors.
+ * --daemon-pid stands in for procfilterfs: its death must end the sandbox (XX).
+ * Exit status: 0 when a result was written, 2 on usage/setup errors, 3 when
+ * --cgroup was asked for and no usable cgroup2 hierarchy exists.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -122,7 +124,7 @@ static void usage(void)
 {
 	fprintf(stderr, "usage: monitor_harness [--limit SPEC] [--grace MS] [--interval MS] "
 			"[--result FILE] [--events FILE] [--events-period MS] [--no-rlimits] "
-			"[--rlimit-as] [--cgroup] [-v] -- CMD...\n");
+			"[--rlimit-as] [--cgroup] [--daemon-pid PID] [-v] -- CMD...\n");
 	exit(2);
 }
 
@@ -139,6 +141,7 @@ int main(int argc, char **argv)
 		{"rlimit-as", no_argument, NULL, 'A'},
 		{"cgroup", no_argument, NULL, 'c'},
 		{"verbose", no_argument, NULL, 'v'},
+		{"daemon-pid", required_argument, NULL, 'd'},
 		{NULL, 0, NULL, 0},
 	};
 	struct pfs_monitor_config cfg;
@@ -147,7 +150,7 @@ int main(int argc, char **argv)
 	bool verbose = false, want_cg = false;
 	struct pfs_error err = {0};
 	int c;
-	while ((c = getopt_long(argc, argv, "+l:g:i:r:e:p:NAcv", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+l:g:i:r:e:p:NAcvd:", opts, NULL)) != -1) {
 		switch (c) {
 		case 'l':
 			if (pfs_limits_parse(optarg, &cfg.limits, &err) < 0) {
@@ -182,6 +185,13 @@ int main(int argc, char **argv)
 		case 'v':
 			verbose = true;
 			break;
+		case 'd':
+			cfg.daemon_pidfd = (int)syscall(SYS_pidfd_open, atoi(optarg), 0);
+			if (cfg.daemon_pidfd < 0) {
+				perror("monitor_harness: pidfd_open(--daemon-pid)");
+				return 2;
+			}
+			break;
 		default:
 			usage();
 		}
@@ -192,9 +202,10 @@ int main(int argc, char **argv)
 	if (want_cg) {
 		char name[64];
 		snprintf(name, sizeof(name), "pfs-harness-%d", (int)getpid());
-		if (pfs_cgroup_create(NULL, name, &cfg.limits, &cg, &err) < 0) {
+		int r = pfs_cgroup_create(NULL, name, &cfg.limits, &cg, &err);
+		if (r < 0) {
 			fprintf(stderr, "monitor_harness: cgroup: %s\n", err.msg);
-			return 2;
+			return r == -EOPNOTSUPP ? 3 : 2;
 		}
 		cfg.cgroup_fd = cg.dir_fd;
 	}
