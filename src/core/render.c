@@ -29,8 +29,7 @@ static int read_as_caller(const struct pfs_view *v, struct pfs_caller *c, int di
 			  const char *rel, struct pfs_buf *out)
 {
 	struct read_args a = {dirfd, rel, out};
-	int r = view_as_caller(v, c, do_read, &a);
-	return r == -ESRCH ? -ENOENT : r;
+	return view_as_caller(v, c, do_read, &a);
 }
 
 /* The sibling "smaps" of a smaps_rollup location. */

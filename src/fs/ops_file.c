@@ -21,6 +21,7 @@ struct pfs_file_handle {
 	size_t charged;
 	bool readable;
 	bool served; /* a read happened: the next read at 0 is a rewind */
+	int read_err; /* an error the kernel gives at read, not open (ESRCH of a zombie) */
 };
 
 int pfs_snapshot_charge(size_t bytes)
@@ -100,8 +101,14 @@ void pfs_op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	if (r == 0)
 		r = pfs_view_open_check(&pfs_fs.view, &loc, &d, fi->flags);
 	pfs_policy_unlock();
-	if (r == 0 && h->readable)
+	if (r == 0 && h->readable) {
 		r = render(h);
+		/* A zombie's files open fine and fail at read: keep that shape. */
+		if (r == -ESRCH) {
+			h->read_err = ESRCH;
+			r = 0;
+		}
+	}
 	if (r < 0) {
 		pfs_log_failure("open", n->path, r);
 		handle_free(h);
@@ -120,8 +127,8 @@ void pfs_op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, struct 
 {
 	struct pfs_file_handle *h = (struct pfs_file_handle *)(uintptr_t)fi->fh;
 	pthread_mutex_lock(&h->lock);
-	int r = 0;
-	if (off == 0 && h->served)
+	int r = h->read_err ? -h->read_err : 0;
+	if (r == 0 && off == 0 && h->served)
 		r = render(h);
 	if (r < 0) {
 		pthread_mutex_unlock(&h->lock);
