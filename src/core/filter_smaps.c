@@ -215,6 +215,9 @@ static int rollup_sum(const struct pfs_policy *p, const char *smaps, size_t len,
 		r = smaps_step(&w, line, ll);
 		if (r == 1) {
 			block_done(&b, k, nk);
+			/* The kernel's rollup leaves out the gate area ([vsyscall]). */
+			if (name_is(w.hdr.path, "[vsyscall]"))
+				w.dropped = true;
 			if (!w.dropped) {
 				b.valid = true;
 				b.anon_mapping = w.hdr.inode == 0;
