@@ -100,7 +100,8 @@ int pfs_userns_write_maps(pid_t pid, const struct pfs_run_opts *o, struct pfs_er
 
 /* run_caps.c */
 int pfs_cap_from_name(const char *name, int *cap);
-int pfs_caps_drop(uint64_t keep, bool ambient, struct pfs_error *err);
+int pfs_caps_drop_bounding(uint64_t keep, struct pfs_error *err);
+int pfs_caps_set(uint64_t keep, bool ambient, struct pfs_error *err);
 
 /* run_seccomp.c */
 int pfs_seccomp_apply(struct pfs_error *err);

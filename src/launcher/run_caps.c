@@ -77,12 +77,8 @@ static int last_cap(void)
 	return v;
 }
 
-/*
- * Drops every capability not in keep from the bounding, permitted, effective
- * and inheritable sets; with ambient (a non-root uid), raises the kept ones as
- * ambient so that they survive execve.
- */
-int pfs_caps_drop(uint64_t keep, bool ambient, struct pfs_error *err)
+/* Drops every capability not in keep from the bounding set (needs CAP_SETPCAP). */
+int pfs_caps_drop_bounding(uint64_t keep, struct pfs_error *err)
 {
 	int last = last_cap();
 	for (int c = 0; c <= last && c < 64; c++) {
@@ -92,6 +88,15 @@ int pfs_caps_drop(uint64_t keep, bool ambient, struct pfs_error *err)
 			return pfs_err_set(err, errno, "cannot drop capability %d: %s", c,
 					   strerror(errno));
 	}
+	return 0;
+}
+
+/*
+ * Sets the permitted, effective and inheritable sets to keep; with ambient (a
+ * non-root uid), raises the kept ones as ambient so that they survive execve.
+ */
+int pfs_caps_set(uint64_t keep, bool ambient, struct pfs_error *err)
+{
 	struct __user_cap_header_struct hdr = {.version = _LINUX_CAPABILITY_VERSION_3, .pid = 0};
 	struct __user_cap_data_struct data[2];
 	memset(data, 0, sizeof(data));
@@ -107,13 +112,11 @@ int pfs_caps_drop(uint64_t keep, bool ambient, struct pfs_error *err)
 	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL)
 		return pfs_err_set(err, errno, "cannot clear ambient capabilities: %s",
 				   strerror(errno));
-	if (ambient) {
-		for (int c = 0; c <= last && c < 64; c++)
-			if ((keep & (1ULL << c)) &&
-			    prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, c, 0, 0) < 0)
-				return pfs_err_set(err, errno,
-						   "cannot raise ambient capability %d: %s", c,
-						   strerror(errno));
-	}
+	int last = last_cap();
+	for (int c = 0; ambient && c <= last && c < 64; c++)
+		if ((keep & (1ULL << c)) &&
+		    prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, c, 0, 0) < 0)
+			return pfs_err_set(err, errno, "cannot raise ambient capability %d: %s", c,
+					   strerror(errno));
 	return 0;
 }

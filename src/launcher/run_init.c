@@ -44,6 +44,9 @@ static int build_env(const struct pfs_run_opts *o)
 
 static int drop_to(const struct pfs_run_opts *o, struct pfs_error *err)
 {
+	int r = pfs_caps_drop_bounding(o->cap_add, err);
+	if (r < 0)
+		return r;
 	bool keep = o->uid != 0 && o->cap_add;
 	if (keep && prctl(PR_SET_KEEPCAPS, 1) < 0)
 		return pfs_err_set(err, errno, "PR_SET_KEEPCAPS: %s", strerror(errno));
@@ -52,7 +55,7 @@ static int drop_to(const struct pfs_run_opts *o, struct pfs_error *err)
 	    setresgid(o->gid, o->gid, o->gid) < 0 || setresuid(o->uid, o->uid, o->uid) < 0)
 		return pfs_err_set(err, errno, "cannot switch to uid %u gid %u: %s", o->uid, o->gid,
 				   strerror(errno));
-	int r = pfs_caps_drop(o->cap_add, o->uid != 0, err);
+	r = pfs_caps_set(o->cap_add, o->uid != 0, err);
 	if (r < 0)
 		return r;
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
@@ -107,7 +110,8 @@ static int workload(const struct pfs_run_opts *o, struct pfs_error *err)
 static void harden_init(void)
 {
 	struct pfs_error ignored;
-	pfs_caps_drop(0, false, &ignored);
+	pfs_caps_drop_bounding(0, &ignored);
+	pfs_caps_set(0, false, &ignored);
 	prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
 	prctl(PR_SET_DUMPABLE, 0);
 }

@@ -15,13 +15,6 @@
 #include "pfs/launcher.h"
 #include "pfs/policy.h"
 
-/*
- * The policy parser lives in the core library; referenced weakly so that the
- * launcher still links (and only checks readability) in a tree without it.
- */
-#pragma weak pfs_policy_load
-#pragma weak pfs_policy_free
-
 static bool is_dir(const char *p)
 {
 	return access(p, R_OK | X_OK) == 0;
@@ -56,8 +49,6 @@ static int load_and_check(struct pfs_run_opts *o, const char *path, struct pfs_e
 		return pfs_err_set(err, errno,
 				   "policy '%s': %s; check the path or use --policy FILE", path,
 				   strerror(errno));
-	if (!pfs_policy_load)
-		return 0;
 	struct pfs_policy *p = NULL;
 	int r = pfs_policy_load(path, &p, err);
 	if (r < 0)
@@ -99,14 +90,12 @@ int pfs_run_resolve_policy(struct pfs_run_opts *o, struct pfs_error *err)
 			return r;
 	}
 	if (o->tenant) {
-		if (!*o->tenant || strchr(o->tenant, '/') || !strcmp(o->tenant, "..") ||
-		    !strcmp(o->tenant, "."))
-			return pfs_err_set(err, EINVAL,
-					   "--tenant '%s': a tenant name has no '/' and is not '.' "
-					   "or '..'",
-					   o->tenant);
-		if (asprintf(&o->owned_policy, "%s/tenants/%s.policy", dir, o->tenant) < 0)
+		cleanup_free char *tdir = NULL;
+		if (asprintf(&tdir, "%s/tenants", dir) < 0)
 			return -ENOMEM;
+		int r = pfs_policy_tenant_path(tdir, o->tenant, &o->owned_policy, err);
+		if (r < 0)
+			return pfs_err_prefix(err, "--tenant");
 		if (access(o->owned_policy, R_OK) < 0)
 			return pfs_err_set(err, ENOENT,
 					   "unknown tenant '%s': %s does not exist; create it or "
