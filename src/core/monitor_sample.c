@@ -186,7 +186,9 @@ int pfs_sampler_pass(struct pfs_sampler *s, struct pfs_sample_totals *tot)
 	/* 1. known processes: re-read, drop the gone ones */
 	for (size_t i = 0; i < s->t.n;) {
 		struct pfs_proc *p = &s->t.v[i];
-		if (read_stat(s, p) < 0) {
+		/* a changed starttime cannot happen through a kept procfs fd;
+		 * it can in a fixture tree: a different process either way */
+		if (read_stat(s, p) < 0 || p->st.starttime != p->starttime) {
 			tot->exited++;
 			ev_proc(s, "exit", p);
 			pfs_ptable_remove(&s->t, i);
