@@ -191,12 +191,40 @@ static void lint_lists(const struct pfs_policy *p, struct findings *f)
 		}
 }
 
+static size_t file_index(const struct pfs_policy *p, const char *file)
+{
+	for (size_t i = 0; i < p->n_files; i++)
+		if (p->files[i] == file)
+			return i;
+	return p->n_files;
+}
+
+/* Findings in load order: by file (as first loaded), line, column. */
+static void sort_findings(const struct pfs_policy *p, struct findings *f)
+{
+	for (size_t i = 1; i < f->n; i++) {
+		struct pfs_lint_finding x = f->v[i];
+		size_t xi = file_index(p, x.src.file), j = i;
+		for (; j > 0; j--) {
+			const struct pfs_rule_src *y = &f->v[j - 1].src;
+			size_t yi = file_index(p, y->file);
+			if (yi < xi ||
+			    (yi == xi && (y->line < x.src.line ||
+					  (y->line == x.src.line && y->col <= x.src.col))))
+				break;
+			f->v[j] = f->v[j - 1];
+		}
+		f->v[j] = x;
+	}
+}
+
 int pfs_policy_lint(const struct pfs_policy *p, struct pfs_lint_finding **out, size_t *n)
 {
 	struct findings f = {0};
 	lint_dead(p, &f);
 	lint_paths(p, &f);
 	lint_lists(p, &f);
+	sort_findings(p, &f);
 	if (f.err) {
 		free(f.v);
 		*out = NULL;

@@ -113,3 +113,62 @@ Test(policy_lint, list_rules)
 	    "hide-pid 'a' has no effect: 'a*' at l.policy:1 already covers it");
 	clean("hide-pid comm=a*\nhide-pid exe=a\n");
 }
+
+Test(policy_lint, shipped_policies_load_and_are_clean)
+{
+	const char *files[] = {"filters/default.policy", "filters/strict.policy",
+			       "filters/passthrough.policy", "filters/tenants/judge.policy",
+			       "filters/tenants/ci-runner.policy"};
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		struct pfs_policy *p = NULL;
+		struct pfs_error err = {0};
+		cr_assert_eq(pfs_policy_load(files[i], &p, &err), 0, "%s: %s", files[i], err.msg);
+		struct lint_result r = {0};
+		cr_assert_eq(pfs_policy_lint(p, &r.v, &r.n), 0);
+		cr_assert_eq(r.n, 0, "%s: %s:%u: %s", files[i], r.n ? r.v[0].src.file : "",
+			     r.n ? r.v[0].src.line : 0, r.n ? r.v[0].msg : "");
+		free(r.v);
+		pfs_policy_free(p);
+	}
+}
+
+Test(policy_lint, shipped_default_masks_what_oci_masks)
+{
+	struct pfs_policy *p = NULL;
+	struct pfs_error err = {0};
+	cr_assert_eq(pfs_policy_load("filters/tenants/judge.policy", &p, &err), 0, "%s", err.msg);
+	struct pfs_match_ctx m = {.self_tgid = 5};
+	struct {
+		const char *path;
+		enum pfs_path_action act;
+	} want[] = {
+		{"/proc/kcore", PFS_ACT_EMPTY},
+		{"/proc/acpi", PFS_ACT_NONE},
+		{"/proc/acpi/wakeup", PFS_ACT_HIDE},
+		{"/proc/sys/kernel/hostname", PFS_ACT_READONLY},
+		{"/proc/sys/kernel/core_pattern", PFS_ACT_EMPTY},
+		{"/proc/sysrq-trigger", PFS_ACT_READONLY},
+		{"/proc/kpagecount", PFS_ACT_EMPTY},
+		{"/proc/net/tcp", PFS_ACT_NONE}, /* judge exposes it again */
+		{"/proc/7/task/8/net/tcp", PFS_ACT_NONE}, /* and per process */
+		{"/proc/meminfo", PFS_ACT_NONE},
+	};
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		struct pfs_path_decision d;
+		pfs_policy_decide_path(p, want[i].path, &m, &d);
+		cr_assert_eq(d.action, want[i].act, "%s: %d", want[i].path, d.action);
+	}
+	cr_assert_eq(p->pids_mode, PFS_PIDS_TREE);
+	cr_assert(p->rw_forbidden);
+	cr_assert_str_eq(p->limits, "cpu=2s,wall=5s,mem=256M,procs=64,fds=256,output=16M");
+	pfs_policy_free(p);
+
+	cr_assert_eq(pfs_policy_load("filters/strict.policy", &p, &err), 0, "%s", err.msg);
+	struct pfs_path_decision d;
+	pfs_policy_decide_path(p, "/proc/7/task/8/net/tcp", &m, &d);
+	cr_assert_eq(d.action, PFS_ACT_HIDE);
+	pfs_policy_decide_path(p, "/proc/net", &m, &d);
+	cr_assert_eq(d.action, PFS_ACT_HIDE);
+	cr_assert_eq(p->pids_mode, PFS_PIDS_SAME_UID);
+	pfs_policy_free(p);
+}
