@@ -172,6 +172,7 @@ int pfs_audit_add(struct pfs_findings *out, const char *category, const char *ch
  */
 char *pfs_audit_rule_path(const char *action, const char *glob);
 char *pfs_audit_rule_mount_drop(const char *field, const char *glob);
+char *pfs_audit_rule_mount_drop2(const char *f1, const char *g1, const char *f2, const char *g2);
 char *pfs_audit_rule_mount_redact(const char *match_field, const char *match_glob,
 				  const char *options);
 char *pfs_audit_rule_mount_rewrite(const char *match_field, const char *match_glob,

@@ -128,8 +128,11 @@ static int check_root(struct mctx *c)
 		if (asprintf(&why, "the cgroup mount's root is the sandbox's host cgroup path: it "
 				   "names the host's slices, pods and container ids") < 0)
 			return -ENOMEM;
-	} else if (!in_list(c->fstype, pseudo_fs, ARRAY_SIZE(pseudo_fs)) &&
-		   strcmp(c->fstype, "tmpfs") && strcmp(c->fstype, "overlay")) {
+	} else if ((!in_list(c->fstype, pseudo_fs, ARRAY_SIZE(pseudo_fs)) &&
+		    strcmp(c->fstype, "tmpfs") && strcmp(c->fstype, "overlay")) ||
+		   (!strcmp(c->fstype, "tmpfs") && strchr(c->root + 1, '/'))) {
+		/* tmpfs: a one-component root is an OCI mask ("/null"); deeper is a
+		 * file of the host's /run (rootless runtimes keep resolv.conf there) */
 		check = "bind-root";
 		sev = PFS_SEV_MEDIUM;
 		if (asprintf(&why,
@@ -140,8 +143,14 @@ static int check_root(struct mctx *c)
 	} else {
 		return 0;
 	}
-	cleanup_free char *glob = host ? prefix_glob(which) : pfs_audit_glob_escape(c->root);
-	rule = glob ? pfs_audit_rule_mount_drop("root", glob) : NULL;
+	if (cg) {
+		/* every cgroup mount whose root is not "/" */
+		rule = pfs_audit_rule_mount_drop2("fstype", "cgroup*", "root", "/?*");
+	} else {
+		cleanup_free char *glob =
+			host ? prefix_glob(which) : pfs_audit_glob_escape(c->root);
+		rule = glob ? pfs_audit_rule_mount_drop("root", glob) : NULL;
+	}
 	if (!rule)
 		return -ENOMEM;
 	return add(c, check, sev, c->root, why, rule);
@@ -218,6 +227,29 @@ static bool strncasestr_n(const char *s, size_t n, const char *needle)
 	return false;
 }
 
+/* btrfs subvol=/@lxd/...: the host's subvolume layout. */
+static int check_subvol(struct mctx *c, const struct pfs_mount_entry *e)
+{
+	struct pfs_field list = e->super_opts, opt;
+	while (pfs_mount_opt_next(&list, &opt)) {
+		if (opt.len <= 8 || strncmp(opt.s, "subvol=", 7) ||
+		    (opt.len == 8 && opt.s[7] == '/'))
+			continue;
+		cleanup_buf struct pfs_buf v = PFS_BUF_INIT;
+		if (pfs_mount_unescape_buf(opt.s + 7, opt.len - 7, &v) < 0 ||
+		    pfs_buf_reserve(&v, 0) < 0)
+			return -ENOMEM;
+		cleanup_free char *rule = pfs_audit_rule_mount_redact("fstype", "btrfs", "subvol");
+		if (!rule)
+			return -ENOMEM;
+		return add(c, "storage-dataset", PFS_SEV_MEDIUM, v.data,
+			   "a btrfs subvolume path: it reveals the host's storage layout and the "
+			   "runtime's naming of containers and volumes",
+			   rule);
+	}
+	return 0;
+}
+
 static bool secret_target(const char *t)
 {
 	for (const char *p = t; p && *p; p = strchr(p, '/')) {
@@ -290,6 +322,8 @@ static int check_line(struct mctx *c, const struct pfs_mount_entry *e)
 		r = check_root(c);
 	if (!r)
 		r = check_source(c, e);
+	if (!r && !strcmp(c->fstype, "btrfs"))
+		r = check_subvol(c, e);
 	if (!r)
 		r = check_secret(c);
 	if (!r)

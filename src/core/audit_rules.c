@@ -78,6 +78,13 @@ char *pfs_audit_rule_mount_drop(const char *field, const char *glob)
 	return g ? fmt("mount drop %s=%s", field, g) : NULL;
 }
 
+char *pfs_audit_rule_mount_drop2(const char *f1, const char *g1, const char *f2, const char *g2)
+{
+	cleanup_free char *a = pfs_audit_rule_quote(g1);
+	cleanup_free char *b = pfs_audit_rule_quote(g2);
+	return a && b ? fmt("mount drop %s=%s %s=%s", f1, a, f2, b) : NULL;
+}
+
 char *pfs_audit_rule_mount_redact(const char *match_field, const char *match_glob,
 				  const char *options)
 {

@@ -217,6 +217,8 @@ static int note(struct pfs_finding *f, enum pfs_verify_state v, const char *fmt,
 static int verify_one(const struct pfs_audit_opts *o, const char *name, const char *text,
 		      const struct pfs_policy *base, struct pfs_finding *f)
 {
+	if (!f->rule)
+		return note(f, PFS_VERIFY_UNSUPPORTED, "no policy rule can remove it");
 	bool present = true;
 	int r = present_under(o, base, f, &present);
 	if (r < 0)
@@ -224,8 +226,6 @@ static int verify_one(const struct pfs_audit_opts *o, const char *name, const ch
 			    strerror(-r));
 	if (!present)
 		return note(f, PFS_VERIFY_ALREADY, "the policy already removes it");
-	if (!f->rule)
-		return note(f, PFS_VERIFY_UNSUPPORTED, "no policy rule can remove it");
 	cleanup_free char *joined = NULL;
 	if (asprintf(&joined, "%s\n%s\n", text ? text : "", f->rule) < 0)
 		return -ENOMEM;
