@@ -513,28 +513,27 @@ static bool comp_covers(const struct pfs_glob *a, const struct gcomp *ca, const 
 	}
 }
 
-static bool path_subsumes(const struct pfs_glob *a, size_t ai, const struct pfs_glob *b, size_t bi)
+/* dp[i][j]: broad comps [i..) cover narrow comps [j..). Quadratic, no backtracking. */
+static bool path_subsumes(const struct pfs_glob *a, const struct pfs_glob *b)
 {
-	for (;;) {
-		if (ai == a->n_comps)
-			return bi == b->n_comps;
-		const struct gcomp *ca = &a->comps[ai];
-		if (ca->kind == COMP_GLOBSTAR) {
-			if (ai + 1 == a->n_comps)
-				return true;
-			for (size_t k = bi; k <= b->n_comps; k++)
-				if (path_subsumes(a, ai + 1, b, k))
-					return true;
-			return false;
+	size_t na = a->n_comps, nb = b->n_comps, w = nb + 1;
+	cleanup_free bool *dp = calloc((na + 1) * w, sizeof(*dp));
+	if (!dp)
+		return false;
+	dp[na * w + nb] = true;
+	for (size_t i = na; i-- > 0;) {
+		const struct gcomp *ca = &a->comps[i];
+		for (size_t j = nb + 1; j-- > 0;) {
+			bool v;
+			if (ca->kind == COMP_GLOBSTAR)
+				v = dp[(i + 1) * w + j] || (j < nb && dp[i * w + j + 1]);
+			else
+				v = j < nb && b->comps[j].kind != COMP_GLOBSTAR &&
+				    dp[(i + 1) * w + j + 1] && comp_covers(a, ca, b, &b->comps[j]);
+			dp[i * w + j] = v;
 		}
-		if (bi == b->n_comps)
-			return false;
-		const struct gcomp *cb = &b->comps[bi];
-		if (cb->kind == COMP_GLOBSTAR || !comp_covers(a, ca, b, cb))
-			return false;
-		ai++;
-		bi++;
 	}
+	return dp[0];
 }
 
 bool pfs_glob_subsumes(const struct pfs_glob *broad, const struct pfs_glob *narrow)
@@ -544,7 +543,7 @@ bool pfs_glob_subsumes(const struct pfs_glob *broad, const struct pfs_glob *narr
 	if (!strcmp(broad->pattern, narrow->pattern))
 		return true;
 	if (broad->kind == PFS_GLOB_PATH)
-		return path_subsumes(broad, 0, narrow, 0);
+		return path_subsumes(broad, narrow);
 	/* TEXT: "lit*" covers anything whose literal prefix starts with lit. */
 	if (broad->n_ops == 0 || broad->ops[broad->n_ops - 1].kind != OP_STAR)
 		return false;
