@@ -148,16 +148,21 @@ static int check_route(const struct pfs_audit_opts *o, struct pfs_findings *out)
 			     rule);
 }
 
-static bool loopback_addr(const char *hex)
+/* 127.0.0.0/8, ::1 or ::ffff:127.x; with any_ok also 0.0.0.0 and :: (unconnected peer). */
+static bool loopback_addr(const char *hex, bool any_ok)
 {
 	size_t n = strcspn(hex, ":");
 	if (n == 8)
-		return !strncmp(hex + 6, "7F", 2) || !strncmp(hex, "00000000", 8);
-	if (n == 32)
-		return !strncmp(hex, "0000000000000000000000000", 24) &&
-		       (!strncmp(hex + 24, "01000000", 8) || !strncmp(hex + 24, "00000000", 8) ||
-			!strncmp(hex + 16, "0000FFFF", 8));
-	return true;
+		return !strncmp(hex + 6, "7F", 2) || (any_ok && !strncmp(hex, "00000000", 8));
+	if (n == 32) {
+		if (strncmp(hex, "0000000000000000", 16))
+			return false;
+		if (!strncmp(hex + 16, "0000FFFF", 8))
+			return !strncmp(hex + 30, "7F", 2);
+		return !strncmp(hex + 16, "0000000001000000", 16) ||
+		       (any_ok && !strncmp(hex + 16, "0000000000000000", 16));
+	}
+	return false;
 }
 
 static int check_sockets(const struct pfs_audit_opts *o, struct pfs_findings *out)
@@ -175,10 +180,13 @@ static int check_sockets(const struct pfs_audit_opts *o, struct pfs_findings *ou
 			if (sscanf(line, " %15s %63s %63s", sl, local, remote) != 3 ||
 			    !strcmp(sl, "sl"))
 				continue;
-			if (loopback_addr(local) && loopback_addr(remote))
+			if (loopback_addr(local, false) && loopback_addr(remote, true))
 				continue;
-			if (!n++)
+			if (!n++) {
 				snprintf(example, sizeof(example), "%s", line + strspn(line, " "));
+				for (size_t l = strlen(example); l && example[l - 1] == ' ';)
+					example[--l] = '\0';
+			}
 		}
 		if (!n)
 			continue;

@@ -88,8 +88,11 @@ static bool pid_present(const struct pfs_audit_opts *o, const struct pfs_policy 
 		.exe = exe[0] ? exe : NULL,
 		.in_caller_tree = false,
 	};
-	/* The caller: an unprivileged tenant uid, never the owner of host daemons. */
-	uid_t caller = getuid() == uid ? (uid_t)65534 : getuid();
+	/* The caller: the owner of the auditing process in the tree ("self"). */
+	uid_t caller = 65534;
+	snprintf(rel, sizeof(rel), "%d", (int)o->self_pid);
+	if (o->self_pid && fstatat(o->proc_fd, rel, &st, 0) == 0)
+		caller = st.st_uid;
 	return pfs_policy_pid_visible(p, &facts, caller, NULL);
 }
 
