@@ -69,7 +69,9 @@ struct pfs_proc {
 	unsigned long gen; /* last pass that saw it */
 	struct pfs_proc_stat st;
 	uint64_t fds;
+	uint64_t hwm, vol_ctxt, nonvol_ctxt; /* from status, at the last slow pass */
 	bool limits_checked;
+	bool fresh; /* not yet given its first full read */
 };
 
 struct pfs_ptable {
@@ -104,7 +106,9 @@ struct pfs_sample_totals {
 	pid_t max_fds_pid;
 	uint64_t cpu_ticks; /* sum of utime+stime+cutime+cstime */
 	uint64_t user_ticks, sys_ticks;
+	uint64_t vol_ctxt, nonvol_ctxt; /* sums, as of each process's last status read */
 	uint64_t started, exited; /* processes new / gone in this pass */
+	bool slow; /* this pass re-read status (and fd/ when not every pass) */
 	uint64_t rlimit_diffs; /* new processes whose rlimits differ from the plan */
 };
 
@@ -119,6 +123,12 @@ struct pfs_sampler {
 	double (*clock)(void *arg); /* event timestamps */
 	void *clock_arg;
 	bool read_fds; /* count fd/ entries (default true) */
+	/* stat is re-read every pass; status (VmHWM, a high-water mark, and the
+	 * context switches) every slow_every passes and at a process's first
+	 * sighting; fd/ every pass when fds_every_pass, else with status. */
+	unsigned slow_every; /* default 10 */
+	bool fds_every_pass;
+	unsigned long passes;
 };
 
 /* Does not take backing_fd: it opens its own readable fd on it. */

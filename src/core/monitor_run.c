@@ -174,8 +174,11 @@ static void sample(struct run *r, uint64_t now)
 	if (r->cfg->events && now >= r->next_event) {
 		event(r,
 		      "\"event\": \"sample\", \"procs\": %" PRIu64 ", \"threads\": %" PRIu64
-		      ", \"rss_bytes\": %" PRIu64 ", \"cpu_s\": %.6f, \"max_fds\": %" PRIu64,
-		      t.procs, t.threads, t.rss_bytes, (double)cpu_us / 1e6, t.max_fds);
+		      ", \"rss_bytes\": %" PRIu64 ", \"cpu_s\": %.6f, \"max_fds\": %" PRIu64
+		      ", \"max_hwm_bytes\": %" PRIu64 ", \"voluntary_ctxt\": %" PRIu64
+		      ", \"nonvoluntary_ctxt\": %" PRIu64,
+		      t.procs, t.threads, t.rss_bytes, (double)cpu_us / 1e6, t.max_fds, t.max_hwm,
+		      t.vol_ctxt, t.nonvol_ctxt);
 		r->next_event = now + r->cfg->events_period_us;
 	}
 	if (r->phase == RUNNING)
@@ -371,6 +374,7 @@ int pfs_monitor_run(const struct pfs_monitor_config *cfg, struct pfs_monitor_res
 	r.s.clock = clock_s;
 	r.s.clock_arg = &r;
 	r.s.check_rlimits = !(cfg->rlimit_flags & PFS_RLIM_NONE);
+	r.s.fds_every_pass = cfg->limits.fds != 0;
 	pfs_rlimit_plan(&cfg->limits, cfg->rlimit_flags, r.s.plan);
 	struct pfs_cgroup_stats cs;
 	if (cfg->cgroup_fd >= 0 && !pfs_cgroup_read_stats(cfg->cgroup_fd, &cs))

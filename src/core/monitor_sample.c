@@ -20,6 +20,7 @@ int pfs_sampler_open(struct pfs_sampler *s, int backing_fd)
 	memset(s, 0, sizeof(*s));
 	pfs_ptable_init(&s->t);
 	s->read_fds = true;
+	s->slow_every = 10;
 	/* an fsmount() fd is not listable: open the root for reading */
 	s->proc_fd = openat(backing_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (s->proc_fd < 0)
@@ -89,6 +90,10 @@ static uint64_t count_fds(struct pfs_sampler *s, int fd)
 		if (r <= 0)
 			break;
 		n += pfs_count_dirents(s->buf, (size_t)r);
+		/* room left for more entries: the listing is complete, spare
+		 * the call that would return 0 */
+		if ((size_t)r + 512 < s->bufsz)
+			break;
 	}
 	return n;
 }
@@ -138,6 +143,7 @@ static int add_proc(struct pfs_sampler *s, pid_t pid, const char *name,
 		return -ENOMEM;
 	p->st = tmp.st;
 	p->stat_fd = steal_fd(st);
+	p->fresh = true;
 	p->dir_fd = steal_fd(dir);
 	p->status_fd = openat(p->dir_fd, "status", O_RDONLY | O_CLOEXEC);
 	if (s->read_fds)
@@ -152,13 +158,14 @@ static int list_new(struct pfs_sampler *s, struct pfs_sample_totals *tot)
 	if (lseek(s->proc_fd, 0, SEEK_SET) < 0)
 		return -errno;
 	/* the listing needs its own buffer: add_proc() reuses s->buf */
-	char dents[4096];
+	char dents[16384];
 	for (;;) {
 		long n = syscall(SYS_getdents64, s->proc_fd, dents, sizeof(dents));
 		if (n < 0)
 			return -errno;
 		if (n == 0)
 			break;
+		bool done = (size_t)n + 512 < sizeof(dents);
 		for (long off = 0; off < n;) {
 			const struct dirent64 *d = (const struct dirent64 *)(dents + off);
 			off += d->d_reclen;
@@ -175,6 +182,8 @@ static int list_new(struct pfs_sampler *s, struct pfs_sample_totals *tot)
 				return r;
 			/* other errors: it exited between listing and opening */
 		}
+		if (done)
+			break;
 	}
 	return 0;
 }
@@ -204,26 +213,36 @@ int pfs_sampler_pass(struct pfs_sampler *s, struct pfs_sample_totals *tot)
 	/* 2. new processes */
 	int r = list_new(s, tot);
 	/* 3. the rest of each process's sample, and the totals */
+	tot->slow = s->slow_every <= 1 || s->passes % s->slow_every == 0;
+	s->passes++;
 	for (size_t i = 0; i < s->t.n; i++) {
 		struct pfs_proc *p = &s->t.v[i];
+		bool slow = tot->slow || p->fresh;
+		p->fresh = false;
 		tot->procs++;
 		tot->threads += p->st.num_threads;
 		tot->rss_bytes += p->st.rss_pages * (uint64_t)sysconf(_SC_PAGESIZE);
 		tot->user_ticks += p->st.utime + p->st.cutime;
 		tot->sys_ticks += p->st.stime + p->st.cstime;
-		if (p->status_fd >= 0) {
+		if (slow && p->status_fd >= 0) {
 			ssize_t n = reread(s, p->status_fd);
 			struct pfs_proc_status ps;
-			if (n > 0 && !pfs_parse_proc_status(s->buf, (size_t)n, &ps) &&
-			    ps.vm_hwm > tot->max_hwm)
-				tot->max_hwm = ps.vm_hwm;
-		}
-		if (p->fd_dir_fd >= 0) {
-			p->fds = count_fds(s, p->fd_dir_fd);
-			if (p->fds > tot->max_fds) {
-				tot->max_fds = p->fds;
-				tot->max_fds_pid = p->pid;
+			if (n > 0 && !pfs_parse_proc_status(s->buf, (size_t)n, &ps)) {
+				if (ps.vm_hwm > p->hwm)
+					p->hwm = ps.vm_hwm;
+				p->vol_ctxt = ps.vol_ctxt;
+				p->nonvol_ctxt = ps.nonvol_ctxt;
 			}
+		}
+		if (p->hwm > tot->max_hwm)
+			tot->max_hwm = p->hwm;
+		tot->vol_ctxt += p->vol_ctxt;
+		tot->nonvol_ctxt += p->nonvol_ctxt;
+		if (p->fd_dir_fd >= 0 && (slow || s->fds_every_pass))
+			p->fds = count_fds(s, p->fd_dir_fd);
+		if (p->fds > tot->max_fds) {
+			tot->max_fds = p->fds;
+			tot->max_fds_pid = p->pid;
 		}
 	}
 	tot->cpu_ticks = tot->user_ticks + tot->sys_ticks;

@@ -114,6 +114,7 @@ Test(monitor_sampler, totals_and_pid_reuse)
 	put("self", "not a pid\n");
 	struct pfs_sampler s;
 	cr_assert_eq(pfs_sampler_open(&s, fd), 0);
+	s.slow_every = 1; /* status and fd/ on every pass */
 	struct pfs_sample_totals t;
 	cr_assert_eq(pfs_sampler_pass(&s, &t), 0);
 	cr_assert_eq(t.procs, 2);
@@ -155,6 +156,42 @@ Test(monitor_sampler, totals_and_pid_reuse)
 	cr_assert_eq(t.exited, 1);
 	cr_assert_eq(t.procs, 1);
 	cr_assert_null(pfs_ptable_find(&s.t, 7));
+	pfs_sampler_close(&s);
+	close(fd);
+	drop_fixture();
+}
+
+Test(monitor_sampler, slow_reads_every_nth_pass)
+{
+	int fd = open_fixture();
+	proc(4, 10, 1, 0, 2);
+	struct pfs_sampler s;
+	cr_assert_eq(pfs_sampler_open(&s, fd), 0);
+	s.slow_every = 3;
+	struct pfs_sample_totals t;
+	cr_assert_eq(pfs_sampler_pass(&s, &t), 0); /* pass 0: slow */
+	cr_assert(t.slow);
+	cr_assert_eq(t.max_fds, 2);
+	cr_assert_eq(t.max_hwm, 8 * 1024);
+	proc(4, 10, 5, 0, 4); /* rss 5 pages, hwm 40 kB, 4 fds */
+	cr_assert_eq(pfs_sampler_pass(&s, &t), 0); /* pass 1: stat only */
+	cr_assert(!t.slow);
+	cr_assert_eq(t.rss_bytes, 5 * (uint64_t)sysconf(_SC_PAGESIZE), "stat every pass");
+	cr_assert_eq(t.max_fds, 2, "fd/ not re-read on a fast pass");
+	cr_assert_eq(t.max_hwm, 8 * 1024, "status not re-read on a fast pass");
+	s.fds_every_pass = true;
+	cr_assert_eq(pfs_sampler_pass(&s, &t), 0); /* pass 2 */
+	cr_assert_eq(t.max_fds, 4, "fds_every_pass");
+	cr_assert_eq(t.max_hwm, 8 * 1024);
+	cr_assert_eq(pfs_sampler_pass(&s, &t), 0); /* pass 3: slow */
+	cr_assert(t.slow);
+	cr_assert_eq(t.max_hwm, 40 * 1024);
+	/* a new process gets its full read at once */
+	proc(9, 11, 1, 0, 7);
+	cr_assert_eq(pfs_sampler_pass(&s, &t), 0);
+	cr_assert(!t.slow);
+	cr_assert_eq(t.max_fds, 7);
+	cr_assert_eq(t.max_fds_pid, 9);
 	pfs_sampler_close(&s);
 	close(fd);
 	drop_fixture();
