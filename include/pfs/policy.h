@@ -33,6 +33,9 @@ enum pfs_path_action {
 	PFS_ACT_HIDE,	  /* absent: ENOENT and not listed */
 };
 
+/* "none", "writable", "readonly", "empty", "deny", "hide". */
+const char *pfs_path_action_name(enum pfs_path_action a);
+
 struct pfs_path_rule {
 	struct pfs_glob *glob;
 	enum pfs_path_action action;

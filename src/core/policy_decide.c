@@ -4,6 +4,16 @@
 
 #include "pfs/policy.h"
 
+const char *pfs_path_action_name(enum pfs_path_action a)
+{
+	static const char *const names[] = {
+		[PFS_ACT_NONE] = "none",	 [PFS_ACT_WRITABLE] = "writable",
+		[PFS_ACT_READONLY] = "readonly", [PFS_ACT_EMPTY] = "empty",
+		[PFS_ACT_DENY] = "deny",	 [PFS_ACT_HIDE] = "hide",
+	};
+	return (unsigned)a < sizeof(names) / sizeof(names[0]) ? names[a] : "unknown";
+}
+
 /* The glob's literal prefix rejects most rules before the matcher runs. */
 static bool matches(const struct pfs_glob *g, const char *path, size_t len,
 		    const struct pfs_match_ctx *m)

@@ -86,6 +86,65 @@ usage_errors() {
 	assert_eq "check --help status" 0 $?
 }
 
+# explain_out POLICY ARGS...: explain on the fixture tree in test/fixtures/policy/proc.
+explain_out() {
+	local policy=$1
+	shift
+	"$PFS" policy explain "$policy" --backing "$FIX/proc" "$@"
+}
+
+explain_replace_and_hide_lines() {
+	local out want
+	out=$(explain_out filters/tenants/judge.policy /proc/version)
+	assert_eq "explain status" 0 $? || return 1
+	want="# policy filters/tenants/judge.policy, backing $FIX/proc, caller pid 0 uid 0
+# action: none
+# content (51 bytes):
+Linux version 6.1.0 (judge) #1 SMP PREEMPT_DYNAMIC
+# rule effects:
+# replaced: /proc/version  (filters/tenants/judge.policy:16)"
+	assert_eq "explain /proc/version" "$want" "$out" || return 1
+	out=$(explain_out filters/tenants/judge.policy /proc/cpuinfo)
+	[[ ${out%%"# rule effects:"*} != *deadbeef* ]] || fail "serial line served: $out" || return 1
+	[[ $out == *"# dropped: Serial"*"deadbeef  (filters/tenants/judge.policy:19)"* ]] ||
+		fail "no attribution for the dropped line: $out"
+}
+
+explain_mounts_environ_and_hidden() {
+	local out
+	out=$(explain_out filters/default.policy --pid 1 /proc/1/mountinfo)
+	[[ $out == *"overlay overlay rw,lowerdir=redacted,upperdir=redacted,workdir=redacted"$'\n'* ]] ||
+		fail "overlay options not redacted: $out" || return 1
+	[[ $out == *"# redacted: 1 0 0:40 / / "*"  (filters/default.policy:56)"* ]] ||
+		fail "no attribution for the redaction: $out" || return 1
+	# another process's environ: the token's value is redacted; the caller's own is not
+	out=$(explain_out filters/default.policy /proc/1/environ | tr '\0' '\n')
+	[[ $out == *"GITHUB_TOKEN=[redacted]"* && ${out%%"# rule effects:"*} != *ghp_secret* ]] ||
+		fail "other's environ not redacted: $out" || return 1
+	out=$(explain_out filters/default.policy --pid 1 /proc/self/environ | tr '\0' '\n')
+	[[ $out == *"GITHUB_TOKEN=ghp_secret"* ]] || fail "own environ redacted: $out" || return 1
+	out=$(explain_out filters/strict.policy /proc/net/tcp)
+	[[ $out == *"# /proc/net: ENOENT, hidden by a path rule (filters/strict.policy:23)" ]] ||
+		fail "hidden path not attributed: $out" || return 1
+	# pids tree: pid 1 is not in the tree of an invisible caller
+	out=$(explain_out filters/tenants/judge.policy /proc/1/status)
+	[[ $out == *"# /proc/1: ENOENT, hidden"* ]] || fail "pid 1 visible: $out" || return 1
+	out=$(explain_out filters/default.policy /proc/acpi)
+	[[ $out == *"# hidden: /proc/acpi/wakeup  (filters/default.policy:30)"* ]] ||
+		fail "acpi entry not hidden: $out"
+}
+
+explain_usage() {
+	"$PFS" policy explain filters/default.policy >/dev/null 2>&1
+	assert_eq "no path" 2 $? || return 1
+	"$PFS" policy explain filters/default.policy --pid x /proc >/dev/null 2>&1
+	assert_eq "bad pid" 2 $? || return 1
+	"$PFS" policy explain filters/default.policy /etc/passwd >/dev/null 2>&1
+	assert_eq "not a /proc path" 2 $? || return 1
+	"$PFS" policy explain "$FIX/check/syntax.policy" /proc >/dev/null 2>&1
+	assert_eq "bad policy" 1 $?
+}
+
 run_case shipped_policies_are_clean shipped_policies_are_clean
 run_case syntax_error_is_located syntax_error_is_located
 run_case lint_findings_are_located lint_findings_are_located
@@ -93,3 +152,6 @@ run_case include_problems include_problems
 run_case several_files_one_bad several_files_one_bad
 run_case missing_top_file missing_top_file
 run_case usage_errors usage_errors
+run_case explain_replace_and_hide_lines explain_replace_and_hide_lines
+run_case explain_mounts_environ_and_hidden explain_mounts_environ_and_hidden
+run_case explain_usage explain_usage
