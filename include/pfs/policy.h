@@ -28,9 +28,9 @@ enum pfs_path_action {
 	PFS_ACT_NONE = 0, /* no rule: served, read-only */
 	PFS_ACT_WRITABLE, /* writes allowed when mounted rw */
 	PFS_ACT_READONLY, /* EROFS on write */
-	PFS_ACT_EMPTY,	  /* reads as empty, like an OCI masked file */
-	PFS_ACT_DENY,	  /* EACCES */
-	PFS_ACT_HIDE,	  /* absent: ENOENT and not listed */
+	PFS_ACT_EMPTY, /* reads as empty, like an OCI masked file */
+	PFS_ACT_DENY, /* EACCES */
+	PFS_ACT_HIDE, /* absent: ENOENT and not listed */
 };
 
 /* "none", "writable", "readonly", "empty", "deny", "hide". */
@@ -46,7 +46,7 @@ struct pfs_path_rule {
 enum pfs_pids_mode {
 	PFS_PIDS_ALL = 0,
 	PFS_PIDS_SAME_UID, /* pids whose owner uid equals the caller's uid */
-	PFS_PIDS_TREE,	   /* the caller, its ancestors and its descendants */
+	PFS_PIDS_TREE, /* the caller, its ancestors and its descendants */
 };
 
 enum pfs_pid_match { PFS_PID_BY_COMM, PFS_PID_BY_EXE };
@@ -61,7 +61,7 @@ enum pfs_mount_field {
 	PFS_MNT_FSTYPE,
 	PFS_MNT_SOURCE,
 	PFS_MNT_TARGET, /* mount point */
-	PFS_MNT_ROOT,	/* mountinfo field 4: root of the mount within its fs */
+	PFS_MNT_ROOT, /* mountinfo field 4: root of the mount within its fs */
 	PFS_MNT_OPTION, /* any mount or super option, "name" or "name=value" */
 };
 
@@ -80,7 +80,7 @@ struct pfs_mount_rule {
 	enum pfs_mount_action action;
 	struct pfs_mount_match *matches; /* all must match; none = every mount */
 	size_t n_matches;
-	char *value;	/* REWRITE_SOURCE: new source; REDACT_OPTIONS: replacement value */
+	char *value; /* REWRITE_SOURCE: new source; REDACT_OPTIONS: replacement value */
 	char **options; /* REDACT_OPTIONS: option names to redact */
 	size_t n_options;
 	struct pfs_rule_src src;
@@ -91,7 +91,7 @@ enum pfs_maps_action { PFS_MAPS_DROP, PFS_MAPS_REDACT };
 struct pfs_maps_rule {
 	enum pfs_maps_action action;
 	struct pfs_glob *glob; /* TEXT glob over the mapping's pathname, e.g. "[heap]" */
-	char *value;	       /* REDACT: replacement pathname */
+	char *value; /* REDACT: replacement pathname */
 	struct pfs_rule_src src;
 };
 
@@ -114,7 +114,7 @@ enum pfs_content_action { PFS_CONTENT_REPLACE, PFS_CONTENT_HIDE_LINES };
 struct pfs_content_rule {
 	enum pfs_content_action action;
 	struct pfs_glob *path; /* PATH glob */
-	char *text;	       /* REPLACE: the new content (escapes decoded) */
+	char *text; /* REPLACE: the new content (escapes decoded) */
 	size_t text_len;
 	regex_t re; /* HIDE_LINES: POSIX ERE */
 	bool has_re;
@@ -145,7 +145,7 @@ struct pfs_policy {
 	size_t n_content_rules;
 
 	bool rw_forbidden; /* `proc-rw forbid`: the launcher refuses --proc rw */
-	char *limits;	   /* `limit` lines joined with ',' (monitor syntax), or NULL */
+	char *limits; /* `limit` lines joined with ',' (monitor syntax), or NULL */
 	struct pfs_rule_src limits_src;
 };
 
@@ -176,7 +176,7 @@ struct pfs_path_decision {
 	enum pfs_path_action action;
 	const struct pfs_rule_src *rule; /* rule that decided the action, NULL if none */
 	const struct pfs_content_rule *replace; /* a REPLACE rule for this path, or NULL */
-	bool has_line_rules;			/* HIDE_LINES rules apply to this path */
+	bool has_line_rules; /* HIDE_LINES rules apply to this path */
 };
 
 /*
@@ -190,9 +190,9 @@ void pfs_policy_decide_path(const struct pfs_policy *p, const char *path,
 /* What pid visibility needs to know about a process (only what the policy uses). */
 struct pfs_proc_facts {
 	pid_t pid;
-	uid_t uid;	      /* owner of /proc/<pid> */
-	const char *comm;     /* NULL if the policy does not need it */
-	const char *exe;      /* NULL if unknown or not needed */
+	uid_t uid; /* owner of /proc/<pid> */
+	const char *comm; /* NULL if the policy does not need it */
+	const char *exe; /* NULL if unknown or not needed */
 	bool in_caller_tree; /* the caller itself or one of its descendants */
 };
 
