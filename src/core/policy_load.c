@@ -73,9 +73,10 @@ static char *dir_of(const char *path)
 }
 
 /* Reads a regular file of at most PFS_POLICY_MAX_SIZE; *st gets its identity. */
+/* O_NONBLOCK: a FIFO named by mistake must not hang the load (it is refused below). */
 static int read_policy_file(const char *path, char **text, size_t *len, struct stat *st)
 {
-	cleanup_close int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	cleanup_close int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0)
 		return -errno;
 	if (fstat(fd, st) < 0)
