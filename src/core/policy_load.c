@@ -72,8 +72,10 @@ static char *dir_of(const char *path)
 	return strndup(path, (size_t)(slash - path));
 }
 
-/* Reads a regular file of at most PFS_POLICY_MAX_SIZE; *st gets its identity. */
-/* O_NONBLOCK: a FIFO named by mistake must not hang the load (it is refused below). */
+/*
+ * Reads a regular file of at most PFS_POLICY_MAX_SIZE; *st gets its identity.
+ * O_NONBLOCK: a FIFO named by mistake must not hang the load (it is refused).
+ */
 static int read_policy_file(const char *path, char **text, size_t *len, struct stat *st)
 {
 	cleanup_close int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
