@@ -55,6 +55,14 @@ struct pfs_monitor_config {
 	int daemon_pidfd; /* procfilterfs; its death ends the sandbox (XX), or -1 */
 	/* Added fields (zero = default): */
 	unsigned rlimit_flags; /* what the launcher passed to pfs_limits_apply_rlimits */
+	/* A signalfd (0 or -1 = none): each signal read from it is forwarded to
+	 * the init (not "sent by the monitor": a death by it is SG). */
+	int signal_fd;
+	/* Called once after the init is reaped: returns the workload's raw wait
+	 * status (as from waitpid) when the launcher knows it, else -1. Without
+	 * it, the init's exit status N > 128 is read as "killed by signal N-128". */
+	int (*workload_status)(void *arg);
+	void *workload_status_arg;
 };
 
 /* Fills cfg with the defaults: no limits, no fds (-1), 100 ms, 500 ms. */

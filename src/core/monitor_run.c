@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/signalfd.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -46,6 +47,7 @@ void pfs_monitor_config_init(struct pfs_monitor_config *cfg)
 {
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->backing_fd = cfg->init_pidfd = cfg->cgroup_fd = cfg->daemon_pidfd = -1;
+	cfg->signal_fd = -1;
 	cfg->interval_us = 100000;
 	cfg->grace_us = 500000;
 }
@@ -217,15 +219,28 @@ static void wait_events(struct run *r, uint64_t now)
 	if (r->phase == TERMINATING && r->term_at + r->grace < until)
 		until = r->term_at + r->grace;
 	uint64_t d = until > now ? until - now : 0;
-	struct pollfd p[2];
+	struct pollfd p[3];
 	nfds_t n = 0;
 	if (r->cfg->init_pidfd >= 0)
 		p[n++] = (struct pollfd){.fd = r->cfg->init_pidfd, .events = POLLIN};
 	if (r->cfg->daemon_pidfd >= 0)
 		p[n++] = (struct pollfd){.fd = r->cfg->daemon_pidfd, .events = POLLIN};
+	int sfd = r->cfg->signal_fd > 0 ? r->cfg->signal_fd : -1;
+	if (sfd >= 0)
+		p[n++] = (struct pollfd){.fd = sfd, .events = POLLIN};
 	struct timespec ts = {.tv_sec = (time_t)(d / 1000000),
 			      .tv_nsec = (long)(d % 1000000) * 1000};
-	(void)ppoll(p, n, &ts, NULL);
+	if (ppoll(p, n, &ts, NULL) <= 0 || sfd < 0 || !(p[n - 1].revents & POLLIN))
+		return;
+	struct signalfd_siginfo si;
+	if (read(sfd, &si, sizeof(si)) != (ssize_t)sizeof(si))
+		return;
+	if (r->cfg->init_pidfd >= 0)
+		(void)syscall(SYS_pidfd_send_signal, r->cfg->init_pidfd, (int)si.ssi_signo, NULL,
+			      0);
+	else
+		(void)kill(r->cfg->init_pid, (int)si.ssi_signo);
+	event(r, "\"event\": \"forward\", \"signal\": %u", si.ssi_signo);
 }
 
 static bool cg_file_set(int cgfd, const char *name)
@@ -270,7 +285,17 @@ static void finish(struct run *r)
 	struct pfs_monitor_result *res = r->res;
 	const struct pfs_limits *l = &r->cfg->limits;
 	res->wall_s = (double)now_us(r) / 1e6;
-	if (r->si.si_code == CLD_EXITED) {
+	int ws =
+		r->cfg->workload_status ? r->cfg->workload_status(r->cfg->workload_status_arg) : -1;
+	if (ws >= 0 && r->si.si_code == CLD_EXITED) {
+		/* the launcher knows the workload's own wait status */
+		if (WIFSIGNALED(ws)) {
+			res->signal = WTERMSIG(ws);
+			res->exit_code = 128 + res->signal;
+		} else {
+			res->exit_code = WEXITSTATUS(ws);
+		}
+	} else if (r->si.si_code == CLD_EXITED) {
 		res->exit_code = r->si.si_status;
 		/* the init reports a workload killed by signal N as 128 + N */
 		if (res->exit_code > 128 && res->exit_code <= 128 + 64)
@@ -380,8 +405,10 @@ int pfs_monitor_run(const struct pfs_monitor_config *cfg, struct pfs_monitor_res
 	if (cfg->cgroup_fd >= 0 && !pfs_cgroup_read_stats(cfg->cgroup_fd, &cs))
 		r.oom_at_start = cs.oom_kills;
 
+	/* the first sample comes before the first reap: even an init that has
+	 * already exited is still listed (as a zombie) until it is reaped */
 	int reaped = 0;
-	while (!(reaped = try_reap(&r, false))) {
+	for (;;) {
 		uint64_t now = now_us(&r);
 		if (r.phase == RUNNING && daemon_died(&r))
 			fire(&r, PFS_ST_XX, "daemon", 0, 0,
@@ -399,6 +426,8 @@ int pfs_monitor_run(const struct pfs_monitor_config *cfg, struct pfs_monitor_res
 			signal_all(&r, SIGKILL);
 			r.phase = KILLED;
 		}
+		if ((reaped = try_reap(&r, false)))
+			break;
 		wait_events(&r, now_us(&r));
 	}
 	if (reaped < 0) {

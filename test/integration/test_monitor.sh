@@ -40,6 +40,23 @@ case_foreign_signal_sg() {
 	check "$TMP/r.json" 'r["status"] == "SG" and r["signal"] == 10 and r["killed_by"] is None' "SG"
 }
 
+case_exit_130_is_ambiguous_without_raw_status() {
+	harness -- sh -c 'exit 130' || return 1
+	check "$TMP/r.json" 'r["status"] == "SG" and r["signal"] == 2' "128+N convention" || return 1
+	harness --raw-status -- sh -c 'exit 130' || return 1
+	check "$TMP/r.json" 'r["status"] == "RE" and r["exit_code"] == 130 and r["signal"] == 0' "raw status"
+}
+
+case_signals_forwarded_to_init() {
+	"$HARNESS" --forward-signals -r "$TMP/r.json" --events "$TMP/ev" -- sleep 5 &
+	local h=$!
+	sleep 0.3
+	kill -USR1 "$h"
+	wait "$h" || return 1
+	check "$TMP/r.json" 'r["status"] == "SG" and r["signal"] == 10 and r["wall_s"] < 2' "forwarded SIGUSR1" || return 1
+	grep -q '"event": "forward", "signal": 10' "$TMP/ev" || fail "no forward event"
+}
+
 case_memory_200mib() {
 	harness -- "$W/workload_mem" 200 500 || return 1
 	check "$TMP/r.json" 'abs(r["max_rss_bytes"] - 200 * 2**20) <= 0.05 * 200 * 2**20' "max_rss_bytes not within 5% of 200 MiB"
@@ -196,6 +213,8 @@ case_cgroup_cpu_accounting() {
 run_case clean_exit_ok case_clean_exit_ok
 run_case nonzero_exit_re case_nonzero_exit_re
 run_case foreign_signal_sg case_foreign_signal_sg
+run_case exit_130_is_ambiguous_without_raw_status case_exit_130_is_ambiguous_without_raw_status
+run_case signals_forwarded_to_init case_signals_forwarded_to_init
 run_case memory_200mib case_memory_200mib
 run_case cpu_1s case_cpu_1s
 run_case cpu_of_reaped_children case_cpu_of_reaped_children

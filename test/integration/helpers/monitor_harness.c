@@ -4,7 +4,8 @@
  *
  *   monitor_harness [--limit SPEC] [--grace MS] [--interval MS] [--result FILE]
  *                   [--events FILE] [--events-period MS] [--no-rlimits]
- *                   [--rlimit-as] [--cgroup] [--daemon-pid PID] [-v] -- CMD [ARG...]
+ *                   [--rlimit-as] [--cgroup] [--daemon-pid PID] [--forward-signals]
+ *                   [--raw-status] [-v] -- CMD [ARG...]
  *
  * The child is pid 1 of a new pid + mount namespace: it creates a procfs
  * instance of that namespace (fsopen/fsconfig/fsmount), passes it over a
@@ -12,6 +13,10 @@
  * exits with CMD's status, 128 + N for a signal N). The parent runs the monitor
  * with that backing fd and writes the result (stdout without --result).
  * --daemon-pid stands in for procfilterfs: its death must end the sandbox (XX).
+ * --forward-signals: SIGUSR1/SIGUSR2/SIGHUP/SIGINT to the harness go to the
+ * init through the monitor's signal_fd; the init passes them to CMD.
+ * --raw-status: the init also sends CMD's raw wait status over the socket and
+ * the monitor gets it through its workload_status callback.
  * Exit status: 0 when a result was written, 2 on usage/setup errors, 3 when
  * --cgroup was asked for and no usable cgroup2 hierarchy exists.
  */
@@ -25,7 +30,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <poll.h>
 #include <sys/prctl.h>
+#include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -77,6 +84,14 @@ static int make_proc(void)
 	return m;
 }
 
+static pid_t workload_pid;
+
+static void forward(int sig)
+{
+	if (workload_pid > 0)
+		kill(workload_pid, sig);
+}
+
 /* pid 1 of the sandbox */
 static void init_main(int sock, const struct pfs_limits *l, unsigned rflags, char **argv)
 {
@@ -93,7 +108,6 @@ static void init_main(int sock, const struct pfs_limits *l, unsigned rflags, cha
 	char go;
 	if (read(sock, &go, 1) != 1) /* the parent has set up the cgroup */
 		_exit(125);
-	close(sock);
 	struct pfs_error err = {0};
 	if (!(rflags & PFS_RLIM_NONE) && pfs_limits_apply_rlimits(l, rflags, &err) < 0) {
 		fprintf(stderr, "harness init: %s\n", err.msg);
@@ -103,10 +117,15 @@ static void init_main(int sock, const struct pfs_limits *l, unsigned rflags, cha
 	if (w < 0)
 		_exit(125);
 	if (w == 0) {
+		close(sock);
 		execvp(argv[0], argv);
 		perror(argv[0]);
 		_exit(127);
 	}
+	workload_pid = w;
+	const int fwd[] = {SIGUSR1, SIGUSR2, SIGHUP, SIGINT};
+	for (size_t i = 0; i < sizeof(fwd) / sizeof(fwd[0]); i++)
+		signal(fwd[i], forward);
 	for (;;) {
 		int st;
 		pid_t p = wait(&st);
@@ -116,15 +135,26 @@ static void init_main(int sock, const struct pfs_limits *l, unsigned rflags, cha
 			_exit(125);
 		if (p != w)
 			continue;
+		(void)!write(sock, &st, sizeof(st));
 		_exit(WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
 	}
+}
+
+static int raw_status(void *arg)
+{
+	int sock = *(int *)arg, st;
+	struct pollfd p = {.fd = sock, .events = POLLIN};
+	if (poll(&p, 1, 0) == 1 && read(sock, &st, sizeof(st)) == (ssize_t)sizeof(st))
+		return st;
+	return -1;
 }
 
 static void usage(void)
 {
 	fprintf(stderr, "usage: monitor_harness [--limit SPEC] [--grace MS] [--interval MS] "
 			"[--result FILE] [--events FILE] [--events-period MS] [--no-rlimits] "
-			"[--rlimit-as] [--cgroup] [--daemon-pid PID] [-v] -- CMD...\n");
+			"[--rlimit-as] [--cgroup] [--daemon-pid PID] [--forward-signals] "
+			"[--raw-status] [-v] -- CMD...\n");
 	exit(2);
 }
 
@@ -142,15 +172,17 @@ int main(int argc, char **argv)
 		{"cgroup", no_argument, NULL, 'c'},
 		{"verbose", no_argument, NULL, 'v'},
 		{"daemon-pid", required_argument, NULL, 'd'},
+		{"forward-signals", no_argument, NULL, 'F'},
+		{"raw-status", no_argument, NULL, 'R'},
 		{NULL, 0, NULL, 0},
 	};
 	struct pfs_monitor_config cfg;
 	pfs_monitor_config_init(&cfg);
 	const char *result = NULL, *events = NULL;
-	bool verbose = false, want_cg = false;
+	bool verbose = false, want_cg = false, fwd = false, raw = false;
 	struct pfs_error err = {0};
 	int c;
-	while ((c = getopt_long(argc, argv, "+l:g:i:r:e:p:NAcvd:", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+l:g:i:r:e:p:NAcvd:FR", opts, NULL)) != -1) {
 		switch (c) {
 		case 'l':
 			if (pfs_limits_parse(optarg, &cfg.limits, &err) < 0) {
@@ -184,6 +216,12 @@ int main(int argc, char **argv)
 			break;
 		case 'v':
 			verbose = true;
+			break;
+		case 'F':
+			fwd = true;
+			break;
+		case 'R':
+			raw = true;
 			break;
 		case 'd':
 			cfg.daemon_pidfd = (int)syscall(SYS_pidfd_open, atoi(optarg), 0);
@@ -246,6 +284,20 @@ int main(int argc, char **argv)
 			return 2;
 		}
 		cfg.events = ev;
+	}
+	if (fwd) {
+		sigset_t set;
+		sigemptyset(&set);
+		sigaddset(&set, SIGUSR1);
+		sigaddset(&set, SIGUSR2);
+		sigaddset(&set, SIGHUP);
+		sigaddset(&set, SIGINT);
+		sigprocmask(SIG_BLOCK, &set, NULL);
+		cfg.signal_fd = signalfd(-1, &set, SFD_CLOEXEC);
+	}
+	if (raw) {
+		cfg.workload_status = raw_status;
+		cfg.workload_status_arg = &sp[0];
 	}
 	if (write(sp[0], "G", 1) != 1) {
 		perror("monitor_harness: start");
