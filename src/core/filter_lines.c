@@ -81,7 +81,7 @@ int pfs_filter_lines(const struct pfs_policy *p, const char *path, const struct 
 			hide = true;
 	}
 	if (replace) {
-		const char *nl = memchr(in, '\n', len);
+		const char *nl = len ? memchr(in, '\n', len) : NULL;
 		pfs_trace_emit(t, PFS_TR_REPLACED, in, nl ? (size_t)(nl - in) : len, &replace->src);
 		in = replace->text ? replace->text : "";
 		len = replace->text ? replace->text_len : 0;

@@ -123,7 +123,7 @@ static int mi_decide(struct mnt_eval *ev, const char *in, size_t len, struct mi_
 int pfs_filter_mountinfo(const struct pfs_policy *p, const char *in, size_t len,
 			 struct pfs_buf *out, const struct pfs_trace *t)
 {
-	if (!p || p->n_mount_rules == 0)
+	if (!p || p->n_mount_rules == 0 || len == 0)
 		return pfs_buf_append(out, in, len);
 	size_t max_lines = 1;
 	for (const char *c = in; (c = memchr(c, '\n', len - (size_t)(c - in))); c++)

@@ -1,0 +1,23 @@
+/* libFuzzer: smaps and smaps_rollup (rollup recomputed from the same input as smaps). */
+#include "fuzz_filter_policy.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	const char *in = (const char *)data;
+	fz_identity(pfs_filter_smaps, fz_maps_policy(true), in, size);
+	struct pfs_buf out = PFS_BUF_INIT;
+	(void)pfs_filter_smaps(fz_maps_policy(false), in, size, &out, &fz_trace);
+	pfs_buf_reset(&out);
+	/* Split at the first "\n\n": rollup before, smaps after. */
+	const char *sep = memmem(in, size, "\n\n", 2);
+	size_t rl = sep ? (size_t)(sep - in) + 1 : size;
+	const char *smaps = sep ? sep + 2 : "";
+	size_t sl = sep ? size - rl - 1 : 0;
+	(void)pfs_filter_smaps_rollup(fz_maps_policy(false), in, rl, smaps, sl, &out, &fz_trace);
+	pfs_buf_reset(&out);
+	if (pfs_filter_smaps_rollup(fz_maps_policy(true), in, rl, smaps, sl, &out, NULL) == 0 &&
+	    (out.len != rl || (rl && memcmp(out.data, in, rl))))
+		abort();
+	pfs_buf_free(&out);
+	return 0;
+}
