@@ -483,7 +483,7 @@ static bool same_ops(const struct pfs_glob *a, const struct gcomp *ca, const str
 		if (x->kind != y->kind || (x->kind == OP_LIT && x->c != y->c))
 			return false;
 		if (x->kind == OP_CLASS &&
-		    memcmp(&a->classes[x->cls], &b->classes[y->cls], sizeof(struct gclass)))
+		    memcmp(&a->classes[x->cls], &b->classes[y->cls], sizeof(struct gclass)) != 0)
 			return false;
 	}
 	return true;

@@ -20,7 +20,7 @@ static bool matches(const struct pfs_glob *g, const char *path, size_t len,
 {
 	size_t plen;
 	const char *pre = pfs_glob_literal_prefix(g, &plen);
-	if (plen > len || memcmp(path, pre, plen))
+	if (plen > len || memcmp(path, pre, plen) != 0)
 		return false;
 	return pfs_glob_match(g, path, m);
 }
@@ -47,11 +47,11 @@ static bool normalize(const char *path, char *out, size_t cap, size_t *len)
 static bool fold_task(const char *path, char *out, size_t cap, size_t *len)
 {
 	static const char proc[] = "/proc/";
-	if (strncmp(path, proc, sizeof(proc) - 1))
+	if (strncmp(path, proc, sizeof(proc) - 1) != 0)
 		return false;
 	const char *pid = path + sizeof(proc) - 1;
 	const char *pe = strchrnul(pid, '/');
-	if (pe == pid || strncmp(pe, "/task/", 6))
+	if (pe == pid || strncmp(pe, "/task/", 6) != 0)
 		return false;
 	const char *tid = pe + 6;
 	const char *te = strchrnul(tid, '/');

@@ -126,12 +126,12 @@ static const char *why(int r)
 /* Loads path (already normalised) into ld; lx/col locate the include, or lx is NULL. */
 static int load_file(struct ploader *ld, const char *path, const struct plex *lx, unsigned col)
 {
-	if (ld->depth >= PFS_POLICY_MAX_DEPTH)
+	if (lx && ld->depth >= PFS_POLICY_MAX_DEPTH)
 		return plex_error(lx, col, "includes nested deeper than %d; flatten them",
 				  PFS_POLICY_MAX_DEPTH);
 	cleanup_free char *text = NULL;
 	size_t len = 0;
-	struct stat st;
+	struct stat st = {0};
 	int r = read_policy_file(path, &text, &len, &st);
 	if (r < 0 && lx)
 		return plex_error(lx, col,
@@ -141,7 +141,7 @@ static int load_file(struct ploader *ld, const char *path, const struct plex *lx
 	if (r < 0)
 		return pfs_err_set(ld->err, -r, "%s: cannot load policy: %s; check the path", path,
 				   why(r));
-	for (size_t i = 0; i < ld->depth; i++)
+	for (size_t i = 0; lx && i < ld->depth; i++)
 		if (ld->stack[i].dev == st.st_dev && ld->stack[i].ino == st.st_ino)
 			return plex_error(lx, col,
 					  "include cycle: '%s' is already being loaded; remove "

@@ -262,7 +262,7 @@ static int mount_args(struct pctx *c, struct pfs_mount_rule *m, const char *valu
 			continue;
 		}
 		size_t f = 0;
-		while (f < ARRAY_SIZE(mount_fields) && strcmp(t.s, mount_fields[f]))
+		while (f < ARRAY_SIZE(mount_fields) && strcmp(t.s, mount_fields[f]) != 0)
 			f++;
 		if (f == ARRAY_SIZE(mount_fields))
 			return plex_error(&c->lx, t.col,
@@ -323,9 +323,9 @@ static int st_mount(struct pctx *c)
 	struct pfs_mount_rule *slot = NULL;
 	if (r == 0 && !(slot = push(&c->p->mount_rules, &c->p->n_mount_rules, sizeof(*slot))))
 		r = -ENOMEM;
-	if (r < 0) {
+	if (r < 0 || !slot) {
 		pfs_policy_mount_rule_free(&m);
-		return r;
+		return r < 0 ? r : -EINVAL;
 	}
 	*slot = m;
 	return 0;
@@ -350,7 +350,7 @@ static int trailing_opts(struct pctx *c, char **value, enum pfs_environ_scope *s
 			continue;
 		}
 		char *v = split_kv(&t);
-		if (!v || strcmp(t.s, "with"))
+		if (!v || strcmp(t.s, "with") != 0)
 			return plex_error(&c->lx, t.col, "unknown option '%s'; use with=VALUE%s",
 					  t.s, scope ? ", others or all" : "");
 		r = check_value(c, t.col, v, "", "replacement value");
@@ -389,10 +389,10 @@ static int st_maps(struct pctx *c)
 	struct pfs_maps_rule *slot = NULL;
 	if (r == 0 && !(slot = push(&c->p->maps_rules, &c->p->n_maps_rules, sizeof(*slot))))
 		r = -ENOMEM;
-	if (r < 0) {
+	if (r < 0 || !slot) {
 		pfs_glob_free(mr.glob);
 		free(mr.value);
-		return r;
+		return r < 0 ? r : -EINVAL;
 	}
 	*slot = mr;
 	return 0;
@@ -404,7 +404,7 @@ static int st_fd(struct pctx *c)
 	int r = need(c, &t, "the action 'hide', e.g. fd hide socket:*");
 	if (r < 0)
 		return r;
-	if (strcmp(t.s, "hide"))
+	if (strcmp(t.s, "hide") != 0)
 		return plex_error(&c->lx, t.col, "unknown fd action '%s'; use hide", t.s);
 	size_t n = 0;
 	for (;; n++) {
@@ -437,7 +437,7 @@ static int st_environ(struct pctx *c)
 	int r = need(c, &t, "the action 'redact', e.g. environ redact *_TOKEN");
 	if (r < 0)
 		return r;
-	if (strcmp(t.s, "redact"))
+	if (strcmp(t.s, "redact") != 0)
 		return plex_error(&c->lx, t.col, "unknown environ action '%s'; use redact", t.s);
 	cleanup_tok struct ptok gt = {0};
 	r = need(c, &gt, "a variable name glob, e.g. *_TOKEN");
@@ -452,10 +452,10 @@ static int st_environ(struct pctx *c)
 	struct pfs_environ_rule *slot = NULL;
 	if (r == 0 && !(slot = push(&c->p->environ_rules, &c->p->n_environ_rules, sizeof(*slot))))
 		r = -ENOMEM;
-	if (r < 0) {
+	if (r < 0 || !slot) {
 		pfs_glob_free(er.glob);
 		free(er.value);
-		return r;
+		return r < 0 ? r : -EINVAL;
 	}
 	*slot = er;
 	return 0;
@@ -502,12 +502,12 @@ static int st_content(struct pctx *c, enum pfs_content_action act)
 	struct pfs_content_rule *slot = NULL;
 	if (r == 0 && !(slot = push(&c->p->content_rules, &c->p->n_content_rules, sizeof(*slot))))
 		r = -ENOMEM;
-	if (r < 0) {
+	if (r < 0 || !slot) {
 		pfs_glob_free(cr.path);
 		free(cr.text);
 		if (cr.has_re)
 			regfree(&cr.re);
-		return r;
+		return r < 0 ? r : -EINVAL;
 	}
 	*slot = cr;
 	return 0;
@@ -528,7 +528,7 @@ static int st_proc_rw(struct pctx *c)
 	int r = need(c, &t, "'forbid'");
 	if (r < 0)
 		return r;
-	if (strcmp(t.s, "forbid"))
+	if (strcmp(t.s, "forbid") != 0)
 		return plex_error(&c->lx, t.col,
 				  "unknown proc-rw setting '%s'; the only setting is 'forbid'",
 				  t.s);

@@ -155,7 +155,7 @@ static int explain_args(int argc, char **argv, struct explain_opts *o)
 		fprintf(stderr, "pfs policy explain: needs a policy FILE and a /proc PATH\n");
 		return -EINVAL;
 	}
-	if (strncmp(o->path, "/proc", 5) || (o->path[5] && o->path[5] != '/')) {
+	if (strncmp(o->path, "/proc", 5) != 0 || (o->path[5] && o->path[5] != '/')) {
 		fprintf(stderr,
 			"pfs policy explain: PATH must be a /proc path, e.g. /proc/meminfo\n");
 		return -EINVAL;
