@@ -24,8 +24,10 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <linux/mount.h>
+#include <linux/sched.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -248,14 +250,21 @@ int main(int argc, char **argv)
 		cfg.cgroup_fd = cg.dir_fd;
 	}
 	int sp[2];
-	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) < 0 ||
-	    unshare(CLONE_NEWPID) < 0) {
-		perror("monitor_harness: setup");
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) < 0) {
+		perror("monitor_harness: socketpair");
 		return 2;
 	}
-	pid_t child = fork();
+	/* clone3, not unshare(CLONE_NEWPID) + fork: the harness itself must
+	 * stay able to create threads (LeakSanitizer needs one) */
+	int pidfd = -1;
+	struct clone_args ca;
+	memset(&ca, 0, sizeof(ca));
+	ca.flags = CLONE_NEWPID | CLONE_PIDFD;
+	ca.pidfd = (uint64_t)(uintptr_t)&pidfd;
+	ca.exit_signal = SIGCHLD;
+	pid_t child = (pid_t)syscall(SYS_clone3, &ca, sizeof(ca));
 	if (child < 0) {
-		perror("fork");
+		perror("monitor_harness: clone3(CLONE_NEWPID)");
 		return 2;
 	}
 	if (child == 0) {
@@ -265,7 +274,7 @@ int main(int argc, char **argv)
 	}
 	close(sp[1]);
 	cfg.init_pid = child;
-	cfg.init_pidfd = (int)syscall(SYS_pidfd_open, child, 0);
+	cfg.init_pidfd = pidfd;
 	cfg.backing_fd = recv_fd(sp[0]);
 	if (cfg.backing_fd < 0) {
 		fprintf(stderr, "monitor_harness: no backing proc from the init\n");
