@@ -113,15 +113,20 @@ static int check_root(struct mctx *c)
 	cleanup_free char *why = NULL, *rule = NULL;
 	const char *check;
 	enum pfs_severity sev;
+	bool identity = !strcmp(c->root, c->target);
 	if (host) {
 		check = "bind-root-host-path";
-		sev = PFS_SEV_HIGH;
-		if (asprintf(
-			    &why,
-			    "the mount's root (mountinfo field 4) is a host directory under %s: it "
-			    "reveals the host's layout, user names or container ids",
-			    which) < 0)
+		sev = identity ? PFS_SEV_MEDIUM : PFS_SEV_HIGH;
+		if (asprintf(&why,
+			     identity ? "the host directory %s is shared at the same path: the "
+					"mount table names it and its files are readable here"
+				      : "the mount's root (mountinfo field 4) is a host directory "
+					"under %s: it reveals the host's layout, user names or "
+					"container ids",
+			     identity ? c->root : which) < 0)
 			return -ENOMEM;
+	} else if (identity) {
+		return 0; /* the same path inside and out: the tree shows as much */
 	} else if (cg) {
 		check = "cgroup-root";
 		sev = PFS_SEV_MEDIUM;
@@ -147,8 +152,9 @@ static int check_root(struct mctx *c)
 		/* every cgroup mount whose root is not "/" */
 		rule = pfs_audit_rule_mount_drop2("fstype", "cgroup*", "root", "/?*");
 	} else {
-		cleanup_free char *glob =
-			host ? prefix_glob(which) : pfs_audit_glob_escape(c->root);
+		cleanup_free char *glob = host && strcmp(c->root, which)
+						  ? prefix_glob(which)
+						  : pfs_audit_glob_escape(c->root);
 		rule = glob ? pfs_audit_rule_mount_drop("root", glob) : NULL;
 	}
 	if (!rule)

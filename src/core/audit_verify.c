@@ -62,6 +62,25 @@ static bool value_in(const char *s, const char *value, bool mount_escaped)
 	return strstr(s, e.data) != NULL;
 }
 
+/*
+ * The mount the finding was made on (same mount id, the first field of the
+ * entry) is still listed and still carries the value.
+ */
+static bool mount_line_leaks(const char *out, const char *entry, const char *value)
+{
+	if (!entry)
+		return value_in(out, value, true);
+	size_t idlen = strcspn(entry, " ");
+	for (const char *l = out; l && *l; l = strchr(l, '\n'), l = l ? l + 1 : NULL) {
+		size_t len = strcspn(l, "\n");
+		if (len <= idlen || strncmp(l, entry, idlen) || l[idlen] != ' ')
+			continue;
+		cleanup_free char *line = strndup(l, len);
+		return line ? value_in(line, value, true) : true;
+	}
+	return false;
+}
+
 static bool pid_present(const struct pfs_audit_opts *o, const struct pfs_policy *p,
 			const struct pfs_finding *f)
 {
@@ -192,7 +211,9 @@ static int present_under(const struct pfs_audit_opts *o, const struct pfs_policy
 		return r;
 	if (pfs_buf_reserve(&out, 0) < 0)
 		return -ENOMEM;
-	if (f->kind == PFS_AK_LINES || (f->kind == PFS_AK_PATH && f->entry))
+	if (f->kind == PFS_AK_MOUNTINFO)
+		*present = mount_line_leaks(out.data, f->entry, f->value);
+	else if (f->kind == PFS_AK_LINES || (f->kind == PFS_AK_PATH && f->entry))
 		*present = f->entry && *f->entry ? strstr(out.data, f->entry) != NULL : out.len > 0;
 	else
 		*present = value_in(out.data, f->value, f->kind == PFS_AK_MOUNTINFO);
