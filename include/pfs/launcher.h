@@ -117,12 +117,13 @@ int pfs_dev_build(const char *newroot, struct pfs_error *err);
 
 /* run_proc.c */
 int pfs_proc_backing_open(int *backing_fd, struct pfs_error *err);
-int pfs_proc_fuse_mount(const struct pfs_run_opts *o, const char *newroot, int *fuse_fd,
+int pfs_proc_fuse_open(const struct pfs_run_opts *o, int *fuse_fd, struct pfs_error *err);
+int pfs_proc_fuse_mount(const struct pfs_run_opts *o, const char *newroot, int fuse_fd,
 			struct pfs_error *err);
 int pfs_proc_kernel_mount(const struct pfs_run_opts *o, const char *newroot, struct pfs_error *err);
 int pfs_proc_unsafe_mount(const char *newroot, const char *path, int backing_fd,
 			  struct pfs_error *err);
-bool pfs_fuse_available(const struct pfs_run_opts *o);
+int pfs_fuse_check(const struct pfs_run_opts *o, struct pfs_error *err);
 int pfs_net_lo_up(struct pfs_error *err);
 
 /* run_ipc.c: messages between the launcher and the sandbox init. */

@@ -48,16 +48,16 @@ static int check_usage(struct pfs_run_opts *o, struct pfs_error *err)
 	return pfs_run_resolve_policy(o, err);
 }
 
-static void warn_fallback(const struct pfs_run_opts *o)
+static void warn_fallback(const struct pfs_run_opts *o, const struct pfs_error *why)
 {
 	fprintf(stderr,
-		"pfs run: WARNING: no FUSE (%s missing or the fuse module absent); --fallback "
-		"kernel mounts a kernel procfs with hidepid=invisible,subset=pid instead.\n"
+		"pfs run: WARNING: %s\npfs run: --fallback kernel mounts a kernel procfs with "
+		"hidepid=invisible,subset=pid at /proc instead.\n"
 		"pfs run: protections LOST: the policy is not applied (no mount, maps, fd, "
 		"environ filtering or redaction; per-process files show the kernel's "
 		"content); system-wide files (meminfo, cpuinfo, stat, sys/...) are absent, so "
 		"tools like free, top or ps may fail.\n",
-		o->dev_fuse);
+		why->msg);
 }
 
 static pid_t clone_sandbox(const struct pfs_run_opts *o, int *pidfd)
@@ -176,16 +176,11 @@ int pfs_cmd_run(int argc, char **argv)
 	code = PFS_RUN_EXIT_SETUP;
 	if (pfs_userns_check(&err) < 0)
 		goto out;
-	if (!pfs_fuse_available(&o)) {
-		if (!o.fallback_kernel) {
-			pfs_err_set(&err, ENODEV,
-				    "FUSE is not available (%s missing or the fuse module not "
-				    "loaded); load it with `modprobe fuse`, or use --fallback "
-				    "kernel (weaker: no filtering)",
-				    o.dev_fuse);
+	if (pfs_fuse_check(&o, &err) < 0) {
+		if (!o.fallback_kernel)
 			goto out;
-		}
-		warn_fallback(&o);
+		warn_fallback(&o, &err);
+		err = (struct pfs_error){0};
 	} else {
 		o.fallback_kernel = false;
 		if (pfs_daemon_find(&o, &err) < 0)

@@ -58,21 +58,44 @@ static bool fuse_in_kernel(void)
 	return false;
 }
 
-bool pfs_fuse_available(const struct pfs_run_opts *o)
+int pfs_fuse_check(const struct pfs_run_opts *o, struct pfs_error *err)
 {
 	struct stat st;
-	return stat(o->dev_fuse, &st) == 0 && S_ISCHR(st.st_mode) && fuse_in_kernel();
+	if (stat(o->dev_fuse, &st) < 0 || !S_ISCHR(st.st_mode))
+		return pfs_err_set(err, ENODEV,
+				   "FUSE is not available (%s is missing); load the fuse module "
+				   "with `modprobe fuse`, or use --fallback kernel (weaker: no "
+				   "filtering)",
+				   o->dev_fuse);
+	if (!fuse_in_kernel())
+		return pfs_err_set(err, ENODEV,
+				   "FUSE is not available (the fuse module is not loaded); load "
+				   "it with `modprobe fuse`, or use --fallback kernel (weaker: no "
+				   "filtering)");
+	if (access(o->dev_fuse, R_OK | W_OK) < 0)
+		return pfs_err_set(err, errno,
+				   "FUSE is not usable: %s: %s; make it accessible (chmod 0666 %s, "
+				   "as most distributions do), run as root, or use --fallback "
+				   "kernel (weaker: no filtering)",
+				   o->dev_fuse, strerror(errno), o->dev_fuse);
+	return 0;
 }
 
-int pfs_proc_fuse_mount(const struct pfs_run_opts *o, const char *newroot, int *fuse_fd,
-			struct pfs_error *err)
+/* Opened with the launcher's file access, before becoming the sandbox's root. */
+int pfs_proc_fuse_open(const struct pfs_run_opts *o, int *fuse_fd, struct pfs_error *err)
 {
-	cleanup_close int fd = open(o->dev_fuse, O_RDWR | O_CLOEXEC);
-	if (fd < 0)
+	*fuse_fd = open(o->dev_fuse, O_RDWR | O_CLOEXEC);
+	if (*fuse_fd < 0)
 		return pfs_err_set(err, errno,
 				   "cannot open %s: %s; load the fuse module (modprobe fuse) or "
 				   "use --fallback kernel",
 				   o->dev_fuse, strerror(errno));
+	return 0;
+}
+
+int pfs_proc_fuse_mount(const struct pfs_run_opts *o, const char *newroot, int fd,
+			struct pfs_error *err)
+{
 	char target[PATH_MAX], data[128];
 	snprintf(target, sizeof(target), "%s/proc", newroot);
 	snprintf(data, sizeof(data), "fd=%d,rootmode=40000,user_id=0,group_id=0,allow_other", fd);
@@ -82,7 +105,6 @@ int pfs_proc_fuse_mount(const struct pfs_run_opts *o, const char *newroot, int *
 				   "cannot mount FUSE on /proc: %s; the kernel must allow FUSE "
 				   "mounts in user namespaces, or use --fallback kernel",
 				   strerror(errno));
-	*fuse_fd = steal_fd(fd);
 	return 0;
 }
 

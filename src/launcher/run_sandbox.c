@@ -67,6 +67,12 @@ static int setup(struct pfs_run_opts *o, int sock, struct pfs_error *err)
 	r = pfs_root_open_sources(o, &root_tree, err);
 	if (r < 0)
 		return r;
+	cleanup_close int fuse_fd = -1;
+	if (!o->fallback_kernel) {
+		r = pfs_proc_fuse_open(o, &fuse_fd, err);
+		if (r < 0)
+			return r;
+	}
 	r = become_root(err);
 	if (r < 0)
 		return r;
@@ -85,11 +91,10 @@ static int setup(struct pfs_run_opts *o, int sock, struct pfs_error *err)
 	r = pfs_root_build(o, root_tree, NEWROOT, err);
 	if (r < 0)
 		return r;
-	cleanup_close int fuse_fd = -1;
 	if (o->fallback_kernel)
 		r = pfs_proc_kernel_mount(o, NEWROOT, err);
 	else
-		r = pfs_proc_fuse_mount(o, NEWROOT, &fuse_fd, err);
+		r = pfs_proc_fuse_mount(o, NEWROOT, fuse_fd, err);
 	if (r < 0)
 		return r;
 	if (o->unsafe_kernel_proc) {

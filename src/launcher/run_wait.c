@@ -41,6 +41,42 @@ static void end_sandbox(int init_pidfd)
 		pidfd_signal(init_pidfd, SIGKILL);
 }
 
+/* Drains queued messages: the workload's status may be among them. */
+static void drain(int sock, struct pfs_run_outcome *out)
+{
+	struct pollfd q = {.fd = sock, .events = POLLIN};
+	struct pfs_msg m;
+	while (sock >= 0 && poll(&q, 1, 0) == 1 && (q.revents & POLLIN) &&
+	       pfs_msg_recv(sock, &m, NULL, 0, NULL) == 0)
+		if (m.type == PFS_MSG_STATUS)
+			out->status = m.code;
+}
+
+/*
+ * True when the sandbox is ending by itself: the workload's status arrived,
+ * or the init exits soon (its namespaces, and so the FUSE mount, go first).
+ */
+static bool sandbox_ending(int sock, int init_pidfd, struct pfs_run_outcome *out)
+{
+	drain(sock, out);
+	if (out->status >= 0)
+		return true;
+	struct pollfd p = {.fd = init_pidfd, .events = POLLIN};
+	return poll(&p, 1, 200) == 1;
+}
+
+static void daemon_died(const struct pfs_daemon *d, int init_pidfd, struct pfs_run_outcome *out)
+{
+	siginfo_t dsi = {0};
+	waitid(P_PIDFD, (id_t)d->pidfd, &dsi, WEXITED | WNOHANG);
+	out->daemon_died = true;
+	snprintf(out->message, sizeof(out->message),
+		 "procfilterfs (the /proc daemon) died (%s %d) during the run; the sandbox was "
+		 "ended. Check the daemon's messages above, or the kernel log for an OOM kill",
+		 dsi.si_code == CLD_EXITED ? "exit status" : "signal", dsi.si_status);
+	end_sandbox(init_pidfd);
+}
+
 static int make_signalfd(sigset_t *set)
 {
 	sigemptyset(set);
@@ -96,30 +132,18 @@ int pfs_run_wait(const struct pfs_run_opts *o, pid_t init_pid, int init_pidfd, i
 				pidfd_signal(init_pidfd, (int)si.ssi_signo);
 		}
 		if (p[P_DAEMON].revents && !out->daemon_died) {
-			siginfo_t dsi = {0};
-			waitid(P_PIDFD, (id_t)d->pidfd, &dsi, WEXITED | WNOHANG);
-			out->daemon_died = true;
-			snprintf(out->message, sizeof(out->message),
-				 "procfilterfs (the /proc daemon) died (%s %d) during the run; the "
-				 "sandbox was ended. Check the daemon's messages above, or the "
-				 "kernel log for an OOM kill",
-				 dsi.si_code == CLD_EXITED ? "exit status" : "signal",
-				 dsi.si_status);
 			p[P_DAEMON].fd = -1;
-			end_sandbox(init_pidfd);
+			/* the daemon also exits when the sandbox ends on its own */
+			if (!sandbox_ending(sock, init_pidfd, out))
+				daemon_died(d, init_pidfd, out);
 		}
 		if (p[P_INIT].revents) {
 			siginfo_t si = {0};
 			if (waitid(P_PIDFD, (id_t)init_pidfd, &si, WEXITED) < 0)
 				return pfs_err_set(err, errno, "waitid: %s", strerror(errno));
 			(void)init_pid;
-			/* a STATUS message may still be queued */
-			struct pfs_msg m;
-			struct pollfd q = {.fd = sock, .events = POLLIN};
-			while (p[P_SOCK].fd >= 0 && poll(&q, 1, 0) == 1 &&
-			       pfs_msg_recv(sock, &m, NULL, 0, NULL) == 0)
-				if (m.type == PFS_MSG_STATUS)
-					out->status = m.code;
+			if (p[P_SOCK].fd >= 0)
+				drain(sock, out);
 			if (out->daemon_died)
 				out->exit_code = PFS_RUN_EXIT_DAEMON;
 			else if (out->status >= 0)

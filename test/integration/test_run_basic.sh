@@ -162,18 +162,35 @@ case_unsafe_kernel_proc() {
 	grep -q "WARNING: --unsafe-kernel-proc" "$err" || fail "no warning: $(cat "$err")"
 }
 
+# runs pfs as an unprivileged user (nobody)
+as_nobody() {
+	setpriv --reuid=65534 --regid=65534 --clear-groups "$@"
+}
+
 case_unprivileged() {
-	# an unprivileged user maps itself as the sandbox's root
-	local out err
+	# an unprivileged user maps itself as the sandbox's root; FUSE needs /dev/fuse
+	# to be usable by that user, else a clear error (or --fallback kernel)
+	local out err rc fallback=""
 	err=$(mktemp)
 	add_cleanup "rm -f '$err'"
+	if ! as_nobody test -r /dev/fuse -a -w /dev/fuse; then
+		out=$(as_nobody "$PFS" run --policy "$POLICY" -- true 2>&1)
+		rc=$?
+		assert_eq "exit code without usable FUSE" 123 "$rc" || return 1
+		grep -q "/dev/fuse: Permission denied.*--fallback kernel" <<<"$out" ||
+			fail "message: $out" || return 1
+		fallback="--fallback kernel"
+	fi
 	# shellcheck disable=SC2086
-	out=$(setpriv --reuid=65534 --regid=65534 --clear-groups "$PFS" run --policy "$POLICY" \
-		${PFS_RUN_TEST_ARGS:-} -- sh -c 'id -u; cat /proc/self/comm' 2>"$err")
+	out=$(as_nobody "$PFS" run --policy "$POLICY" $fallback -- sh -c 'id -u; cat /proc/self/comm' 2>"$err")
 	assert_eq "unprivileged" $'0\ncat' "$out" || {
 		cat "$err"
 		return 1
 	}
+	# --uid needs a range only root can map
+	out=$(as_nobody "$PFS" run --policy "$POLICY" $fallback --uid 5 -- true 2>&1)
+	assert_eq "--uid unprivileged" 125 $? || return 1
+	grep -q "only root can map" <<<"$out" || fail "message: $out"
 }
 
 run_case "pfs run -- cat /proc/self/status" case_proc_status
