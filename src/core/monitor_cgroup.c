@@ -175,7 +175,7 @@ static uint64_t one_value(int dir, const char *name)
 int pfs_cgroup_read_stats(int cgroup_fd, struct pfs_cgroup_stats *st)
 {
 	memset(st, 0, sizeof(*st));
-	char buf[2048];
+	char buf[2048] = "";
 	int r = read_at(cgroup_fd, "cpu.stat", buf, sizeof(buf));
 	if (r < 0)
 		return r;

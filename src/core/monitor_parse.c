@@ -238,7 +238,8 @@ int pfs_parse_proc_limits(const char *buf, size_t len, struct pfs_rlim_pair out[
 		const char *le = nl ? nl : end;
 		for (int r = 0; r < PFS_NRLIMITS; r++) {
 			size_t k = strlen(rlimit_rows[r]);
-			if ((size_t)(le - p) <= k || memcmp(p, rlimit_rows[r], k) || p[k] != ' ')
+			if ((size_t)(le - p) <= k || memcmp(p, rlimit_rows[r], k) != 0 ||
+			    p[k] != ' ')
 				continue;
 			const char *q = p + k;
 			if (limit_value(&q, le, &out[r].soft) < 0 ||
@@ -260,7 +261,7 @@ size_t pfs_count_dirents(const char *buf, size_t len)
 		const struct dirent64 *d = (const struct dirent64 *)(buf + off);
 		if (d->d_reclen == 0)
 			break;
-		if (strcmp(d->d_name, ".") && strcmp(d->d_name, ".."))
+		if (strcmp(d->d_name, ".") != 0 && strcmp(d->d_name, "..") != 0)
 			n++;
 		off += d->d_reclen;
 	}

@@ -66,8 +66,7 @@ static double clock_s(void *arg)
 	return (double)now_us(arg) / 1e6;
 }
 
-static void event(struct run *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void event(struct run *r, const char *fmt, ...)
+__attribute__((format(printf, 2, 3))) static void event(struct run *r, const char *fmt, ...)
 {
 	FILE *f = r->cfg->events;
 	if (!f)
@@ -93,10 +92,9 @@ static void signal_all(struct run *r, int sig)
 }
 
 /* A limit fired: record it and start ending the sandbox. First one wins. */
-static void fire(struct run *r, enum pfs_status st, const char *name, uint64_t value,
-		 uint64_t limit, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
-static void fire(struct run *r, enum pfs_status st, const char *name, uint64_t value,
-		 uint64_t limit, const char *fmt, ...)
+__attribute__((format(printf, 6, 7))) static void fire(struct run *r, enum pfs_status st,
+						       const char *name, uint64_t value,
+						       uint64_t limit, const char *fmt, ...)
 {
 	if (r->fired)
 		return;
@@ -250,7 +248,7 @@ static bool cg_file_set(int cgfd, const char *name)
 	if (fd < 0)
 		return false;
 	ssize_t n = read(fd, buf, sizeof(buf) - 1);
-	return n > 0 && strncmp(buf, "max", 3);
+	return n > 0 && strncmp(buf, "max", 3) != 0;
 }
 
 static void set_mechanisms(struct run *r)
@@ -411,7 +409,7 @@ int pfs_monitor_run(const struct pfs_monitor_config *cfg, struct pfs_monitor_res
 	for (;;) {
 		uint64_t now = now_us(&r);
 		if (r.phase == RUNNING && daemon_died(&r))
-			fire(&r, PFS_ST_XX, "daemon", 0, 0,
+			fire(&r, PFS_ST_XX, "daemon", 0, 0, "%s",
 			     "procfilterfs died; the sandbox was ended");
 		if (now >= r.next_sample) {
 			sample(&r, now);
