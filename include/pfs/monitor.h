@@ -90,7 +90,10 @@ struct pfs_monitor_result {
 };
 
 /* Runs until the sandbox's init exits (or a limit ends it). Returns 0 when a
- * result was produced (whatever its status), -errno on a setup failure. */
+ * result was produced (whatever its status), -errno on a setup failure.
+ * It reaps the init itself (nobody else may wait for it), and raises this
+ * process's soft RLIMIT_NOFILE to the hard limit: it keeps 4 fds per
+ * sandbox process. Single-threaded; no signal handlers are installed. */
 int pfs_monitor_run(const struct pfs_monitor_config *cfg, struct pfs_monitor_result *res,
 		    struct pfs_error *err);
 /* Writes the result as JSON (docs/monitor.md has the schema). */
