@@ -40,6 +40,16 @@ bool pfs_glob_match(const struct pfs_glob *g, const char *s, const struct pfs_ma
 /* The literal prefix before the first wildcard: for quick rejection. */
 const char *pfs_glob_literal_prefix(const struct pfs_glob *g, size_t *len);
 const char *pfs_glob_pattern(const struct pfs_glob *g);
+/*
+ * Index key of a PATH glob under /proc, into buf: "NAME" when the component
+ * after /proc is the literal, non-numeric NAME; "#NAME" when it is {pid} or
+ * {self} and the next one is the literal NAME. False when there is none (the
+ * glob may then match any /proc path). A glob with key K only matches paths
+ * with the same key (pfs_glob_path_key).
+ */
+bool pfs_glob_proc_key(const struct pfs_glob *g, char *buf, size_t cap);
+/* The same key for a subject path; false when it has none. */
+bool pfs_glob_path_key(const char *path, char *buf, size_t cap);
 /* False when the pattern can never match a /proc path (lint). */
 bool pfs_glob_can_match_proc(const struct pfs_glob *g);
 void pfs_glob_free(struct pfs_glob *g);

@@ -121,6 +121,8 @@ struct pfs_content_rule {
 	struct pfs_rule_src src;
 };
 
+struct pfs_path_index; /* private to the loader and decisions */
+
 struct pfs_policy {
 	char **files; /* every file loaded, first = the top file */
 	size_t n_files;
@@ -147,6 +149,9 @@ struct pfs_policy {
 	bool rw_forbidden; /* `proc-rw forbid`: the launcher refuses --proc rw */
 	char *limits; /* `limit` lines joined with ',' (monitor syntax), or NULL */
 	struct pfs_rule_src limits_src;
+
+	/* Built by the loaders so decisions skip rules that cannot match; NULL: scan all. */
+	struct pfs_path_index *path_index;
 };
 
 /* Lint findings from pfs policy check; errors refuse the policy. */

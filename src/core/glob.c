@@ -444,6 +444,61 @@ const char *pfs_glob_pattern(const struct pfs_glob *g)
 	return g->pattern;
 }
 
+static bool comp_literal_key(const struct pfs_glob *g, size_t ci, const char *mark, char *buf,
+			     size_t cap)
+{
+	const struct gcomp *cp = &g->comps[ci];
+	size_t m = strlen(mark);
+	if (cp->kind != COMP_PATTERN || cp->len == 0 || m + cp->len >= cap)
+		return false;
+	memcpy(buf, mark, m);
+	for (size_t i = 0; i < cp->len; i++) {
+		if (g->ops[cp->start + i].kind != OP_LIT)
+			return false;
+		buf[m + i] = (char)g->ops[cp->start + i].c;
+	}
+	buf[m + cp->len] = '\0';
+	return true;
+}
+
+bool pfs_glob_proc_key(const struct pfs_glob *g, char *buf, size_t cap)
+{
+	char first[8];
+	if (g->kind != PFS_GLOB_PATH || g->n_comps < 2 ||
+	    !comp_literal_key(g, 0, "", first, sizeof(first)) || strcmp(first, "proc") != 0)
+		return false;
+	const struct gcomp *c1 = &g->comps[1];
+	if (c1->kind == COMP_PID || c1->kind == COMP_SELF)
+		return g->n_comps >= 3 && comp_literal_key(g, 2, "#", buf, cap);
+	return comp_literal_key(g, 1, "", buf, cap) && !is_pid(buf, strlen(buf));
+}
+
+bool pfs_glob_path_key(const char *path, char *buf, size_t cap)
+{
+	if (strncmp(path, "/proc/", 6) != 0)
+		return false;
+	const char *c1 = path + 6;
+	size_t l1 = strcspn(c1, "/");
+	if (l1 == 0)
+		return false;
+	const char *name = c1, *mark = "";
+	size_t len = l1;
+	if (is_pid(c1, l1)) {
+		if (c1[l1] != '/')
+			return false;
+		name = c1 + l1 + 1;
+		len = strcspn(name, "/");
+		mark = "#";
+	}
+	size_t m = strlen(mark);
+	if (len == 0 || m + len >= cap)
+		return false;
+	memcpy(buf, mark, m);
+	memcpy(buf + m, name, len);
+	buf[m + len] = '\0';
+	return true;
+}
+
 bool pfs_glob_can_match_proc(const struct pfs_glob *g)
 {
 	if (g->kind == PFS_GLOB_TEXT)

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "pfs/policy.h"
+#include "policy_internal.h"
 
 const char *pfs_path_action_name(enum pfs_path_action a)
 {
@@ -70,19 +71,20 @@ static void decide_one(const struct pfs_policy *p, const char *path, size_t len,
 		       const struct pfs_match_ctx *m, enum pfs_path_action *act,
 		       const struct pfs_rule_src **rule)
 {
-	size_t start = 0;
+	size_t n = p->n_path_rules, start = 0;
+	const size_t *idx = p->path_index ? pfs_policy_candidates(p, path, &n) : NULL;
 	*act = PFS_ACT_NONE;
 	*rule = NULL;
-	for (size_t i = p->n_path_rules; i-- > 0;) {
-		const struct pfs_path_rule *r = &p->path_rules[i];
+	for (size_t k = n; k-- > 0;) {
+		const struct pfs_path_rule *r = &p->path_rules[idx ? idx[k] : k];
 		if (r->expose && matches(r->glob, path, len, m)) {
-			start = i + 1;
+			start = k + 1;
 			*rule = &r->src;
 			break;
 		}
 	}
-	for (size_t i = start; i < p->n_path_rules; i++) {
-		const struct pfs_path_rule *r = &p->path_rules[i];
+	for (size_t k = start; k < n; k++) {
+		const struct pfs_path_rule *r = &p->path_rules[idx ? idx[k] : k];
 		if (!r->expose && r->action > *act && matches(r->glob, path, len, m)) {
 			*act = r->action;
 			*rule = &r->src;

@@ -65,6 +65,12 @@ int pfs_policy_parse_text(struct ploader *ld, const char *name, const char *text
 int pfs_policy_include(struct ploader *ld, const struct plex *lx, unsigned col, const char *rel,
 		       const char *base_dir);
 void pfs_policy_mount_rule_free(struct pfs_mount_rule *m);
+
+/* The path rule index (policy_index.c): built once a policy is fully loaded. */
+int pfs_policy_build_index(struct pfs_policy *p);
+void pfs_policy_free_index(struct pfs_path_index *ix);
+/* Indices of the path rules that may match path (normalised), ascending. */
+const size_t *pfs_policy_candidates(const struct pfs_policy *p, const char *path, size_t *n);
 /* Appends a file name to p->files and returns the stored copy, or NULL. */
 const char *pfs_policy_add_file(struct pfs_policy *p, const char *name);
 

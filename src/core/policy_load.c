@@ -194,6 +194,8 @@ int pfs_policy_load(const char *path, struct pfs_policy **out, struct pfs_error 
 	cleanup_free char *norm = normalize_path(path);
 	struct ploader ld = {.p = p, .err = err};
 	r = norm ? load_file(&ld, norm, NULL, 0) : -ENOMEM;
+	if (r == 0)
+		r = pfs_policy_build_index(p);
 	if (r < 0) {
 		pfs_policy_free(p);
 		return r;
@@ -216,6 +218,8 @@ int pfs_policy_load_string(const char *name, const char *text, struct pfs_policy
 		r = -ENOMEM;
 	else
 		r = pfs_policy_parse_text(&ld, name, text, strlen(text), dir);
+	if (r == 0)
+		r = pfs_policy_build_index(p);
 	if (r < 0) {
 		pfs_policy_free(p);
 		return r;
@@ -270,6 +274,7 @@ void pfs_policy_free(struct pfs_policy *p)
 	}
 	free(p->content_rules);
 	free(p->limits);
+	pfs_policy_free_index(p->path_index);
 	for (size_t i = 0; i < p->n_files; i++)
 		free(p->files[i]);
 	free(p->files);

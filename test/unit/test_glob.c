@@ -241,3 +241,39 @@ Test(glob, subsumes)
 	cr_assert(sub("*", "anything?", PFS_GLOB_TEXT));
 	cr_assert_not(sub("pipe:*", "socket:*", PFS_GLOB_TEXT));
 }
+
+static const char *gkey(const char *pat, char *buf)
+{
+	struct pfs_glob *g = compile(pat, PFS_GLOB_PATH);
+	bool ok = pfs_glob_proc_key(g, buf, 64);
+	pfs_glob_free(g);
+	return ok ? buf : NULL;
+}
+
+static const char *pkey(const char *path, char *buf)
+{
+	return pfs_glob_path_key(path, buf, 64) ? buf : NULL;
+}
+
+Test(glob, index_keys)
+{
+	char b[64];
+	cr_assert_str_eq(gkey("/proc/sys/**", b), "sys");
+	cr_assert_str_eq(gkey("/proc/kcore", b), "kcore");
+	cr_assert_str_eq(gkey("/proc/{pid}/environ", b), "#environ");
+	cr_assert_str_eq(gkey("/proc/{self}/net/**", b), "#net");
+	cr_assert_null(gkey("/proc/1/status", b), "numeric names have no key");
+	cr_assert_null(gkey("/proc/*/environ", b));
+	cr_assert_null(gkey("/proc/kpage*", b));
+	cr_assert_null(gkey("/proc/{pid}", b));
+	cr_assert_null(gkey("/proc/{pid}/*", b));
+	cr_assert_null(gkey("/proc/**", b));
+	cr_assert_null(gkey("/sys/x", b));
+	cr_assert_str_eq(pkey("/proc/sys/kernel/x", b), "sys");
+	cr_assert_str_eq(pkey("/proc/sys", b), "sys");
+	cr_assert_str_eq(pkey("/proc/12/environ", b), "#environ");
+	cr_assert_str_eq(pkey("/proc/12/task/13/environ", b), "#task");
+	cr_assert_null(pkey("/proc/12", b));
+	cr_assert_null(pkey("/proc", b));
+	cr_assert_null(pkey("/other", b));
+}

@@ -166,3 +166,56 @@ Test(policy_decide, hide_pid)
 	cr_assert(vis(0, true, "sh", NULL, 0, NULL), "unknown exe: no exe rule matches");
 	cr_assert_not(vis(0, true, NULL, "/bin/sh", 0, NULL), "unreadable comm: fail closed");
 }
+
+/* The rule index must not change any decision: compare with a full scan. */
+Test(policy_decide, index_gives_the_same_decisions_as_a_scan)
+{
+	use("hide /proc/kcore /proc/sys/kernel/x /proc/{pid}/environ /proc/*/maps\n"
+	    "readonly /proc/sys/** /proc/{self}/mem /proc/1/status /proc/12345678901/x\n"
+	    "expose /proc/sys/kernel/ns_* /proc/{self}/environ /proc/**/status\n"
+	    "deny /proc/*/task/*/stat /proc/[0-9]*/cmdline /proc/s*/x /proc/\\73ys/y\n"
+	    "empty /proc/{pid}/task/** /proc/{pid} /proc/**\n"
+	    "writable /proc/sys/kernel/ns_last_pid /proc/net/x\n"
+	    "hide /proc/{pid}/net/** /proc/net/**\n"
+	    "expose /proc/net/x\n");
+	cr_assert_not_null(P->path_index);
+	const char *paths[] = {
+		"/proc",
+		"/proc/kcore",
+		"/proc/sys",
+		"/proc/sys/kernel/x",
+		"/proc/sys/kernel/ns_last_pid",
+		"/proc/sys/y",
+		"/proc/sys/x",
+		"/proc/1",
+		"/proc/1/status",
+		"/proc/42/environ",
+		"/proc/43/environ",
+		"/proc/42/mem",
+		"/proc/42/task/43/stat",
+		"/proc/42/task/43/environ",
+		"/proc/42/cmdline",
+		"/proc/12345678901/x",
+		"/proc/net",
+		"/proc/net/x",
+		"/proc/net/tcp",
+		"/proc/7/net/tcp",
+		"/proc/7/task/8/net/x",
+		"/proc/self/environ",
+		"/proc/sx/x",
+		"/proc//sys//kernel/x/",
+		"/other",
+	};
+	struct pfs_path_index *ix = P->path_index;
+	for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
+		struct pfs_path_decision a, b;
+		P->path_index = ix;
+		pfs_policy_decide_path(P, paths[i], &M, &a);
+		P->path_index = NULL;
+		pfs_policy_decide_path(P, paths[i], &M, &b);
+		P->path_index = ix;
+		cr_assert_eq(a.action, b.action, "%s: indexed %d, scan %d", paths[i], a.action,
+			     b.action);
+		cr_assert_eq(a.rule, b.rule, "%s: deciding rules differ", paths[i]);
+	}
+}
