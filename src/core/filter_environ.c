@@ -2,7 +2,7 @@
  * environ filter. The content is NUL-separated "NAME=VALUE" entries. An entry
  * whose NAME matches an environ rule that applies (scope ALL always, OTHERS
  * only when the reader is not the process itself) keeps "NAME=" and gets the
- * rule's value, or "<redacted>" when the rule has none: visibly a
+ * rule's value, or "[redacted]" when the rule has none (as docs/policy.md): visibly a
  * placeholder, and not a plausible secret. The first applying rule decides.
  * Everything else keeps its bytes: entries without '=', empty entries, and a
  * missing final NUL are reproduced as they came.
@@ -12,7 +12,7 @@
 #include "pfs/cleanup.h"
 #include "pfs/filter.h"
 
-#define PFS_ENV_REDACTED "<redacted>"
+#define PFS_ENV_REDACTED "[redacted]"
 
 static const struct pfs_environ_rule *env_rule(const struct pfs_policy *p, const char *name,
 					       bool is_self)

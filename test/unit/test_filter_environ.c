@@ -32,7 +32,7 @@ Test(filter_environ, redacts_value_keeps_name)
 	size_t n;
 	char *out = run(p, ENV, ENV_LEN, false, &n, &rec);
 	static const char want[] =
-		"HOME=/root\0AWS_SECRET_KEY=<redacted>\0GH_TOKEN=xxx\0PATH=/bin\0";
+		"HOME=/root\0AWS_SECRET_KEY=[redacted]\0GH_TOKEN=xxx\0PATH=/bin\0";
 	expect_mem(out, n, want, sizeof(want) - 1);
 	cr_assert_eq(rec.n, 2);
 	cr_assert_eq(rec.ev[0].action, PFS_TR_REDACTED);
@@ -44,7 +44,7 @@ Test(filter_environ, redacts_value_keeps_name)
 	/* The process itself sees its own GH_TOKEN (scope others), not AWS_* (scope all). */
 	out = run(p, ENV, ENV_LEN, true, &n, NULL);
 	static const char self[] =
-		"HOME=/root\0AWS_SECRET_KEY=<redacted>\0GH_TOKEN=t=1\0PATH=/bin\0";
+		"HOME=/root\0AWS_SECRET_KEY=[redacted]\0GH_TOKEN=t=1\0PATH=/bin\0";
 	expect_mem(out, n, self, sizeof(self) - 1);
 	free(out);
 	tp_free(p);
@@ -104,8 +104,8 @@ Test(filter_environ, long_names)
 	in[sizeof(in) - 1] = '\0';
 	size_t n;
 	char *out = run(p, in, sizeof(in), false, &n, NULL);
-	cr_assert_eq(n, 1001 + strlen("<redacted>") + 1);
-	cr_assert_eq(memcmp(out + 1001, "<redacted>", 10), 0);
+	cr_assert_eq(n, 1001 + strlen("[redacted]") + 1);
+	cr_assert_eq(memcmp(out + 1001, "[redacted]", 10), 0);
 	free(out);
 	tp_free(p);
 }
