@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <linux/sched.h>
 #include <sched.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -18,6 +19,8 @@
 #include "pfs/cli.h"
 #include "pfs/launcher.h"
 #include "pfs/log.h"
+
+#define DAEMON_EXIT_GRACE_MS 300
 
 static int fail(int code, const struct pfs_error *err)
 {
@@ -69,6 +72,27 @@ static pid_t clone_sandbox(const struct pfs_run_opts *o, int *pidfd)
 	struct clone_args ca = {
 		.flags = flags, .pidfd = (uint64_t)(uintptr_t)pidfd, .exit_signal = SIGCHLD};
 	return (pid_t)syscall(SYS_clone3, &ca, sizeof(ca));
+}
+
+/*
+ * The daemon exits when the FUSE connection goes away with the sandbox; if it
+ * still runs after a grace period (something kept the connection), stop it.
+ */
+static void stop_daemon(struct pfs_daemon *d)
+{
+	if (d->pidfd < 0)
+		return;
+	static const int sigs[] = {0, SIGTERM, SIGKILL};
+	for (size_t i = 0; i < ARRAY_SIZE(sigs); i++) {
+		if (sigs[i])
+			syscall(SYS_pidfd_send_signal, d->pidfd, sigs[i], NULL, 0);
+		struct pollfd p = {.fd = d->pidfd, .events = POLLIN};
+		if (poll(&p, 1, i == 0 ? DAEMON_EXIT_GRACE_MS : 2000) == 1)
+			break;
+	}
+	waitid(P_PIDFD, (id_t)d->pidfd, &(siginfo_t){0}, WEXITED);
+	close(d->pidfd);
+	d->pidfd = -1;
 }
 
 /* The launcher's side of the conversation; returns an exit code. */
@@ -141,21 +165,13 @@ static int launch(struct pfs_run_opts *o, struct pfs_run_outcome *out, struct pf
 	}
 	pfs_debug("pfs run: workload started");
 	r = pfs_run_wait(o, pid, init_pidfd, sock, backing, d.pidfd >= 0 ? &d : NULL, out, err);
-	if (d.pidfd >= 0) {
-		/* the FUSE connection is gone with the sandbox: the daemon exits */
-		waitid(P_PIDFD, (id_t)d.pidfd, &(siginfo_t){0}, WEXITED);
-		close(d.pidfd);
-	}
+	stop_daemon(&d);
 	return r < 0 ? PFS_RUN_EXIT_SETUP : out->exit_code;
 
 kill_init:
 	syscall(SYS_pidfd_send_signal, init_pidfd, SIGKILL, NULL, 0);
 	waitid(P_PIDFD, (id_t)init_pidfd, &(siginfo_t){0}, WEXITED);
-	if (d.pidfd >= 0) {
-		kill(d.pid, SIGTERM);
-		waitid(P_PIDFD, (id_t)d.pidfd, &(siginfo_t){0}, WEXITED);
-		close(d.pidfd);
-	}
+	stop_daemon(&d);
 	return code;
 }
 
