@@ -182,7 +182,7 @@ case_rlimit_difference_reported() {
 
 case_pid_reuse_never_signalled() {
 	local out
-	out=$("$HELPERS/monitor_pidreuse") || fail "$out" || return 1
+	out=$("$HELPERS/monitor_pidreuse" 2>&1) || fail "$out" || return 1
 	assert_eq "monitor_pidreuse" ok "$out"
 }
 
