@@ -1,0 +1,125 @@
+#!/usr/bin/env bash
+# pfs run: no way around the sandbox's /proc, as its root and as a non-root uid.
+# shellcheck source=test/integration/lib.sh
+. "$(dirname "$0")/lib.sh"
+require_root_fuse
+
+POLICY=$(mktemp /tmp/pfs-run-policy.XXXXXX)
+echo "# empty test policy: everything passes" >"$POLICY"
+chmod 644 "$POLICY"
+add_cleanup "rm -f '$POLICY'"
+BYPASS="$HELPERS/run_bypass"
+[ -x "$BYPASS" ] || {
+	echo "missing $BYPASS (make build/test/helpers/run_bypass)" >&2
+	exit 1
+}
+prun() {
+	# shellcheck disable=SC2086
+	timeout 30 "$PFS" run --policy "$POLICY" ${PFS_RUN_TEST_ARGS:-} "$@"
+}
+
+# The attempts, one per line: "OP ARG". Each must print an errno name.
+ATTEMPTS='mount_proc /tmp
+fsopen_proc
+umount /proc
+umount_lazy /proc
+open_tree /proc
+remount_rw /proc
+bind_over /proc
+unshare mount_proc /tmp
+unshare fsopen_proc
+unshare umount /proc
+unshare umount_lazy /proc
+unshare open_tree /proc'
+
+# attempts_as WHO [OPTIONS...]: runs every attempt inside one sandbox and
+# fails if any of them printed OK.
+attempts_as() {
+	local who=$1
+	shift
+	local script out
+	script=$(while read -r a; do printf '%s: $(%s %s)\n' "$a" "$BYPASS" "$a"; done <<<"$ATTEMPTS")
+	out=$(prun "$@" -- sh -c "cat <<EOF
+$script
+EOF
+test -d /proc/self && echo proc-still-there") || return 1
+	log "$who:"
+	printf '%s\n' "$out" | sed 's/^/      /' >&2
+	if grep -q ': OK$' <<<"$out"; then
+		fail "$who: an attempt succeeded"
+		return 1
+	fi
+	assert_eq "attempts answered" "$(wc -l <<<"$ATTEMPTS")" "$(grep -c ': E' <<<"$out")" || return 1
+	grep -q proc-still-there <<<"$out" || fail "/proc gone"
+}
+
+case_root() { attempts_as "sandbox root"; }
+case_uid() { attempts_as "uid 1000" --uid 1000 --gid 1000; }
+# the kernel is the second wall: without seccomp, no capability, and a new
+# user+mount namespace gets only locked copies of the mounts and no procfs
+# (open_tree after unshare is left out: without seccomp it clones the FUSE mount,
+# another view of the same filtered /proc, which reveals nothing more)
+case_no_seccomp() {
+	ATTEMPTS=$(grep -v "unshare open_tree" <<<"$ATTEMPTS")
+	attempts_as "root, --seccomp off" --seccomp off
+}
+
+case_daemon_invisible() {
+	local out
+	out=$(prun -- sh -c 'cat /proc/[0-9]*/comm | sort -u | tr "\n" " "; cat /proc/[0-9]*/cmdline | tr "\0" " "')
+	if grep -q procfilterfs <<<"$out"; then
+		fail "daemon visible: $out"
+		return 1
+	fi
+	grep -q pfs-init <<<"$out" || fail "no init in the listing: $out"
+}
+
+case_kill_outside() {
+	# the test shell's own (host) pid and the launcher's cannot be reached
+	local out
+	out=$(prun -- sh -c "$BYPASS kill $$; $BYPASS kill $PPID; $BYPASS ptrace $$; kill -9 -1; echo alive")
+	assert_eq "kill/ptrace outside" $'ESRCH\nESRCH\nESRCH\nalive' "$out"
+}
+
+case_root_links() {
+	# a host directory that is not bound in must be unreachable through root/cwd links
+	local d name
+	d=$(mktemp -d /tmp/pfs-secret.XXXXXX)
+	chmod 755 "$d"
+	echo topsecret >"$d/secret"
+	chmod 644 "$d/secret"
+	add_cleanup "rm -rf '$d'"
+	name=$(basename "$d")
+	local out
+	out=$(prun --cwd /tmp -- sh -c "
+		for p in /proc/self /proc/1 /proc/[0-9]*; do
+			cat \$p/root$d/secret \$p/cwd/$name/secret \$p/root/tmp/$name/secret 2>/dev/null
+			readlink \$p/root \$p/cwd \$p/exe 2>/dev/null
+		done
+		true")
+	if grep -q "topsecret\|$name" <<<"$out"; then
+		fail "host path reached: $out"
+		return 1
+	fi
+	# link text, when readable, is the sandbox's own view
+	if grep -v '^/\(tmp\|usr/bin/.*\|bin/.*\|usr/lib/.*\|work/.*\)\?$' <<<"$out" | grep -q .; then
+		fail "unexpected link text: $out"
+	fi
+}
+
+case_kernel_proc_refused_inside_user() {
+	# unshare(2) itself may work, but nothing mounted in the new namespaces can
+	# reveal a procfs: there is none fully visible to copy.
+	local out
+	out=$(prun --seccomp off -- sh -c "$BYPASS unshare mount_proc /tmp; $BYPASS unshare umount /proc")
+	# EPERM: "mount too revealing"; EINVAL: /proc is a locked mount there
+	assert_eq "after unshare, seccomp off" $'EPERM\nEINVAL' "$out"
+}
+
+run_case "bypass attempts fail as sandbox root" case_root
+run_case "bypass attempts fail as uid 1000" case_uid
+run_case "bypass attempts fail without seccomp (kernel wall)" case_no_seccomp
+run_case "the daemon is not visible in /proc" case_daemon_invisible
+run_case "kill -9 / ptrace of outside pids fail" case_kill_outside
+run_case "root/cwd links do not reach host paths" case_root_links
+run_case "unshare -Urm then mount/umount, seccomp off" case_kernel_proc_refused_inside_user
