@@ -1,6 +1,21 @@
 /* libFuzzer: the /proc/mounts and mountstats filters. */
 #include "fuzz_filter_policy.h"
 
+/* The nonmatching policy reproduces the table, paired or not. */
+static void fz_identity_paired(const char *mi, size_t mil, const char *tab, size_t tl)
+{
+	struct pfs_buf out = PFS_BUF_INIT;
+	if (pfs_filter_mounts_paired(fz_mount_policy(true), tab, tl, mi, mil, &out, NULL) == 0 &&
+	    (out.len != tl || (tl && memcmp(out.data, tab, tl))))
+		abort();
+	pfs_buf_reset(&out);
+	if (pfs_filter_mountstats_paired(fz_mount_policy(true), tab, tl, mi, mil, &out, NULL) ==
+		    0 &&
+	    (out.len != tl || (tl && memcmp(out.data, tab, tl))))
+		abort();
+	pfs_buf_free(&out);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	const char *in = (const char *)data;
@@ -19,6 +34,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	pfs_buf_reset(&out);
 	(void)pfs_filter_mountstats(fz_mount_policy(false), in, size, &out, &fz_trace);
+	/* Paired: a mountinfo before the first blank line, the table after it. */
+	const char *sep = memmem(in, size, "\n\n", 2);
+	size_t mil = sep ? (size_t)(sep - in) + 1 : 0;
+	const char *tab = sep ? sep + 2 : in;
+	size_t tl = sep ? size - mil - 1 : size;
+	pfs_buf_reset(&out);
+	(void)pfs_filter_mounts_paired(fz_mount_policy(false), tab, tl, in, mil, &out, &fz_trace);
+	pfs_buf_reset(&out);
+	(void)pfs_filter_mountstats_paired(fz_mount_policy(false), tab, tl, in, mil, &out,
+					   &fz_trace);
+	fz_identity_paired(in, mil, tab, tl);
 	pfs_buf_free(&out);
 	/* The escaping helpers round-trip. */
 	struct pfs_buf esc = PFS_BUF_INIT, back = PFS_BUF_INIT;

@@ -23,6 +23,21 @@ int pfs_filter_mounts(const struct pfs_policy *p, const char *in, size_t len, st
 /* /proc/<pid>/mountstats ("device X mounted on Y with fstype Z ..."). */
 int pfs_filter_mountstats(const struct pfs_policy *p, const char *in, size_t len,
 			  struct pfs_buf *out, const struct pfs_trace *t);
+/*
+ * mounts and mountstats lack the root (and mountstats the options) that
+ * mount rules may test. Alone, such a condition counts as matched (fail
+ * closed: a rule "drop root=/home/x" drops every mount there). Given the
+ * mountinfo of the same process read at the same time, these variants test
+ * each mount's mountinfo entry instead (the kernel lists the tables in the
+ * same order), so the three agree exactly; when the tables do not line up
+ * (read apart, mountinfo unparsable or NULL) they fall back to the above.
+ */
+int pfs_filter_mounts_paired(const struct pfs_policy *p, const char *in, size_t len,
+			     const char *mountinfo, size_t mi_len, struct pfs_buf *out,
+			     const struct pfs_trace *t);
+int pfs_filter_mountstats_paired(const struct pfs_policy *p, const char *in, size_t len,
+				 const char *mountinfo, size_t mi_len, struct pfs_buf *out,
+				 const struct pfs_trace *t);
 
 /* /proc/<pid>/maps. */
 int pfs_filter_maps(const struct pfs_policy *p, const char *in, size_t len, struct pfs_buf *out,

@@ -125,8 +125,9 @@ static bool any_redaction(struct mnt_eval *ev, struct pfs_field list)
 	return false;
 }
 
-int mnt_eval_edits(struct mnt_eval *ev, const struct pfs_mount_entry *e,
-		   const struct pfs_mount_rule **rewrite, bool *redact)
+int mnt_eval_edits(struct mnt_eval *ev, const struct pfs_mount_entry *match,
+		   const struct pfs_mount_entry *edited, const struct pfs_mount_rule **rewrite,
+		   bool *redact)
 {
 	*rewrite = NULL;
 	*redact = false;
@@ -136,7 +137,7 @@ int mnt_eval_edits(struct mnt_eval *ev, const struct pfs_mount_entry *e,
 		ev->flags[i] = 0;
 		if (r->action == PFS_MNT_DROP || (r->action == PFS_MNT_REWRITE_SOURCE && *rewrite))
 			continue;
-		int m = mnt_rule_matches(ev, r, e);
+		int m = mnt_rule_matches(ev, r, match);
 		if (m < 0)
 			return m;
 		if (!m)
@@ -148,8 +149,53 @@ int mnt_eval_edits(struct mnt_eval *ev, const struct pfs_mount_entry *e,
 			any_redact_rule = true;
 	}
 	if (any_redact_rule)
-		*redact = any_redaction(ev, e->mnt_opts) || any_redaction(ev, e->super_opts);
+		*redact = any_redaction(ev, edited->mnt_opts) ||
+			  any_redaction(ev, edited->super_opts);
 	return 0;
+}
+
+int mnt_pairing_load(const char *mountinfo, size_t len, struct mnt_pairing *pr)
+{
+	*pr = (struct mnt_pairing){NULL, 0};
+	if (!mountinfo || len == 0)
+		return 0;
+	size_t max = 1;
+	for (const char *c = mountinfo; (c = memchr(c, '\n', len - (size_t)(c - mountinfo))); c++)
+		max++;
+	pr->mi = calloc(max, sizeof(*pr->mi));
+	if (!pr->mi)
+		return -ENOMEM;
+	size_t pos = 0, ll;
+	const char *line;
+	bool nl;
+	while (pfs_next_line(mountinfo, len, &pos, &line, &ll, &nl)) {
+		if (pfs_mountinfo_parse_line(line, ll, &pr->mi[pr->n]) < 0) {
+			mnt_pairing_free(pr);
+			return 0;
+		}
+		pr->n++;
+	}
+	return 0;
+}
+
+void mnt_pairing_free(struct mnt_pairing *pr)
+{
+	free(pr->mi);
+	*pr = (struct mnt_pairing){NULL, 0};
+}
+
+static bool same(struct pfs_field a, struct pfs_field b)
+{
+	return a.len == b.len && (a.len == 0 || memcmp(a.s, b.s, a.len) == 0);
+}
+
+bool mnt_pair_agrees(const struct mnt_pairing *pr, size_t i, const struct pfs_mount_entry *e)
+{
+	if (i >= pr->n)
+		return false;
+	const struct pfs_mount_entry *m = &pr->mi[i];
+	return same(m->source, e->source) && same(m->target, e->target) &&
+	       same(m->fstype, e->fstype);
 }
 
 int mnt_emit_opts(struct mnt_eval *ev, struct pfs_field opts, struct pfs_buf *out)

@@ -40,12 +40,31 @@ int mnt_rule_matches(struct mnt_eval *ev, const struct pfs_mount_rule *r,
 int mnt_find_drop(struct mnt_eval *ev, const struct pfs_mount_entry *e,
 		  const struct pfs_mount_rule **drop);
 /*
- * Evaluates the REWRITE_SOURCE and REDACT_OPTIONS rules for e: sets
+ * Evaluates the REWRITE_SOURCE and REDACT_OPTIONS rules on match: sets
  * ev->flags, *rewrite (the first matching rewrite rule) and *redact (true
- * when some matching redact rule names an option present in e).
+ * when some matching redact rule names an option present in edited, the
+ * entry whose line is emitted; often match itself).
  */
-int mnt_eval_edits(struct mnt_eval *ev, const struct pfs_mount_entry *e,
-		   const struct pfs_mount_rule **rewrite, bool *redact);
+int mnt_eval_edits(struct mnt_eval *ev, const struct pfs_mount_entry *match,
+		   const struct pfs_mount_entry *edited, const struct pfs_mount_rule **rewrite,
+		   bool *redact);
+
+/*
+ * The mountinfo read together with a mounts or mountstats table: the kernel
+ * lists the three in the same order, so entry i describes line i (device
+ * line i for mountstats) and gives the root and options those lack. Used
+ * only when every pair agrees on source, target and fstype; otherwise (read
+ * apart, or no mountinfo) rules are evaluated fail closed without them.
+ */
+struct mnt_pairing {
+	struct pfs_mount_entry *mi;
+	size_t n;
+};
+/* Parses mountinfo (may be NULL); unparsable content gives no pairing. 0 or -ENOMEM. */
+int mnt_pairing_load(const char *mountinfo, size_t len, struct mnt_pairing *pr);
+void mnt_pairing_free(struct mnt_pairing *pr);
+/* True when mountinfo entry mi and table entry e name the same mount. */
+bool mnt_pair_agrees(const struct mnt_pairing *pr, size_t i, const struct pfs_mount_entry *e);
 /* Appends the option list opts with matching rules' named options redacted. */
 int mnt_emit_opts(struct mnt_eval *ev, struct pfs_field opts, struct pfs_buf *out);
 /* Trace REDACTED for every rule whose option was redacted on this line. */

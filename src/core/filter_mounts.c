@@ -8,8 +8,10 @@
  *   the mount options and the super options; the first rule naming an option
  *   gives its value. Flags (options without '=') have no value and stay.
  * Untouched fields keep their bytes; rewritten ones are escaped as the kernel
- * would. /proc/mounts has no root field: a rule condition on the root counts
- * as matched there (fail closed), so mounts drops at least what mountinfo does.
+ * would. /proc/mounts has no root field: given the mountinfo read with it
+ * (pfs_filter_mounts_paired), rules see the mountinfo entry of each mount;
+ * otherwise a condition on the root counts as matched (fail closed), so
+ * mounts drops at least what mountinfo does.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -43,12 +45,12 @@ static const struct mi_dropped *find_dropped(const struct mi_dropped *d, size_t 
 
 /* Edits of one surviving line (mountinfo or mounts): source, options, parent. */
 static int emit_entry(struct mnt_eval *ev, const char *line, size_t len, bool has_nl,
-		      const struct pfs_mount_entry *e, int new_parent, struct pfs_buf *out,
-		      const struct pfs_trace *t)
+		      const struct pfs_mount_entry *e, const struct pfs_mount_entry *match,
+		      int new_parent, struct pfs_buf *out, const struct pfs_trace *t)
 {
 	const struct pfs_mount_rule *rewrite;
 	bool redact;
-	int r = mnt_eval_edits(ev, e, &rewrite, &redact);
+	int r = mnt_eval_edits(ev, match, e, &rewrite, &redact);
 	if (r < 0)
 		return r;
 	struct mnt_edit edits[4];
@@ -162,7 +164,7 @@ int pfs_filter_mountinfo(const struct pfs_policy *p, const char *in, size_t len,
 		struct pfs_mount_entry e;
 		r = pfs_mountinfo_parse_line(line, ll, &e);
 		if (r == 0)
-			r = emit_entry(&ev, line, ll, nl, &e, parent, out, t);
+			r = emit_entry(&ev, line, ll, nl, &e, &e, parent, out, t);
 		if (r == 0 && first)
 			pfs_trace_emit(t, PFS_TR_REPARENTED, line, ll, &first->rule->src);
 	}
@@ -170,29 +172,62 @@ int pfs_filter_mountinfo(const struct pfs_policy *p, const char *in, size_t len,
 	return r;
 }
 
-int pfs_filter_mounts(const struct pfs_policy *p, const char *in, size_t len, struct pfs_buf *out,
-		      const struct pfs_trace *t)
+/* Pre-pass: every mounts line pairs with the mountinfo entry of its index. */
+static bool mounts_pair(const char *in, size_t len, const struct mnt_pairing *pr)
+{
+	size_t pos = 0, ll, i = 0;
+	const char *line;
+	bool nl;
+	while (pfs_next_line(in, len, &pos, &line, &ll, &nl)) {
+		struct pfs_mount_entry e;
+		if (pfs_mounts_parse_line(line, ll, &e) < 0 || !mnt_pair_agrees(pr, i++, &e))
+			return false;
+	}
+	return i == pr->n;
+}
+
+int pfs_filter_mounts_paired(const struct pfs_policy *p, const char *in, size_t len,
+			     const char *mountinfo, size_t mi_len, struct pfs_buf *out,
+			     const struct pfs_trace *t)
 {
 	if (!p || p->n_mount_rules == 0)
 		return pfs_buf_append(out, in, len);
-	struct mnt_eval ev;
-	int r = mnt_eval_init(&ev, p, MNT_KNOWN_OPTIONS);
+	struct mnt_pairing pr;
+	int r = mnt_pairing_load(mountinfo, mi_len, &pr);
 	if (r < 0)
 		return r;
-	size_t pos = 0, ll;
+	bool paired = pr.n > 0 && mounts_pair(in, len, &pr);
+	struct mnt_eval ev;
+	r = mnt_eval_init(&ev, p, paired ? MNT_KNOWN_ALL : MNT_KNOWN_OPTIONS);
+	if (r < 0) {
+		mnt_pairing_free(&pr);
+		return r;
+	}
+	size_t pos = 0, ll, i = 0;
 	const char *line;
 	bool nl;
 	while (r == 0 && pfs_next_line(in, len, &pos, &line, &ll, &nl)) {
 		struct pfs_mount_entry e;
 		const struct pfs_mount_rule *drop = NULL;
 		r = pfs_mounts_parse_line(line, ll, &e);
-		if (r == 0)
-			r = mnt_find_drop(&ev, &e, &drop);
+		if (r < 0)
+			break;
+		/* Rules see the mountinfo entry (root, split options) when paired. */
+		const struct pfs_mount_entry *match = paired ? &pr.mi[i] : &e;
+		i++;
+		r = mnt_find_drop(&ev, match, &drop);
 		if (r == 0 && drop)
 			pfs_trace_emit(t, PFS_TR_DROPPED, line, ll, &drop->src);
 		else if (r == 0)
-			r = emit_entry(&ev, line, ll, nl, &e, -1, out, t);
+			r = emit_entry(&ev, line, ll, nl, &e, match, -1, out, t);
 	}
 	mnt_eval_fini(&ev);
+	mnt_pairing_free(&pr);
 	return r;
+}
+
+int pfs_filter_mounts(const struct pfs_policy *p, const char *in, size_t len, struct pfs_buf *out,
+		      const struct pfs_trace *t)
+{
+	return pfs_filter_mounts_paired(p, in, len, NULL, 0, out, t);
 }

@@ -3,7 +3,9 @@
  *   "device SRC mounted on TARGET with fstype TYPE[ statvers=...]"
  * (or "no device mounted on ..."), followed by continuation lines (NFS
  * statistics) that share the mount's fate. mountstats has neither the root
- * nor the options: rule conditions on them count as matched (fail closed).
+ * nor the options: given the mountinfo read with it, rules see the mountinfo
+ * entry of each mount; otherwise conditions on them count as matched (fail
+ * closed). Option redaction does not apply: the device line has no options.
  */
 #include <errno.h>
 #include <string.h>
@@ -62,16 +64,46 @@ static int parse_device_line(const char *line, size_t len, struct pfs_mount_entr
 	return 1;
 }
 
+/* Pre-pass: device line k pairs with mountinfo entry k ("no device" is "none"). */
+static bool mountstats_pair(const char *in, size_t len, const struct mnt_pairing *pr)
+{
+	size_t pos = 0, ll, k = 0;
+	const char *line;
+	bool nl;
+	while (pfs_next_line(in, len, &pos, &line, &ll, &nl)) {
+		struct pfs_mount_entry e;
+		struct pfs_field src_at;
+		int dev = parse_device_line(line, ll, &e, &src_at);
+		if (dev < 0 || (dev == 1 && !mnt_pair_agrees(pr, k++, &e)))
+			return false;
+	}
+	return k == pr->n;
+}
+
 int pfs_filter_mountstats(const struct pfs_policy *p, const char *in, size_t len,
 			  struct pfs_buf *out, const struct pfs_trace *t)
 {
+	return pfs_filter_mountstats_paired(p, in, len, NULL, 0, out, t);
+}
+
+int pfs_filter_mountstats_paired(const struct pfs_policy *p, const char *in, size_t len,
+				 const char *mountinfo, size_t mi_len, struct pfs_buf *out,
+				 const struct pfs_trace *t)
+{
 	if (!p || p->n_mount_rules == 0)
 		return pfs_buf_append(out, in, len);
-	struct mnt_eval ev;
-	int r = mnt_eval_init(&ev, p, 0);
+	struct mnt_pairing pr;
+	int r = mnt_pairing_load(mountinfo, mi_len, &pr);
 	if (r < 0)
 		return r;
-	size_t pos = 0, ll;
+	bool paired = pr.n > 0 && mountstats_pair(in, len, &pr);
+	struct mnt_eval ev;
+	r = mnt_eval_init(&ev, p, paired ? MNT_KNOWN_ALL : 0);
+	if (r < 0) {
+		mnt_pairing_free(&pr);
+		return r;
+	}
+	size_t pos = 0, ll, k = 0;
 	const char *line;
 	bool nl, dropping = false, seen_device = false;
 	while (r == 0 && pfs_next_line(in, len, &pos, &line, &ll, &nl)) {
@@ -91,7 +123,10 @@ int pfs_filter_mountstats(const struct pfs_policy *p, const char *in, size_t len
 		seen_device = true;
 		const struct pfs_mount_rule *drop, *rewrite;
 		bool redact;
-		r = mnt_find_drop(&ev, &e, &drop);
+		/* Rules see the mountinfo entry (root, options) when paired. */
+		const struct pfs_mount_entry *match = paired ? &pr.mi[k] : &e;
+		k++;
+		r = mnt_find_drop(&ev, match, &drop);
 		if (r < 0)
 			break;
 		dropping = drop != NULL;
@@ -99,7 +134,7 @@ int pfs_filter_mountstats(const struct pfs_policy *p, const char *in, size_t len
 			pfs_trace_emit(t, PFS_TR_DROPPED, line, ll, &drop->src);
 			continue;
 		}
-		r = mnt_eval_edits(&ev, &e, &rewrite, &redact);
+		r = mnt_eval_edits(&ev, match, &e, &rewrite, &redact);
 		if (r < 0)
 			break;
 		if (rewrite && rewrite->value) {
@@ -120,5 +155,6 @@ int pfs_filter_mountstats(const struct pfs_policy *p, const char *in, size_t len
 		}
 	}
 	mnt_eval_fini(&ev);
+	mnt_pairing_free(&pr);
 	return r;
 }

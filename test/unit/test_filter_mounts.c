@@ -338,6 +338,95 @@ static char *triples(const char *table, bool mountinfo)
 	return pfs_buf_steal(&b, NULL);
 }
 
+static const char *pair_mi; /* the mountinfo given to the paired variants */
+static size_t pair_mi_len;
+
+static int mounts_paired(const struct pfs_policy *p, const char *in, size_t len,
+			 struct pfs_buf *out, const struct pfs_trace *t)
+{
+	return pfs_filter_mounts_paired(p, in, len, pair_mi, pair_mi_len, out, t);
+}
+
+static int mountstats_paired(const struct pfs_policy *p, const char *in, size_t len,
+			     struct pfs_buf *out, const struct pfs_trace *t)
+{
+	return pfs_filter_mountstats_paired(p, in, len, pair_mi, pair_mi_len, out, t);
+}
+
+/* mountstats device lines rendered from a mountinfo table. */
+static char *mountstats_of(const char *mi)
+{
+	struct pfs_buf b = PFS_BUF_INIT;
+	size_t pos = 0, ll;
+	const char *line;
+	bool nl;
+	while (pfs_next_line(mi, strlen(mi), &pos, &line, &ll, &nl)) {
+		struct pfs_mount_entry e;
+		cr_assert_eq(pfs_mountinfo_parse_line(line, ll, &e), 0);
+		pfs_buf_printf(&b, "device %.*s mounted on %.*s with fstype %.*s\n\tage:\t1\n",
+			       (int)e.source.len, e.source.s, (int)e.target.len, e.target.s,
+			       (int)e.fstype.len, e.fstype.s);
+	}
+	pfs_buf_append(&b, "", 0);
+	return pfs_buf_steal(&b, NULL);
+}
+
+/* The (source, target, fstype) triples of a filtered mountstats. */
+static char *stat_triples(const char *ms)
+{
+	struct pfs_buf b = PFS_BUF_INIT;
+	size_t pos = 0, ll;
+	const char *line;
+	bool nl;
+	while (pfs_next_line(ms, strlen(ms), &pos, &line, &ll, &nl)) {
+		char src[512], tgt[512], fs[64];
+		if (line[0] == '\t')
+			continue;
+		cr_assert_eq(sscanf(line, "device %511s mounted on %511s with fstype %63s", src,
+				    tgt, fs),
+			     3, "%.*s", (int)ll, line);
+		pfs_buf_printf(&b, "%s %s %s\n", src, tgt, fs);
+	}
+	pfs_buf_append(&b, "", 0);
+	return pfs_buf_steal(&b, NULL);
+}
+
+static void check_agree_paired(const char *name, struct pfs_policy *p, size_t want_dropped)
+{
+	char mi_path[256], m_path[256];
+	snprintf(mi_path, sizeof(mi_path), FILTER_FIXTURES "%s.mountinfo", name);
+	snprintf(m_path, sizeof(m_path), FILTER_FIXTURES "%s.mounts", name);
+	size_t mil, ml;
+	char *mi = tp_read_file(mi_path, &mil), *m = tp_read_file(m_path, &ml);
+	char *ms = mountstats_of(mi), *mi_out, *m_out, *ms_out;
+	pair_mi = mi;
+	pair_mi_len = mil;
+	struct tr_rec r1, r2, r3;
+	cr_assert_eq(run(pfs_filter_mountinfo, p, mi, mil, &mi_out, &r1), 0);
+	cr_assert_eq(run(mounts_paired, p, m, ml, &m_out, &r2), 0);
+	cr_assert_eq(run(mountstats_paired, p, ms, strlen(ms), &ms_out, &r3), 0);
+	char *a = triples(mi_out, true), *b = triples(m_out, false), *c = stat_triples(ms_out);
+	cr_assert_str_eq(a, b, "%s: mountinfo and mounts disagree", name);
+	cr_assert_str_eq(a, c, "%s: mountinfo and mountstats disagree", name);
+	size_t d[3] = {0};
+	struct tr_rec *recs[3] = {&r1, &r2, &r3};
+	for (size_t k = 0; k < 3; k++)
+		for (size_t i = 0; i < recs[k]->n; i++)
+			d[k] += recs[k]->ev[i].action == PFS_TR_DROPPED;
+	cr_assert(d[0] == want_dropped && d[1] == want_dropped && d[2] == want_dropped,
+		  "%s: dropped %zu %zu %zu", name, d[0], d[1], d[2]);
+	pair_mi = NULL;
+	free(mi);
+	free(m);
+	free(ms);
+	free(mi_out);
+	free(m_out);
+	free(ms_out);
+	free(a);
+	free(b);
+	free(c);
+}
+
 static void check_agree(const char *name, struct pfs_policy *p, size_t want_dropped)
 {
 	char mi_path[256], m_path[256];
@@ -446,5 +535,63 @@ Test(filter_mounts, mountstats_no_device_rewrite)
 	tp_mount_match(tp_mount(p, PFS_MNT_REWRITE_SOURCE, "x"), PFS_MNT_SOURCE, "none");
 	expect(pfs_filter_mountstats, p, "no device mounted on /a with fstype tmpfs\n",
 	       "device x mounted on /a with fstype tmpfs\n");
+	tp_free(p);
+}
+
+Test(filter_mounts, paired_tables_agree_on_root_and_option_conditions)
+{
+	struct pfs_policy *p = tp_new();
+	struct pfs_mount_rule *r = tp_mount(p, PFS_MNT_DROP, NULL);
+	tp_mount_match(r, PFS_MNT_ROOT, "/var/lib/kubelet/*");
+	r = tp_mount(p, PFS_MNT_DROP, NULL);
+	tp_mount_match(r, PFS_MNT_ROOT, "/home/*");
+	tp_mount_match(r, PFS_MNT_OPTION, "errors=remount-ro");
+	tp_mount_match(tp_mount(p, PFS_MNT_DROP, NULL), PFS_MNT_OPTION, "clientaddr=*");
+	tp_mount_match(tp_mount(p, PFS_MNT_DROP, NULL), PFS_MNT_FSTYPE, "mqueue");
+	r = tp_mount(p, PFS_MNT_REWRITE_SOURCE, "hidden");
+	tp_mount_match(r, PFS_MNT_ROOT, "/var/lib/docker/*");
+	check_agree_paired("k8s-pod", p, 5);
+	check_agree_paired("docker-overlay", p, 2);
+	tp_free(p);
+}
+
+Test(filter_mounts, paired_falls_back_fail_closed_when_tables_disagree)
+{
+	struct pfs_policy *p = tp_new();
+	tp_mount_match(tp_mount(p, PFS_MNT_DROP, NULL), PFS_MNT_ROOT, "/secret");
+	const char *mi =
+		"20 1 8:1 / / rw - ext4 /dev/a rw\n21 20 8:1 /secret /s rw - ext4 /dev/a rw\n";
+	const char *m = "/dev/a / ext4 rw 0 0\n/dev/a /s ext4 rw 0 0\n";
+	struct pfs_buf b = PFS_BUF_INIT;
+	cr_assert_eq(pfs_filter_mounts_paired(p, m, strlen(m), mi, strlen(mi), &b, NULL), 0);
+	cr_assert_eq(pfs_buf_append(&b, "", 0), 0);
+	cr_assert_str_eq(b.data, "/dev/a / ext4 rw 0 0\n");
+	pfs_buf_reset(&b);
+	/* One mount more in mounts (read apart): fail closed, every mount matches root=. */
+	const char *m2 = "/dev/a / ext4 rw 0 0\n/dev/a /s ext4 rw 0 0\n/dev/b /t ext4 rw 0 0\n";
+	cr_assert_eq(pfs_filter_mounts_paired(p, m2, strlen(m2), mi, strlen(mi), &b, NULL), 0);
+	cr_assert_eq(pfs_buf_append(&b, "", 0), 0);
+	cr_assert_str_eq(b.data, "");
+	pfs_buf_reset(&b);
+	/* Same for a target that differs, and for an unparsable mountinfo. */
+	const char *m3 = "/dev/a / ext4 rw 0 0\n/dev/a /other ext4 rw 0 0\n";
+	cr_assert_eq(pfs_filter_mounts_paired(p, m3, strlen(m3), mi, strlen(mi), &b, NULL), 0);
+	cr_assert_eq(pfs_buf_append(&b, "", 0), 0);
+	cr_assert_str_eq(b.data, "");
+	pfs_buf_reset(&b);
+	cr_assert_eq(pfs_filter_mounts_paired(p, m, strlen(m), "junk\n", 5, &b, NULL), 0);
+	cr_assert_eq(pfs_buf_append(&b, "", 0), 0);
+	cr_assert_str_eq(b.data, "");
+	pfs_buf_reset(&b);
+	const char *ms = "device /dev/a mounted on / with fstype ext4\n"
+			 "no device mounted on /s with fstype ext4\n";
+	const char *mi_none =
+		"20 1 8:1 / / rw - ext4 /dev/a rw\n21 20 8:1 /secret /s rw - ext4 none rw\n";
+	cr_assert_eq(
+		pfs_filter_mountstats_paired(p, ms, strlen(ms), mi_none, strlen(mi_none), &b, NULL),
+		0);
+	cr_assert_eq(pfs_buf_append(&b, "", 0), 0);
+	cr_assert_str_eq(b.data, "device /dev/a mounted on / with fstype ext4\n");
+	pfs_buf_free(&b);
 	tp_free(p);
 }
