@@ -140,17 +140,17 @@ static int rollup_parse(const char *in, size_t len, struct maps_line *hdr, struc
 			first = false;
 			continue;
 		}
-		size_t kl;
+		size_t kl, off, num;
 		unsigned long long v;
 		if (n == ROLLUP_MAX_KEYS || !attr_key(line, ll, &kl) ||
-		    !attr_value(line, ll, kl, &k[n].num_off, &k[n].num_len, &v))
+		    !attr_value(line, ll, kl, &off, &num, &v))
 			return -EBADMSG;
 		k[n] = (struct rollup_key){.name = {line, kl},
 					   .line = line,
 					   .line_len = ll,
 					   .has_nl = nl,
-					   .num_off = k[n].num_off,
-					   .num_len = k[n].num_len};
+					   .num_off = off,
+					   .num_len = num};
 		n++;
 	}
 	if (first)

@@ -331,6 +331,15 @@ Test(filter_maps, live_drop_is_consistent_across_maps_smaps_rollup)
 		n++;
 	}
 	cr_assert_gt(n, 3);
+	size_t nl_len;
+	char *numa = tp_read_file("/proc/self/numa_maps", &nl_len), *no;
+	cr_assert(strstr(numa, "libc"));
+	cr_assert_eq(run(pfs_filter_numa_maps, p, numa, nl_len, &no, NULL), 0);
+	cr_assert_null(strstr(no, "libc"));
+	cr_assert_null(strstr(no, "ld-linux"));
+	cr_assert(strstr(no, "file=[redacted]"));
+	free(numa);
+	free(no);
 	struct pfs_buf b = PFS_BUF_INIT;
 	cr_assert_eq(pfs_filter_smaps_rollup(p, rollup, rl, smaps, sl, &b, NULL), 0);
 	cr_assert(strstr(b.data, "[rollup]\nRss:"));
