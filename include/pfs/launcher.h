@@ -20,6 +20,7 @@
 
 #include "pfs/err.h"
 #include "pfs/limits.h"
+#include "pfs/monitor.h"
 
 /* Exit codes of `pfs run` itself (documented in docs/pfs-run.md). */
 enum {
@@ -166,17 +167,25 @@ int pfs_daemon_find(struct pfs_run_opts *o, struct pfs_error *err);
 int pfs_daemon_start(const struct pfs_run_opts *o, int backing_fd, int fuse_fd,
 		     struct pfs_daemon *d, struct pfs_error *err);
 
-/* run_wait.c: waits for the sandbox; the place where the monitor plugs in. */
+/* run_wait.c: waits for the sandbox through the monitor; writes the result. */
+struct pfs_run_target {
+	pid_t init_pid;
+	int init_pidfd;
+	int sock; /* to the init: the workload's status arrives there */
+	int backing_fd; /* for the monitor */
+	int daemon_pidfd; /* -1 without a daemon (--fallback kernel) */
+	int cgroup_fd; /* -1 without a cgroup */
+};
 struct pfs_run_outcome {
 	int exit_code; /* what pfs run exits with */
 	int status; /* the workload's wait status when known, else -1 */
 	bool daemon_died;
-	char message[512];
+	char message[512]; /* printed by pfs run when set */
+	struct pfs_monitor_result res;
 };
-int pfs_run_wait(const struct pfs_run_opts *o, pid_t init_pid, int init_pidfd, int sock,
-		 int backing_fd, const struct pfs_daemon *d, struct pfs_run_outcome *out,
-		 struct pfs_error *err);
-int pfs_run_write_result(const struct pfs_run_opts *o, const struct pfs_run_outcome *out,
+int pfs_run_wait(const struct pfs_run_opts *o, const struct pfs_run_target *t,
+		 struct pfs_run_outcome *out, struct pfs_error *err);
+int pfs_run_write_result(const struct pfs_run_opts *o, struct pfs_run_outcome *out,
 			 struct pfs_error *err);
 
 #endif

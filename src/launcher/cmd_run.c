@@ -19,6 +19,7 @@
 #include "pfs/cli.h"
 #include "pfs/launcher.h"
 #include "pfs/log.h"
+#include "pfs/monitor.h"
 
 #define DAEMON_EXIT_GRACE_MS 300
 
@@ -95,8 +96,26 @@ static void stop_daemon(struct pfs_daemon *d)
 	d->pidfd = -1;
 }
 
+/* A cgroup for memory and thread limits, when cgroup v2 is usable; else none. */
+static void make_cgroup(const struct pfs_run_opts *o, struct pfs_cgroup *cg)
+{
+	if (!o->limits.mem_bytes && !o->limits.threads)
+		return;
+	char name[64];
+	snprintf(name, sizeof(name), "pfs-run-%d", (int)getpid());
+	struct pfs_error err = {0};
+	int r = pfs_cgroup_create(NULL, name, &o->limits, cg, &err);
+	if (r < 0 && r != -EOPNOTSUPP)
+		pfs_warn("pfs run: no cgroup (%s); limits are enforced by rlimits and the "
+			 "monitor only",
+			 err.msg);
+	else if (r < 0)
+		pfs_debug("pfs run: no usable cgroup v2; limits by rlimits and the monitor");
+}
+
 /* The launcher's side of the conversation; returns an exit code. */
-static int launch(struct pfs_run_opts *o, struct pfs_run_outcome *out, struct pfs_error *err)
+static int launch(struct pfs_run_opts *o, const struct pfs_cgroup *cg, struct pfs_run_outcome *out,
+		  struct pfs_error *err)
 {
 	int sv[2];
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
@@ -125,7 +144,12 @@ static int launch(struct pfs_run_opts *o, struct pfs_run_outcome *out, struct pf
 	cleanup_close int backing = -1;
 	int code = 0;
 	struct pfs_msg m;
-	int r = pfs_userns_write_maps(pid, o, err);
+	int r = cg->dir_fd >= 0 ? pfs_cgroup_add_pid(cg, pid) : 0;
+	if (r < 0)
+		pfs_warn("pfs run: cannot move the sandbox into its cgroup: %s; limits are "
+			 "enforced by rlimits and the monitor only",
+			 strerror(-r));
+	r = pfs_userns_write_maps(pid, o, err);
 	if (r < 0) {
 		code = PFS_RUN_EXIT_SETUP;
 		goto kill_init;
@@ -164,7 +188,18 @@ static int launch(struct pfs_run_opts *o, struct pfs_run_outcome *out, struct pf
 		goto kill_init;
 	}
 	pfs_debug("pfs run: workload started");
-	r = pfs_run_wait(o, pid, init_pidfd, sock, backing, d.pidfd >= 0 ? &d : NULL, out, err);
+	struct pfs_run_target t = {.init_pid = pid,
+				   .init_pidfd = init_pidfd,
+				   .sock = sock,
+				   .backing_fd = backing,
+				   .daemon_pidfd = d.pidfd,
+				   .cgroup_fd = cg->dir_fd};
+	if (backing < 0) {
+		pfs_err_set(err, EBADF, "no backing proc for the monitor");
+		code = PFS_RUN_EXIT_SETUP;
+		goto kill_init;
+	}
+	r = pfs_run_wait(o, &t, out, err);
 	stop_daemon(&d);
 	return r < 0 ? PFS_RUN_EXIT_SETUP : out->exit_code;
 
@@ -210,20 +245,27 @@ int pfs_cmd_run(int argc, char **argv)
 			o.unsafe_kernel_proc);
 	pfs_debug("pfs run: policy %s, /proc %s", o.policy_file, o.proc_rw ? "rw" : "ro");
 	struct pfs_run_outcome out = {.status = -1};
-	code = launch(&o, &out, &err);
+	struct pfs_cgroup cg = PFS_CGROUP_INIT;
+	make_cgroup(&o, &cg);
+	code = launch(&o, &cg, &out, &err);
+	if (cg.dir_fd >= 0)
+		pfs_cgroup_destroy(&cg);
 	if (err.code || err.msg[0]) {
 		fail(code, &err);
+		if (!out.message[0])
+			snprintf(out.message, sizeof(out.message), "%.500s", err.msg);
+		out.res.status = PFS_ST_XX;
 		err = (struct pfs_error){0};
-	}
-	if (out.message[0])
+	} else if (out.message[0]) {
 		fprintf(stderr, "pfs run: %s\n", out.message);
-	if (o.result_file) {
-		if (!out.message[0] && code != out.exit_code)
-			snprintf(out.message, sizeof(out.message), "set-up failed (exit %d)", code);
-		out.exit_code = code;
-		if (pfs_run_write_result(&o, &out, &err) < 0)
-			fail(0, &err);
 	}
+	if (o.verbose) {
+		char line[256];
+		if (pfs_result_summary(&out.res, line, sizeof(line)) >= 0)
+			fprintf(stderr, "pfs run: %s\n", line);
+	}
+	if (o.result_file && pfs_run_write_result(&o, &out, &err) < 0)
+		fail(0, &err);
 	pfs_run_opts_free(&o);
 	return code;
 out:

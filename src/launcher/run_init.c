@@ -85,9 +85,7 @@ static int workload(const struct pfs_run_opts *o, struct pfs_error *err)
 		pfs_err_set(err, ENOMEM, "cannot build the environment");
 		return PFS_RUN_EXIT_SETUP;
 	}
-	int r = pfs_limits_apply_rlimits(&o->limits, 0, err);
-	if (r == 0)
-		r = drop_to(o, err);
+	int r = drop_to(o, err);
 	if (r == 0 && o->seccomp)
 		r = pfs_seccomp_apply(err);
 	if (r < 0)
@@ -138,6 +136,11 @@ int pfs_init_run(struct pfs_run_opts *o, int sock, struct pfs_error *err)
 	sigaction(SIGCHLD, &sa, NULL);
 	sigprocmask(SIG_BLOCK, &set, NULL);
 
+	/* the init too: the monitor checks every process's rlimits against the plan */
+	if (pfs_limits_apply_rlimits(&o->limits, 0, err) < 0) {
+		pfs_msg_send_error(sock, PFS_RUN_EXIT_SETUP, err);
+		return PFS_RUN_EXIT_SETUP;
+	}
 	int ep[2];
 	if (pipe2(ep, O_CLOEXEC) < 0) {
 		pfs_err_set(err, errno, "pipe: %s", strerror(errno));
@@ -176,7 +179,6 @@ int pfs_init_run(struct pfs_run_opts *o, int sock, struct pfs_error *err)
 	struct pfs_msg started = {.type = PFS_MSG_STARTED};
 	pfs_msg_send(sock, &started, NULL, 0);
 	harden_init();
-	prctl(PR_SET_NAME, "pfs-init");
 
 	for (;;) {
 		siginfo_t si;

@@ -79,12 +79,11 @@ static int setup(struct pfs_run_opts *o, int sock, struct pfs_error *err)
 	r = launcher_alive(sock, err);
 	if (r < 0)
 		return r;
+	/* the backing proc serves the daemon and the monitor */
 	cleanup_close int backing = -1;
-	if (!o->fallback_kernel) {
-		r = pfs_proc_backing_open(&backing, err);
-		if (r < 0)
-			return r;
-	}
+	r = pfs_proc_backing_open(&backing, err);
+	if (r < 0)
+		return r;
 	if (mount("pfs-base", BASE, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755,size=64k") < 0 ||
 	    mkdir(NEWROOT, 0755) < 0)
 		return pfs_err_set(err, errno, "cannot prepare the new root: %s", strerror(errno));
@@ -98,16 +97,13 @@ static int setup(struct pfs_run_opts *o, int sock, struct pfs_error *err)
 	if (r < 0)
 		return r;
 	if (o->unsafe_kernel_proc) {
-		if (backing < 0)
-			r = pfs_proc_backing_open(&backing, err);
-		if (r == 0)
-			r = pfs_proc_unsafe_mount(NEWROOT, o->unsafe_kernel_proc, backing, err);
+		r = pfs_proc_unsafe_mount(NEWROOT, o->unsafe_kernel_proc, backing, err);
 		if (r < 0)
 			return r;
 	}
 	/* hand the fds to the launcher (and the daemon), then forget them here */
 	int fds[2] = {backing, fuse_fd};
-	struct pfs_msg m = {.type = PFS_MSG_FDS, .code = fuse_fd >= 0 ? 2 : (backing >= 0)};
+	struct pfs_msg m = {.type = PFS_MSG_FDS, .code = fuse_fd >= 0 ? 2 : 1};
 	r = pfs_msg_send(sock, &m, fds, (size_t)m.code);
 	if (r < 0)
 		return pfs_err_set(err, -r, "cannot pass fds to the launcher: %s", strerror(-r));
@@ -131,6 +127,7 @@ int pfs_sandbox_main(void *arg)
 {
 	struct pfs_sandbox_ctx *c = arg;
 	struct pfs_error err = {0};
+	prctl(PR_SET_NAME, "pfs-init");
 	int r = setup(c->o, c->sock, &err);
 	if (r < 0) {
 		if (!err.code)

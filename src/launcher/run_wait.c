@@ -1,80 +1,111 @@
 /*
- * The launcher's wait for the sandbox: the init's exit, the workload's status
- * (from the init), the daemon's death, and signals to forward. This is the one
- * function to swap for pfs_monitor_run() when the monitor lands.
+ * The launcher's wait for the sandbox, through the monitor (pfs_monitor_run):
+ * limits, signals forwarded from a signalfd, the result. A watcher thread
+ * reads the init's messages (the workload's own wait status) and tells the
+ * monitor about the daemon's death, but only a real one: the daemon also
+ * exits, normally, when the sandbox ends and the FUSE connection goes away.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/signalfd.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "pfs/cleanup.h"
 #include "pfs/launcher.h"
 #include "pfs/log.h"
+#include "pfs/monitor.h"
 
-#define DAEMON_GRACE_MS 1000
+struct watcher {
+	int sock;
+	int init_pidfd;
+	int daemon_pidfd; /* -1: none */
+	int died_w; /* written when the daemon died during the run */
+	int status; /* the workload's wait status, -1 until known */
+	siginfo_t daemon_si;
+	bool daemon_died;
+	pthread_t thread;
+	bool joined;
+};
 
-static int pidfd_signal(int pidfd, int sig)
+static void recv_status(struct watcher *w, int timeout_ms)
 {
-	return (int)syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0);
-}
-
-static int status_code(int st)
-{
-	if (WIFEXITED(st))
-		return WEXITSTATUS(st);
-	return 128 + WTERMSIG(st);
-}
-
-/* Ends the sandbox: SIGTERM to the init (forwarded to the workload), then SIGKILL. */
-static void end_sandbox(int init_pidfd)
-{
-	pidfd_signal(init_pidfd, SIGTERM);
-	struct pollfd p = {.fd = init_pidfd, .events = POLLIN};
-	if (poll(&p, 1, DAEMON_GRACE_MS) <= 0)
-		pidfd_signal(init_pidfd, SIGKILL);
-}
-
-/* Drains queued messages: the workload's status may be among them. */
-static void drain(int sock, struct pfs_run_outcome *out)
-{
-	struct pollfd q = {.fd = sock, .events = POLLIN};
+	struct pollfd q = {.fd = w->sock, .events = POLLIN};
 	struct pfs_msg m;
-	while (sock >= 0 && poll(&q, 1, 0) == 1 && (q.revents & POLLIN) &&
-	       pfs_msg_recv(sock, &m, NULL, 0, NULL) == 0)
+	while (w->sock >= 0 && poll(&q, 1, timeout_ms) == 1) {
+		if (pfs_msg_recv(w->sock, &m, NULL, 0, NULL) < 0) {
+			w->sock = -1; /* EOF: the init is gone */
+			break;
+		}
 		if (m.type == PFS_MSG_STATUS)
-			out->status = m.code;
+			w->status = m.code;
+		timeout_ms = 0;
+	}
 }
 
 /*
  * True when the sandbox is ending by itself: the workload's status arrived,
  * or the init exits soon (its namespaces, and so the FUSE mount, go first).
  */
-static bool sandbox_ending(int sock, int init_pidfd, struct pfs_run_outcome *out)
+static bool sandbox_ending(struct watcher *w)
 {
-	drain(sock, out);
-	if (out->status >= 0)
+	recv_status(w, 0);
+	if (w->status >= 0 || w->sock < 0)
 		return true;
-	struct pollfd p = {.fd = init_pidfd, .events = POLLIN};
+	struct pollfd p = {.fd = w->init_pidfd, .events = POLLIN};
 	return poll(&p, 1, 200) == 1;
 }
 
-static void daemon_died(const struct pfs_daemon *d, int init_pidfd, struct pfs_run_outcome *out)
+static void *watch(void *arg)
 {
-	siginfo_t dsi = {0};
-	waitid(P_PIDFD, (id_t)d->pidfd, &dsi, WEXITED | WNOHANG);
-	out->daemon_died = true;
-	snprintf(out->message, sizeof(out->message),
-		 "procfilterfs (the /proc daemon) died (%s %d) during the run; the sandbox was "
-		 "ended. Check the daemon's messages above, or the kernel log for an OOM kill",
-		 dsi.si_code == CLD_EXITED ? "exit status" : "signal", dsi.si_status);
-	end_sandbox(init_pidfd);
+	struct watcher *w = arg;
+	struct pollfd p[2] = {{.fd = w->sock, .events = POLLIN},
+			      {.fd = w->daemon_pidfd, .events = POLLIN}};
+	while (p[0].fd >= 0) {
+		if (poll(p, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		if (p[0].revents) {
+			recv_status(w, 0);
+			p[0].fd = w->sock;
+		}
+		if (p[1].fd >= 0 && p[1].revents) {
+			p[1].fd = -1;
+			if (!sandbox_ending(w)) {
+				waitid(P_PIDFD, (id_t)w->daemon_pidfd, &w->daemon_si,
+				       WEXITED | WNOHANG | WNOWAIT);
+				w->daemon_died = true;
+				if (write(w->died_w, "x", 1) < 0)
+					pfs_warn("pfs run: cannot tell the monitor of the daemon's "
+						 "death");
+			}
+			p[0].fd = w->sock;
+		}
+	}
+	return NULL;
+}
+
+/* The init is reaped, so its end of the socket is closed: the watcher ends. */
+static void join_watcher(struct watcher *w)
+{
+	if (!w->joined)
+		pthread_join(w->thread, NULL);
+	w->joined = true;
+}
+
+static int workload_status(void *arg)
+{
+	struct watcher *w = arg;
+	join_watcher(w);
+	return w->status;
 }
 
 static int make_signalfd(sigset_t *set)
@@ -96,104 +127,91 @@ static int make_signalfd(sigset_t *set)
 	return signalfd(-1, set, SFD_CLOEXEC);
 }
 
-int pfs_run_wait(const struct pfs_run_opts *o, pid_t init_pid, int init_pidfd, int sock,
-		 int backing_fd, const struct pfs_daemon *d, struct pfs_run_outcome *out,
-		 struct pfs_error *err)
+static void describe_daemon_death(const struct watcher *w, struct pfs_run_outcome *out)
 {
-	(void)o;
-	(void)backing_fd;
+	const siginfo_t *s = &w->daemon_si;
+	snprintf(out->message, sizeof(out->message),
+		 "procfilterfs (the /proc daemon) died (%s %d) during the run; the sandbox was "
+		 "ended. Check the daemon's messages above, or the kernel log for an OOM kill",
+		 s->si_code == CLD_EXITED ? "exit status" : "signal", s->si_status);
+}
+
+int pfs_run_wait(const struct pfs_run_opts *o, const struct pfs_run_target *t,
+		 struct pfs_run_outcome *out, struct pfs_error *err)
+{
 	memset(out, 0, sizeof(*out));
 	out->status = -1;
+	int died[2];
+	if (pipe2(died, O_CLOEXEC) < 0)
+		return pfs_err_set(err, errno, "pipe: %s", strerror(errno));
+	cleanup_close int died_r = died[0];
+	cleanup_close int died_w = died[1];
+	struct watcher w = {.sock = t->sock,
+			    .init_pidfd = t->init_pidfd,
+			    .daemon_pidfd = t->daemon_pidfd,
+			    .died_w = died_w,
+			    .status = -1};
+	/* signals blocked first, so that the thread inherits the mask */
 	sigset_t set;
 	cleanup_close int sfd = make_signalfd(&set);
-	enum { P_INIT, P_SOCK, P_DAEMON, P_SIG };
-	struct pollfd p[4] = {
-		{.fd = init_pidfd, .events = POLLIN},
-		{.fd = sock, .events = POLLIN},
-		{.fd = d ? d->pidfd : -1, .events = POLLIN},
-		{.fd = sfd, .events = POLLIN},
-	};
-	for (;;) {
-		if (poll(p, 4, -1) < 0) {
-			if (errno == EINTR)
-				continue;
-			return pfs_err_set(err, errno, "poll: %s", strerror(errno));
-		}
-		if (p[P_SOCK].revents) {
-			struct pfs_msg m;
-			if (pfs_msg_recv(sock, &m, NULL, 0, NULL) == 0 && m.type == PFS_MSG_STATUS)
-				out->status = m.code;
-			else
-				p[P_SOCK].fd = -1; /* EOF or noise: stop listening */
-		}
-		if (p[P_SIG].revents) {
-			struct signalfd_siginfo si;
-			if (read(sfd, &si, sizeof(si)) == (ssize_t)sizeof(si))
-				pidfd_signal(init_pidfd, (int)si.ssi_signo);
-		}
-		if (p[P_DAEMON].revents && !out->daemon_died) {
-			p[P_DAEMON].fd = -1;
-			/* the daemon also exits when the sandbox ends on its own */
-			if (!sandbox_ending(sock, init_pidfd, out))
-				daemon_died(d, init_pidfd, out);
-		}
-		if (p[P_INIT].revents) {
-			siginfo_t si = {0};
-			if (waitid(P_PIDFD, (id_t)init_pidfd, &si, WEXITED) < 0)
-				return pfs_err_set(err, errno, "waitid: %s", strerror(errno));
-			(void)init_pid;
-			if (p[P_SOCK].fd >= 0)
-				drain(sock, out);
-			if (out->daemon_died)
-				out->exit_code = PFS_RUN_EXIT_DAEMON;
-			else if (out->status >= 0)
-				out->exit_code = status_code(out->status);
-			else if (si.si_code == CLD_EXITED)
-				out->exit_code = si.si_status;
-			else
-				out->exit_code = 128 + si.si_status;
-			sigprocmask(SIG_UNBLOCK, &set, NULL);
-			return 0;
-		}
+	int r = pthread_create(&w.thread, NULL, watch, &w);
+	if (r) {
+		sigprocmask(SIG_UNBLOCK, &set, NULL);
+		return pfs_err_set(err, r, "pthread_create: %s", strerror(r));
 	}
+	cleanup_fclose FILE *events = NULL;
+	if (o->events_file) {
+		events = fopen(o->events_file, "we");
+		if (!events)
+			pfs_warn("pfs run: --events %s: %s; no events are written", o->events_file,
+				 strerror(errno));
+	}
+	struct pfs_monitor_config cfg;
+	pfs_monitor_config_init(&cfg);
+	cfg.backing_fd = t->backing_fd;
+	cfg.init_pidfd = t->init_pidfd;
+	cfg.init_pid = t->init_pid;
+	cfg.limits = o->limits;
+	cfg.cgroup_fd = t->cgroup_fd;
+	cfg.events = events;
+	cfg.daemon_pidfd = t->daemon_pidfd >= 0 ? died_r : -1;
+	cfg.signal_fd = sfd;
+	cfg.workload_status = workload_status;
+	cfg.workload_status_arg = &w;
+	r = pfs_monitor_run(&cfg, &out->res, err);
+	join_watcher(&w);
+	sigprocmask(SIG_UNBLOCK, &set, NULL);
+	out->status = w.status;
+	out->daemon_died = w.daemon_died;
+	if (r < 0)
+		return r;
+	if (w.daemon_died) {
+		describe_daemon_death(&w, out);
+		out->exit_code = PFS_RUN_EXIT_DAEMON;
+	} else {
+		out->exit_code = out->res.exit_code;
+		if (out->res.killed_by[0])
+			snprintf(out->message, sizeof(out->message), "%s", out->res.message);
+	}
+	return 0;
 }
 
-static void json_str(FILE *f, const char *s)
-{
-	fputc('"', f);
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		if (c == '"' || c == '\\')
-			fprintf(f, "\\%c", c);
-		else if (c < 0x20)
-			fprintf(f, "\\u%04x", c);
-		else
-			fputc(c, f);
-	}
-	fputc('"', f);
-}
-
-int pfs_run_write_result(const struct pfs_run_opts *o, const struct pfs_run_outcome *out,
+int pfs_run_write_result(const struct pfs_run_opts *o, struct pfs_run_outcome *out,
 			 struct pfs_error *err)
 {
 	if (!o->result_file)
 		return 0;
+	if (out->message[0] && (out->daemon_died || out->res.status == PFS_ST_XX)) {
+		out->res.status = PFS_ST_XX;
+		snprintf(out->res.message, sizeof(out->res.message), "%s", out->message);
+	}
 	cleanup_fclose FILE *f = fopen(o->result_file, "we");
 	if (!f)
 		return pfs_err_set(err, errno, "--result %s: %s; check the directory exists",
 				   o->result_file, strerror(errno));
-	int st = out->status;
-	const char *status = out->daemon_died	    ? "XX"
-			     : st < 0		    ? "XX"
-			     : WIFSIGNALED(st)	    ? "SG"
-			     : WEXITSTATUS(st) == 0 ? "OK"
-						    : "RE";
-	fprintf(f, "{\"status\": \"%s\", \"exit_code\": %d, \"signal\": %d, \"message\": ", status,
-		st >= 0 && WIFEXITED(st) ? WEXITSTATUS(st) : out->exit_code,
-		st >= 0 && WIFSIGNALED(st) ? WTERMSIG(st) : 0);
-	json_str(f, out->message);
-	fprintf(f, "}\n");
-	if (fflush(f) != 0)
-		return pfs_err_set(err, errno, "--result %s: %s", o->result_file, strerror(errno));
+	int r = pfs_result_write_json(&out->res, f);
+	if (r < 0 || fflush(f) != 0)
+		return pfs_err_set(err, r < 0 ? -r : errno, "--result %s: %s", o->result_file,
+				   strerror(r < 0 ? -r : errno));
 	return 0;
 }

@@ -133,6 +133,22 @@ case_result_json() {
 	grep -q '"status": "RE"' "$d/r.json" || fail "result: $(cat "$d/r.json")"
 }
 
+case_limits_monitor() {
+	local d rc
+	d=$(mktemp -d)
+	add_cleanup "rm -rf '$d'"
+	prun --limit wall=300ms --result "$d/r.json" --events "$d/e.json" -- sleep 5 2>"$d/err"
+	rc=$?
+	assert_eq "exit code of a wall-limit kill" 143 "$rc" || return 1
+	grep -q '"status": "WLE"' "$d/r.json" || fail "result: $(cat "$d/r.json")" || return 1
+	grep -q '"rlimit_diffs": 0' "$d/r.json" || fail "rlimits: $(cat "$d/r.json")" || return 1
+	grep -q '"event": "start".*"comm": "sleep"' "$d/e.json" || fail "events: $(cat "$d/e.json")" ||
+		return 1
+	grep -q "wall limit" "$d/err" || fail "stderr: $(cat "$d/err")" || return 1
+	# rlimits reach the workload
+	assert_eq "RLIMIT_NOFILE" 65 "$(prun --limit fds=64 -- sh -c 'ulimit -n')"
+}
+
 case_signal_forwarding() {
 	# SIGTERM to the launcher reaches the workload through the init
 	local d
@@ -207,6 +223,7 @@ run_case "--uid --gid, caps dropped, seccomp" case_uid_caps
 run_case "sandbox root is a dedicated host range" case_host_ids_not_root
 run_case "--net none has only lo" case_net_none
 run_case "--result" case_result_json
+run_case "--limit through the monitor, --events" case_limits_monitor
 run_case "signals forwarded to the workload" case_signal_forwarding
 run_case "--unsafe-kernel-proc" case_unsafe_kernel_proc
 run_case "unprivileged user" case_unprivileged
