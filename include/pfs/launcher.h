@@ -77,6 +77,8 @@ struct pfs_run_opts {
 	int verbose;
 	char **argv; /* the workload */
 	char *owned_policy; /* storage of a resolved policy path */
+	char *arg_area; /* the process's command line memory, scrubbed by the init */
+	size_t arg_len;
 };
 
 /* a + b into out (size bytes): 0 or -ENAMETOOLONG. */

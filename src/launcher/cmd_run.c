@@ -96,6 +96,24 @@ static void stop_daemon(struct pfs_daemon *d)
 	d->pidfd = -1;
 }
 
+/*
+ * The memory holding the command line (main's argv[0] is argv[-1] here: see
+ * src/pfs/main.c), so that the init can blank it: /proc/1/cmdline inside
+ * must not show the host's command line (paths, --bind sources).
+ */
+static void find_arg_area(struct pfs_run_opts *o, int argc, char **argv)
+{
+	char *lo = argv[-1], *hi = argv[-1] + strlen(argv[-1]) + 1;
+	for (int i = 0; i < argc; i++) {
+		if (argv[i] < lo)
+			lo = argv[i];
+		if (argv[i] + strlen(argv[i]) + 1 > hi)
+			hi = argv[i] + strlen(argv[i]) + 1;
+	}
+	o->arg_area = lo;
+	o->arg_len = (size_t)(hi - lo);
+}
+
 /* A cgroup for memory and thread limits, when cgroup v2 is usable; else none. */
 static void make_cgroup(const struct pfs_run_opts *o, struct pfs_cgroup *cg)
 {
@@ -221,6 +239,7 @@ int pfs_cmd_run(int argc, char **argv)
 		return 0;
 	}
 	pfs_log_init("pfs", o.verbose > 0 ? PFS_LOG_DEBUG : PFS_LOG_WARN, 0);
+	find_arg_area(&o, argc, argv);
 	int code = PFS_RUN_EXIT_USAGE;
 	if (r < 0 || check_usage(&o, &err) < 0)
 		goto out;

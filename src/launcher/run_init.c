@@ -104,9 +104,13 @@ static int workload(const struct pfs_run_opts *o, struct pfs_error *err)
 	return PFS_RUN_EXIT_NOEXEC;
 }
 
-/* Makes the init itself harmless: no capabilities, not dumpable. */
-static void harden_init(void)
+/* Makes the init itself harmless: no capabilities, not dumpable, no host command line. */
+static void harden_init(struct pfs_run_opts *o)
 {
+	if (o->arg_area && o->arg_len > sizeof("pfs-init")) {
+		memset(o->arg_area, 0, o->arg_len);
+		memcpy(o->arg_area, "pfs-init", sizeof("pfs-init"));
+	}
 	struct pfs_error ignored;
 	pfs_caps_drop_bounding(0, &ignored);
 	pfs_caps_set(0, false, &ignored);
@@ -178,7 +182,7 @@ int pfs_init_run(struct pfs_run_opts *o, int sock, struct pfs_error *err)
 	}
 	struct pfs_msg started = {.type = PFS_MSG_STARTED};
 	pfs_msg_send(sock, &started, NULL, 0);
-	harden_init();
+	harden_init(o); /* o's strings are gone from here on */
 
 	for (;;) {
 		siginfo_t si;

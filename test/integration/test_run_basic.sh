@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# shellcheck disable=SC2016 # $ in single quotes: expanded inside the sandbox
 # pfs run: what the sandbox sets up (root, /dev, ids, env, exit codes, /proc).
 # shellcheck source=test/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -23,8 +24,10 @@ case_proc_status() {
 
 case_pid1_is_init() {
 	local out
-	out=$(prun -- sh -c 'echo $$; cat /proc/1/comm') || return 1
-	assert_eq "pids" $'2\npfs-init' "$out"
+	out=$(prun --hostname host-secret-arg -- sh -c 'echo $$; cat /proc/1/comm; tr -d "\0" </proc/1/cmdline') ||
+		return 1
+	# the init's command line is blanked: no host command line inside
+	assert_eq "pids" $'2\npfs-init\npfs-init' "$out"
 }
 
 case_exit_codes() {
@@ -158,8 +161,8 @@ case_signal_forwarding() {
 	# shellcheck disable=SC2086
 	"$PFS" run --policy "$POLICY" ${PFS_RUN_TEST_ARGS:-} --bind "$d:/out" -- \
 		sh -c 'trap "echo got-term >/out/t; exit 7" TERM; touch /out/ready; while :; do sleep 0.1; done' &
-	local pid=$! i
-	for i in $(seq 1 100); do
+	local pid=$!
+	for _ in $(seq 1 100); do
 		[ -e "$d/ready" ] && break
 		sleep 0.05
 	done
@@ -204,6 +207,7 @@ case_unprivileged() {
 		return 1
 	}
 	# --uid needs a range only root can map
+	# shellcheck disable=SC2086
 	out=$(as_nobody "$PFS" run --policy "$POLICY" $fallback --uid 5 -- true 2>&1)
 	assert_eq "--uid unprivileged" 125 $? || return 1
 	grep -q "only root can map" <<<"$out" || fail "message: $out"

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# shellcheck disable=SC2016 # $ in single quotes: expanded inside the sandbox
 # pfs run: no way around the sandbox's /proc, as its root and as a non-root uid.
 # shellcheck source=test/integration/lib.sh
 . "$(dirname "$0")/lib.sh"

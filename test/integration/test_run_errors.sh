@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# shellcheck disable=SC2016 # $ in single quotes: expanded inside the sandbox
 # pfs run: bad situations get distinct exit codes and a message naming the
 # cause and the fix; no FUSE, --fallback kernel, and the daemon dying.
 # shellcheck source=test/integration/lib.sh
@@ -141,8 +142,8 @@ case_daemon_dies() {
 		trap "cat /proc/self/status >/dev/null 2>/out/err; echo rc=\$? >>/out/err; exit 9" TERM
 		touch /out/ready
 		while :; do sleep 0.1; done' 2>"$d/stderr" &
-	local pid=$! i dpid=""
-	for i in $(seq 1 100); do
+	local pid=$! dpid=""
+	for _ in $(seq 1 100); do
 		[ -e "$d/ready" ] && break
 		sleep 0.05
 	done
