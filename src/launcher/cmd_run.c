@@ -128,7 +128,7 @@ static void make_cgroup(const struct pfs_run_opts *o, struct pfs_cgroup *cg)
 			 "monitor only",
 			 err.msg);
 	else if (r < 0)
-		pfs_debug("pfs run: no usable cgroup v2; limits by rlimits and the monitor");
+		pfs_debug("run: no usable cgroup v2; limits by rlimits and the monitor");
 }
 
 /* The launcher's side of the conversation; returns an exit code. */
@@ -182,7 +182,7 @@ static int launch(struct pfs_run_opts *o, const struct pfs_cgroup *cg, struct pf
 		backing = nfds > 0 ? fds[0] : -1;
 		cleanup_close int fuse_fd = nfds > 1 ? fds[1] : -1;
 		if (fuse_fd >= 0) {
-			pfs_debug("pfs run: starting %s", o->daemon_path);
+			pfs_debug("run: starting %s", o->daemon_path);
 			r = pfs_daemon_start(o, backing, fuse_fd, &d, err);
 			if (r < 0) {
 				code = PFS_RUN_EXIT_SETUP;
@@ -205,7 +205,7 @@ static int launch(struct pfs_run_opts *o, const struct pfs_cgroup *cg, struct pf
 		}
 		goto kill_init;
 	}
-	pfs_debug("pfs run: workload started");
+	pfs_debug("run: workload started");
 	struct pfs_run_target t = {.init_pid = pid,
 				   .init_pidfd = init_pidfd,
 				   .sock = sock,
@@ -262,7 +262,7 @@ int pfs_cmd_run(int argc, char **argv)
 			"procfs at %s inside the sandbox; this defeats the filter (testing "
 			"only)\n",
 			o.unsafe_kernel_proc);
-	pfs_debug("pfs run: policy %s, /proc %s", o.policy_file, o.proc_rw ? "rw" : "ro");
+	pfs_debug("run: policy %s, /proc %s", o.policy_file, o.proc_rw ? "rw" : "ro");
 	struct pfs_run_outcome out = {.status = -1};
 	struct pfs_cgroup cg = PFS_CGROUP_INIT;
 	make_cgroup(&o, &cg);

@@ -128,7 +128,7 @@ int pfs_daemon_start(const struct pfs_run_opts *o, int backing_fd, int fuse_fd,
 		return pfs_err_set(err, errno, "pidfd_open: %s; Linux 5.3 or later is needed",
 				   strerror(errno));
 	}
-	pfs_debug("pfs run: procfilterfs started, pid %d", (int)pid);
+	pfs_debug("run: procfilterfs started, pid %d", (int)pid);
 	int r = wait_ready(rd, d->pidfd, pid, err);
 	if (r < 0) {
 		kill(pid, SIGKILL);

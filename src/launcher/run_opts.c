@@ -156,6 +156,7 @@ static int add_mount(struct pfs_run_opts *o, const char *arg, enum pfs_mount_kin
 	} else {
 		char *c1 = strchr(copy, ':');
 		if (!c1 || c1 == copy || !c1[1])
+			// cppcheck-suppress memleak ; copy is freed by its cleanup attribute
 			return pfs_err_set(err, EINVAL,
 					   "--bind '%s': expected SRC:DST[:ro]; e.g. --bind "
 					   "/data:/data:ro",
@@ -166,7 +167,7 @@ static int add_mount(struct pfs_run_opts *o, const char *arg, enum pfs_mount_kin
 		char *c2 = strchr(m.dst, ':');
 		if (c2) {
 			*c2 = '\0';
-			if (strcmp(c2 + 1, "ro") && strcmp(c2 + 1, "rw"))
+			if (strcmp(c2 + 1, "ro") != 0 && strcmp(c2 + 1, "rw") != 0)
 				return pfs_err_set(err, EINVAL,
 						   "--bind '%s': unknown flag '%s'; use :ro or :rw",
 						   arg, c2 + 1);
@@ -230,13 +231,13 @@ static int parse_one(struct pfs_run_opts *o, int c, const char *arg, struct pfs_
 		o->policy_dir = arg;
 		return 0;
 	case OPT_PROC:
-		if (strcmp(arg, "ro") && strcmp(arg, "rw"))
+		if (strcmp(arg, "ro") != 0 && strcmp(arg, "rw") != 0)
 			return pfs_err_set(err, EINVAL, "--proc '%s': use --proc ro or --proc rw",
 					   arg);
 		o->proc_rw = !strcmp(arg, "rw");
 		return 0;
 	case OPT_FALLBACK:
-		if (strcmp(arg, "kernel") && strcmp(arg, "none"))
+		if (strcmp(arg, "kernel") != 0 && strcmp(arg, "none") != 0)
 			return pfs_err_set(err, EINVAL,
 					   "--fallback '%s': use --fallback kernel (or none)", arg);
 		o->fallback_kernel = !strcmp(arg, "kernel");
@@ -260,7 +261,7 @@ static int parse_one(struct pfs_run_opts *o, int c, const char *arg, struct pfs_
 	case OPT_TMPFS:
 		return add_mount(o, arg, PFS_MNT_TMPFS, err);
 	case OPT_NET:
-		if (strcmp(arg, "none") && strcmp(arg, "host"))
+		if (strcmp(arg, "none") != 0 && strcmp(arg, "host") != 0)
 			return pfs_err_set(err, EINVAL, "--net '%s': use --net none or --net host",
 					   arg);
 		o->net_host = !strcmp(arg, "host");
@@ -314,7 +315,7 @@ static int parse_one(struct pfs_run_opts *o, int c, const char *arg, struct pfs_
 		return 0;
 	}
 	case OPT_SECCOMP:
-		if (strcmp(arg, "on") && strcmp(arg, "off"))
+		if (strcmp(arg, "on") != 0 && strcmp(arg, "off") != 0)
 			return pfs_err_set(err, EINVAL,
 					   "--seccomp '%s': use --seccomp on or --seccomp off",
 					   arg);

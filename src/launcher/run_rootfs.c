@@ -121,7 +121,7 @@ static bool has_revealing_submount(const char *name)
 		if (!sep || sscanf(line, "%*s %*s %*s %*s %4095s", mp) != 1 ||
 		    sscanf(sep + 3, "%63s", fstype) != 1)
 			continue;
-		if (strcmp(fstype, "proc") && strcmp(fstype, "sysfs"))
+		if (strcmp(fstype, "proc") != 0 && strcmp(fstype, "sysfs") != 0)
 			continue;
 		if (mp[0] == '/' && !strncmp(mp + 1, name, nl) &&
 		    (mp[1 + nl] == '/' || !mp[1 + nl]))

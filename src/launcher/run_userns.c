@@ -1,7 +1,9 @@
 /* User namespaces: availability checks and id maps. */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -10,11 +12,15 @@
 
 static long read_long(const char *path, long dflt)
 {
-	cleanup_fclose FILE *f = fopen(path, "re");
-	long v = dflt;
-	if (f && fscanf(f, "%ld", &v) != 1)
-		v = dflt;
-	return v;
+	FILE *f = fopen(path, "re");
+	char buf[32];
+	if (!f)
+		return dflt;
+	bool ok = fgets(buf, sizeof(buf), f) != NULL;
+	fclose(f);
+	char *end = NULL;
+	long v = ok ? strtol(buf, &end, 10) : 0;
+	return ok && end != buf ? v : dflt;
 }
 
 int pfs_userns_check(struct pfs_error *err)

@@ -58,9 +58,10 @@ static int attempt(const char *op, const char *arg)
 	if (!strcmp(op, "bind_over"))
 		return mount("/tmp", arg, NULL, MS_BIND, NULL) < 0 ? errno : 0;
 	if (!strcmp(op, "kill"))
-		return kill(atoi(arg), SIGKILL) < 0 ? errno : 0;
+		return kill((pid_t)strtol(arg, NULL, 10), SIGKILL) < 0 ? errno : 0;
 	if (!strcmp(op, "ptrace"))
-		return ptrace(PTRACE_ATTACH, atoi(arg), NULL, NULL) < 0 ? errno : 0;
+		return ptrace(PTRACE_ATTACH, (pid_t)strtol(arg, NULL, 10), NULL, NULL) < 0 ? errno
+											   : 0;
 	fprintf(stderr, "run_bypass: unknown op %s\n", op);
 	exit(2);
 }
