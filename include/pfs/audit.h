@@ -95,6 +95,7 @@ struct pfs_audit_opts {
 	const char *hostname; /* the sandbox's own hostname; NULL: hostname check skipped */
 	pid_t self_pid; /* the auditor itself in this tree (its environ is its own), 0: none */
 	bool live; /* the tree is the caller's own view: fd targets checked against its root */
+	bool outside; /* the auditor is not in the sandbox (--pid): "self" files are read from pid 1 */
 	enum pfs_audit_write_check write_check;
 	unsigned max_pids; /* 0: default (4096) */
 };
@@ -122,6 +123,8 @@ int pfs_audit_write(const struct pfs_audit_opts *o, struct pfs_findings *out);
 /* Secret classification of one NAME=VALUE (environ) or one argument (cmdline). */
 bool pfs_audit_secret_name(const char *name);
 bool pfs_audit_secret_value(const char *value, const char **why);
+/* Same, giving where the secret itself lies in value. */
+bool pfs_audit_secret_span(const char *value, const char **why, size_t *off, size_t *len);
 double pfs_audit_entropy(const char *s, size_t len);
 
 /* "abcdefgh" -> "abcd***": keeps at most 4 chars (fewer for short values). */

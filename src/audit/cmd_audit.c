@@ -10,12 +10,14 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <getopt.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/utsname.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "pfs/audit.h"
@@ -167,6 +169,47 @@ static char *read_file(const char *path, struct pfs_error *err)
 	return pfs_buf_steal(&b, NULL);
 }
 
+/*
+ * --pid when /proc/N/root/proc refuses us: a FUSE /proc mounted in the
+ * sandbox's user namespace answers only callers inside that namespace, and
+ * procfilterfs answers only callers its pid namespace can see. So join the
+ * sandbox's user namespace as its root (a uid mapped there) and its pid
+ * namespace, and fork: the child reads /proc/N/root/proc as a process of the
+ * sandbox would. The mount namespace and root stay ours, so --policy files
+ * and their includes resolve on the host. Returns 0 in the child, 1 in the
+ * parent (*status: the child's exit code), -errno on failure.
+ */
+static int enter_sandbox(long pid, int *status)
+{
+	static const struct {
+		const char *ns;
+		int type;
+	} order[] = {{"user", CLONE_NEWUSER}, {"pid", CLONE_NEWPID}};
+	for (size_t i = 0; i < ARRAY_SIZE(order); i++) {
+		char path[64];
+		snprintf(path, sizeof(path), "/proc/%ld/ns/%s", pid, order[i].ns);
+		cleanup_close int fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			return -errno;
+		if (setns(fd, order[i].type) < 0 && !(errno == EINVAL && i == 0))
+			return -errno; /* EINVAL for user: already in that namespace */
+		if (i == 0 && (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0))
+			return -errno;
+	}
+	fflush(NULL);
+	pid_t child = fork();
+	if (child < 0)
+		return -errno;
+	if (child == 0)
+		return 0;
+	int ws;
+	while (waitpid(child, &ws, 0) < 0)
+		if (errno != EINTR)
+			return -errno;
+	*status = WIFEXITED(ws) ? WEXITSTATUS(ws) : 2;
+	return 1;
+}
+
 /* Opens the tree for the mode; fills what/mode and the live-view settings. */
 static int open_tree(const struct cli *c, struct pfs_audit_opts *o, char *what, size_t cap,
 		     const char **mode)
@@ -185,6 +228,7 @@ static int open_tree(const struct cli *c, struct pfs_audit_opts *o, char *what, 
 		snprintf(pidroot, sizeof(pidroot), "/proc/%ld/root/proc", pid);
 		dir = pidroot;
 		o->live = false;
+		o->outside = true;
 		*mode = "pid";
 		/* Our credentials are not the sandbox's: access checks would mislead. */
 		o->write_check = PFS_AUDIT_WRITE_NEVER;
@@ -195,6 +239,17 @@ static int open_tree(const struct cli *c, struct pfs_audit_opts *o, char *what, 
 		*mode = o->live ? "live" : "proc";
 	}
 	o->proc_fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (o->proc_fd < 0 && c->pid && errno == EACCES) {
+		int status = 2, r = enter_sandbox(strtol(c->pid, NULL, 10), &status);
+		if (r < 0) {
+			fprintf(stderr, "pfs audit: cannot enter the namespaces of pid %s: %s\n",
+				c->pid, strerror(-r));
+			return -1;
+		}
+		if (r > 0)
+			return 100 + status; /* the parent: the child did the audit */
+		o->proc_fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	}
 	if (o->proc_fd < 0) {
 		fprintf(stderr, "pfs audit: cannot open %s: %s%s\n", dir, strerror(errno),
 			c->pid ? " (is the pid alive, and are you root?)" : "");
@@ -260,15 +315,20 @@ int pfs_cmd_audit(int argc, char **argv)
 	cleanup_free char *prefixes = NULL;
 	char what[PATH_MAX];
 	const char *mode = "live";
-	if (setup(&c, &o, &prefixes) < 0 || open_tree(&c, &o, what, sizeof(what), &mode) < 0)
+	if (setup(&c, &o, &prefixes) < 0)
 		return 2;
+	int t = open_tree(&c, &o, what, sizeof(what), &mode);
+	if (t < 0)
+		return 2;
+	if (t >= 100)
+		return t - 100; /* --pid through the sandbox's namespaces: the child's code */
 	cleanup_close int proc_fd = o.proc_fd;
 	struct utsname uts;
 	if (c.hostname)
 		o.hostname = c.hostname;
 	else if (o.live && uname(&uts) == 0)
 		o.hostname = uts.nodename;
-	o.self_pid = pfs_audit_self(&o);
+	o.self_pid = o.outside ? 0 : pfs_audit_self(&o);
 
 	cleanup_free char *policy_text = NULL;
 	struct pfs_error err = {0};

@@ -319,7 +319,7 @@ int pfs_audit_read(int dirfd, const char *rel, size_t max, struct pfs_buf *out)
 int pfs_audit_read_self(const struct pfs_audit_opts *o, const char *rel, size_t max,
 			struct pfs_buf *out)
 {
-	int r = pfs_audit_read(o->proc_fd, rel, max, out);
+	int r = o->outside ? -ENOENT : pfs_audit_read(o->proc_fd, rel, max, out);
 	if (r != -ENOENT)
 		return r;
 	char alt[256];

@@ -236,7 +236,7 @@ static const char *cgroup_identity(const char *path)
 static int check_cgroup(const struct pfs_audit_opts *o, struct pfs_findings *out)
 {
 	cleanup_buf struct pfs_buf b = PFS_BUF_INIT;
-	const char *rel = "self/cgroup";
+	const char *rel = o->outside ? "1/cgroup" : "self/cgroup";
 	if (pfs_audit_read(o->proc_fd, rel, 65536, &b) < 0) {
 		rel = "1/cgroup";
 		if (pfs_audit_read(o->proc_fd, rel, 65536, &b) < 0)

@@ -345,7 +345,7 @@ static int check_line(struct mctx *c, const struct pfs_mount_entry *e)
 int pfs_audit_mounts(const struct pfs_audit_opts *o, struct pfs_findings *out)
 {
 	cleanup_buf struct pfs_buf b = PFS_BUF_INIT;
-	const char *rel = "self/mountinfo";
+	const char *rel = o->outside ? "1/mountinfo" : "self/mountinfo";
 	if (pfs_audit_read(o->proc_fd, rel, MOUNTINFO_MAX, &b) < 0) {
 		rel = "1/mountinfo";
 		if (pfs_audit_read(o->proc_fd, rel, MOUNTINFO_MAX, &b) < 0)

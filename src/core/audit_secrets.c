@@ -105,8 +105,8 @@ static bool all_upper_alnum(const char *s, size_t n)
 	return true;
 }
 
-/* scheme://user:password@host with a non-empty, non-variable password. */
-static bool url_with_password(const char *v)
+/* scheme://user:password@host with a non-empty, non-variable password: *pw, *n. */
+static bool url_with_password(const char *v, const char **pw, size_t *n)
 {
 	const char *p = strstr(v, "://");
 	if (!p)
@@ -116,47 +116,74 @@ static bool url_with_password(const char *v)
 	if (p[auth] != '@')
 		return false;
 	const char *colon = memchr(p, ':', auth);
-	return colon && colon + 1 < p + auth && colon[1] != '$';
+	if (!colon || colon + 1 >= p + auth || colon[1] == '$')
+		return false;
+	*pw = colon + 1;
+	*n = (size_t)(p + auth - *pw);
+	return true;
 }
 
-bool pfs_audit_secret_value(const char *v, const char **why)
+bool pfs_audit_secret_span(const char *v, const char **why, size_t *off, size_t *len)
 {
 	static const char *const forge[] = {"ghp_",  "gho_",	    "ghu_",   "ghs_",
 					    "ghr_",  "github_pat_", "glpat-", "xoxb-",
 					    "xoxp-", "xoxa-",	    "xoxs-",  "npm_"};
+	const char *at = v;
+	size_t n = strlen(v);
+	bool hit = false;
 	if (strstr(v, "-----BEGIN") && strstr(v, "PRIVATE KEY")) {
 		*why = "a private key";
-		return true;
+		at = strstr(v, "-----BEGIN");
+		n = strlen(at);
+		hit = true;
 	}
-	for (const char *p = v; (p = strpbrk(p, "AG")); p++) {
+	for (const char *p = v; !hit && (p = strpbrk(p, "AG")); p++) {
 		if ((!strncmp(p, "AKIA", 4) || !strncmp(p, "ASIA", 4)) &&
 		    all_upper_alnum(p + 4, 16) && (p == v || !isalnum((unsigned char)p[-1]))) {
 			*why = "an AWS access key id";
-			return true;
+			at = p;
+			n = 20;
+			hit = true;
 		}
 	}
-	for (size_t i = 0; i < ARRAY_SIZE(forge); i++) {
+	for (size_t i = 0; !hit && i < ARRAY_SIZE(forge); i++) {
 		const char *p = strstr(v, forge[i]);
-		if (p && (p == v || !isalnum((unsigned char)p[-1])) &&
-		    run_of(p + strlen(forge[i]), "_-") >= 20) {
+		size_t run = p ? run_of(p + strlen(forge[i]), "_-") : 0;
+		if (p && (p == v || !isalnum((unsigned char)p[-1])) && run >= 20) {
 			*why = "an API token (GitHub, GitLab, Slack or npm format)";
-			return true;
+			at = p;
+			n = strlen(forge[i]) + run;
+			hit = true;
 		}
 	}
-	const char *jwt = strstr(v, "eyJ");
+	const char *jwt = hit ? NULL : strstr(v, "eyJ");
 	if (jwt) {
 		size_t a = run_of(jwt, "_-");
-		if (a >= 10 && jwt[a] == '.' && !strncmp(jwt + a + 1, "eyJ", 3) &&
-		    run_of(jwt + a + 1, "_-") >= 10) {
+		size_t b = jwt[a] == '.' ? run_of(jwt + a + 1, "_-") : 0;
+		if (a >= 10 && !strncmp(jwt + a + 1, "eyJ", 3) && b >= 10) {
 			*why = "a JSON web token";
-			return true;
+			at = jwt;
+			n = a + 1 + b;
+			if (jwt[n] == '.')
+				n += 1 + run_of(jwt + n + 1, "_-");
+			hit = true;
 		}
 	}
-	if (url_with_password(v)) {
+	if (!hit && url_with_password(v, &at, &n)) {
 		*why = "a URL with an embedded password";
-		return true;
+		hit = true;
 	}
-	return false;
+	if (hit) {
+		*off = (size_t)(at - v);
+		*len = n;
+	}
+	return hit;
+}
+
+bool pfs_audit_secret_value(const char *v, const char **why)
+{
+	size_t off, len;
+	return pfs_audit_secret_span(v, why, &off, &len);
 }
 
 /* Values that, under a secret-looking name, still hold no secret. */
@@ -274,13 +301,17 @@ static int scan_cmdline(struct ctx *c, char *data, size_t len)
 	for (char *p = data; p < data + len; p += strlen(p) + 1) {
 		const char *what = NULL;
 		char name[128];
+		size_t off = 0, slen = 0;
 		int r = 0;
 		const char *eq = strchr(p, '=');
 		if (prev_secret_opt && !benign_value(p)) {
 			r = add_arg(c, prev_secret_opt, p, PFS_SEV_HIGH,
 				    "a password or token option");
-		} else if (pfs_audit_secret_value(p, &what)) {
-			r = add_arg(c, p, p, PFS_SEV_CRITICAL, what);
+		} else if (pfs_audit_secret_span(p, &what, &off, &slen)) {
+			cleanup_free char *val = strndup(p + off, slen);
+			if (!val)
+				return -ENOMEM;
+			r = add_arg(c, p, val, PFS_SEV_CRITICAL, what);
 		} else if (eq && option_name(p, (size_t)(eq - p), name, sizeof(name)) &&
 			   pfs_audit_secret_name(name) && !benign_value(eq + 1)) {
 			r = add_arg(c, p, eq + 1, PFS_SEV_HIGH, "a password or token option");

@@ -172,7 +172,9 @@ static int present_under(const struct pfs_audit_opts *o, const struct pfs_policy
 	}
 	cleanup_buf struct pfs_buf in = PFS_BUF_INIT;
 	cleanup_buf struct pfs_buf out = PFS_BUF_INIT;
-	int r = pfs_audit_read_self(o, rel_of(f->path), CONTENT_MAX, &in);
+	int r = pfs_audit_read(o->proc_fd, rel_of(f->path), CONTENT_MAX, &in);
+	if (r == -ENOENT && !pid_of(f->path)) /* /proc/net/X read from outside: 1/net/X */
+		r = pfs_audit_read_self(o, rel_of(f->path), CONTENT_MAX, &in);
 	if (r < 0)
 		return r;
 	switch (f->kind) {
