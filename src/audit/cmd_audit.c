@@ -341,7 +341,11 @@ int pfs_cmd_audit(int argc, char **argv)
 		fprintf(stderr, "pfs audit: %s: %s\n", what, err.msg);
 		return 2;
 	}
-	if (c.policy && pfs_audit_verify(&o, c.policy, policy_text, &fs, &err) < 0) {
+	/* a name with a directory: includes resolve next to the file */
+	char policy_name[PATH_MAX];
+	snprintf(policy_name, sizeof(policy_name), "%s%s",
+		 c.policy && !strchr(c.policy, '/') ? "./" : "", c.policy ? c.policy : "");
+	if (c.policy && pfs_audit_verify(&o, policy_name, policy_text, &fs, &err) < 0) {
 		fprintf(stderr, "pfs audit: %s\n", err.msg);
 		return 2;
 	}
