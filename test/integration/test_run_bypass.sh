@@ -9,14 +9,15 @@ POLICY=$(mktemp /tmp/pfs-run-policy.XXXXXX)
 echo "# empty test policy: everything passes" >"$POLICY"
 chmod 644 "$POLICY"
 add_cleanup "rm -f '$POLICY'"
-BYPASS="$HELPERS/run_bypass"
-[ -x "$BYPASS" ] || {
-	echo "missing $BYPASS (make build/test/helpers/run_bypass)" >&2
+[ -x "$HELPERS/run_bypass" ] || {
+	echo "missing $HELPERS/run_bypass (make $BUILD/test/helpers/run_bypass)" >&2
 	exit 1
 }
+BYPASS=/pfs-helpers/run_bypass # the helpers, bound in read-only
 prun() {
 	# shellcheck disable=SC2086
-	timeout 30 "$PFS" run --policy "$POLICY" ${PFS_RUN_TEST_ARGS:-} "$@"
+	timeout 30 "$PFS" run --policy "$POLICY" --bind "$HELPERS:/pfs-helpers:ro" \
+		${PFS_RUN_TEST_ARGS:-} "$@"
 }
 
 # The attempts, one per line: "OP ARG". Each must print an errno name.
