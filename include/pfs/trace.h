@@ -7,11 +7,11 @@
 #include "pfs/policy.h"
 
 enum pfs_trace_action {
-	PFS_TR_DROPPED,	  /* a line or entry removed */
+	PFS_TR_DROPPED, /* a line or entry removed */
 	PFS_TR_REWRITTEN, /* a field replaced */
-	PFS_TR_REDACTED,  /* a value replaced */
+	PFS_TR_REDACTED, /* a value replaced */
 	PFS_TR_REPARENTED, /* a mountinfo parent id changed because a parent was dropped */
-	PFS_TR_HIDDEN,	  /* a path or pid absent */
+	PFS_TR_HIDDEN, /* a path or pid absent */
 	PFS_TR_DENIED,
 	PFS_TR_REPLACED, /* whole content replaced */
 };
