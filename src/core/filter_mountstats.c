@@ -5,7 +5,8 @@
  * statistics) that share the mount's fate. mountstats has neither the root
  * nor the options: given the mountinfo read with it, rules see the mountinfo
  * entry of each mount; otherwise conditions on them count as matched (fail
- * closed). Option redaction does not apply: the device line has no options.
+ * closed). Options named by redact rules are redacted in the NFS "opts:"
+ * continuation line.
  */
 #include <errno.h>
 #include <string.h>
@@ -64,6 +65,33 @@ static int parse_device_line(const char *line, size_t len, struct pfs_mount_entr
 	return 1;
 }
 
+/*
+ * A continuation line; NFS prints the mount's options on "\topts:\t...":
+ * the options named by the redact rules that matched the mount are redacted
+ * there too (addr=, clientaddr= ...), as in mountinfo.
+ */
+static int emit_continuation(struct mnt_eval *ev, const char *line, size_t ll, bool nl,
+			     struct pfs_buf *out, const struct pfs_trace *t)
+{
+	static const char opts[] = "\topts:\t";
+	const size_t ol = sizeof(opts) - 1;
+	int r;
+	if (ll > ol && memcmp(line, opts, ol) == 0) {
+		struct pfs_field list = {line + ol, ll - ol};
+		for (size_t i = 0; i < ev->p->n_mount_rules; i++)
+			ev->flags[i] &= (uint8_t)~MNT_F_USED;
+		r = pfs_buf_append(out, line, ol);
+		if (r == 0)
+			r = mnt_emit_opts(ev, list, out);
+		mnt_trace_redacted(ev, line, ll, t);
+	} else {
+		r = pfs_buf_append(out, line, ll);
+	}
+	if (r == 0 && nl)
+		r = pfs_buf_append(out, "\n", 1);
+	return r;
+}
+
 /* Pre-pass: device line k pairs with mountinfo entry k ("no device" is "none"). */
 static bool mountstats_pair(const char *in, size_t len, const struct mnt_pairing *pr)
 {
@@ -115,9 +143,8 @@ int pfs_filter_mountstats_paired(const struct pfs_policy *p, const char *in, siz
 			break;
 		}
 		if (dev == 0) { /* continuation: follows its device line */
-			if (!dropping) {
-				r = pfs_buf_append(out, line, ll + (nl ? 1 : 0));
-			}
+			if (!dropping)
+				r = emit_continuation(&ev, line, ll, nl, out, t);
 			continue;
 		}
 		seen_device = true;

@@ -595,3 +595,29 @@ Test(filter_mounts, paired_falls_back_fail_closed_when_tables_disagree)
 	pfs_buf_free(&b);
 	tp_free(p);
 }
+
+Test(filter_mounts, mountstats_redacts_nfs_opts_line)
+{
+	struct pfs_policy *p = tp_new();
+	struct pfs_mount_rule *r = tp_mount(p, PFS_MNT_REDACT_OPTIONS, NULL);
+	tp_mount_match(r, PFS_MNT_FSTYPE, "nfs4");
+	tp_mount_option(r, "clientaddr");
+	tp_mount_option(r, "addr");
+	struct tr_rec rec;
+	char *out;
+	const char *in = "device proc mounted on /proc with fstype proc\n"
+			 "device srv:/e mounted on /m with fstype nfs4 statvers=1.1\n"
+			 "\topts:\trw,vers=4.2,addr=10.0.0.1,clientaddr=10.0.0.2,local_lock=none\n"
+			 "\tage:\t5\n";
+	cr_assert_eq(run(pfs_filter_mountstats, p, in, strlen(in), &out, &rec), 0);
+	cr_assert_str_eq(out,
+			 "device proc mounted on /proc with fstype proc\n"
+			 "device srv:/e mounted on /m with fstype nfs4 statvers=1.1\n"
+			 "\topts:\trw,vers=4.2,addr=redacted,clientaddr=redacted,local_lock=none\n"
+			 "\tage:\t5\n");
+	cr_assert_eq(rec.n, 1);
+	cr_assert_eq(rec.ev[0].action, PFS_TR_REDACTED);
+	cr_assert_eq(rec.ev[0].line, 1);
+	free(out);
+	tp_free(p);
+}
