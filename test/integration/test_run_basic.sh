@@ -124,7 +124,12 @@ case_net_none() {
 	out=$(prun -- sh -c 'cat /proc/self/net/dev | sed 1,2d | cut -d: -f1 | tr -d " "')
 	assert_eq "only lo" lo "$out" || return 1
 	out=$(prun -- sh -c 'grep -c "^ *lo:" /proc/self/net/dev; cat /sys/class/net/lo/operstate 2>/dev/null; true')
-	assert_eq "lo listed" 1 "$out"
+	assert_eq "lo listed" 1 "$out" || return 1
+	# --net host: the host's interfaces
+	local host
+	host=$(sed 1,2d /proc/net/dev | cut -d: -f1 | tr -d " " | sort | tr "\n" " ")
+	out=$(prun --net host -- sh -c 'sed 1,2d /proc/self/net/dev | cut -d: -f1 | tr -d " " | sort | tr "\n" " "')
+	assert_eq "--net host" "$host" "$out"
 }
 
 case_result_json() {
@@ -150,6 +155,17 @@ case_limits_monitor() {
 	grep -q "wall limit" "$d/err" || fail "stderr: $(cat "$d/err")" || return 1
 	# rlimits reach the workload
 	assert_eq "RLIMIT_NOFILE" 65 "$(prun --limit fds=64 -- sh -c 'ulimit -n')"
+}
+
+case_default_policy_and_proc_mode() {
+	# from the build directory, the default policy is the source tree's
+	local err out
+	err=$("$PFS" run -v -- true 2>&1 >/dev/null)
+	grep -q "policy $FILTERS/default.policy, /proc ro" <<<"$err" || fail "stderr: $err" || return 1
+	out=$(prun -- sh -c 'grep " /proc " /proc/self/mounts | cut -d" " -f3,4')
+	assert_eq "ro mount" "fuse.procfilterfs ro,nosuid,nodev,noexec,relatime,user_id=0,group_id=0,allow_other" "$out" || return 1
+	out=$(prun --proc rw -- sh -c 'grep " /proc " /proc/self/mounts | cut -d" " -f4 | cut -d, -f1-4')
+	assert_eq "rw mount" "rw,nosuid,nodev,noexec" "$out"
 }
 
 case_signal_forwarding() {
@@ -225,9 +241,10 @@ run_case "--bind and --tmpfs" case_bind_tmpfs
 run_case "--env --clear-env --cwd" case_env_cwd
 run_case "--uid --gid, caps dropped, seccomp" case_uid_caps
 run_case "sandbox root is a dedicated host range" case_host_ids_not_root
-run_case "--net none has only lo" case_net_none
+run_case "--net none has only lo; --net host" case_net_none
 run_case "--result" case_result_json
 run_case "--limit through the monitor, --events" case_limits_monitor
+run_case "default policy; --proc ro|rw mount flags" case_default_policy_and_proc_mode
 run_case "signals forwarded to the workload" case_signal_forwarding
 run_case "--unsafe-kernel-proc" case_unsafe_kernel_proc
 run_case "unprivileged user" case_unprivileged
