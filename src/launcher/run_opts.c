@@ -60,7 +60,8 @@ void pfs_run_usage(FILE *f)
 		"Exit status: the workload's, or 128+N when a signal N ended it; 122 the\n"
 		"procfilterfs daemon died; 123 sandbox set-up failed; 125 bad option or\n"
 		"policy; 126 CMD cannot be executed; 127 CMD not found.\n"
-		"Testing knobs: PFS_DEV_FUSE=PATH replaces /dev/fuse. See docs/pfs-run.md.\n",
+		"Testing knobs: PFS_DEV_FUSE=PATH replaces /dev/fuse, PFS_SYSCTL_DIR=DIR\n"
+		"replaces /proc/sys for the user namespace checks. See docs/pfs-run.md.\n",
 		PFS_POLICY_DIR);
 }
 

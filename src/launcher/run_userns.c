@@ -10,8 +10,12 @@
 #include "pfs/cleanup.h"
 #include "pfs/launcher.h"
 
-static long read_long(const char *path, long dflt)
+/* A sysctl under /proc/sys, or under $PFS_SYSCTL_DIR (a testing knob). */
+static long read_long(const char *name, long dflt)
 {
+	const char *dir = getenv("PFS_SYSCTL_DIR");
+	char path[256];
+	snprintf(path, sizeof(path), "%s/%s", dir && *dir ? dir : "/proc/sys", name);
 	FILE *f = fopen(path, "re");
 	char buf[32];
 	if (!f)
@@ -25,19 +29,19 @@ static long read_long(const char *path, long dflt)
 
 int pfs_userns_check(struct pfs_error *err)
 {
-	if (read_long("/proc/sys/user/max_user_namespaces", 1) == 0)
+	if (read_long("user/max_user_namespaces", 1) == 0)
 		return pfs_err_set(err, EPERM,
 				   "user namespaces are disabled (user.max_user_namespaces = 0); "
 				   "enable them with: sysctl -w user.max_user_namespaces=15000");
 	if (geteuid() != 0) {
-		if (read_long("/proc/sys/kernel/unprivileged_userns_clone", 1) == 0)
+		if (read_long("kernel/unprivileged_userns_clone", 1) == 0)
 			return pfs_err_set(
 				err, EPERM,
 				"unprivileged user namespaces are disabled "
 				"(kernel.unprivileged_userns_clone = 0); enable with: "
 				"sysctl -w kernel.unprivileged_userns_clone=1, or run as "
 				"root");
-		if (read_long("/proc/sys/kernel/apparmor_restrict_unprivileged_userns", 0) == 1)
+		if (read_long("kernel/apparmor_restrict_unprivileged_userns", 0) == 1)
 			return pfs_err_set(
 				err, EPERM,
 				"AppArmor restricts unprivileged user namespaces "

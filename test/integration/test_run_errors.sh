@@ -166,6 +166,49 @@ case_daemon_dies() {
 	[ -z "${PFS_RUN_TEST_DEBUG:-}" ] || fail "debug: workload saw: $(cat "$d/err")"
 }
 
+case_userns_disabled() {
+	# PFS_SYSCTL_DIR stands in for /proc/sys (a testing knob)
+	local d
+	d=$(mktemp -d)
+	chmod 755 "$d"
+	add_cleanup "rm -rf '$d'"
+	mkdir -p "$d/user" "$d/kernel"
+	echo 0 >"$d/user/max_user_namespaces"
+	PFS_SYSCTL_DIR=$d expect_fail 123 \
+		"user namespaces are disabled \(user.max_user_namespaces = 0\).*sysctl -w user.max_user_namespaces=" \
+		--policy "$POLICY" -- true || return 1
+	echo 15000 >"$d/user/max_user_namespaces"
+	echo 1 >"$d/kernel/apparmor_restrict_unprivileged_userns"
+	local err
+	err=$(PFS_SYSCTL_DIR=$d setpriv --reuid=65534 --regid=65534 --clear-groups "$PFS" run \
+		--policy "$POLICY" -- true 2>&1)
+	assert_eq "apparmor exit code" 123 $? || return 1
+	grep -q "kernel.apparmor_restrict_unprivileged_userns = 1" <<<"$err" || fail "message: $err"
+}
+
+case_dies_with_launcher() {
+	# kill -9 of the launcher ends the sandbox (the init's death signal) and the daemon
+	local marker=31.25 pid
+	"$PFS" run --policy "$POLICY" -- sleep "$marker" &
+	pid=$!
+	for _ in $(seq 1 100); do
+		pgrep -f "^sleep $marker" >/dev/null && break
+		sleep 0.05
+	done
+	local dpid
+	dpid=$(pgrep -P "$pid" -x procfilterfs)
+	[ -n "$dpid" ] || fail "no daemon" || return 1
+	kill -9 "$pid"
+	wait "$pid" 2>/dev/null
+	for _ in $(seq 1 60); do
+		pgrep -f "^sleep $marker" >/dev/null || kill -0 "$dpid" 2>/dev/null || return 0
+		sleep 0.05
+	done
+	fail "left behind: $(pgrep -af "^sleep $marker") daemon=$(kill -0 "$dpid" 2>&1 && echo alive)"
+}
+
+run_case "user namespaces disabled: the sysctl is named" case_userns_disabled
+run_case "the sandbox dies with the launcher" case_dies_with_launcher
 run_case "usage errors exit 125" case_usage
 run_case "bad --limit" case_bad_limit
 run_case "unknown tenant" case_unknown_tenant
