@@ -18,12 +18,22 @@ for f in "$pfs" "$build/procfilterfs" "$policy"; do
 	fi
 done
 
+# A fresh machine may lack the fuse module: load it, else fall back (loudly).
+opts=(--policy "$policy")
+if [ ! -c /dev/fuse ] && [ "$(id -u)" -eq 0 ]; then
+	modprobe fuse 2>/dev/null || true
+fi
+if [ ! -c /dev/fuse ]; then
+	echo "run.sh: /dev/fuse is missing even after modprobe fuse; using --fallback kernel" >&2
+	opts+=(--fallback kernel)
+fi
+
 result=$(mktemp /tmp/pfs-run-result.XXXXXX.json)
 trap 'rm -f "$result"' EXIT
 
 if [ -t 0 ]; then
 	echo "pfs run: interactive shell in the sandbox (exit to leave)." >&2
-	"$pfs" run --policy "$policy" --result "$result" --env PS1='sandbox# ' -- \
+	"$pfs" run "${opts[@]}" --result "$result" --env PS1='sandbox# ' -- \
 		/bin/bash --norc -i
 	rc=$?
 	echo "--- result ($result)"
@@ -52,7 +62,7 @@ step "mount -t proc and umount /proc fail"
 mount -t proc proc /tmp 2>&1 | head -1 || true
 umount /proc 2>&1 | head -1 || true
 '
-"$pfs" run --policy "$policy" --result "$result" --env DEMO_SECRET=hunter2 -- /bin/sh -s <<<"$demo"
+"$pfs" run "${opts[@]}" --result "$result" --env DEMO_SECRET=hunter2 -- /bin/sh -s <<<"$demo"
 rc=$?
 printf '\n### the monitor'"'"'s result (%s)\n' "$result"
 cat "$result"
