@@ -48,6 +48,12 @@ int pfs_daemon_find(struct pfs_run_opts *o, struct pfs_error *err)
 static void exec_daemon(const struct pfs_run_opts *o, int backing_fd, int fuse_fd, int ready_fd)
 {
 	prctl(PR_SET_PDEATHSIG, SIGTERM);
+	/* its own session: a Ctrl-C or Ctrl-Z at the terminal is for the workload */
+	setsid();
+	/* stdin and stdout belong to the workload; the daemon logs to stderr */
+	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (null >= 0 && (dup2(null, STDIN_FILENO) < 0 || dup2(null, STDOUT_FILENO) < 0))
+		_exit(127);
 	/* fixed numbers 3, 4, 5; everything else closed */
 	int tmp_b = fcntl(backing_fd, F_DUPFD_CLOEXEC, 10);
 	int tmp_f = fcntl(fuse_fd, F_DUPFD_CLOEXEC, 10);

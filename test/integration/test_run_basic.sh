@@ -188,6 +188,20 @@ case_signal_forwarding() {
 	assert_eq "trap ran" got-term "$(cat "$d/t")"
 }
 
+case_terminal_ctrl_c() {
+	# at a terminal, ^C goes to the workload; the daemon (own session) keeps serving
+	command -v script >/dev/null || fail "script(1) is needed" || return 1
+	local out
+	out=$( (
+		sleep 1
+		printf '\003'
+		sleep 2
+	) | timeout 20 script -qec "$PFS run --policy $POLICY -- sh -c 'trap \"echo got-int\" INT; sleep 2; cat /proc/self/comm; tty >/dev/null && echo tty-ok; echo done'" /dev/null)
+	grep -q "got-int" <<<"$out" || fail "no SIGINT in the workload: $out" || return 1
+	grep -q "^cat" <<<"$out" || fail "/proc no longer served after ^C: $out" || return 1
+	grep -q "^done" <<<"$out" || fail "workload did not finish: $out"
+}
+
 case_unsafe_kernel_proc() {
 	local out err
 	err=$(mktemp)
@@ -246,5 +260,6 @@ run_case "--result" case_result_json
 run_case "--limit through the monitor, --events" case_limits_monitor
 run_case "default policy; --proc ro|rw mount flags" case_default_policy_and_proc_mode
 run_case "signals forwarded to the workload" case_signal_forwarding
+run_case "^C at a terminal reaches the workload, not the daemon" case_terminal_ctrl_c
 run_case "--unsafe-kernel-proc" case_unsafe_kernel_proc
 run_case "unprivileged user" case_unprivileged
