@@ -4,44 +4,101 @@
 #include <string.h>
 
 #include "filter_mount_rules.h"
+#include "pfs/cleanup.h"
 
 int mnt_eval_init(struct mnt_eval *ev, const struct pfs_policy *p, unsigned known)
 {
-	*ev = (struct mnt_eval){.p = p, .known = known, .scratch = PFS_BUF_INIT};
-	ev->flags = calloc(p->n_mount_rules ? p->n_mount_rules : 1, 1);
-	return ev->flags ? 0 : -ENOMEM;
+	size_t n = p->n_mount_rules ? p->n_mount_rules : 1;
+	*ev = (struct mnt_eval){.p = p, .known = known};
+	ev->flags = calloc(n, 1);
+	ev->redact = calloc(n, sizeof(*ev->redact));
+	if (!ev->flags || !ev->redact) {
+		mnt_eval_fini(ev);
+		return -ENOMEM;
+	}
+	return 0;
 }
 
 void mnt_eval_fini(struct mnt_eval *ev)
 {
 	free(ev->flags);
+	free(ev->redact);
 	ev->flags = NULL;
-	pfs_buf_free(&ev->scratch);
+	ev->redact = NULL;
+	for (size_t i = 0; i < ARRAY_SIZE(ev->field); i++)
+		pfs_buf_free(&ev->field[i].buf);
+	pfs_buf_free(&ev->opts.buf);
 }
 
-static int glob_field(struct mnt_eval *ev, const struct pfs_glob *g, struct pfs_field f)
+/* Appends the decoded f and a NUL; a decoded NUL is not kernel output. */
+static int decode_into(struct pfs_buf *b, struct pfs_field f)
+{
+	size_t start = b->len;
+	int r = pfs_mount_unescape_buf(f.s, f.len, b);
+	if (r == 0 && strlen(b->data + start) != b->len - start)
+		r = -EBADMSG;
+	if (r == 0)
+		r = pfs_buf_append(b, "", 1);
+	return r;
+}
+
+/* The decoded field (NUL-terminated), decoding it on first use for this line. */
+static int decoded(struct mnt_decoded *d, struct pfs_field f, const char **out)
+{
+	if (!d->buf.data || d->src != f.s || d->len != f.len) {
+		pfs_buf_reset(&d->buf);
+		d->src = NULL;
+		int r = decode_into(&d->buf, f);
+		if (r < 0)
+			return r;
+		d->src = f.s;
+		d->len = f.len;
+	}
+	*out = d->buf.data;
+	return 0;
+}
+
+static bool glob_str(const struct pfs_glob *g, const char *s)
 {
 	static const struct pfs_match_ctx m = {0};
-	pfs_buf_reset(&ev->scratch);
-	int r = pfs_mount_unescape_buf(f.s, f.len, &ev->scratch);
-	if (r < 0)
-		return r;
-	/* A decoded NUL would cut the match short: no kernel field has one. */
-	if (strlen(ev->scratch.data) != ev->scratch.len)
-		return -EBADMSG;
-	return pfs_glob_match(g, ev->scratch.data, &m) ? 1 : 0;
+	size_t pl;
+	const char *prefix = pfs_glob_literal_prefix(g, &pl);
+	if (pl && strncmp(s, prefix, pl) != 0) /* quick reject on the literal prefix */
+		return false;
+	return pfs_glob_match(g, s, &m);
+}
+
+/* The options of e, decoded, as consecutive NUL-terminated strings in ev->opts. */
+static int decoded_opts(struct mnt_eval *ev, const struct pfs_mount_entry *e)
+{
+	struct mnt_decoded *d = &ev->opts;
+	if (d->buf.data && d->src == e->mnt_opts.s && d->len == e->mnt_opts.len)
+		return 0;
+	pfs_buf_reset(&d->buf);
+	d->src = NULL;
+	struct pfs_field lists[2] = {e->mnt_opts, e->super_opts}, opt;
+	for (size_t i = 0; i < 2; i++)
+		while (pfs_mount_opt_next(&lists[i], &opt)) {
+			int r = decode_into(&d->buf, opt);
+			if (r < 0)
+				return r;
+		}
+	d->src = e->mnt_opts.s;
+	d->len = e->mnt_opts.len;
+	return 0;
 }
 
 static int glob_any_option(struct mnt_eval *ev, const struct pfs_glob *g,
 			   const struct pfs_mount_entry *e)
 {
-	struct pfs_field lists[2] = {e->mnt_opts, e->super_opts}, opt;
-	for (size_t i = 0; i < 2; i++) {
-		while (pfs_mount_opt_next(&lists[i], &opt)) {
-			int r = glob_field(ev, g, opt);
-			if (r != 0)
-				return r;
-		}
+	int r = decoded_opts(ev, e);
+	if (r < 0)
+		return r;
+	for (size_t off = 0; off < ev->opts.buf.len;) {
+		const char *o = ev->opts.buf.data + off;
+		if (glob_str(g, o))
+			return 1;
+		off += strlen(o) + 1;
 	}
 	return 0;
 }
@@ -60,9 +117,13 @@ int mnt_rule_matches(struct mnt_eval *ev, const struct pfs_mount_rule *r,
 			continue;
 		} else {
 			const struct pfs_field *f = pfs_mount_entry_field(e, mm->field);
-			if (!f)
+			const char *str;
+			if (!f || (size_t)mm->field >= ARRAY_SIZE(ev->field))
 				return -EINVAL;
-			ok = glob_field(ev, mm->glob, *f);
+			int err = decoded(&ev->field[mm->field], *f, &str);
+			if (err < 0)
+				return err;
+			ok = glob_str(mm->glob, str);
 		}
 		if (ok <= 0)
 			return ok;
@@ -104,11 +165,10 @@ static bool rule_names_option(const struct pfs_mount_rule *r, struct pfs_field o
 /* The first matched redact rule naming opt, or NULL. */
 static const struct pfs_mount_rule *redactor(struct mnt_eval *ev, struct pfs_field opt, size_t *idx)
 {
-	for (size_t i = 0; i < ev->p->n_mount_rules; i++) {
-		const struct pfs_mount_rule *r = &ev->p->mount_rules[i];
-		if ((ev->flags[i] & MNT_F_MATCHED) && r->action == PFS_MNT_REDACT_OPTIONS &&
-		    rule_names_option(r, opt)) {
-			*idx = i;
+	for (size_t k = 0; k < ev->n_redact; k++) {
+		const struct pfs_mount_rule *r = &ev->p->mount_rules[ev->redact[k]];
+		if (rule_names_option(r, opt)) {
+			*idx = ev->redact[k];
 			return r;
 		}
 	}
@@ -131,7 +191,7 @@ int mnt_eval_edits(struct mnt_eval *ev, const struct pfs_mount_entry *match,
 {
 	*rewrite = NULL;
 	*redact = false;
-	bool any_redact_rule = false;
+	ev->n_redact = 0;
 	for (size_t i = 0; i < ev->p->n_mount_rules; i++) {
 		const struct pfs_mount_rule *r = &ev->p->mount_rules[i];
 		ev->flags[i] = 0;
@@ -146,9 +206,9 @@ int mnt_eval_edits(struct mnt_eval *ev, const struct pfs_mount_entry *match,
 		if (r->action == PFS_MNT_REWRITE_SOURCE)
 			*rewrite = r;
 		else
-			any_redact_rule = true;
+			ev->redact[ev->n_redact++] = i;
 	}
-	if (any_redact_rule)
+	if (ev->n_redact)
 		*redact = any_redaction(ev, edited->mnt_opts) ||
 			  any_redaction(ev, edited->super_opts);
 	return 0;
@@ -228,9 +288,10 @@ int mnt_emit_opts(struct mnt_eval *ev, struct pfs_field opts, struct pfs_buf *ou
 void mnt_trace_redacted(struct mnt_eval *ev, const char *line, size_t len,
 			const struct pfs_trace *t)
 {
-	for (size_t i = 0; i < ev->p->n_mount_rules; i++)
-		if (ev->flags[i] & MNT_F_USED)
-			pfs_trace_emit(t, PFS_TR_REDACTED, line, len, &ev->p->mount_rules[i].src);
+	for (size_t k = 0; k < ev->n_redact; k++)
+		if (ev->flags[ev->redact[k]] & MNT_F_USED)
+			pfs_trace_emit(t, PFS_TR_REDACTED, line, len,
+				       &ev->p->mount_rules[ev->redact[k]].src);
 }
 
 int mnt_emit_edited(struct mnt_eval *ev, const char *line, size_t len, struct mnt_edit *edits,

@@ -21,12 +21,22 @@ enum {
 /* Default replacement of a redacted option value. */
 #define PFS_MNT_REDACTED "redacted"
 
-/* Per-call state: scratch for unescaping and per-rule flags, allocated once. */
+/* A field decoded once per line: keyed by the raw slice it came from. */
+struct mnt_decoded {
+	const char *src;
+	size_t len;
+	struct pfs_buf buf; /* a field: the string; options: each option NUL-terminated */
+};
+
+/* Per-call state: decoded fields and per-rule flags, allocated once per call. */
 struct mnt_eval {
 	const struct pfs_policy *p;
 	unsigned known;
-	struct pfs_buf scratch;
+	struct mnt_decoded field[4]; /* FSTYPE, SOURCE, TARGET, ROOT */
+	struct mnt_decoded opts; /* mount and super options of the line */
 	uint8_t *flags; /* per mount rule: MATCHED, USED on the current line */
+	size_t *redact; /* the matched REDACT_OPTIONS rules of the line, in order */
+	size_t n_redact;
 };
 enum { MNT_F_MATCHED = 1, MNT_F_USED = 2 };
 

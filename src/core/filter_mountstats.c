@@ -78,8 +78,8 @@ static int emit_continuation(struct mnt_eval *ev, const char *line, size_t ll, b
 	int r;
 	if (ll > ol && memcmp(line, opts, ol) == 0) {
 		struct pfs_field list = {line + ol, ll - ol};
-		for (size_t i = 0; i < ev->p->n_mount_rules; i++)
-			ev->flags[i] &= (uint8_t)~MNT_F_USED;
+		for (size_t k = 0; k < ev->n_redact; k++)
+			ev->flags[ev->redact[k]] &= (uint8_t)~MNT_F_USED;
 		r = pfs_buf_append(out, line, ol);
 		if (r == 0)
 			r = mnt_emit_opts(ev, list, out);
