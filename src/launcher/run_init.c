@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/close_range.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -83,6 +84,12 @@ static int workload(const struct pfs_run_opts *o, struct pfs_error *err)
 	}
 	if (build_env(o) < 0) {
 		pfs_err_set(err, ENOMEM, "cannot build the environment");
+		return PFS_RUN_EXIT_SETUP;
+	}
+	/* only stdin, stdout and stderr cross the exec (the error pipe closes there) */
+	if (syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC) < 0) {
+		pfs_err_set(err, errno, "close_range: %s; Linux 5.11 or later is needed",
+			    strerror(errno));
 		return PFS_RUN_EXIT_SETUP;
 	}
 	int r = drop_to(o, err);

@@ -12,6 +12,7 @@
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "pfs/cleanup.h"
@@ -128,6 +129,11 @@ int pfs_sandbox_main(void *arg)
 	struct pfs_sandbox_ctx *c = arg;
 	struct pfs_error err = {0};
 	prctl(PR_SET_NAME, "pfs-init");
+	/* nothing the launcher inherited may reach the sandbox: a directory fd
+	 * from outside would be a way out of its root */
+	if (c->sock > 3)
+		syscall(SYS_close_range, 3, c->sock - 1, 0);
+	syscall(SYS_close_range, c->sock + 1, ~0U, 0);
 	int r = setup(c->o, c->sock, &err);
 	if (r < 0) {
 		if (!err.code)

@@ -109,6 +109,16 @@ case_root_links() {
 	fi
 }
 
+case_no_inherited_fds() {
+	# an fd the launcher inherited (here a host directory on fd 7) must not reach
+	# the workload: openat(fd, "..") would lead out of the sandbox's root
+	local d out
+	d=$(mktemp -d)
+	add_cleanup "rm -rf '$d'"
+	out=$(prun -- sh -c 'ls /proc/self/fd | tr "\n" " "' 7<"$d" 9>"$d/f")
+	assert_eq "fds of ls" "0 1 2 3 " "$out"
+}
+
 case_kernel_proc_refused_inside_user() {
 	# unshare(2) itself may work, but nothing mounted in the new namespaces can
 	# reveal a procfs: there is none fully visible to copy.
@@ -125,3 +135,4 @@ run_case "the daemon is not visible in /proc" case_daemon_invisible
 run_case "kill -9 / ptrace of outside pids fail" case_kill_outside
 run_case "root/cwd links do not reach host paths" case_root_links
 run_case "unshare -Urm then mount/umount, seccomp off" case_kernel_proc_refused_inside_user
+run_case "no inherited fds reach the workload" case_no_inherited_fds
