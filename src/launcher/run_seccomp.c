@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <seccomp.h>
 #include <string.h>
+#include <sys/ioctl.h>
 
 #include "pfs/cleanup.h"
 #include "pfs/launcher.h"
@@ -32,6 +33,15 @@ int pfs_seccomp_apply(struct pfs_error *err)
 		if (r < 0)
 			return pfs_err_set(err, -r, "seccomp: cannot block %s: %s", blocked[i],
 					   strerror(-r));
+	}
+	/* TIOCSTI / TIOCLINUX: pushing input into a terminal the host shares */
+	static const unsigned long tty_ioctls[] = {TIOCSTI, TIOCLINUX};
+	for (size_t i = 0; i < ARRAY_SIZE(tty_ioctls); i++) {
+		int r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(ioctl), 1,
+					 SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffu, tty_ioctls[i]));
+		if (r < 0)
+			return pfs_err_set(err, -r, "seccomp: cannot block ioctl %#lx: %s",
+					   tty_ioctls[i], strerror(-r));
 	}
 	int r = seccomp_load(ctx);
 	if (r < 0)

@@ -119,6 +119,13 @@ case_no_inherited_fds() {
 	assert_eq "fds of ls" "0 1 2 3 " "$out"
 }
 
+case_tiocsti() {
+	# the workload shares the launcher's terminal: it must not push input into it
+	local out
+	out=$(timeout 20 script -qec "$PFS run --policy $POLICY --bind $HELPERS:/pfs-helpers:ro -- $BYPASS tiocsti" /dev/null </dev/null)
+	assert_eq "TIOCSTI" EPERM "$(tr -d '\r' <<<"$out")"
+}
+
 case_kernel_proc_refused_inside_user() {
 	# unshare(2) itself may work, but nothing mounted in the new namespaces can
 	# reveal a procfs: there is none fully visible to copy.
@@ -136,3 +143,4 @@ run_case "kill -9 / ptrace of outside pids fail" case_kill_outside
 run_case "root/cwd links do not reach host paths" case_root_links
 run_case "unshare -Urm then mount/umount, seccomp off" case_kernel_proc_refused_inside_user
 run_case "no inherited fds reach the workload" case_no_inherited_fds
+run_case "no TIOCSTI into the shared terminal" case_tiocsti

@@ -12,6 +12,7 @@
  *   bind_over PATH      mount("/tmp", PATH, NULL, MS_BIND)
  *   kill PID            kill(PID, SIGKILL)
  *   ptrace PID          ptrace(PTRACE_ATTACH, PID)
+ *   tiocsti             ioctl(0, TIOCSTI, "#"): push input into the terminal
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -21,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/ptrace.h>
 #include <sys/syscall.h>
@@ -62,6 +64,10 @@ static int attempt(const char *op, const char *arg)
 	if (!strcmp(op, "ptrace"))
 		return ptrace(PTRACE_ATTACH, (pid_t)strtol(arg, NULL, 10), NULL, NULL) < 0 ? errno
 											   : 0;
+	if (!strcmp(op, "tiocsti")) {
+		char c = '#';
+		return ioctl(0, TIOCSTI, &c) < 0 ? errno : 0;
+	}
 	fprintf(stderr, "run_bypass: unknown op %s\n", op);
 	exit(2);
 }
