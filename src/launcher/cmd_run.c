@@ -64,7 +64,12 @@ static void warn_fallback(const struct pfs_run_opts *o, const struct pfs_error *
 		why->msg);
 }
 
-static pid_t clone_sandbox(const struct pfs_run_opts *o, int *pidfd)
+/*
+ * Clones the init into its namespaces, directly into its cgroup when there is
+ * one (so that the new cgroup namespace is rooted there: /proc/self/cgroup
+ * shows "0::/"). *in_cgroup tells whether that worked.
+ */
+static pid_t clone_sandbox(const struct pfs_run_opts *o, int cgroup_fd, int *pidfd, bool *in_cgroup)
 {
 	uint64_t flags = CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWUTS |
 			 CLONE_NEWCGROUP | CLONE_PIDFD;
@@ -72,6 +77,18 @@ static pid_t clone_sandbox(const struct pfs_run_opts *o, int *pidfd)
 		flags |= CLONE_NEWNET;
 	struct clone_args ca = {
 		.flags = flags, .pidfd = (uint64_t)(uintptr_t)pidfd, .exit_signal = SIGCHLD};
+	*in_cgroup = false;
+	if (cgroup_fd >= 0) {
+		ca.flags |= CLONE_INTO_CGROUP;
+		ca.cgroup = (uint64_t)cgroup_fd;
+		pid_t pid = (pid_t)syscall(SYS_clone3, &ca, sizeof(ca));
+		if (pid >= 0) {
+			*in_cgroup = true;
+			return pid;
+		}
+		ca.flags &= ~(uint64_t)CLONE_INTO_CGROUP;
+		ca.cgroup = 0;
+	}
 	return (pid_t)syscall(SYS_clone3, &ca, sizeof(ca));
 }
 
@@ -143,7 +160,8 @@ static int launch(struct pfs_run_opts *o, const struct pfs_cgroup *cg, struct pf
 	cleanup_close int sock = sv[0];
 	cleanup_close int init_pidfd = -1;
 	fflush(NULL);
-	pid_t pid = clone_sandbox(o, &init_pidfd);
+	bool in_cgroup = false;
+	pid_t pid = clone_sandbox(o, cg->dir_fd, &init_pidfd, &in_cgroup);
 	if (pid == 0) {
 		close(sv[0]);
 		struct pfs_sandbox_ctx c = {.o = o, .sock = sv[1]};
@@ -162,7 +180,7 @@ static int launch(struct pfs_run_opts *o, const struct pfs_cgroup *cg, struct pf
 	cleanup_close int backing = -1;
 	int code = 0;
 	struct pfs_msg m;
-	int r = cg->dir_fd >= 0 ? pfs_cgroup_add_pid(cg, pid) : 0;
+	int r = cg->dir_fd >= 0 && !in_cgroup ? pfs_cgroup_add_pid(cg, pid) : 0;
 	if (r < 0)
 		pfs_warn("pfs run: cannot move the sandbox into its cgroup: %s; limits are "
 			 "enforced by rlimits and the monitor only",

@@ -154,7 +154,9 @@ case_limits_monitor() {
 		return 1
 	grep -q "wall limit" "$d/err" || fail "stderr: $(cat "$d/err")" || return 1
 	# rlimits reach the workload
-	assert_eq "RLIMIT_NOFILE" 65 "$(prun --limit fds=64 -- sh -c 'ulimit -n')"
+	assert_eq "RLIMIT_NOFILE" 65 "$(prun --limit fds=64 -- sh -c 'ulimit -n')" || return 1
+	# with a cgroup (mem or threads limits), the cgroup namespace is rooted at it
+	assert_eq "cgroup" "0::/" "$(prun --limit mem=256M -- sh -c 'grep "^0::" /proc/self/cgroup')"
 }
 
 case_default_policy_and_proc_mode() {
