@@ -307,6 +307,13 @@ int pfs_cmd_run(int argc, char **argv)
 	return code;
 out:
 	fail(code, &err);
+	if (r >= 0 && o.result_file) {
+		/* refused before starting: the result says why */
+		struct pfs_run_outcome refused = {.status = -1, .res.status = PFS_ST_XX};
+		snprintf(refused.message, sizeof(refused.message), "%.500s", err.msg);
+		if (pfs_run_write_result(&o, &refused, &err) < 0)
+			fail(0, &err);
+	}
 	pfs_run_opts_free(&o);
 	return code;
 }

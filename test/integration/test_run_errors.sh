@@ -47,7 +47,9 @@ case_unknown_tenant() {
 	mkdir "$d/tenants"
 	echo "# tenant a" >"$d/tenants/a.policy"
 	expect_fail 125 "unknown tenant 'nobody-here'.*does not exist" --policy-dir "$d" \
-		--tenant nobody-here -- true || return 1
+		--result "$d/r.json" --tenant nobody-here -- true || return 1
+	grep -q '"status": "XX"' "$d/r.json" || fail "result: $(cat "$d/r.json")" || return 1
+	grep -q "unknown tenant" "$d/r.json" || fail "result: $(cat "$d/r.json")" || return 1
 	expect_fail 125 "--tenant: tenant name '../x' contains '/'" --policy-dir "$d" \
 		--tenant ../x -- true || return 1
 	assert_eq "known tenant" ok "$("$PFS" run --policy-dir "$d" --tenant a -- echo ok)"
