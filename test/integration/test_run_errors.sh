@@ -96,6 +96,19 @@ case_proc_rw_forbidden() {
 	assert_eq "ro is fine" ok "$("$PFS" run --policy "$p" -- echo ok)"
 }
 
+case_policy_limits() {
+	# the policy's `limit` applies; --limit overrides it key by key
+	local p rc
+	p=$(mktemp /tmp/pfs-run-limit.XXXXXX)
+	add_cleanup "rm -f '$p'"
+	printf 'limit wall=300ms,fds=64\n' >"$p"
+	timeout 30 "$PFS" run --policy "$p" -- sleep 3 2>/dev/null
+	rc=$?
+	assert_eq "policy wall limit" 143 "$rc" || return 1
+	assert_eq "--limit overrides wall, keeps fds" 65 \
+		"$(timeout 30 "$PFS" run --policy "$p" --limit wall=10s -- sh -c 'sleep 0.5; ulimit -n')"
+}
+
 case_bad_policy() {
 	local p
 	p=$(mktemp /tmp/pfs-run-bad.XXXXXX)
@@ -217,6 +230,7 @@ run_case "unknown tenant" case_unknown_tenant
 run_case "missing rootfs or bind source" case_missing_rootfs_bind
 run_case "--rootfs" case_rootfs
 run_case "--proc rw with a policy that forbids it" case_proc_rw_forbidden
+run_case "policy limits merged with --limit" case_policy_limits
 run_case "bad or missing policy" case_bad_policy
 run_case "no FUSE: clear error" case_no_fuse
 run_case "no FUSE: --fallback kernel works and warns" case_fallback_kernel
