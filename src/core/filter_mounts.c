@@ -156,6 +156,12 @@ int pfs_filter_mountinfo(const struct pfs_policy *p, const char *in, size_t len,
 				r = -EBADMSG;
 				break;
 			}
+			if (d->parent == d->id) {
+				/* A dropped mount that is its own parent (a namespace's rootfs):
+				 * its children become roots, their own parents, the same way. */
+				parent = L->id;
+				break;
+			}
 			parent = d->parent;
 			d = find_dropped(dropped, nd, parent);
 		}

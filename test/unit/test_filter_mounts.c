@@ -621,3 +621,22 @@ Test(filter_mounts, mountstats_redacts_nfs_opts_line)
 	free(out);
 	tp_free(p);
 }
+
+Test(filter_mounts, dropped_self_parented_root)
+{
+	/* initramfs without pivot_root: rootfs is its own parent. */
+	struct pfs_policy *p = tp_new();
+	tp_mount_match(tp_mount(p, PFS_MNT_DROP, NULL), PFS_MNT_FSTYPE, "rootfs");
+	struct tr_rec rec;
+	char *out;
+	const char *in = "1 1 0:2 / / rw - rootfs rootfs rw\n"
+			 "2 1 0:3 / /proc rw - proc proc rw\n"
+			 "3 2 0:4 / /proc/x rw - tmpfs t rw\n";
+	cr_assert_eq(run(pfs_filter_mountinfo, p, in, strlen(in), &out, &rec), 0);
+	cr_assert_str_eq(out, "2 2 0:3 / /proc rw - proc proc rw\n"
+			      "3 2 0:4 / /proc/x rw - tmpfs t rw\n");
+	cr_assert_eq(rec.n, 2);
+	cr_assert_eq(rec.ev[1].action, PFS_TR_REPARENTED);
+	free(out);
+	tp_free(p);
+}
