@@ -299,7 +299,7 @@ int pfs_cmd_run(int argc, char **argv)
 	if (o.verbose) {
 		char line[256];
 		if (pfs_result_summary(&out.res, line, sizeof(line)) >= 0)
-			fprintf(stderr, "pfs run: %s\n", line);
+			fprintf(stderr, "%s\n", line);
 	}
 	if (o.result_file && pfs_run_write_result(&o, &out, &err) < 0)
 		fail(0, &err);
