@@ -14,11 +14,20 @@ add_cleanup "rm -f '$POLICY'"
 	exit 1
 }
 BYPASS=/pfs-helpers/run_bypass # the helpers, bound in read-only
+AS=()                          # identity options: empty (root) or a non-root uid
 prun() {
 	# shellcheck disable=SC2086
 	timeout 30 "$PFS" run --policy "$POLICY" --bind "$HELPERS:/pfs-helpers:ro" \
-		${PFS_RUN_TEST_ARGS:-} "$@"
+		${PFS_RUN_TEST_ARGS:-} "${AS[@]}" "$@"
 }
+# the same cases as uid/gid 1000 inside
+as_uid() {
+	AS=(--uid 1000 --gid 1000)
+	"$1"
+}
+uid_daemon_invisible() { as_uid case_daemon_invisible; }
+uid_kill_outside() { as_uid case_kill_outside; }
+uid_root_links() { as_uid case_root_links; }
 
 # The attempts, one per line: "OP ARG". Each must print an errno name.
 ATTEMPTS='mount_proc /tmp
@@ -139,8 +148,11 @@ run_case "bypass attempts fail as sandbox root" case_root
 run_case "bypass attempts fail as uid 1000" case_uid
 run_case "bypass attempts fail without seccomp (kernel wall)" case_no_seccomp
 run_case "the daemon is not visible in /proc" case_daemon_invisible
+run_case "the daemon is not visible in /proc (uid 1000)" uid_daemon_invisible
 run_case "kill -9 / ptrace of outside pids fail" case_kill_outside
+run_case "kill -9 / ptrace of outside pids fail (uid 1000)" uid_kill_outside
 run_case "root/cwd links do not reach host paths" case_root_links
+run_case "root/cwd links do not reach host paths (uid 1000)" uid_root_links
 run_case "unshare -Urm then mount/umount, seccomp off" case_kernel_proc_refused_inside_user
 run_case "no inherited fds reach the workload" case_no_inherited_fds
 run_case "no TIOCSTI into the shared terminal" case_tiocsti
