@@ -118,6 +118,14 @@ case_root_links() {
 	fi
 }
 
+case_no_procfs_even_with_sys_admin() {
+	# given CAP_SYS_ADMIN and no seccomp, /proc can be unmounted (documented),
+	# but the kernel still refuses a procfs: none is fully visible to copy
+	local out
+	out=$(prun --cap-add SYS_ADMIN --seccomp off -- sh -c "$BYPASS umount /proc; $BYPASS mount_proc /tmp; $BYPASS fsopen_proc; $BYPASS unshare mount_proc /tmp")
+	assert_eq "procfs attempts" $'OK\nEPERM\nEPERM\nEPERM' "$out"
+}
+
 case_no_inherited_fds() {
 	# an fd the launcher inherited (here a host directory on fd 7) must not reach
 	# the workload: openat(fd, "..") would lead out of the sandbox's root
@@ -154,5 +162,6 @@ run_case "kill -9 / ptrace of outside pids fail (uid 1000)" uid_kill_outside
 run_case "root/cwd links do not reach host paths" case_root_links
 run_case "root/cwd links do not reach host paths (uid 1000)" uid_root_links
 run_case "unshare -Urm then mount/umount, seccomp off" case_kernel_proc_refused_inside_user
+run_case "no kernel procfs even with CAP_SYS_ADMIN and no seccomp" case_no_procfs_even_with_sys_admin
 run_case "no inherited fds reach the workload" case_no_inherited_fds
 run_case "no TIOCSTI into the shared terminal" case_tiocsti
