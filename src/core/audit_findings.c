@@ -248,11 +248,12 @@ int pfs_audit_parse_prefixes(const char *list, char ***out, size_t *n, struct pf
 		while (tl > 1 && tok[tl - 1] == '/')
 			tok[--tl] = '\0';
 		if (tok[0] != '/') {
-			free(v);
-			return pfs_err_set(err, EINVAL,
-					   "--host-paths: '%s' is not an absolute path; give a "
-					   "comma-separated list like /var/lib/docker,/home",
-					   tok);
+			int r = pfs_err_set(err, EINVAL,
+					    "--host-paths: '%s' is not an absolute path; give a "
+					    "comma-separated list like /var/lib/docker,/home",
+					    tok);
+			free(v); /* tok points into v */
+			return r;
 		}
 		v[k++] = tok;
 	}

@@ -6,6 +6,13 @@
 
 LEAKS="$PFS_TOP/test/leaks"
 
+# LeakSanitizer stops the world with ptrace, which hangs across the sandbox's
+# namespaces and seccomp filter: off for the cases that enter a sandbox.
+no_lsan() { export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0"; }
+# The build and the policies inside the sandbox, wherever they live (/tmp is
+# not shared with it).
+IN_SANDBOX=(--bind "$BUILD:$BUILD:ro" --bind "$FILTERS:$FILTERS:ro")
+
 # audit_json SCENARIO [ARGS...]: the JSON report of a fixture on stdout.
 audit_json() {
 	local s=$1
@@ -200,8 +207,9 @@ assert "kernel-threads-visible" in {f["check"] for f in r["findings"]}
 # its user and pid namespaces, so pfs audit joins them to read it.
 case_pid_mode_sandbox() {
 	require_root_fuse
+	no_lsan
 	local marker=7.$$ pid out i
-	timeout 30 "$PFS" run --policy "$FILTERS/default.policy" -- /bin/sleep "$marker" \
+	timeout 30 "$PFS" run "${IN_SANDBOX[@]}" --policy "$FILTERS/default.policy" -- /bin/sleep "$marker" \
 		>/dev/null 2>&1 &
 	add_cleanup "kill $! 2>/dev/null"
 	for i in $(seq 1 50); do
@@ -210,7 +218,7 @@ case_pid_mode_sandbox() {
 		sleep 0.1
 	done
 	[ -n "$pid" ] || fail "sandbox did not start" || return 1
-	out=$("$PFS" audit --pid "$pid" --json --policy "$FILTERS/default.policy")
+	out=$(timeout 60 "$PFS" audit --pid "$pid" --json --policy "$FILTERS/default.policy")
 	assert_eq "exit" 1 $? || return 1
 	printf '%s' "$out" | python3 -c '
 import json, sys
@@ -229,8 +237,9 @@ assert not bad, bad
 # same path, block-device sources, the boot id), nothing high or critical.
 case_inside_pfs_run_default_policy() {
 	require_root_fuse
+	no_lsan
 	local out allowed
-	out=$(timeout 60 "$PFS" run --policy "$FILTERS/default.policy" -- /bin/sh -c \
+	out=$(timeout 60 "$PFS" run "${IN_SANDBOX[@]}" --policy "$FILTERS/default.policy" -- /bin/sh -c \
 		"'$PFS' audit --json --policy '$FILTERS/default.policy'; echo rc=\$?")
 	[[ "$out" == *"rc=1"* || "$out" == *"rc=0"* ]] || fail "audit did not run: $out" || return 1
 	allowed="bind-root-host-path block-device boot-id"
@@ -244,7 +253,7 @@ assert not bad, bad
 assert all(f["verify"] == "verified" for f in r["findings"]), r["findings"]
 ' || return 1
 	# and nothing at or above high: usable as a CI gate
-	out=$(timeout 60 "$PFS" run --policy "$FILTERS/default.policy" -- /bin/sh -c \
+	out=$(timeout 60 "$PFS" run "${IN_SANDBOX[@]}" --policy "$FILTERS/default.policy" -- /bin/sh -c \
 		"'$PFS' audit --fail-on high >/dev/null; echo rc=\$?")
 	assert_eq "fail-on high inside" "rc=0" "$out"
 }
@@ -254,8 +263,9 @@ assert all(f["verify"] == "verified" for f in r["findings"]), r["findings"]
 # added to default.policy, removes it.
 case_inside_pfs_run_planted_leaks() {
 	require_root_fuse
+	no_lsan
 	local out sib="sleep 2; : ghp_R8x2Lq9ZkP4mW7vT1nY6cB3dF5gH0jK2sA8e"
-	out=$(timeout 60 "$PFS" run --policy "$FILTERS/passthrough.policy" -- /bin/sh -c \
+	out=$(timeout 60 "$PFS" run "${IN_SANDBOX[@]}" --policy "$FILTERS/passthrough.policy" -- /bin/sh -c \
 		"/bin/sh -c '$sib' >/dev/null 2>&1 & sleep 0.2; '$PFS' audit --json --policy '$FILTERS/default.policy'; echo rc=\$?")
 	[[ "$out" == *"rc=1"* ]] || fail "expected findings: $out" || return 1
 	printf '%s' "${out%rc=*}" | python3 -c '
@@ -268,7 +278,7 @@ assert f[0]["severity"] == "critical", f
 assert f[0]["verify"] == "verified", f
 ' || return 1
 	# the environment of a sibling: default.policy redacts *TOKEN* values
-	out=$(timeout 60 "$PFS" run --policy "$FILTERS/default.policy" \
+	out=$(timeout 60 "$PFS" run "${IN_SANDBOX[@]}" --policy "$FILTERS/default.policy" \
 		--env GITHUB_TOKEN=ghp_R8x2Lq9ZkP4mW7vT1nY6cB3dF5gH0jK2sA8e -- /bin/sh -c \
 		"sleep 2 >/dev/null 2>&1 & '$PFS' audit --json; echo rc=\$?")
 	printf '%s' "${out%rc=*}" | python3 -c '
