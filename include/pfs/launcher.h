@@ -114,6 +114,7 @@ int pfs_root_open_sources(struct pfs_run_opts *o, int *root_tree, struct pfs_err
 int pfs_root_build(struct pfs_run_opts *o, int root_tree, const char *newroot,
 		   struct pfs_error *err);
 int pfs_root_pivot(const char *newroot, bool root_ro, struct pfs_error *err);
+int pfs_root_open_target(int root_fd, const char *path, bool dir, int *out, struct pfs_error *err);
 
 /* run_dev.c */
 int pfs_dev_build(const char *newroot, struct pfs_error *err);

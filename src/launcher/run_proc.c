@@ -125,15 +125,15 @@ int pfs_proc_kernel_mount(const struct pfs_run_opts *o, const char *newroot, str
 int pfs_proc_unsafe_mount(const char *newroot, const char *path, int backing_fd,
 			  struct pfs_error *err)
 {
-	char target[PATH_MAX];
-	snprintf(target, sizeof(target), "%s%s", newroot, path);
-	if (mkdir(target, 0555) < 0 && errno != EEXIST)
-		return pfs_err_set(err, errno,
-				   "--unsafe-kernel-proc %s: cannot create it: %s; pick a path in "
-				   "a writable place (e.g. /kproc at the top level)",
-				   path, strerror(errno));
+	cleanup_close int root_fd = open(newroot, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	cleanup_close int target = -1;
+	int r = root_fd < 0 ? pfs_err_set(err, errno, "%s: %s", newroot, strerror(errno))
+			    : pfs_root_open_target(root_fd, path, true, &target, err);
+	if (r < 0)
+		return pfs_err_prefix(err, "--unsafe-kernel-proc %s", path);
 	/* attaches the backing instance itself: the fds on it stay valid */
-	if (syscall(SYS_move_mount, backing_fd, "", AT_FDCWD, target, MOVE_MOUNT_F_EMPTY_PATH) < 0)
+	if (syscall(SYS_move_mount, backing_fd, "", target, "",
+		    MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
 		return pfs_err_set(err, errno, "--unsafe-kernel-proc %s: %s", path,
 				   strerror(errno));
 	return 0;

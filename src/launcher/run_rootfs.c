@@ -11,6 +11,7 @@
 #include <fcntl.h>
 #include <linux/magic.h>
 #include <linux/mount.h>
+#include <linux/openat2.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -212,41 +213,113 @@ static int attach_rootfs(const struct pfs_run_opts *o, int root_tree, const char
 		char p[PATH_MAX];
 		struct stat st;
 		snprintf(p, sizeof(p), "%s/%s", newroot, dirs[i]);
-		if (stat(p, &st) < 0 || !S_ISDIR(st.st_mode))
+		if (lstat(p, &st) < 0 || !S_ISDIR(st.st_mode))
 			return pfs_err_set(err, ENOENT,
-					   "--rootfs %s has no /%s directory; create it (mkdir "
-					   "%s/%s)",
+					   "--rootfs %s has no /%s directory (a symlink is not "
+					   "taken); create it (mkdir %s/%s)",
 					   o->rootfs, dirs[i], o->rootfs, dirs[i]);
 	}
 	return 0;
 }
 
-static int add_user_mount(struct pfs_mount_spec *m, const char *newroot, struct pfs_error *err)
+static int openat2_in_root(int root_fd, const char *rel, int flags)
 {
-	char dst[PATH_MAX];
-	snprintf(dst, sizeof(dst), "%s%s", newroot, m->dst);
-	if (m->kind == PFS_MNT_TMPFS) {
-		int r = make_target(dst, true, err);
-		if (r < 0)
-			return r;
-		if (mount("tmpfs", dst, "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777") < 0)
-			return pfs_err_set(err, errno, "--tmpfs %s: %s", m->dst, strerror(errno));
-		return 0;
+	struct open_how how = {.flags = (uint64_t)(flags | O_CLOEXEC),
+			       .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS};
+	return (int)syscall(SYS_openat2, root_fd, rel, &how, sizeof(how));
+}
+
+/*
+ * An O_PATH fd on path (absolute, inside the sandbox's root root_fd), created
+ * as a directory or an empty file when missing. Symlinks resolve inside the
+ * root, as the sandbox will see them: nothing outside can be reached.
+ */
+int pfs_root_open_target(int root_fd, const char *path, bool dir, int *out, struct pfs_error *err)
+{
+	while (*path == '/')
+		path++;
+	if (!*path) {
+		*out = openat2_in_root(root_fd, ".", O_PATH | O_DIRECTORY);
+		return *out < 0 ? pfs_err_set(err, errno, "cannot open the root: %s",
+					      strerror(errno))
+				: 0;
 	}
-	struct stat st;
-	if (fstat(m->tree_fd, &st) < 0)
-		return pfs_err_set(err, errno, "--bind %s: %s", m->src, strerror(errno));
-	int r = make_target(dst, S_ISDIR(st.st_mode), err);
+	int fd = openat2_in_root(root_fd, path, O_PATH);
+	if (fd >= 0 || errno != ENOENT) {
+		*out = fd;
+		return fd >= 0 ? 0
+			       : pfs_err_set(err, errno, "mount point /%s: %s", path,
+					     strerror(errno));
+	}
+	/* create it: the parent first */
+	cleanup_free char *parent = strdup(path);
+	if (!parent)
+		return -ENOMEM;
+	char *slash = strrchr(parent, '/');
+	const char *base = slash ? slash + 1 : path;
+	if (slash)
+		*slash = '\0';
+	cleanup_close int pfd = -1;
+	int r = pfs_root_open_target(root_fd, slash ? parent : "", true, &pfd, err);
 	if (r < 0)
 		return r;
-	uint64_t attrs = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | (m->ro ? MOUNT_ATTR_RDONLY : 0);
-	if (set_attrs(m->tree_fd, "", AT_EMPTY_PATH | AT_RECURSIVE, attrs) < 0)
-		return pfs_err_set(err, errno, "--bind %s: cannot set flags: %s", m->src,
-				   strerror(errno));
-	if (sys_move_mount(m->tree_fd, "", AT_FDCWD, dst, MOVE_MOUNT_F_EMPTY_PATH) < 0)
-		return pfs_err_set(err, errno, "--bind %s:%s: %s", m->src, m->dst, strerror(errno));
-	close(m->tree_fd);
-	m->tree_fd = -1;
+	/* O_PATH fds cannot be used with mkdirat: reopen the directory */
+	cleanup_close int dfd = openat(pfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0 || (dir ? mkdirat(dfd, base, 0755) < 0 && errno != EEXIST
+			    : mknodat(dfd, base, S_IFREG | 0644, 0) < 0 && errno != EEXIST))
+		return pfs_err_set(err, errno,
+				   "cannot create mount point /%s: %s; inside a read-only "
+				   "directory the destination must already exist (or mount "
+				   "somewhere under /tmp or a --tmpfs)",
+				   path, strerror(errno));
+	fd = openat2_in_root(root_fd, path, O_PATH);
+	if (fd < 0)
+		return pfs_err_set(err, errno, "mount point /%s: %s", path, strerror(errno));
+	*out = fd;
+	return 0;
+}
+
+static int new_tmpfs(int *out, struct pfs_error *err)
+{
+	cleanup_close int fs = (int)syscall(SYS_fsopen, "tmpfs", FSOPEN_CLOEXEC);
+	if (fs < 0 || syscall(SYS_fsconfig, fs, FSCONFIG_SET_STRING, "mode", "1777", 0) < 0 ||
+	    syscall(SYS_fsconfig, fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
+		return pfs_err_set(err, errno, "cannot create a tmpfs: %s", strerror(errno));
+	*out = (int)syscall(SYS_fsmount, fs, FSMOUNT_CLOEXEC, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV);
+	return *out < 0 ? pfs_err_set(err, errno, "cannot mount a tmpfs: %s", strerror(errno)) : 0;
+}
+
+static int add_user_mount(struct pfs_mount_spec *m, int root_fd, struct pfs_error *err)
+{
+	const char *what = m->kind == PFS_MNT_TMPFS ? "--tmpfs" : "--bind";
+	cleanup_close int tmpfs = -1;
+	int tree = m->tree_fd;
+	int r = 0;
+	if (m->kind == PFS_MNT_TMPFS) {
+		r = new_tmpfs(&tmpfs, err);
+		tree = tmpfs;
+	} else {
+		uint64_t attrs =
+			MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | (m->ro ? MOUNT_ATTR_RDONLY : 0);
+		if (set_attrs(tree, "", AT_EMPTY_PATH | AT_RECURSIVE, attrs) < 0)
+			r = pfs_err_set(err, errno, "cannot set flags: %s", strerror(errno));
+	}
+	struct stat st;
+	if (r == 0 && fstat(tree, &st) < 0)
+		r = pfs_err_set(err, errno, "%s", strerror(errno));
+	cleanup_close int target = -1;
+	if (r == 0)
+		r = pfs_root_open_target(root_fd, m->dst, S_ISDIR(st.st_mode), &target, err);
+	if (r == 0 && sys_move_mount(tree, "", target, "",
+				     MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+		r = pfs_err_set(err, errno, "%s", strerror(errno));
+	if (r < 0)
+		return pfs_err_prefix(err, "%s %s%s%s", what, m->src ? m->src : "",
+				      m->src ? ":" : "", m->dst);
+	if (m->tree_fd >= 0) {
+		close(m->tree_fd);
+		m->tree_fd = -1;
+	}
 	return 0;
 }
 
@@ -264,8 +337,11 @@ int pfs_root_build(struct pfs_run_opts *o, int root_tree, const char *newroot,
 	r = pfs_dev_build(newroot, err);
 	if (r < 0)
 		return r;
+	cleanup_close int root_fd = open(newroot, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (root_fd < 0)
+		return pfs_err_set(err, errno, "%s: %s", newroot, strerror(errno));
 	for (size_t i = 0; i < o->n_mounts; i++) {
-		r = add_user_mount(&o->mounts[i], newroot, err);
+		r = add_user_mount(&o->mounts[i], root_fd, err);
 		if (r < 0)
 			return r;
 	}

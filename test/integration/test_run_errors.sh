@@ -61,7 +61,7 @@ case_missing_rootfs_bind() {
 	expect_fail 125 "--bind /nonexistent-src:/x: No such file" --policy "$POLICY" \
 		--bind /nonexistent-src:/x -- true || return 1
 	# a destination under a read-only host directory must exist already
-	expect_fail 123 "cannot create mount point /tmp/root/usr/pfs-nonexistent" \
+	expect_fail 123 "--bind /etc:/usr/pfs-nonexistent: cannot create mount point /usr/pfs-nonexistent: Read-only" \
 		--policy "$POLICY" --bind /etc:/usr/pfs-nonexistent -- true
 }
 
@@ -81,9 +81,17 @@ case_rootfs() {
 	out=$(timeout 30 "$PFS" run --policy "$POLICY" --rootfs "$d" --bind /usr:/usr:ro -- \
 		sh -c 'cat /etc/marker; test -e /etc/passwd || echo no-host-etc; touch /etc/x 2>/dev/null || echo ro')
 	assert_eq "rootfs" $'rootfs-marker\nno-host-etc\nro' "$out" || return 1
+	# mount destinations resolve inside the root: an absolute symlink in the
+	# image leads to the image's own /tmp, never to a host path
+	ln -s / "$d/esc"
+	out=$(timeout 30 "$PFS" run --policy "$POLICY" --rootfs "$d" --bind /usr:/usr:ro \
+		--tmpfs /esc/tmp/inside -- sh -c 'grep -c " /tmp/inside " /proc/self/mountinfo')
+	assert_eq "tmpfs through a symlink" 1 "$out" || return 1
+	[ ! -e /tmp/inside ] || fail "created on the host" || return 1
 	rmdir "$d/proc"
-	expect_fail 123 "--rootfs $d has no /proc directory; create it" --policy "$POLICY" \
-		--rootfs "$d" -- true
+	ln -s /etc "$d/proc"
+	expect_fail 123 "--rootfs $d has no /proc directory \(a symlink is not taken\); create it" \
+		--policy "$POLICY" --rootfs "$d" -- true
 }
 
 case_proc_rw_forbidden() {
