@@ -25,6 +25,7 @@
 
 static char daemon_buf[PATH_MAX];
 
+/* Next to pfs (the build directory), else ../sbin (the installed layout). */
 int pfs_daemon_find(struct pfs_run_opts *o, struct pfs_error *err)
 {
 	if (!o->daemon_path) {
@@ -34,7 +35,10 @@ int pfs_daemon_find(struct pfs_run_opts *o, struct pfs_error *err)
 			return pfs_err_set(err, errno, "readlink /proc/self/exe: %s",
 					   strerror(errno));
 		exe[n] = '\0';
-		snprintf(daemon_buf, sizeof(daemon_buf), "%s/procfilterfs", dirname(exe));
+		const char *dir = dirname(exe);
+		snprintf(daemon_buf, sizeof(daemon_buf), "%s/../sbin/procfilterfs", dir);
+		if (access(daemon_buf, X_OK) < 0)
+			snprintf(daemon_buf, sizeof(daemon_buf), "%s/procfilterfs", dir);
 		o->daemon_path = daemon_buf;
 	}
 	if (access(o->daemon_path, X_OK) < 0)

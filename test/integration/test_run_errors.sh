@@ -155,6 +155,19 @@ case_missing_daemon() {
 		--daemon /bin/false -- true
 }
 
+case_installed_layout() {
+	# PREFIX/bin/pfs finds PREFIX/sbin/procfilterfs
+	local d out
+	d=$(mktemp -d)
+	chmod 755 "$d"
+	add_cleanup "rm -rf '$d'"
+	mkdir "$d/bin" "$d/sbin"
+	cp "$PFS" "$d/bin/pfs"
+	cp "$DAEMON" "$d/sbin/procfilterfs"
+	out=$("$d/bin/pfs" run -v --policy "$POLICY" -- true 2>&1)
+	grep -q "starting $d/bin/../sbin/procfilterfs" <<<"$out" || fail "output: $out"
+}
+
 case_daemon_dies() {
 	local d
 	d=$(mktemp -d)
@@ -243,4 +256,5 @@ run_case "bad or missing policy" case_bad_policy
 run_case "no FUSE: clear error" case_no_fuse
 run_case "no FUSE: --fallback kernel works and warns" case_fallback_kernel
 run_case "missing or failing daemon" case_missing_daemon
+run_case "installed layout: bin/pfs finds sbin/procfilterfs" case_installed_layout
 run_case "daemon death ends the sandbox" case_daemon_dies
