@@ -53,8 +53,8 @@ static void shown_free(struct shown *s)
 /* Counts, process names, sysctl paths and interface names are shown as they are. */
 static bool sensitive(const struct pfs_finding *fd)
 {
-	return strcmp(fd->category, "pids") && strcmp(fd->category, "net") &&
-	       strcmp(fd->category, "write");
+	return strcmp(fd->category, "pids") != 0 && strcmp(fd->category, "net") != 0 &&
+	       strcmp(fd->category, "write") != 0;
 }
 
 static int shown_make(const struct pfs_finding *fd, bool show_values, struct shown *s)

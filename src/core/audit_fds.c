@@ -122,8 +122,10 @@ static int net_inodes(const struct pfs_audit_opts *o, struct inodes *s)
 				return -ENOENT;
 			continue;
 		}
-		char *save = NULL, *line = strtok_r(b.data, "\n", &save);
-		for (line = strtok_r(NULL, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char *save = NULL;
+		strtok_r(b.data, "\n", &save); /* the header line */
+		for (char *line = strtok_r(NULL, "\n", &save); line;
+		     line = strtok_r(NULL, "\n", &save)) {
 			char *tok, *ts = NULL;
 			int col = 0;
 			for (tok = strtok_r(line, " \t", &ts); tok && col < tables[t].col;
@@ -171,6 +173,17 @@ static bool outside_root(const struct pfs_audit_opts *o, const char *rel, const 
 	return held.st_dev != named.st_dev || held.st_ino != named.st_ino;
 }
 
+/* "socket:[12345]" -> 12345 */
+static bool socket_inode(const char *target, unsigned long *ino)
+{
+	if (strncmp(target, "socket:[", 8) != 0)
+		return false;
+	char *end;
+	errno = 0;
+	*ino = strtoul(target + 8, &end, 10);
+	return errno == 0 && end != target + 8 && end[0] == ']' && end[1] == '\0';
+}
+
 static int fd_one(struct fd_ctx *c, pid_t pid, const char *fdname)
 {
 	char rel[64], path[80], target[4096];
@@ -185,7 +198,7 @@ static int fd_one(struct fd_ctx *c, pid_t pid, const char *fdname)
 		return -ENOMEM;
 	const char *which = NULL;
 	unsigned long ino;
-	if (sscanf(target, "socket:[%lu]", &ino) == 1) {
+	if (socket_inode(target, &ino)) {
 		int r = inodes_push(&c->sockets, ino);
 		if (r < 0)
 			return r;
@@ -212,7 +225,7 @@ static int fd_one(struct fd_ctx *c, pid_t pid, const char *fdname)
 			return -ENOMEM;
 		return add_fd(c, "fd-host-path", PFS_SEV_HIGH, path, entry, target, why, glob);
 	}
-	if (c->o->live && !strstr(target, " (deleted)") && strncmp(target, "/memfd:", 7) &&
+	if (c->o->live && !strstr(target, " (deleted)") && strncmp(target, "/memfd:", 7) != 0 &&
 	    outside_root(c->o, rel, target)) {
 		if (c->outside_pid == pid) {
 			/* one finding per process: the first target, counted */

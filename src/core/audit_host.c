@@ -35,7 +35,7 @@ static int check_identity(const struct pfs_audit_opts *o, struct pfs_findings *o
 	if (o->hostname && pfs_audit_read(o->proc_fd, "sys/kernel/hostname", 4096, &b) == 0 &&
 	    b.len) {
 		chomp(b.data);
-		if (strcmp(b.data, o->hostname)) {
+		if (strcmp(b.data, o->hostname) != 0) {
 			cleanup_free char *why = NULL;
 			if (asprintf(&why,
 				     "the hostname proc serves differs from the sandbox's own "
@@ -155,7 +155,7 @@ static bool loopback_addr(const char *hex, bool any_ok)
 	if (n == 8)
 		return !strncmp(hex + 6, "7F", 2) || (any_ok && !strncmp(hex, "00000000", 8));
 	if (n == 32) {
-		if (strncmp(hex, "0000000000000000", 16))
+		if (strncmp(hex, "0000000000000000", 16) != 0)
 			return false;
 		if (!strncmp(hex + 16, "0000FFFF", 8))
 			return !strncmp(hex + 30, "7F", 2);

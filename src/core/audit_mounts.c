@@ -65,7 +65,7 @@ static int check_overlay(struct mctx *c, const struct pfs_mount_entry *e)
 						   "lowerdir+=", "datadir+=", "redirect_dir="};
 		for (size_t i = 0; i < ARRAY_SIZE(keys); i++) {
 			size_t kl = strlen(keys[i]);
-			if (opt.len <= kl || strncmp(opt.s, keys[i], kl))
+			if (opt.len <= kl || strncmp(opt.s, keys[i], kl) != 0)
 				continue;
 			cleanup_buf struct pfs_buf v = PFS_BUF_INIT;
 			if (pfs_mount_unescape_buf(opt.s + kl, opt.len - kl, &v) < 0)
@@ -103,6 +103,20 @@ static char *prefix_glob(const char *prefix)
 	return g;
 }
 
+/*
+ * A filesystem whose non-"/" root names a directory of the host: any disk or
+ * network fs; tmpfs only below one component (a one-component root is an
+ * OCI mask such as "/null"; deeper is a file of the host's /run, where
+ * rootless runtimes keep resolv.conf).
+ */
+static bool bind_fs(const struct mctx *c)
+{
+	if (!strcmp(c->fstype, "tmpfs"))
+		return strchr(c->root + 1, '/') != NULL;
+	return !in_list(c->fstype, pseudo_fs, ARRAY_SIZE(pseudo_fs)) &&
+	       strcmp(c->fstype, "overlay") != 0;
+}
+
 static int check_root(struct mctx *c)
 {
 	if (!strcmp(c->root, "/"))
@@ -125,19 +139,13 @@ static int check_root(struct mctx *c)
 					"container ids",
 			     identity ? c->root : which) < 0)
 			return -ENOMEM;
-	} else if (identity) {
-		return 0; /* the same path inside and out: the tree shows as much */
-	} else if (cg) {
+	} else if (cg && !identity) {
 		check = "cgroup-root";
 		sev = PFS_SEV_MEDIUM;
 		if (asprintf(&why, "the cgroup mount's root is the sandbox's host cgroup path: it "
 				   "names the host's slices, pods and container ids") < 0)
 			return -ENOMEM;
-	} else if ((!in_list(c->fstype, pseudo_fs, ARRAY_SIZE(pseudo_fs)) &&
-		    strcmp(c->fstype, "tmpfs") && strcmp(c->fstype, "overlay")) ||
-		   (!strcmp(c->fstype, "tmpfs") && strchr(c->root + 1, '/'))) {
-		/* tmpfs: a one-component root is an OCI mask ("/null"); deeper is a
-		 * file of the host's /run (rootless runtimes keep resolv.conf there) */
+	} else if (!identity && bind_fs(c)) {
 		check = "bind-root";
 		sev = PFS_SEV_MEDIUM;
 		if (asprintf(&why,
@@ -152,7 +160,7 @@ static int check_root(struct mctx *c)
 		/* every cgroup mount whose root is not "/" */
 		rule = pfs_audit_rule_mount_drop2("fstype", "cgroup*", "root", "/?*");
 	} else {
-		cleanup_free char *glob = host && strcmp(c->root, which)
+		cleanup_free char *glob = host && strcmp(c->root, which) != 0
 						  ? prefix_glob(which)
 						  : pfs_audit_glob_escape(c->root);
 		rule = glob ? pfs_audit_rule_mount_drop("root", glob) : NULL;
@@ -202,7 +210,7 @@ static int check_source(struct mctx *c, const struct pfs_mount_entry *e)
 		return add(c, "network-fs", PFS_SEV_MEDIUM, src, why, rule);
 	}
 	if (!strcmp(c->fstype, "zfs") || !strcmp(c->fstype, "btrfs")) {
-		if (src[0] == '/' && strcmp(c->fstype, "zfs"))
+		if (src[0] == '/' && strcmp(c->fstype, "zfs") != 0)
 			return 0; /* btrfs with a device source: the block check above */
 		if (asprintf(&why,
 			     "a %s dataset name: it reveals the host's storage pool and the "
@@ -238,7 +246,7 @@ static int check_subvol(struct mctx *c, const struct pfs_mount_entry *e)
 {
 	struct pfs_field list = e->super_opts, opt;
 	while (pfs_mount_opt_next(&list, &opt)) {
-		if (opt.len <= 8 || strncmp(opt.s, "subvol=", 7) ||
+		if (opt.len <= 8 || strncmp(opt.s, "subvol=", 7) != 0 ||
 		    (opt.len == 8 && opt.s[7] == '/'))
 			continue;
 		cleanup_buf struct pfs_buf v = PFS_BUF_INIT;

@@ -37,7 +37,7 @@ bool pfs_audit_secret_name(const char *name)
 {
 	char up[128];
 	size_t len = 0;
-	for (; name[len] && len < sizeof(up) - 1; len++)
+	for (; len < sizeof(up) - 1 && name[len]; len++)
 		up[len] = (char)toupper((unsigned char)name[len]);
 	up[len] = '\0';
 	for (size_t i = 0; i < ARRAY_SIZE(benign_words); i++)

@@ -73,7 +73,7 @@ static bool mount_line_leaks(const char *out, const char *entry, const char *val
 	size_t idlen = strcspn(entry, " ");
 	for (const char *l = out; l && *l; l = strchr(l, '\n'), l = l ? l + 1 : NULL) {
 		size_t len = strcspn(l, "\n");
-		if (len <= idlen || strncmp(l, entry, idlen) || l[idlen] != ' ')
+		if (len <= idlen || strncmp(l, entry, idlen) != 0 || l[idlen] != ' ')
 			continue;
 		cleanup_free char *line = strndup(l, len);
 		return line ? value_in(line, value, true) : true;

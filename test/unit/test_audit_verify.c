@@ -92,7 +92,7 @@ Test(audit_verify, a_rule_that_does_not_help_is_not_verified)
 	audit("sibling-environ", "empty.policy", "", &fs);
 	/* swap in a rule for another variable and check again */
 	for (size_t i = 0; i < fs.n; i++) {
-		if (strcmp(fs.v[i].check, "environ-secret"))
+		if (strcmp(fs.v[i].check, "environ-secret") != 0)
 			continue;
 		free(fs.v[i].rule);
 		fs.v[i].rule = strdup("environ redact SOMETHING_ELSE");
