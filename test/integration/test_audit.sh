@@ -187,6 +187,31 @@ assert "kernel-threads-visible" in checks, checks
 	assert_eq "default mode" 1 $?
 }
 
+# A process of another mount namespace holds a file that does not exist (or
+# is another file) at the same path here: fd-outside-root, live view only.
+case_live_fd_outside_root() {
+	command -v unshare >/dev/null || fail "unshare missing" || return 1
+	local f=/mnt/pfs-audit-planted.$$
+	unshare -m sh -c "mount -t tmpfs none /mnt && echo x >$f && exec 3<$f && exec sleep 3" &
+	local holder=$! i out
+	for i in $(seq 1 30); do
+		out=$("$PFS" audit --json --show-values --policy "$FILTERS/default.policy")
+		[[ "$out" == *"$f"* ]] && break
+		sleep 0.1
+	done
+	kill "$holder" 2>/dev/null
+	wait
+	[ -e "$f" ] && fail "$f exists here: the test needs it not to" && return 1
+	printf '%s' "$out" | F="$f" python3 -c '
+import json, os, sys
+r = json.load(sys.stdin)
+f = [f for f in r["findings"] if f["check"] == "fd-outside-root" and f["value"] == os.environ["F"]]
+assert f, [x["check"] for x in r["findings"]]
+assert f[0]["rule"] == "fd hide " + os.environ["F"], f
+assert f[0]["verify"] == "verified", f
+'
+}
+
 case_pid_mode() {
 	local out
 	# Through the root of a process of ours: /proc/$$/root/proc is this /proc.
@@ -297,6 +322,7 @@ run_case "--policy verifies suggested rules (default, strict)" case_policy_verif
 run_case "default.policy plus the suggested rules is clean" case_policy_plus_rules_is_clean
 run_case "a broken --policy is exit 2 with file:line" case_bad_policy_is_an_error
 run_case "live host /proc" case_live_host_proc
+run_case "live view: fd outside the root" case_live_fd_outside_root
 run_case "--pid mode" case_pid_mode
 run_case "--pid on a pfs run sandbox" case_pid_mode_sandbox
 run_case "inside pfs run with default.policy" case_inside_pfs_run_default_policy
