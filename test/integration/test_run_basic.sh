@@ -238,6 +238,18 @@ case_unprivileged() {
 		cat "$err"
 		return 1
 	}
+	# FUSE for an unprivileged user, through a 0666 copy of the /dev/fuse node
+	local d
+	d=$(mktemp -d)
+	chmod 755 "$d"
+	add_cleanup "rm -rf '$d'"
+	mknod "$d/fuse" c 10 229 && chmod 666 "$d/fuse" || fail "mknod" || return 1
+	out=$(PFS_DEV_FUSE=$d/fuse as_nobody "$PFS" run --policy "$POLICY" -- \
+		sh -c 'id -u; cat /proc/self/comm; grep " /proc " /proc/self/mounts | cut -d" " -f3' 2>"$err")
+	assert_eq "unprivileged, FUSE" $'0\ncat\nfuse.procfilterfs' "$out" || {
+		cat "$err"
+		return 1
+	}
 	# --uid needs a range only root can map
 	# shellcheck disable=SC2086
 	out=$(as_nobody "$PFS" run --policy "$POLICY" $fallback --uid 5 -- true 2>&1)
