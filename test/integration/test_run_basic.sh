@@ -193,12 +193,18 @@ case_signal_forwarding() {
 case_terminal_ctrl_c() {
 	# at a terminal, ^C goes to the workload; the daemon (own session) keeps serving
 	command -v script >/dev/null || fail "script(1) is needed" || return 1
-	local out
+	local d out
+	d=$(mktemp -d)
+	chmod 777 "$d"
+	add_cleanup "rm -rf '$d'"
 	out=$( (
-		sleep 1
+		for _ in $(seq 1 200); do
+			[ -e "$d/ready" ] && break
+			sleep 0.05
+		done
 		printf '\003'
-		sleep 2
-	) | timeout 20 script -qec "$PFS run --policy $POLICY -- sh -c 'trap \"echo got-int\" INT; sleep 2; cat /proc/self/comm; tty >/dev/null && echo tty-ok; echo done'" /dev/null)
+		sleep 3
+	) | timeout 20 script -qec "$PFS run --policy $POLICY --bind $d:/out -- sh -c 'trap \"echo got-int\" INT; touch /out/ready; sleep 10; cat /proc/self/comm; echo done'" /dev/null)
 	grep -q "got-int" <<<"$out" || fail "no SIGINT in the workload: $out" || return 1
 	grep -q "^cat" <<<"$out" || fail "/proc no longer served after ^C: $out" || return 1
 	grep -q "^done" <<<"$out" || fail "workload did not finish: $out"
