@@ -63,6 +63,7 @@ struct wctx {
 	const struct pfs_audit_opts *o;
 	struct pfs_findings *out;
 	unsigned count, seen;
+	dev_t dev; /* of the tree: directories elsewhere are other filesystems */
 	char example[300];
 };
 
@@ -93,6 +94,17 @@ static int found(struct wctx *c, const char *rel)
 			     rule);
 }
 
+/*
+ * Directories of another filesystem (binfmt_misc, often an autofs trigger)
+ * are not entered: an audit must not mount anything.
+ */
+static bool same_fs(const struct wctx *c, const char *rel)
+{
+	struct stat st;
+	return fstatat(c->o->proc_fd, rel, &st, AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT) == 0 &&
+	       st.st_dev == c->dev;
+}
+
 static int walk(struct wctx *c, const char *rel, int depth)
 {
 	int dfd = openat(c->o->proc_fd, rel, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -112,7 +124,7 @@ static int walk(struct wctx *c, const char *rel, int depth)
 			continue;
 		int r = 0;
 		if (e->d_type == DT_DIR) {
-			if (depth < MAX_DEPTH)
+			if (depth < MAX_DEPTH && same_fs(c, sub))
 				r = walk(c, sub, depth + 1);
 		} else if (writable(c->o->proc_fd, sub)) {
 			r = found(c, sub);
@@ -135,6 +147,10 @@ int pfs_audit_write(const struct pfs_audit_opts *o, struct pfs_findings *out)
 	    (o->write_check == PFS_AUDIT_WRITE_AUTO && !live_proc(o->proc_fd)))
 		return 0;
 	struct wctx c = {.o = o, .out = out};
+	struct stat st;
+	if (fstatat(o->proc_fd, "sys", &st, AT_NO_AUTOMOUNT) < 0)
+		return 0;
+	c.dev = st.st_dev;
 	int r = walk(&c, "sys", 0);
 	if (r < 0)
 		return r;
