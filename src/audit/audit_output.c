@@ -50,9 +50,11 @@ static void shown_free(struct shown *s)
 	free(s->entry);
 }
 
-/* Counts, process names, sysctl paths and interface names are shown as they are. */
+/* Counts, process names, sysctl paths, interface names and socket inodes are shown as they are. */
 static bool sensitive(const struct pfs_finding *fd)
 {
+	if (fd->value && !strncmp(fd->value, "socket:[", 8))
+		return false; /* an inode number */
 	return strcmp(fd->category, "pids") != 0 && strcmp(fd->category, "net") != 0 &&
 	       strcmp(fd->category, "write") != 0;
 }
