@@ -36,6 +36,17 @@ case_usage() {
 	expect_fail 125 "--policy and --tenant both given" --policy "$POLICY" --tenant a -- true
 }
 
+case_help() {
+	local help opt
+	help=$("$PFS" run --help) || return 1
+	for opt in --policy --tenant --policy-dir --proc --fallback --daemon --unsafe-kernel-proc \
+		--rootfs --bind --tmpfs --net --uid --gid --uid-map-base --uid-map-count --hostname \
+		--cwd --env --clear-env --cap-add --seccomp --limit --result --events --verbose --help; do
+		grep -q -- "$opt" <<<"$help" || fail "--help does not document $opt" || return 1
+	done
+	grep -q "122.*123.*125.*126.*127" <<<"$(tr '\n' ' ' <<<"$help")" || fail "exit codes missing"
+}
+
 case_bad_limit() {
 	expect_fail 125 "^pfs run: --limit 'cpu=fast'" --policy "$POLICY" --limit cpu=fast -- true
 }
@@ -246,6 +257,7 @@ case_dies_with_launcher() {
 run_case "user namespaces disabled: the sysctl is named" case_userns_disabled
 run_case "the sandbox dies with the launcher" case_dies_with_launcher
 run_case "usage errors exit 125" case_usage
+run_case "--help documents every option and exit code" case_help
 run_case "bad --limit" case_bad_limit
 run_case "unknown tenant" case_unknown_tenant
 run_case "missing rootfs or bind source" case_missing_rootfs_bind
