@@ -76,6 +76,10 @@ static int workload(const struct pfs_run_opts *o, struct pfs_error *err)
 		signal(forwarded[i], SIG_DFL);
 	signal(SIGCHLD, SIG_DFL);
 	sigprocmask(SIG_SETMASK, &none, NULL);
+	/* not interactive: no controlling terminal either, so no TIOCSTI even
+	 * without seccomp (signals from the launcher are forwarded by the init) */
+	if (!isatty(STDIN_FILENO))
+		setsid();
 	if (chdir(o->cwd) < 0) {
 		pfs_err_set(err, errno,
 			    "--cwd %s: %s inside the sandbox; give an existing directory", o->cwd,

@@ -143,7 +143,11 @@ case_tiocsti() {
 	local out
 	out=$(timeout 20 script -qec "$PFS run --policy $POLICY --bind $HELPERS:/pfs-helpers:ro -- $BYPASS tiocsti" /dev/null </dev/null)
 	# (the terminal also carries stderr: the answer is the last line)
-	assert_eq "TIOCSTI" EPERM "$(tr -d '\r' <<<"$out" | tail -1)"
+	assert_eq "TIOCSTI" EPERM "$(tr -d '\r' <<<"$out" | tail -1)" || return 1
+	# not interactive (stdin not a terminal): no controlling terminal at all,
+	# so even without seccomp the terminal on stdout takes no input
+	out=$(timeout 20 script -qec "$PFS run --policy $POLICY --seccomp off --bind $HELPERS:/pfs-helpers:ro -- $BYPASS tiocsti 1 </dev/null" /dev/null </dev/null)
+	assert_eq "TIOCSTI on stdout, seccomp off" EPERM "$(tr -d '\r' <<<"$out" | tail -1)"
 }
 
 case_kernel_proc_refused_inside_user() {

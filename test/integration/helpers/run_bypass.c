@@ -12,7 +12,7 @@
  *   bind_over PATH      mount("/tmp", PATH, NULL, MS_BIND)
  *   kill PID            kill(PID, SIGKILL)
  *   ptrace PID          ptrace(PTRACE_ATTACH, PID)
- *   tiocsti             ioctl(0, TIOCSTI, "#"): push input into the terminal
+ *   tiocsti [FD]        ioctl(FD (0), TIOCSTI, "#"): push input into the terminal
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -66,7 +66,8 @@ static int attempt(const char *op, const char *arg)
 											   : 0;
 	if (!strcmp(op, "tiocsti")) {
 		char c = '#';
-		return ioctl(0, TIOCSTI, &c) < 0 ? errno : 0;
+		int fd = strcmp(arg, "/") != 0 ? (int)strtol(arg, NULL, 10) : 0;
+		return ioctl(fd, TIOCSTI, &c) < 0 ? errno : 0;
 	}
 	fprintf(stderr, "run_bypass: unknown op %s\n", op);
 	exit(2);
