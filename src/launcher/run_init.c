@@ -201,7 +201,13 @@ int pfs_init_run(struct pfs_run_opts *o, int sock, struct pfs_error *err)
 		if (sig < 0)
 			continue;
 		if (sig != SIGCHLD) {
-			kill(w, sig);
+			/*
+			 * Terminal-generated signals (SI_KERNEL) reach the foreground
+			 * group directly: an interactive workload has them already,
+			 * and for another the launcher forwards them (SI_USER). Once.
+			 */
+			if (si.si_code != SI_KERNEL)
+				kill(w, sig);
 			continue;
 		}
 		int st;

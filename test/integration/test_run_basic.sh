@@ -190,24 +190,46 @@ case_signal_forwarding() {
 	assert_eq "trap ran" got-term "$(cat "$d/t")"
 }
 
-case_terminal_ctrl_c() {
-	# at a terminal, ^C goes to the workload; the daemon (own session) keeps serving
-	command -v script >/dev/null || fail "script(1) is needed" || return 1
-	local d out
-	d=$(mktemp -d)
-	chmod 777 "$d"
-	add_cleanup "rm -rf '$d'"
-	out=$( (
+# ctrl_c_at_terminal DIR REDIRECT: runs /out/w.sh under a terminal, types ^C
+# once the workload is ready, prints what it printed.
+ctrl_c_at_terminal() {
+	local d=$1 redirect=$2
+	rm -f "$d/ready"
+	(
 		for _ in $(seq 1 200); do
 			[ -e "$d/ready" ] && break
 			sleep 0.05
 		done
 		printf '\003'
 		sleep 3
-	) | timeout 20 script -qec "$PFS run --policy $POLICY --bind $d:/out -- sh -c 'trap \"echo got-int\" INT; touch /out/ready; sleep 10; cat /proc/self/comm; echo done'" /dev/null)
-	grep -q "got-int" <<<"$out" || fail "no SIGINT in the workload: $out" || return 1
-	grep -q "^cat" <<<"$out" || fail "/proc no longer served after ^C: $out" || return 1
-	grep -q "^done" <<<"$out" || fail "workload did not finish: $out"
+	) | timeout 20 script -qec "$PFS run --policy $POLICY --bind $d:/out -- sh /out/w.sh $redirect" /dev/null
+}
+
+case_terminal_ctrl_c() {
+	# ^C reaches the workload exactly once, interactive (stdin a terminal) or
+	# not; the daemon (its own session) keeps serving
+	command -v script >/dev/null || fail "script(1) is needed" || return 1
+	local d out mode
+	d=$(mktemp -d)
+	chmod 777 "$d"
+	add_cleanup "rm -rf '$d'"
+	cat >"$d/w.sh" <<-'EOF'
+		n=0
+		trap 'n=$((n + 1))' INT
+		touch /out/ready
+		sleep 10
+		sleep 0.5
+		echo "count=$n"
+		cat /proc/self/comm
+		echo done
+	EOF
+	for mode in "" "</dev/null"; do
+		out=$(ctrl_c_at_terminal "$d" "$mode" | tr -d '\r')
+		grep -q "count=1$" <<<"$out" || fail "[$mode] SIGINT not delivered once: $out" || return 1
+		grep -q "^cat$" <<<"$out" || fail "[$mode] /proc no longer served after ^C: $out" ||
+			return 1
+		grep -q "^done$" <<<"$out" || fail "[$mode] workload did not finish: $out" || return 1
+	done
 }
 
 case_unsafe_kernel_proc() {
