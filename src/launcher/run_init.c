@@ -129,6 +129,17 @@ static void harden_init(struct pfs_run_opts *o)
 	prctl(PR_SET_DUMPABLE, 0);
 }
 
+/*
+ * To the workload's process group when it leads one (a non-interactive
+ * workload, in its own session: like a terminal's ^C, the whole job gets it),
+ * else to the workload alone.
+ */
+static void forward(pid_t w, int sig)
+{
+	if (getpgid(w) != w || kill(-w, sig) < 0)
+		kill(w, sig);
+}
+
 static int exit_code_of(int st)
 {
 	if (WIFEXITED(st))
@@ -207,7 +218,7 @@ int pfs_init_run(struct pfs_run_opts *o, int sock, struct pfs_error *err)
 			 * and for another the launcher forwards them (SI_USER). Once.
 			 */
 			if (si.si_code != SI_KERNEL)
-				kill(w, sig);
+				forward(w, sig);
 			continue;
 		}
 		int st;
