@@ -23,7 +23,7 @@ void pfs_run_usage(FILE *f)
 		"  --policy-dir DIR       where policies live (default %s, or the source\n"
 		"                         tree's filters/ when run from the build directory)\n"
 		"  --proc ro|rw           mount /proc read-only (default) or read-write\n"
-		"  --fallback kernel      without FUSE, mount a kernel procfs with\n"
+		"  --fallback kernel|none without FUSE, mount a kernel procfs with\n"
 		"                         hidepid=invisible,subset=pid instead (less safe; warns)\n"
 		"  --daemon PATH          procfilterfs binary (default: next to pfs; env "
 		"PFS_DAEMON)\n"
