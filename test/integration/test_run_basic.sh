@@ -5,7 +5,13 @@
 . "$(dirname "$0")/lib.sh"
 require_root_fuse
 
-POLICY=$(mktemp /tmp/pfs-run-policy.XXXXXX)
+# every temporary file lives under T: cases run in subshells, whose
+# add_cleanup calls never reach the script's EXIT trap
+T=$(mktemp -d /tmp/pfs-run-test.XXXXXX)
+chmod 755 "$T"
+add_cleanup "rm -rf '$T'"
+
+POLICY=$(mktemp -p "$T" pfs-run-policy.XXXXXX)
 echo "# empty test policy: everything passes" >"$POLICY"
 chmod 644 "$POLICY"
 add_cleanup "rm -f '$POLICY'"
@@ -77,7 +83,7 @@ case_dev() {
 
 case_bind_tmpfs() {
 	local d
-	d=$(mktemp -d)
+	d=$(mktemp -d -p "$T")
 	chmod 755 "$d"
 	add_cleanup "rm -rf '$d'"
 	echo hello >"$d/f"
@@ -110,7 +116,7 @@ case_uid_caps() {
 case_host_ids_not_root() {
 	# the sandbox's root is host uid 100000 (the default range), never host root
 	local d
-	d=$(mktemp -d)
+	d=$(mktemp -d -p "$T")
 	chmod 777 "$d"
 	add_cleanup "rm -rf '$d'"
 	prun --bind "$d:/out" -- touch /out/made || return 1
@@ -134,7 +140,7 @@ case_net_none() {
 
 case_result_json() {
 	local d
-	d=$(mktemp -d)
+	d=$(mktemp -d -p "$T")
 	add_cleanup "rm -rf '$d'"
 	prun --result "$d/r.json" -- sh -c 'exit 4'
 	grep -q '"exit_code": 4' "$d/r.json" || fail "result: $(cat "$d/r.json")" || return 1
@@ -143,7 +149,7 @@ case_result_json() {
 
 case_limits_monitor() {
 	local d rc
-	d=$(mktemp -d)
+	d=$(mktemp -d -p "$T")
 	add_cleanup "rm -rf '$d'"
 	prun --limit wall=300ms --result "$d/r.json" --events "$d/e.json" -- sleep 5 2>"$d/err"
 	rc=$?
@@ -173,7 +179,7 @@ case_default_policy_and_proc_mode() {
 case_signal_forwarding() {
 	# SIGTERM to the launcher reaches the workload through the init
 	local d
-	d=$(mktemp -d)
+	d=$(mktemp -d -p "$T")
 	chmod 777 "$d"
 	add_cleanup "rm -rf '$d'"
 	# shellcheck disable=SC2086
@@ -210,7 +216,7 @@ case_terminal_ctrl_c() {
 	# not; the daemon (its own session) keeps serving
 	command -v script >/dev/null || fail "script(1) is needed" || return 1
 	local d out mode
-	d=$(mktemp -d)
+	d=$(mktemp -d -p "$T")
 	chmod 777 "$d"
 	add_cleanup "rm -rf '$d'"
 	cat >"$d/w.sh" <<-'EOF'
@@ -234,7 +240,7 @@ case_terminal_ctrl_c() {
 
 case_unsafe_kernel_proc() {
 	local out err
-	err=$(mktemp)
+	err=$(mktemp -p "$T")
 	add_cleanup "rm -f '$err'"
 	out=$(prun --unsafe-kernel-proc /kproc -- sh -c 'cat /kproc/1/comm' 2>"$err")
 	assert_eq "kernel proc" pfs-init "$out" || return 1
@@ -250,7 +256,7 @@ case_unprivileged() {
 	# an unprivileged user maps itself as the sandbox's root; FUSE needs /dev/fuse
 	# to be usable by that user, else a clear error (or --fallback kernel)
 	local out err rc fallback=""
-	err=$(mktemp)
+	err=$(mktemp -p "$T")
 	add_cleanup "rm -f '$err'"
 	if ! as_nobody test -r /dev/fuse -a -w /dev/fuse; then
 		out=$(as_nobody "$PFS" run --policy "$POLICY" -- true 2>&1)
@@ -268,7 +274,7 @@ case_unprivileged() {
 	}
 	# FUSE for an unprivileged user, through a 0666 copy of the /dev/fuse node
 	local d
-	d=$(mktemp -d)
+	d=$(mktemp -d -p "$T")
 	chmod 755 "$d"
 	add_cleanup "rm -rf '$d'"
 	mknod "$d/fuse" c 10 229 && chmod 666 "$d/fuse" || fail "mknod" || return 1

@@ -5,7 +5,13 @@
 . "$(dirname "$0")/lib.sh"
 require_root_fuse
 
-POLICY=$(mktemp /tmp/pfs-run-policy.XXXXXX)
+# every temporary file lives under T: cases run in subshells, whose
+# add_cleanup calls never reach the script's EXIT trap
+T=$(mktemp -d /tmp/pfs-run-test.XXXXXX)
+chmod 755 "$T"
+add_cleanup "rm -rf '$T'"
+
+POLICY=$(mktemp -p "$T" pfs-run-policy.XXXXXX)
 echo "# empty test policy: everything passes" >"$POLICY"
 chmod 644 "$POLICY"
 add_cleanup "rm -f '$POLICY'"
@@ -96,7 +102,7 @@ case_kill_outside() {
 case_root_links() {
 	# a host directory that is not bound in must be unreachable through root/cwd links
 	local d name
-	d=$(mktemp -d /tmp/pfs-secret.XXXXXX)
+	d=$(mktemp -d -p "$T" pfs-secret.XXXXXX)
 	chmod 755 "$d"
 	echo topsecret >"$d/secret"
 	chmod 644 "$d/secret"
@@ -132,7 +138,7 @@ case_no_inherited_fds() {
 	# an fd the launcher inherited (here a host directory on fd 7) must not reach
 	# the workload: openat(fd, "..") would lead out of the sandbox's root
 	local d out
-	d=$(mktemp -d)
+	d=$(mktemp -d -p "$T")
 	add_cleanup "rm -rf '$d'"
 	out=$(prun -- sh -c 'ls /proc/self/fd | tr "\n" " "' 7<"$d" 9>"$d/f")
 	assert_eq "fds of ls" "0 1 2 3 " "$out"

@@ -6,7 +6,13 @@
 . "$(dirname "$0")/lib.sh"
 require_root_fuse
 
-POLICY=$(mktemp /tmp/pfs-run-policy.XXXXXX)
+# every temporary file lives under T: cases run in subshells, whose
+# add_cleanup calls never reach the script's EXIT trap
+T=$(mktemp -d /tmp/pfs-run-test.XXXXXX)
+chmod 755 "$T"
+add_cleanup "rm -rf '$T'"
+
+POLICY=$(mktemp -p "$T" pfs-run-policy.XXXXXX)
 echo "# empty test policy: everything passes" >"$POLICY"
 chmod 644 "$POLICY"
 add_cleanup "rm -f '$POLICY'"
@@ -53,7 +59,7 @@ case_bad_limit() {
 
 case_unknown_tenant() {
 	local d
-	d=$(mktemp -d)
+	d=$(mktemp -d -p "$T")
 	add_cleanup "rm -rf '$d'"
 	mkdir "$d/tenants"
 	echo "# tenant a" >"$d/tenants/a.policy"
@@ -79,7 +85,7 @@ case_missing_rootfs_bind() {
 case_rootfs() {
 	# a tiny root made of busybox-free pieces: bind the host's /usr into it
 	local d
-	d=$(mktemp -d)
+	d=$(mktemp -d -p "$T")
 	chmod 755 "$d"
 	add_cleanup "rm -rf '$d'"
 	mkdir -p "$d/proc" "$d/dev" "$d/tmp" "$d/usr" "$d/etc"
@@ -107,7 +113,7 @@ case_rootfs() {
 
 case_proc_rw_forbidden() {
 	local p
-	p=$(mktemp /tmp/pfs-run-norw.XXXXXX)
+	p=$(mktemp -p "$T" pfs-run-norw.XXXXXX)
 	add_cleanup "rm -f '$p'"
 	echo "proc-rw forbid" >"$p"
 	expect_fail 125 "--proc rw: policy .* says .proc-rw forbid" --policy "$p" --proc rw -- true ||
@@ -118,7 +124,7 @@ case_proc_rw_forbidden() {
 case_policy_limits() {
 	# the policy's `limit` applies; --limit overrides it key by key
 	local p rc
-	p=$(mktemp /tmp/pfs-run-limit.XXXXXX)
+	p=$(mktemp -p "$T" pfs-run-limit.XXXXXX)
 	add_cleanup "rm -f '$p'"
 	printf 'limit wall=300ms,fds=64\n' >"$p"
 	timeout 30 "$PFS" run --policy "$p" -- sleep 3 2>/dev/null
@@ -130,7 +136,7 @@ case_policy_limits() {
 
 case_bad_policy() {
 	local p
-	p=$(mktemp /tmp/pfs-run-bad.XXXXXX)
+	p=$(mktemp -p "$T" pfs-run-bad.XXXXXX)
 	add_cleanup "rm -f '$p'"
 	echo "this is not a rule" >"$p"
 	expect_fail 125 "policy '$p'" --policy "$p" -- true || return 1
@@ -145,7 +151,7 @@ case_no_fuse() {
 
 case_fallback_kernel() {
 	local out err
-	err=$(mktemp)
+	err=$(mktemp -p "$T")
 	add_cleanup "rm -f '$err'"
 	out=$(PFS_DEV_FUSE=/nonexistent timeout 30 "$PFS" run --policy "$POLICY" --fallback kernel \
 		-- sh -c 'grep " /proc " /proc/self/mounts; test -e /proc/meminfo || echo no-meminfo; cat /proc/self/comm' 2>"$err")
@@ -169,7 +175,7 @@ case_missing_daemon() {
 case_installed_layout() {
 	# PREFIX/bin/pfs finds PREFIX/sbin/procfilterfs
 	local d out
-	d=$(mktemp -d)
+	d=$(mktemp -d -p "$T")
 	chmod 755 "$d"
 	add_cleanup "rm -rf '$d'"
 	mkdir "$d/bin" "$d/sbin"
@@ -181,7 +187,7 @@ case_installed_layout() {
 
 case_daemon_dies() {
 	local d
-	d=$(mktemp -d)
+	d=$(mktemp -d -p "$T")
 	chmod 777 "$d"
 	add_cleanup "rm -rf '$d'"
 	# the workload reads /proc after the daemon is gone (SIGTERM arrives first)
@@ -216,7 +222,7 @@ case_daemon_dies() {
 case_userns_disabled() {
 	# PFS_SYSCTL_DIR stands in for /proc/sys (a testing knob)
 	local d
-	d=$(mktemp -d)
+	d=$(mktemp -d -p "$T")
 	chmod 755 "$d"
 	add_cleanup "rm -rf '$d'"
 	mkdir -p "$d/user" "$d/kernel"
