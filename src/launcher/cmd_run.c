@@ -21,7 +21,7 @@
 #include "pfs/log.h"
 #include "pfs/monitor.h"
 
-#define DAEMON_EXIT_GRACE_MS 300
+#define DAEMON_EXIT_GRACE_MS 20
 
 static int fail(int code, const struct pfs_error *err)
 {
