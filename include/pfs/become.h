@@ -10,6 +10,7 @@
 
 #include <linux/capability.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "pfs/caller.h"
@@ -27,9 +28,12 @@ struct pfs_saved_creds {
  * Switches this thread to the caller's credentials. full=false uses only the
  * fs ids (the least privilege the caller surely has); full=true adds groups
  * and the capabilities whose checks are relative to the target's namespace.
+ * extra_caps are added on top: CAP_SYS_PTRACE stands for the kernel's rule
+ * that a process may always inspect its own thread group.
  */
 int pfs_become(const struct pfs_caller *c, const struct pfs_idmap *uidmap,
-	       const struct pfs_idmap *gidmap, bool full, struct pfs_saved_creds *saved);
+	       const struct pfs_idmap *gidmap, bool full, uint64_t extra_caps,
+	       struct pfs_saved_creds *saved);
 void pfs_unbecome(struct pfs_saved_creds *saved);
 
 #endif

@@ -52,7 +52,8 @@ static uint64_t carried_caps(uint64_t cap_eff)
 }
 
 int pfs_become(const struct pfs_caller *c, const struct pfs_idmap *uidmap,
-	       const struct pfs_idmap *gidmap, bool full, struct pfs_saved_creds *saved)
+	       const struct pfs_idmap *gidmap, bool full, uint64_t extra_caps,
+	       struct pfs_saved_creds *saved)
 {
 	memset(saved, 0, sizeof(*saved));
 	uint32_t ouid = pfs_idmap_out(uidmap, c->uid);
@@ -73,7 +74,8 @@ int pfs_become(const struct pfs_caller *c, const struct pfs_idmap *uidmap,
 	 * Effective ids, not only fs ids: some proc checks (sysctl) look at the
 	 * euid. The real and saved ids stay, so the thread can switch back.
 	 */
-	if (ouid == saved->fsuid && ogid == saved->fsgid && !full && saved->fsuid != 0)
+	if (ouid == saved->fsuid && ogid == saved->fsgid && !full && !extra_caps &&
+	    saved->fsuid != 0)
 		return 0;
 	if (thread_setegid(ogid) < 0)
 		goto fail;
@@ -84,7 +86,7 @@ int pfs_become(const struct pfs_caller *c, const struct pfs_idmap *uidmap,
 	/* A non-zero euid already cleared the effective set; set exactly what is carried. */
 	struct __user_cap_data_struct caps[2];
 	memcpy(caps, saved->caps, sizeof(caps));
-	uint64_t keep = full ? carried_caps(c->cap_eff) : 0;
+	uint64_t keep = (full ? carried_caps(c->cap_eff) : 0) | extra_caps;
 	caps[0].effective &= (uint32_t)keep;
 	caps[1].effective &= (uint32_t)(keep >> 32);
 	if (thread_capset(caps) < 0)

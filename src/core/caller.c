@@ -48,7 +48,10 @@ int pfs_caller_load_creds(int backing_fd, struct pfs_caller *c, const struct pfs
 	ssize_t n = pfs_read_small_at(backing_fd, rel, text, sizeof(text));
 	if (n < 0)
 		return n == -ESRCH ? -ENOENT : (int)n;
-	const char *v = pfs_status_field(text, "Groups");
+	const char *v = pfs_status_field(text, "Tgid");
+	if (v && !c->tgid)
+		c->tgid = (pid_t)strtol(v, NULL, 10);
+	v = pfs_status_field(text, "Groups");
 	c->ngroups = 0;
 	while (v && *v && *v != '\n' && c->ngroups < PFS_MAX_GROUPS) {
 		char *end = NULL;

@@ -25,11 +25,11 @@ static int do_read(void *arg)
 	return pfs_read_all_at(a->dirfd, a->rel, a->out);
 }
 
-static int read_as_caller(const struct pfs_view *v, struct pfs_caller *c, int dirfd,
+static int read_as_caller(const struct pfs_view *v, struct pfs_caller *c, const struct pfs_loc *loc,
 			  const char *rel, struct pfs_buf *out)
 {
-	struct read_args a = {dirfd, rel, out};
-	return view_as_caller(v, c, do_read, &a);
+	struct read_args a = {loc->dirfd, rel, out};
+	return view_as_caller(v, c, &loc->pp, do_read, &a);
 }
 
 /* The sibling "smaps" of a smaps_rollup location. */
@@ -43,7 +43,7 @@ static int read_sibling_smaps(const struct pfs_view *v, struct pfs_caller *c,
 		return -ENAMETOOLONG;
 	memcpy(rel, loc->rel, base);
 	memcpy(rel + base, "smaps", sizeof("smaps"));
-	return read_as_caller(v, c, loc->dirfd, rel, out);
+	return read_as_caller(v, c, loc, rel, out);
 }
 
 static int filter_by_kind(const struct pfs_view *v, struct pfs_caller *c, const struct pfs_loc *loc,
@@ -102,7 +102,7 @@ int pfs_view_render(const struct pfs_view *v, struct pfs_caller *c, const struct
 		return pfs_buf_append(out, d->replace->text, d->replace->text_len);
 	}
 	cleanup_buf struct pfs_buf raw = PFS_BUF_INIT;
-	int r = read_as_caller(v, c, loc->dirfd, loc->rel, &raw);
+	int r = read_as_caller(v, c, loc, loc->rel, &raw);
 	if (r < 0)
 		return r;
 	cleanup_buf struct pfs_buf filtered = PFS_BUF_INIT;

@@ -118,7 +118,7 @@ int pfs_view_stat(const struct pfs_view *v, struct pfs_caller *c, const struct p
 		  struct stat *st)
 {
 	struct stat_args a = {loc, st};
-	int r = view_as_caller(v, c, do_stat, &a);
+	int r = view_as_caller_cheap(v, c, &loc->pp, do_stat, &a);
 	if (r == -ESRCH)
 		r = -ENOENT;
 	if (r < 0)
@@ -156,7 +156,7 @@ int pfs_view_readlink(const struct pfs_view *v, struct pfs_caller *c, const stru
 		      struct pfs_buf *out)
 {
 	struct readlink_args a = {loc, out};
-	int r = view_as_caller(v, c, do_readlink, &a);
+	int r = view_as_caller(v, c, &loc->pp, do_readlink, &a);
 	return r == -ESRCH ? -ENOENT : r;
 }
 
@@ -199,6 +199,6 @@ ssize_t pfs_view_write(const struct pfs_view *v, struct pfs_caller *c, const str
 	if (r < 0)
 		return r;
 	struct write_args a = {loc, data, len, off, 0};
-	r = view_as_caller(v, c, do_write, &a);
+	r = view_as_caller(v, c, &loc->pp, do_write, &a);
 	return r < 0 ? r : a.written;
 }

@@ -1,13 +1,33 @@
 #include <errno.h>
+#include <string.h>
+#include <linux/capability.h>
 
 #include "pfs/become.h"
 #include "view_internal.h"
 
-static int run_as(const struct pfs_view *v, struct pfs_caller *c, bool full, pfs_as_fn fn,
-		  void *arg)
+/*
+ * The kernel lets a process inspect its own thread group whatever its
+ * dumpability (ptrace checks), and always lets it search its own fd/ and
+ * fdinfo/ directories. Those exceptions, and nothing more, as capabilities.
+ */
+static uint64_t own_group_caps(const struct pfs_caller *c, const struct pfs_ppath *pp)
+{
+	pid_t target = pp ? pp->pid : 0;
+	if (!target || !c->tgid || (target != c->tgid && target != c->tid))
+		return 0;
+	uint64_t caps = 1ull << CAP_SYS_PTRACE;
+	if (!strncmp(pp->rest, "fd", 2) &&
+	    (pp->rest[2] == '\0' || pp->rest[2] == '/' || !strncmp(pp->rest + 2, "info", 4)))
+		caps |= 1ull << CAP_DAC_READ_SEARCH;
+	return caps;
+}
+
+static int run_as(const struct pfs_view *v, struct pfs_caller *c, bool full,
+		  const struct pfs_ppath *target, pfs_as_fn fn, void *arg)
 {
 	struct pfs_saved_creds saved;
-	int r = pfs_become(c, &v->uidmap, &v->gidmap, full, &saved);
+	int r = pfs_become(c, &v->uidmap, &v->gidmap, full, full ? own_group_caps(c, target) : 0,
+			   &saved);
 	if (r < 0)
 		return r;
 	r = fn(arg);
@@ -15,19 +35,29 @@ static int run_as(const struct pfs_view *v, struct pfs_caller *c, bool full, pfs
 	return r;
 }
 
-int view_as_caller(const struct pfs_view *v, struct pfs_caller *c, pfs_as_fn fn, void *arg)
+int view_as_caller(const struct pfs_view *v, struct pfs_caller *c, const struct pfs_ppath *target,
+		   pfs_as_fn fn, void *arg)
 {
 	if (!v->as_caller)
 		return fn(arg);
-	int r = run_as(v, c, false, fn, arg);
+	int r = pfs_caller_load_creds(v->backing_fd, c, &v->gidmap, v->mount_userns_ino);
+	if (r < 0)
+		return r;
+	return run_as(v, c, true, target, fn, arg);
+}
+
+int view_as_caller_cheap(const struct pfs_view *v, struct pfs_caller *c,
+			 const struct pfs_ppath *target, pfs_as_fn fn, void *arg)
+{
+	if (!v->as_caller)
+		return fn(arg);
+	int r = c->creds_loaded ? -EACCES : run_as(v, c, false, target, fn, arg);
 	if (r != -EACCES && r != -EPERM)
 		return r;
 	int lr = pfs_caller_load_creds(v->backing_fd, c, &v->gidmap, v->mount_userns_ino);
 	if (lr < 0)
 		return lr == -ENOENT ? r : lr;
-	if (!c->ngroups && !c->cap_eff)
-		return r; /* nothing more to try */
-	return run_as(v, c, true, fn, arg);
+	return run_as(v, c, true, target, fn, arg);
 }
 
 pid_t view_caller_tgid(const struct pfs_view *v, struct pfs_caller *c)

@@ -6,11 +6,20 @@
 
 typedef int (*pfs_as_fn)(void *arg);
 /*
- * Runs fn as the caller: with the least privilege first, then, if the kernel
- * refuses with EACCES or EPERM, with the caller's groups and namespace-safe
- * capabilities. fn returns 0 or -errno.
+ * Runs fn as the caller, with its groups and namespace-safe capabilities:
+ * for reads whose content the kernel shapes by the reader's privilege (stat
+ * hides addresses, kallsyms zeroes them). target is the path being accessed
+ * (NULL for none). fn returns 0 or -errno.
  */
-int view_as_caller(const struct pfs_view *v, struct pfs_caller *c, pfs_as_fn fn, void *arg);
+int view_as_caller(const struct pfs_view *v, struct pfs_caller *c, const struct pfs_ppath *target,
+		   pfs_as_fn fn, void *arg);
+/*
+ * The same for yes/no questions (attributes, lookups): tries the caller's fs
+ * ids alone first, which needs no read of the caller's status, and the full
+ * credentials only if the kernel refuses.
+ */
+int view_as_caller_cheap(const struct pfs_view *v, struct pfs_caller *c,
+			 const struct pfs_ppath *target, pfs_as_fn fn, void *arg);
 
 /* The caller's tgid if the policy or the file needs it; 0 if unknown. */
 pid_t view_caller_tgid(const struct pfs_view *v, struct pfs_caller *c);

@@ -24,18 +24,20 @@ static const struct fuse_opt option_spec[] = {
 	OPT("policy=%s", policy, 0),
 	OPT("tenant=%s", tenant, 0),
 	OPT("policy_dir=%s", policy_dir, 0),
-	OPT("rw", rw, 1),
-	OPT("ro", ro, 1),
+	OPT("writable", rw, 1),
+	/* mount(8) passes "rw" on every mount: it cannot be the opt-in for writes. */
+	FUSE_OPT_KEY("rw", FUSE_OPT_KEY_DISCARD),
+	FUSE_OPT_KEY("ro", FUSE_OPT_KEY_DISCARD),
 	OPT("threads=%u", threads, 0),
 	OPT("ready_fd=%d", ready_fd, 0),
 	OPT("enter_ns=%d", enter_ns, 0),
-	{"snapshot_max=%s", 0, 0},
+	FUSE_OPT_KEY("snapshot_max=%s", 1),
 	FUSE_OPT_END,
 };
 
 static int opt_proc(void *data, const char *arg, int key, struct fuse_args *outargs)
 {
-	if (key == 0 && !strncmp(arg, "snapshot_max=", 13)) {
+	if (key == 1) {
 		free(snapshot_max_text);
 		snapshot_max_text = strdup(arg + 13);
 		return 0;
@@ -75,8 +77,9 @@ static void usage(const char *prog)
 	       "    policy=FILE         the policy to apply (default: none, pass through)\n"
 	       "    tenant=NAME         the policy NAME.policy in policy_dir\n"
 	       "    policy_dir=DIR      where tenant policies live (default %s)\n"
-	       "    rw                  mount read-write: writes are allowed only to paths\n"
-	       "                        the policy marks `writable` (default read-only)\n"
+	       "    writable            mount read-write: writes are allowed only to paths\n"
+	       "                        the policy marks `writable` (default read-only;\n"
+	       "                        `rw`, which mount(8) always passes, is ignored)\n"
 	       "    snapshot_max=SIZE   cap on bytes held by open snapshots (default 64M);\n"
 	       "                        opens over the cap fail with ENOMEM\n"
 	       "    threads=N           maximum worker threads (default 8)\n"
@@ -181,8 +184,8 @@ static int serve(struct fuse_args *args, struct fuse_cmdline_opts *cl)
 		close(pfs_fs.opt.ready_fd);
 	}
 	struct fuse_loop_config *cfg = fuse_loop_cfg_create();
+	/* No idle-thread limit: destroying and re-creating workers only costs. */
 	fuse_loop_cfg_set_max_threads(cfg, pfs_fs.opt.threads);
-	fuse_loop_cfg_set_idle_threads(cfg, pfs_fs.opt.threads / 2 ? pfs_fs.opt.threads / 2 : 1);
 	ret = cl->singlethread ? fuse_session_loop(pfs_fs.se)
 			       : fuse_session_loop_mt(pfs_fs.se, cfg);
 	fuse_loop_cfg_destroy(cfg);
@@ -233,10 +236,6 @@ int main(int argc, char **argv)
 	if (pfs_fs.opt.threads < 1 || pfs_fs.opt.threads > 1024) {
 		fprintf(stderr, "procfilterfs: threads=%u out of range 1..1024\n",
 			pfs_fs.opt.threads);
-		return 2;
-	}
-	if (pfs_fs.opt.rw && pfs_fs.opt.ro) {
-		fprintf(stderr, "procfilterfs: both rw and ro given; choose one\n");
 		return 2;
 	}
 	pfs_fs.debug = cl.debug;

@@ -71,7 +71,7 @@ static void exec_daemon(const struct pfs_run_opts *o, int backing_fd, int fuse_f
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	char opts[PATH_MAX + 128];
 	snprintf(opts, sizeof(opts), "backing_fd=3,policy=%s,ready_fd=5%s", o->policy_file,
-		 o->proc_rw ? ",rw" : "");
+		 o->proc_rw ? ",writable" : "");
 	char *argv[8];
 	int i = 0;
 	argv[i++] = (char *)"procfilterfs";

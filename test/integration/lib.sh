@@ -26,7 +26,12 @@ fail() {
 run_case() {
 	local name=$1 fn=$2
 	local out rc
-	out=$( ("$fn") 2>&1)
+	# Each case has its own cleanups, run when its subshell exits.
+	out=$( (
+		_cleanups=()
+		trap run_cleanups EXIT
+		"$fn"
+	) 2>&1)
 	rc=$?
 	if [ "$rc" -eq 0 ]; then
 		echo "PASS $name" >>"$PFS_RESULTS"
@@ -72,10 +77,16 @@ mount_pfs() {
 	mkdir -p "$mnt"
 	local o="backing=/proc"
 	[ -n "$opts" ] && o="$o,$opts"
-	"$DAEMON" -o "$o" "$mnt" 2>"$mnt.log" || {
-		cat "$mnt.log" >&2
-		return 1
-	}
+	if [ -n "${PFS_DAEMON_WRAP:-}" ]; then
+		# debugging: e.g. PFS_DAEMON_WRAP="gdb -batch -ex run -ex bt --args"
+		# shellcheck disable=SC2086
+		$PFS_DAEMON_WRAP "$DAEMON" -f -o "$o" "$mnt" >"$mnt.log" 2>&1 &
+	else
+		"$DAEMON" -o "$o" "$mnt" 2>"$mnt.log" || {
+			cat "$mnt.log" >&2
+			return 1
+		}
+	fi
 	add_cleanup "umount -l '$mnt'; rmdir '$mnt'"
 	local i
 	for i in $(seq 1 100); do

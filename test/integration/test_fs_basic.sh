@@ -1,0 +1,342 @@
+#!/usr/bin/env bash
+# procfilterfs standalone over the host's /proc: content, listings, links,
+# errors, lifetime and bounds, compared with the kernel's proc read alongside.
+# shellcheck source=test/integration/lib.sh
+. "$(dirname "$0")/lib.sh"
+require_root_fuse
+
+MNT=$(mktemp -d /tmp/pfs-basic.XXXXXX)
+mount_pfs "$MNT" || exit 1
+DPID=$(pgrep -n -f "procfilterfs.* -o backing=/proc $MNT")
+
+# A quiet process whose per-process files do not change between two reads.
+sleep 600 &
+QUIET=$!
+add_cleanup "kill $QUIET"
+sleep 0.2
+
+# same_file NATIVE MOUNTED: equal, retrying a few times for files that tick.
+same_file() {
+	local i
+	for i in 1 2 3 4 5; do
+		cmp -s <(cat "$1" 2>&1) <(cat "$2" 2>&1) && return 0
+		sleep 0.05
+	done
+	diff <(cat "$1" 2>&1) <(cat "$2" 2>&1) | head -n 10 >&2
+	return 1
+}
+
+t_process_files() {
+	local f
+	for f in status stat statm maps limits cmdline environ io cgroup mountinfo \
+		mounts wchan oom_score_adj; do
+		same_file "/proc/$QUIET/$f" "$MNT/$QUIET/$f" || fail "$f differs" || return 1
+	done
+	# Pss moves whenever another process maps the same pages: compare the rest.
+	for f in smaps smaps_rollup; do
+		same_file <(grep -v '^Pss' "/proc/$QUIET/$f") <(grep -v '^Pss' "$MNT/$QUIET/$f") ||
+			fail "$f differs" || return 1
+	done
+}
+
+t_global_files() {
+	local f
+	for f in version filesystems mounts cmdline devices partitions swaps \
+		sys/kernel/ostype sys/kernel/pid_max sys/kernel/hostname sys/vm/overcommit_memory; do
+		same_file "/proc/$f" "$MNT/$f" || fail "$f differs" || return 1
+	done
+	# Fields that move between two reads: compare the stable parts.
+	same_file <(awk '{print $1}' /proc/meminfo) <(awk '{print $1}' "$MNT/meminfo") || return 1
+	same_file <(grep MemTotal /proc/meminfo) <(grep MemTotal "$MNT/meminfo") || return 1
+	same_file <(grep -v MHz /proc/cpuinfo) <(grep -v MHz "$MNT/cpuinfo") || return 1
+	same_file <(awk '{print NF}' /proc/stat) <(awk '{print NF}' "$MNT/stat") || return 1
+	local a b
+	a=$(cut -d' ' -f1 /proc/uptime)
+	b=$(cut -d' ' -f1 "$MNT/uptime")
+	python3 -c "import sys; sys.exit(0 if abs($a-$b) < 2 else 1)" || fail "uptime $a vs $b"
+	[[ "$(cat "$MNT/loadavg")" =~ ^[0-9.]+\ [0-9.]+\ [0-9.]+\ [0-9]+/[0-9]+\ [0-9]+$ ]] ||
+		fail "loadavg format"
+}
+
+t_listings() {
+	same_file <(ls "/proc/$QUIET") <(ls "$MNT/$QUIET") || return 1
+	same_file <(ls "/proc/$QUIET/task") <(ls "$MNT/$QUIET/task") || return 1
+	same_file <(ls "/proc/$QUIET/task/$QUIET") <(ls "$MNT/$QUIET/task/$QUIET") || return 1
+	same_file <(ls /proc | grep -v '^[0-9]') <(ls "$MNT" | grep -v '^[0-9]') || return 1
+	# pids present natively before and after must be listed through the mount
+	local before through after
+	before=$(ls /proc | grep '^[0-9]' | sort)
+	through=$(ls "$MNT" | grep '^[0-9]' | sort)
+	after=$(ls /proc | grep '^[0-9]' | sort)
+	local stable missing
+	stable=$(comm -12 <(echo "$before") <(echo "$after"))
+	missing=$(comm -23 <(echo "$stable") <(echo "$through"))
+	[ -z "$missing" ] || fail "pids missing through the mount: $missing"
+	[ "$(ls -a "$MNT" | grep -c '^1$')" = 1 ] || fail "pid 1 listed twice or not at all"
+	same_file <(ls /proc/sys/kernel) <(ls "$MNT/sys/kernel") || return 1
+}
+
+t_inodes_and_modes() {
+	assert_eq "root inode" 1 "$(stat -c %i "$MNT")" || return 1
+	assert_eq "root mode" "dr-xr-xr-x" "$(stat -c %A "$MNT")" || return 1
+	local f
+	for f in "$QUIET/status" "$QUIET/fd" "$QUIET/exe" meminfo sys/kernel/hostname; do
+		assert_eq "$f inode" "$(stat -c '%i %A %h %u %g' "/proc/$f")" \
+			"$(stat -c '%i %A %h %u %g' "$MNT/$f")" || return 1
+	done
+}
+
+t_self_links() {
+	python3 -c 'import os,sys; sys.exit(os.readlink(sys.argv[1]+"/self") != str(os.getpid()))' "$MNT" ||
+		fail "self is not the reader's pid" || return 1
+	local out
+	out=$("$HELPERS/selfcheck" "$MNT" 8 4 300) || fail "wrong self answers: $out"
+}
+
+t_links() {
+	assert_eq exe "$(readlink /proc/$QUIET/exe)" "$(readlink "$MNT/$QUIET/exe")" || return 1
+	assert_eq cwd "$(readlink /proc/$QUIET/cwd)" "$(readlink "$MNT/$QUIET/cwd")" || return 1
+	assert_eq fd0 "$(readlink /proc/$QUIET/fd/0)" "$(readlink "$MNT/$QUIET/fd/0")" || return 1
+	assert_eq ns "$(readlink /proc/$QUIET/ns/pid)" "$(readlink "$MNT/$QUIET/ns/pid")" || return 1
+	# the fd of the directory being listed is in the listing
+	local native mounted
+	native=$(python3 -c "import os; print(sorted(os.listdir('/proc/self/fd')))")
+	mounted=$(python3 -c "import os; print(sorted(os.listdir('$MNT/self/fd')))")
+	assert_eq "own fd listing" "$native" "$mounted"
+}
+
+t_errors() {
+	assert_errno "kernel thread exe" ENOENT readlink "$MNT/2/exe" || return 1
+	assert_errno "readlink of a file" EINVAL readlink "$MNT/self/status" || return 1
+	assert_errno "dir open of a file" ENOTDIR open "$MNT/self/status" dir || return 1
+	assert_errno "missing pid" ENOENT read "$MNT/999999999/status" || return 1
+	assert_errno "write on ro mount" EROFS open "$MNT/sys/kernel/hostname" w || return 1
+	local as_nobody=(setpriv --reuid=65534 --regid=65534 --clear-groups "$HELPERS/errno_probe")
+	assert_eq "another user's fd/" EACCES "$("${as_nobody[@]}" list "$MNT/1/fd")" || return 1
+	assert_eq "environ as nobody" EACCES "$("${as_nobody[@]}" read "$MNT/1/environ")" || return 1
+	local f
+	for f in slabinfo vmallocinfo kmsg sysrq-trigger "$QUIET/environ" "$QUIET/mem" 1/stack; do
+		assert_eq "$f as nobody" "$("${as_nobody[@]}" read "/proc/$f")" \
+			"$("${as_nobody[@]}" read "$MNT/$f")" || return 1
+	done
+	assert_eq "slabinfo as nobody" EACCES "$("${as_nobody[@]}" read "$MNT/slabinfo")" || return 1
+	# a zombie's environ: open works, read fails with ESRCH, as natively
+	local z
+	z=$(python3 -c 'import os,time,subprocess,sys
+pid=os.fork()
+if pid==0: os._exit(0)
+time.sleep(0.2)
+r=lambda p: subprocess.run([sys.argv[1],"read",p],capture_output=True,text=True).stdout.strip()
+print(r(f"/proc/{pid}/environ"), r(f"{sys.argv[2]}/{pid}/environ"))' "$HELPERS/errno_probe" "$MNT")
+	assert_eq "zombie environ" "ESRCH ESRCH" "$z"
+}
+
+t_own_process() {
+	# A process may inspect itself even when non-dumpable (the kernel's
+	# same-thread-group rule); files owned by root stay closed to it.
+	local out
+	out=$(setpriv --reuid=65534 --regid=65534 --clear-groups python3 - "$MNT" <<'PY'
+import ctypes, os, sys
+def probe(root):
+    res = []
+    for op, p in [("read", "self/environ"), ("list", "self/fd"), ("link", "self/fd/0"),
+                  ("read", "self/stat"), ("read", "self/maps"), ("read", "self/mem"),
+                  ("link", "self/exe"), ("read", "self/auxv")]:
+        try:
+            path = f"{root}/{p}"
+            if op == "read": open(path, "rb").read(64)
+            elif op == "list": os.listdir(path)
+            else: os.readlink(path)
+            res.append("OK")
+        except OSError as e:
+            res.append(str(e.errno))
+    return " ".join(res)
+for dumpable in (1, 0):
+    ctypes.CDLL(None).prctl(4, dumpable, 0, 0, 0)
+    n, m = probe("/proc"), probe(sys.argv[1])
+    print(f"dumpable={dumpable} native[{n}] mounted[{m}]")
+    if n != m: sys.exit(1)
+PY
+) || fail "differs from native: $out"
+	log "$out"
+}
+
+t_exited_process() {
+	# looked up, then exits before the open: ENOENT, not garbage
+	sleep 30 &
+	local p=$!
+	stat "$MNT/$p/status" >/dev/null || return 1
+	exec {keep}<"$MNT/$p/status"
+	kill $p
+	wait $p 2>/dev/null
+	assert_errno "open after exit" ENOENT read "$MNT/$p/status" || return 1
+	assert_errno "lookup after exit" ENOENT lstat "$MNT/$p" || return 1
+	# an fd opened before the exit keeps its snapshot
+	grep -q "^Pid:	$p$" <&$keep || fail "open snapshot lost after exit"
+	exec {keep}<&-
+}
+
+t_pid_reuse() {
+	# A directory fd on an old process must never reach a new one with its pid.
+	python3 - "$MNT" <<'PY' || return 1
+import os, sys, time
+mnt = sys.argv[1]
+r, w = os.pipe()
+a = os.fork()
+if a == 0:
+    os.read(r, 1)
+    os._exit(0)
+dfd = os.open(f"{mnt}/{a}", os.O_RDONLY | os.O_DIRECTORY)
+os.write(w, b"x"); os.waitpid(a, 0)
+# reuse the pid: ns_last_pid makes the next fork get it (root only)
+for attempt in range(20):
+    with open("/proc/sys/kernel/ns_last_pid", "w") as f:
+        f.write(str(a - 1))
+    b = os.fork()
+    if b == 0:
+        time.sleep(2)
+        os._exit(0)
+    if b == a:
+        break
+    os.kill(b, 9); os.waitpid(b, 0)
+else:
+    print("could not reuse the pid", file=sys.stderr); sys.exit(1)
+try:
+    fd = os.open("status", os.O_RDONLY, dir_fd=dfd)
+    print("old fd reached the new process:", os.read(fd, 100), file=sys.stderr)
+    sys.exit(1)
+except FileNotFoundError:
+    pass
+with open(f"{mnt}/{a}/status") as f:
+    ok = f"PPid:\t{os.getpid()}" in f.read()
+os.kill(b, 9); os.waitpid(b, 0)
+sys.exit(0 if ok else 1)
+PY
+}
+
+# start_manymaps N: a process with N mappings; prints its pid.
+start_manymaps() {
+	local out
+	out=$(mktemp)
+	"$HELPERS/manymaps" "$1" >"$out" </dev/null &
+	local i
+	for i in $(seq 100); do
+		[ -s "$out" ] && break
+		sleep 0.02
+	done
+	cat "$out"
+	rm -f "$out"
+}
+
+t_big_maps() {
+	local p
+	p=$(start_manymaps 4500)
+	add_cleanup "kill $p"
+	local size
+	size=$(wc -c <"/proc/$p/maps")
+	[ "$size" -gt 307200 ] || fail "maps only $size bytes" || return 1
+	cmp <("$HELPERS/readmode" "/proc/$p/maps" 1048576) <("$HELPERS/readmode" "$MNT/$p/maps" 4096) ||
+		fail "4 KiB reads differ" || return 1
+	cmp <("$HELPERS/readmode" "/proc/$p/maps" 1048576) <("$HELPERS/readmode" "$MNT/$p/maps" 1048576) ||
+		fail "1 MiB read differs" || return 1
+	# tiny reads are never torn
+	cmp <(grep -v ^Pss "/proc/$p/smaps") <("$HELPERS/readmode" "$MNT/$p/smaps" 7 | grep -v ^Pss) ||
+		fail "7-byte reads torn"
+}
+
+t_rewind_fresh() {
+	local out
+	out=$("$HELPERS/readmode" "$MNT/uptime" rewind)
+	local first second
+	first=$(echo "$out" | sed -n 1p)
+	second=$(echo "$out" | sed -n 3p)
+	[ -n "$second" ] && [ "$first" != "$second" ] || fail "rewind gave no fresh snapshot: $out"
+}
+
+t_daemon_health() {
+	local fds0 rss0 fds1 rss1
+	python3 - "$MNT" 1000 >/dev/null || return 1 <<'PY'
+import sys
+for i in range(int(sys.argv[2])):
+    open(f"{sys.argv[1]}/self/status").read()
+PY
+	fds0=$(ls /proc/$DPID/fd | wc -l)
+	rss0=$(awk '/VmRSS/{print $2}' /proc/$DPID/status)
+	python3 - "$MNT" <<'PY' || return 1
+import sys, threading
+mnt = sys.argv[1]
+files = ["self/status", "self/stat", "meminfo", "self/maps", "uptime"]
+def work():
+    for i in range(2500):
+        with open(f"{mnt}/{files[i % len(files)]}", "rb") as f:
+            f.read()
+ts = [threading.Thread(target=work) for _ in range(4)]
+[t.start() for t in ts]; [t.join() for t in ts]
+PY
+	fds1=$(ls /proc/$DPID/fd | wc -l)
+	rss1=$(awk '/VmRSS/{print $2}' /proc/$DPID/status)
+	log "daemon fds $fds0 -> $fds1, VmRSS ${rss0} kB -> ${rss1} kB"
+	[ "$fds1" -le $((fds0 + 2)) ] || fail "fd growth" || return 1
+	[ "$rss1" -le $((rss0 + 2048)) ] || fail "memory growth"
+}
+
+t_snapshot_cap() {
+	local m2 p
+	m2=$(mktemp -d /tmp/pfs-cap.XXXXXX)
+	mount_pfs "$m2" "snapshot_max=600K" || return 1
+	p=$(start_manymaps 4500) # a maps of about 440 KiB: one fits, two do not
+	add_cleanup "kill $p"
+	local a
+	exec {a}<"$m2/$p/maps" || fail "first open refused" || return 1
+	assert_errno "open over the cap" ENOMEM read "$m2/$p/maps" || return 1
+	assert_errno "small files still served" OK read "$m2/self/status" || return 1
+	exec {a}<&-
+	assert_errno "serving again after release" OK read "$m2/$p/maps"
+}
+
+t_mount_helper() {
+	local m3
+	m3=$(mktemp -d /tmp/pfs-helper.XXXXXX)
+	# mount(8) runs helpers with a fixed PATH: put the binary where it looks.
+	if [ ! -e /usr/local/sbin/procfilterfs ]; then
+		ln -s "$DAEMON" /usr/local/sbin/procfilterfs
+		add_cleanup "rm -f /usr/local/sbin/procfilterfs"
+	fi
+	mount -t fuse.procfilterfs procfilterfs "$m3" -o backing=/proc || return 1
+	add_cleanup "umount -l '$m3'"
+	local i
+	for i in $(seq 50); do [ -e "$m3/self" ] && break; sleep 0.05; done
+	python3 -c 'import os,sys; sys.exit(os.readlink(sys.argv[1]+"/self") != str(os.getpid()))' "$m3" ||
+		fail "self through mount(8)" || return 1
+	grep -q " $m3 fuse.procfilterfs ro," /proc/mounts || fail "not mounted read-only via mount(8)"
+}
+
+t_bad_options() {
+	local out rc
+	out=$("$DAEMON" -o backing=/nonexistent /tmp 2>&1)
+	rc=$?
+	[ $rc -ne 0 ] && [[ "$out" == *"cannot open backing=/nonexistent"* ]] || fail "bad backing: $rc $out" || return 1
+	out=$("$DAEMON" -o snapshot_max=lots /tmp 2>&1)
+	[ $? -eq 2 ] && [[ "$out" == *"bad snapshot_max=lots"* ]] || fail "bad size: $out" || return 1
+	out=$("$DAEMON" -o policy=/nonexistent.policy /tmp 2>&1)
+	[ $? -ne 0 ] && [[ "$out" == *"nonexistent.policy"* ]] || fail "missing policy: $out" || return 1
+	"$DAEMON" --help | grep -q "backing=DIR" || fail "--help lacks options" || return 1
+	"$DAEMON" --version | grep -q "^procfilterfs " || fail "--version"
+}
+
+run_case "per-process files equal native" t_process_files
+run_case "global files equal native" t_global_files
+run_case "listings equal native" t_listings
+run_case "inodes, modes and owners pass through" t_inodes_and_modes
+run_case "self and thread-self per caller (8x4 concurrent)" t_self_links
+run_case "links equal native" t_links
+run_case "errors are the backing's own" t_errors
+run_case "a process inspects itself as natively, dumpable or not" t_own_process
+run_case "an exited process gives ENOENT; open snapshots survive" t_exited_process
+run_case "a reused pid never reaches the old process" t_pid_reuse
+run_case "a 300 KiB maps reads whole in 4 KiB and 1 MiB reads" t_big_maps
+run_case "lseek(0)+read gives a fresh snapshot" t_rewind_fresh
+run_case "daemon: 10000 opens over 4 threads, no fd or memory growth" t_daemon_health
+run_case "snapshot byte cap: ENOMEM over it, serving after" t_snapshot_cap
+run_case "mount -t fuse.procfilterfs through mount.fuse3" t_mount_helper
+run_case "bad options are refused with a message" t_bad_options
