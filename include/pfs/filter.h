@@ -11,6 +11,7 @@
 #include <stddef.h>
 
 #include "pfs/buf.h"
+#include "pfs/caller.h"
 #include "pfs/policy.h"
 #include "pfs/trace.h"
 
@@ -70,5 +71,9 @@ int pfs_filter_environ(const struct pfs_policy *p, const char *in, size_t len, b
 /* Content rules for a path: REPLACE, then HIDE_LINES. */
 int pfs_filter_lines(const struct pfs_policy *p, const char *path, const struct pfs_match_ctx *m,
 		     const char *in, size_t len, struct pfs_buf *out, const struct pfs_trace *t);
+
+/* /proc/<pid>/status: Uid, Gid and Groups mapped into the mount's user namespace. */
+int pfs_filter_status_ids(const struct pfs_idmap *uidmap, const struct pfs_idmap *gidmap,
+			  const char *in, size_t len, struct pfs_buf *out);
 
 #endif

@@ -15,6 +15,7 @@ enum pfs_file_kind {
 	PFS_FK_SMAPS_ROLLUP,
 	PFS_FK_NUMA_MAPS,
 	PFS_FK_ENVIRON,
+	PFS_FK_STATUS,
 };
 
 struct pfs_ppath {

@@ -32,18 +32,39 @@ static int read_as_caller(const struct pfs_view *v, struct pfs_caller *c, const 
 	return view_as_caller(v, c, &loc->pp, do_read, &a);
 }
 
-/* The sibling "smaps" of a smaps_rollup location. */
-static int read_sibling_smaps(const struct pfs_view *v, struct pfs_caller *c,
-			      const struct pfs_loc *loc, struct pfs_buf *out)
+/* A sibling file of loc in the same process directory ("smaps" of "smaps_rollup"). */
+static int read_sibling(const struct pfs_view *v, struct pfs_caller *c, const struct pfs_loc *loc,
+			const char *sibling, struct pfs_buf *out)
 {
-	size_t len = strlen(loc->rel);
-	size_t base = len - strlen("smaps_rollup");
+	size_t base = strlen(loc->rel) - strlen(loc->pp.rest);
 	char rel[256];
-	if (base + sizeof("smaps") > sizeof(rel))
+	if (base + strlen(sibling) + 1 > sizeof(rel))
 		return -ENAMETOOLONG;
 	memcpy(rel, loc->rel, base);
-	memcpy(rel + base, "smaps", sizeof("smaps"));
+	strcpy(rel + base, sibling);
 	return read_as_caller(v, c, loc, rel, out);
+}
+
+/*
+ * mounts and mountstats lack fields that rules may match (root, options):
+ * decide with the mountinfo read alongside, so the three tables agree.
+ */
+static int filter_mount_table(const struct pfs_view *v, struct pfs_caller *c,
+			      const struct pfs_loc *loc, const struct pfs_buf *raw, bool stats,
+			      const struct pfs_trace *t, struct pfs_buf *out)
+{
+	const struct pfs_policy *p = v->policy;
+	const char *in = raw->data ? raw->data : "";
+	if (!p->n_mount_rules)
+		return pfs_buf_append(out, in, raw->len);
+	cleanup_buf struct pfs_buf mi = PFS_BUF_INIT;
+	int r = read_sibling(v, c, loc, "mountinfo", &mi);
+	if (r < 0)
+		return r;
+	const char *mid = mi.data ? mi.data : "";
+	if (stats)
+		return pfs_filter_mountstats_paired(p, in, raw->len, mid, mi.len, out, t);
+	return pfs_filter_mounts_paired(p, in, raw->len, mid, mi.len, out, t);
 }
 
 static int filter_by_kind(const struct pfs_view *v, struct pfs_caller *c, const struct pfs_loc *loc,
@@ -55,9 +76,11 @@ static int filter_by_kind(const struct pfs_view *v, struct pfs_caller *c, const 
 	case PFS_FK_MOUNTINFO:
 		return pfs_filter_mountinfo(p, in, raw->len, out, t);
 	case PFS_FK_MOUNTS:
-		return pfs_filter_mounts(p, in, raw->len, out, t);
+		return filter_mount_table(v, c, loc, raw, false, t, out);
 	case PFS_FK_MOUNTSTATS:
-		return pfs_filter_mountstats(p, in, raw->len, out, t);
+		return filter_mount_table(v, c, loc, raw, true, t, out);
+	case PFS_FK_STATUS:
+		return pfs_filter_status_ids(&v->uidmap, &v->gidmap, in, raw->len, out);
 	case PFS_FK_MAPS:
 		return pfs_filter_maps(p, in, raw->len, out, t);
 	case PFS_FK_SMAPS:
@@ -68,7 +91,7 @@ static int filter_by_kind(const struct pfs_view *v, struct pfs_caller *c, const 
 		if (!p->n_maps_rules)
 			return pfs_buf_append(out, in, raw->len);
 		cleanup_buf struct pfs_buf smaps = PFS_BUF_INIT;
-		int r = read_sibling_smaps(v, c, loc, &smaps);
+		int r = read_sibling(v, c, loc, "smaps", &smaps);
 		if (r < 0)
 			return r;
 		return pfs_filter_smaps_rollup(p, in, raw->len, smaps.data ? smaps.data : "",

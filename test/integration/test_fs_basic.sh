@@ -18,9 +18,9 @@ sleep 0.2
 # same_file NATIVE MOUNTED: equal, retrying a few times for files that tick.
 same_file() {
 	local i
-	for i in 1 2 3 4 5; do
+	for i in 1 2 3 4 5 6 7 8 9 10; do
 		cmp -s <(cat "$1" 2>&1) <(cat "$2" 2>&1) && return 0
-		sleep 0.05
+		sleep 0.1
 	done
 	diff <(cat "$1" 2>&1) <(cat "$2" 2>&1) | head -n 10 >&2
 	return 1
