@@ -124,8 +124,8 @@ int pfs_limits_parse(const char *spec, struct pfs_limits *out, struct pfs_error 
 					   item);
 		uint64_t *slot = (uint64_t *)((char *)&next + keys[i].off);
 		if (keys[i].parse(val, slot) < 0)
-			return pfs_err_set(err, EINVAL, "bad value '%s' for limit %s; e.g. %s",
-					   val, item, keys[i].example);
+			return pfs_err_set(err, EINVAL, "bad value '%s' for limit %s; e.g. %s", val,
+					   item, keys[i].example);
 	}
 	*out = next;
 	return 0;

@@ -17,11 +17,13 @@ static const char *errname(int e)
 	static const struct {
 		int e;
 		const char *n;
-	} t[] = {{ENOENT, "ENOENT"}, {EACCES, "EACCES"}, {EPERM, "EPERM"},	{EROFS, "EROFS"},
-		 {EIO, "EIO"},	     {ESRCH, "ESRCH"},	 {EINVAL, "EINVAL"},	{ENOTDIR, "ENOTDIR"},
-		 {EISDIR, "EISDIR"}, {ELOOP, "ELOOP"},	 {ENXIO, "ENXIO"},	{ENOTCONN, "ENOTCONN"},
-		 {ENOMEM, "ENOMEM"}, {EMFILE, "EMFILE"}, {EBADF, "EBADF"},	{EOPNOTSUPP, "EOPNOTSUPP"},
-		 {ENOSYS, "ENOSYS"}, {EEXIST, "EEXIST"}, {EBUSY, "EBUSY"},	{EFAULT, "EFAULT"}};
+	} t[] = {{ENOENT, "ENOENT"},	     {EACCES, "EACCES"},   {EPERM, "EPERM"},
+		 {EROFS, "EROFS"},	     {EIO, "EIO"},	   {ESRCH, "ESRCH"},
+		 {EINVAL, "EINVAL"},	     {ENOTDIR, "ENOTDIR"}, {EISDIR, "EISDIR"},
+		 {ELOOP, "ELOOP"},	     {ENXIO, "ENXIO"},	   {ENOTCONN, "ENOTCONN"},
+		 {ENOMEM, "ENOMEM"},	     {EMFILE, "EMFILE"},   {EBADF, "EBADF"},
+		 {EOPNOTSUPP, "EOPNOTSUPP"}, {ENOSYS, "ENOSYS"},   {EEXIST, "EEXIST"},
+		 {EBUSY, "EBUSY"},	     {EFAULT, "EFAULT"}};
 	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++)
 		if (t[i].e == e)
 			return t[i].n;
