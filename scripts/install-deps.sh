@@ -39,8 +39,14 @@ fi
 
 echo "procfilterfs: installing ${missing[*]}" >&2
 export DEBIAN_FRONTEND=noninteractive
-stamp=/var/lib/apt/periodic/update-success-stamp
-if [ ! -e /var/lib/apt/lists/lock ] || [ -z "$(find /var/lib/apt/lists -maxdepth 1 -name '*Packages*' -mmin -1440 2>/dev/null | head -n1)" ] || [ ! -e "$stamp" ]; then
-	apt-get update -qq
+# Wait for another apt run rather than failing on its lock.
+lock=(-o DPkg::Lock::Timeout=600)
+# Refresh the package lists unless they are less than a day old.
+if [ -z "$(find /var/lib/apt/lists -maxdepth 1 -name '*Packages*' -mmin -1440 2>/dev/null | head -n1)" ]; then
+	apt-get "${lock[@]}" update -qq
 fi
-apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+if ! apt-get "${lock[@]}" install -y -qq --no-install-recommends "${missing[@]}" >/dev/null; then
+	# Lists may be stale: refresh once and retry.
+	apt-get "${lock[@]}" update -qq
+	apt-get "${lock[@]}" install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi

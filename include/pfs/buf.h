@@ -11,7 +11,10 @@ struct pfs_buf {
 	size_t cap;
 };
 
-#define PFS_BUF_INIT {NULL, 0, 0}
+#define PFS_BUF_INIT                                                                               \
+	{                                                                                          \
+		NULL, 0, 0                                                                         \
+	}
 
 int pfs_buf_reserve(struct pfs_buf *b, size_t extra);
 int pfs_buf_append(struct pfs_buf *b, const void *data, size_t len);

@@ -2,8 +2,8 @@
 #ifndef PFS_CLI_H
 #define PFS_CLI_H
 
-int pfs_cmd_run(int argc, char **argv);	   /* src/launcher/ */
+int pfs_cmd_run(int argc, char **argv); /* src/launcher/ */
 int pfs_cmd_policy(int argc, char **argv); /* src/pfs/cmd_policy.c */
-int pfs_cmd_audit(int argc, char **argv);  /* src/audit/ */
+int pfs_cmd_audit(int argc, char **argv); /* src/audit/ */
 
 #endif

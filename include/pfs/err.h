@@ -9,7 +9,7 @@
 #include <stddef.h>
 
 struct pfs_error {
-	int code;	/* positive errno, 0 when unset */
+	int code; /* positive errno, 0 when unset */
 	char msg[1024]; /* "file:line:col: message" or "cause; fix" */
 };
 
