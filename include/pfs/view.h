@@ -22,8 +22,11 @@
 #include "pfs/ppath.h"
 #include "pfs/trace.h"
 
+struct pfs_oracle;
+
 struct pfs_view {
 	int backing_fd;
+	struct pfs_oracle *oracle; /* ptrace decisions in the mount's user ns; NULL: same ns */
 	const struct pfs_policy *policy;
 	struct pfs_idmap uidmap, gidmap; /* mount's user ns <-> daemon */
 	uint64_t mount_userns_ino; /* 0: do not check callers' user ns */

@@ -72,6 +72,7 @@ enum pfs_file_kind pfs_file_kind(const struct pfs_ppath *pp)
 		{"mountstats", PFS_FK_MOUNTSTATS}, {"maps", PFS_FK_MAPS},
 		{"smaps", PFS_FK_SMAPS},	   {"smaps_rollup", PFS_FK_SMAPS_ROLLUP},
 		{"numa_maps", PFS_FK_NUMA_MAPS},   {"environ", PFS_FK_ENVIRON},
+		{"status", PFS_FK_STATUS},
 	};
 	if (!pp->pid)
 		return PFS_FK_PLAIN; /* /proc/mounts is a link to self/mounts */

@@ -3,6 +3,7 @@
 #include <linux/capability.h>
 
 #include "pfs/become.h"
+#include "pfs/oracle.h"
 #include "view_internal.h"
 
 /*
@@ -22,12 +23,42 @@ static uint64_t own_group_caps(const struct pfs_caller *c, const struct pfs_ppat
 	return caps;
 }
 
+/* Files of another process that no ptrace check gates: no question to ask. */
+static bool ungated(const char *rest)
+{
+	static const char *const names[] = {"", "status", "cmdline", "comm", "statm", "cgroup"};
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (!strcmp(rest, names[i]))
+			return true;
+	return false;
+}
+
+/*
+ * The kernel's ptrace decision for a caller of the mount's user namespace,
+ * which a daemon thread of another user namespace cannot reproduce by itself
+ * (pfs/oracle.h): when the oracle says yes, CAP_SYS_PTRACE stands for it.
+ */
+static uint64_t ptrace_caps(const struct pfs_view *v, const struct pfs_caller *c,
+			    const struct pfs_ppath *pp)
+{
+	if (!v->oracle || !pp || !pp->pid || ungated(pp->rest))
+		return 0;
+	pid_t t = pp->tid ? pp->tid : pp->pid;
+	int r = pfs_oracle_ask(v->oracle, c, &v->gidmap, t, pfs_ptrace_mode_of(pp->rest));
+	return r == 0 ? 1ull << CAP_SYS_PTRACE : 0;
+}
+
 static int run_as(const struct pfs_view *v, struct pfs_caller *c, bool full,
 		  const struct pfs_ppath *target, pfs_as_fn fn, void *arg)
 {
 	struct pfs_saved_creds saved;
-	int r = pfs_become(c, &v->uidmap, &v->gidmap, full, full ? own_group_caps(c, target) : 0,
-			   &saved);
+	uint64_t extra = 0;
+	if (full) {
+		extra = own_group_caps(c, target);
+		if (!extra)
+			extra = ptrace_caps(v, c, target);
+	}
+	int r = pfs_become(c, &v->uidmap, &v->gidmap, full, extra, &saved);
 	if (r < 0)
 		return r;
 	r = fn(arg);

@@ -15,6 +15,7 @@
 #include "pfs/backing.h"
 #include "pfs/cleanup.h"
 #include "pfs/log.h"
+#include "pfs/oracle.h"
 
 static int resolve_policy_path(char **out, struct pfs_error *err)
 {
@@ -75,9 +76,18 @@ static void load_id_maps(void)
 		pfs_idmap_parse(text, &v->uidmap);
 	if (pfs_read_small_at(v->backing_fd, "1/gid_map", text, sizeof(text)) > 0)
 		pfs_idmap_parse(text, &v->gidmap);
-	struct stat st;
+	struct stat st, own;
 	if (fstatat(v->backing_fd, "1/ns/user", &st, 0) == 0)
 		v->mount_userns_ino = st.st_ino;
+	/* Another user namespace: the kernel's ptrace rules need the oracle. */
+	if (v->mount_userns_ino && stat("/proc/self/ns/user", &own) == 0 &&
+	    own.st_ino != v->mount_userns_ino) {
+		int r = pfs_oracle_start(v->backing_fd, &v->oracle);
+		if (r < 0)
+			pfs_warn("cannot start the ptrace oracle (%s): other processes' "
+				 "ptrace-gated files are refused",
+				 strerror(-r));
+	}
 }
 
 int pfs_fs_setup(struct pfs_error *err)

@@ -61,6 +61,14 @@ static int drop_to(const struct pfs_run_opts *o, struct pfs_error *err)
 		return r;
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		return pfs_err_set(err, errno, "PR_SET_NO_NEW_PRIVS: %s", strerror(errno));
+	/*
+	 * The id changes made the workload non-dumpable: its files in /proc would
+	 * be root's and other processes of its own uid could not ptrace-read it.
+	 * Container runtimes reset this; so do we (exec of an unreadable or
+	 * set-id binary clears it again, as the kernel decides).
+	 */
+	if (prctl(PR_SET_DUMPABLE, 1) < 0)
+		return pfs_err_set(err, errno, "PR_SET_DUMPABLE: %s", strerror(errno));
 	/* after the credential changes, which clear it; then check the parent */
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != 1)
 		return pfs_err_set(err, ESRCH, "the sandbox init died during set-up");

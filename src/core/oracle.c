@@ -1,0 +1,166 @@
+/* The ptrace oracle (pfs/oracle.h): a single-threaded helper in the mount's user ns. */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <linux/capability.h>
+#include <linux/close_range.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "pfs/cleanup.h"
+#include "pfs/oracle.h"
+
+struct oracle_req {
+	pid_t tid;
+	int mode;
+	uid_t uid; /* inside the mount's user namespace */
+	gid_t gid;
+	int ngroups;
+	gid_t groups[PFS_MAX_GROUPS];
+	uint64_t cap_eff;
+};
+
+struct pfs_oracle {
+	pthread_mutex_t lock;
+	int sock;
+};
+
+static int sys_capset(uint64_t eff, uint64_t prm)
+{
+	struct __user_cap_header_struct h = {_LINUX_CAPABILITY_VERSION_3, 0};
+	struct __user_cap_data_struct d[2] = {{(uint32_t)eff, (uint32_t)prm, 0},
+					      {(uint32_t)(eff >> 32), (uint32_t)(prm >> 32), 0}};
+	return (int)syscall(SYS_capset, &h, d);
+}
+
+static uint64_t sys_capprm(void)
+{
+	struct __user_cap_header_struct h = {_LINUX_CAPABILITY_VERSION_3, 0};
+	struct __user_cap_data_struct d[2];
+	if (syscall(SYS_capget, &h, d) < 0)
+		return 0;
+	return d[0].permitted | ((uint64_t)d[1].permitted << 32);
+}
+
+/* In the helper: take the caller's ids and capabilities, ask the kernel, come back. */
+static int answer(int backing, const struct oracle_req *q, uint64_t prm)
+{
+	int ng = q->ngroups < 0 || q->ngroups > PFS_MAX_GROUPS ? 0 : q->ngroups;
+	syscall(SYS_setgroups, ng, q->groups); /* may be denied in this userns: best effort */
+	int r = 0;
+	if (syscall(SYS_setresgid, -1, q->gid, -1) < 0 ||
+	    syscall(SYS_setresuid, -1, q->uid, -1) < 0 || sys_capset(q->cap_eff & prm, prm) < 0) {
+		r = -EACCES;
+	} else {
+		char rel[64];
+		if (q->mode == PFS_PTRACE_ATTACH) {
+			snprintf(rel, sizeof(rel), "%d/mem", (int)q->tid);
+			int fd = openat(backing, rel, O_RDONLY | O_CLOEXEC);
+			if (fd < 0)
+				r = -errno;
+			else
+				close(fd);
+		} else {
+			/* exe is gated by ptrace_may_access(READ_FSCREDS) alone */
+			char buf[16];
+			snprintf(rel, sizeof(rel), "%d/exe", (int)q->tid);
+			if (readlinkat(backing, rel, buf, sizeof(buf)) < 0)
+				r = -errno;
+		}
+		if (r != -EACCES && r != -EPERM)
+			r = 0; /* ENOENT (no mm, gone): no ptrace refusal */
+	}
+	syscall(SYS_setresuid, -1, 0, -1);
+	syscall(SYS_setresgid, -1, 0, -1);
+	sys_capset(prm, prm);
+	syscall(SYS_setgroups, 0, NULL);
+	return r;
+}
+
+static _Noreturn void helper(int sock, int backing)
+{
+	/* nothing of the daemon's but these two: the FUSE fd above all */
+	sock = fcntl(sock, F_DUPFD, 100);
+	backing = fcntl(backing, F_DUPFD, 100);
+	if (sock < 0 || backing < 0 || dup2(sock, 3) < 0 || dup2(backing, 4) < 0)
+		_exit(1);
+	syscall(SYS_close_range, 5, ~0U, 0);
+	sock = 3;
+	backing = 4;
+	int ns = openat(backing, "1/ns/user", O_RDONLY | O_CLOEXEC);
+	if (ns < 0 || setns(ns, CLONE_NEWUSER) < 0)
+		_exit(1);
+	close(ns);
+	if (syscall(SYS_setresgid, 0, 0, 0) < 0 || syscall(SYS_setresuid, 0, 0, 0) < 0)
+		_exit(1);
+	uint64_t prm = sys_capprm();
+	for (;;) {
+		struct oracle_req q;
+		ssize_t n = recv(sock, &q, sizeof(q), 0);
+		if (n <= 0)
+			_exit(0);
+		int r = n == (ssize_t)sizeof(q) ? answer(backing, &q, prm) : -EINVAL;
+		if (send(sock, &r, sizeof(r), MSG_NOSIGNAL) != sizeof(r))
+			_exit(0);
+	}
+}
+
+int pfs_oracle_start(int backing_fd, struct pfs_oracle **out)
+{
+	int sv[2];
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+		return -errno;
+	pid_t pid = fork();
+	if (pid < 0) {
+		int e = errno;
+		close(sv[0]);
+		close(sv[1]);
+		return -e;
+	}
+	if (pid == 0)
+		helper(sv[1], backing_fd);
+	close(sv[1]);
+	struct pfs_oracle *o = calloc(1, sizeof(*o));
+	if (!o) {
+		close(sv[0]);
+		return -ENOMEM;
+	}
+	pthread_mutex_init(&o->lock, NULL);
+	o->sock = sv[0];
+	*out = o;
+	return 0;
+}
+
+int pfs_oracle_ask(struct pfs_oracle *o, const struct pfs_caller *c, const struct pfs_idmap *gidmap,
+		   pid_t tid, enum pfs_ptrace_mode mode)
+{
+	struct oracle_req q = {
+		.tid = tid, .mode = mode, .uid = c->uid, .gid = c->gid, .cap_eff = c->cap_eff};
+	for (int i = 0; i < c->ngroups && i < PFS_MAX_GROUPS; i++) {
+		uint32_t g = pfs_idmap_in(gidmap, c->groups[i]);
+		if (g != 65534u)
+			q.groups[q.ngroups++] = g;
+	}
+	int r = -EACCES;
+	pthread_mutex_lock(&o->lock);
+	if (send(o->sock, &q, sizeof(q), MSG_NOSIGNAL) == sizeof(q) &&
+	    recv(o->sock, &r, sizeof(r), 0) != sizeof(r))
+		r = -EACCES; /* the helper is gone: fail closed */
+	pthread_mutex_unlock(&o->lock);
+	return r;
+}
+
+enum pfs_ptrace_mode pfs_ptrace_mode_of(const char *rest)
+{
+	static const char *const attach[] = {"mem", "stack", "syscall", "personality"};
+	for (size_t i = 0; i < sizeof(attach) / sizeof(attach[0]); i++)
+		if (!strcmp(rest, attach[i]))
+			return PFS_PTRACE_ATTACH;
+	return PFS_PTRACE_READ;
+}
