@@ -1,8 +1,13 @@
-/* Tenant names: NAME -> DIR/NAME.policy, refusing anything that could escape DIR. */
+/*
+ * Tenant names: NAME -> DIR/NAME.policy (or DIR/tenants/NAME.policy), refusing
+ * anything that could escape DIR.
+ */
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "pfs/policy.h"
 
@@ -33,9 +38,18 @@ int pfs_policy_tenant_path(const char *dir, const char *tenant, char **out, stru
 		return pfs_err_set(err, EINVAL,
 				   "no policy directory; set one with -o policy_dir=DIR");
 	const char *sep = dir[strlen(dir) - 1] == '/' ? "" : "/";
-	if (asprintf(out, "%s%s%s.policy", dir, sep, tenant) < 0) {
-		*out = NULL;
+	/* DIR/NAME.policy, else DIR/tenants/NAME.policy (where the examples install). */
+	char *path = NULL, *alt = NULL;
+	if (asprintf(&path, "%s%s%s.policy", dir, sep, tenant) < 0)
 		return -ENOMEM;
+	if (access(path, F_OK) != 0 &&
+	    asprintf(&alt, "%s%stenants/%s.policy", dir, sep, tenant) >= 0 &&
+	    access(alt, F_OK) == 0) {
+		free(path);
+		*out = alt;
+		return 0;
 	}
+	free(alt);
+	*out = path; /* missing or not: loading it reports the path */
 	return 0;
 }
