@@ -28,10 +28,29 @@ enum pfs_ptrace_mode {
  * daemon does (EOF on its socket).
  */
 int pfs_oracle_start(int backing_fd, struct pfs_oracle **out);
-/* 0 when the kernel would grant the caller (ids inside the mount's user ns)
- * ptrace access of this mode to task tid; -EACCES/-EPERM when not. */
-int pfs_oracle_ask(struct pfs_oracle *o, const struct pfs_caller *c, const struct pfs_idmap *gidmap,
-		   pid_t tid, enum pfs_ptrace_mode mode);
+/* The access the daemon is about to make for the caller. */
+enum pfs_access_op {
+	PFS_OP_NONE,
+	PFS_OP_OPEN_R,
+	PFS_OP_OPEN_W,
+	PFS_OP_OPENDIR, /* open and read the first entries */
+	PFS_OP_READLINK,
+	PFS_OP_LSTAT,
+};
+
+struct pfs_oracle_answer {
+	int access; /* 0 or -errno of op on rel, as the caller */
+	bool ptrace; /* the caller may ptrace task tid in the mode of rel */
+};
+
+/*
+ * Makes op on rel (relative to the backing root) as the caller (ids inside
+ * the mount's user ns) and asks the kernel whether the caller has ptrace
+ * access of the mode rel is gated by to task tid. Fails closed.
+ */
+void pfs_oracle_ask(struct pfs_oracle *o, const struct pfs_caller *c,
+		    const struct pfs_idmap *gidmap, pid_t tid, const char *rel,
+		    enum pfs_access_op op, struct pfs_oracle_answer *ans);
 /* The mode a per-process file is gated by (rest: below the pid dir). */
 enum pfs_ptrace_mode pfs_ptrace_mode_of(const char *rest);
 

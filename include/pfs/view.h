@@ -72,6 +72,12 @@ int pfs_view_open_check(const struct pfs_view *v, const struct pfs_loc *loc,
 int pfs_view_render(const struct pfs_view *v, struct pfs_caller *c, const struct pfs_loc *loc,
 		    const struct pfs_path_decision *d, const struct pfs_trace *t,
 		    struct pfs_buf *out);
+/*
+ * Whether the kernel lets the caller open loc for reading. After a failed
+ * render: the kernel gives some errors at read (mem EIO, stack EACCES), and
+ * the open must then succeed as it does natively.
+ */
+int pfs_view_open_probe(const struct pfs_view *v, struct pfs_caller *c, const struct pfs_loc *loc);
 /* Writes to loc as the caller; only rw mounts and `writable` paths. */
 ssize_t pfs_view_write(const struct pfs_view *v, struct pfs_caller *c, const struct pfs_loc *loc,
 		       const struct pfs_path_decision *d, const char *data, size_t len, off_t off);

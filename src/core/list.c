@@ -79,7 +79,7 @@ int pfs_view_opendir_check(const struct pfs_view *v, struct pfs_caller *c,
 			   const struct pfs_loc *loc)
 {
 	struct open_args a = {loc, -1};
-	int r = view_as_caller(v, c, &loc->pp, do_opendir, &a);
+	int r = view_as_caller(v, c, loc, PFS_OP_OPENDIR, do_opendir, &a);
 	if (r < 0)
 		return r == -ESRCH ? -ENOENT : r;
 	close(a.fd);
@@ -90,7 +90,7 @@ int pfs_view_list(const struct pfs_view *v, struct pfs_caller *c, const struct p
 		  pfs_dirent_fn fn, void *opaque, const struct pfs_trace *t)
 {
 	struct open_args a = {loc, -1};
-	int r = view_as_caller(v, c, &loc->pp, do_opendir, &a);
+	int r = view_as_caller(v, c, loc, PFS_OP_OPENDIR, do_opendir, &a);
 	if (r < 0)
 		return r == -ESRCH ? -ENOENT : r;
 	cleanup_close int dfd = a.fd;

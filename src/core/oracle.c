@@ -10,6 +10,7 @@
 #include <linux/capability.h>
 #include <linux/close_range.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -24,6 +25,8 @@ struct oracle_req {
 	int ngroups;
 	gid_t groups[PFS_MAX_GROUPS];
 	uint64_t cap_eff;
+	int op;
+	char rel[256];
 };
 
 struct pfs_oracle {
@@ -48,8 +51,41 @@ static uint64_t sys_capprm(void)
 	return d[0].permitted | ((uint64_t)d[1].permitted << 32);
 }
 
+static int access_as(int backing, int op, const char *rel)
+{
+	int fd = -1;
+	char buf[4096];
+	switch (op) {
+	case PFS_OP_OPEN_R:
+	case PFS_OP_OPEN_W:
+		fd = openat(backing, rel,
+			    (op == PFS_OP_OPEN_R ? O_RDONLY : O_WRONLY) | O_NONBLOCK | O_CLOEXEC);
+		break;
+	case PFS_OP_OPENDIR:
+		fd = openat(backing, rel, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (fd >= 0 && syscall(SYS_getdents64, fd, buf, sizeof(buf)) < 0) {
+			int e = errno;
+			close(fd);
+			return -e;
+		}
+		break;
+	case PFS_OP_READLINK:
+		return readlinkat(backing, rel, buf, sizeof(buf)) < 0 ? -errno : 0;
+	case PFS_OP_LSTAT: {
+		struct stat st;
+		return fstatat(backing, rel, &st, AT_SYMLINK_NOFOLLOW) < 0 ? -errno : 0;
+	}
+	default:
+		return 0;
+	}
+	if (fd < 0)
+		return -errno;
+	close(fd);
+	return 0;
+}
+
 /* In the helper: take the caller's ids and capabilities, ask the kernel, come back. */
-static int answer(int backing, const struct oracle_req *q, uint64_t prm)
+static int answer(int backing, const struct oracle_req *q, uint64_t prm, int *access)
 {
 	int ng = q->ngroups < 0 || q->ngroups > PFS_MAX_GROUPS ? 0 : q->ngroups;
 	syscall(SYS_setgroups, ng, q->groups); /* may be denied in this userns: best effort */
@@ -75,6 +111,7 @@ static int answer(int backing, const struct oracle_req *q, uint64_t prm)
 		}
 		if (r != -EACCES && r != -EPERM)
 			r = 0; /* ENOENT (no mm, gone): no ptrace refusal */
+		*access = access_as(backing, q->op, q->rel);
 	}
 	syscall(SYS_setresuid, -1, 0, -1);
 	syscall(SYS_setresgid, -1, 0, -1);
@@ -105,8 +142,12 @@ static _Noreturn void helper(int sock, int backing)
 		ssize_t n = recv(sock, &q, sizeof(q), 0);
 		if (n <= 0)
 			_exit(0);
-		int r = n == (ssize_t)sizeof(q) ? answer(backing, &q, prm) : -EINVAL;
-		if (send(sock, &r, sizeof(r), MSG_NOSIGNAL) != sizeof(r))
+		struct pfs_oracle_answer a = {-EACCES, false};
+		if (n == (ssize_t)sizeof(q)) {
+			q.rel[sizeof(q.rel) - 1] = '\0';
+			a.ptrace = answer(backing, &q, prm, &a.access) == 0;
+		}
+		if (send(sock, &a, sizeof(a), MSG_NOSIGNAL) != sizeof(a))
 			_exit(0);
 	}
 }
@@ -137,23 +178,31 @@ int pfs_oracle_start(int backing_fd, struct pfs_oracle **out)
 	return 0;
 }
 
-int pfs_oracle_ask(struct pfs_oracle *o, const struct pfs_caller *c, const struct pfs_idmap *gidmap,
-		   pid_t tid, enum pfs_ptrace_mode mode)
+void pfs_oracle_ask(struct pfs_oracle *o, const struct pfs_caller *c,
+		    const struct pfs_idmap *gidmap, pid_t tid, const char *rel,
+		    enum pfs_access_op op, struct pfs_oracle_answer *ans)
 {
-	struct oracle_req q = {
-		.tid = tid, .mode = mode, .uid = c->uid, .gid = c->gid, .cap_eff = c->cap_eff};
+	const char *below = strchr(rel, '/');
+	struct oracle_req q = {.tid = tid,
+			       .mode = pfs_ptrace_mode_of(below ? below + 1 : ""),
+			       .uid = c->uid,
+			       .gid = c->gid,
+			       .cap_eff = c->cap_eff,
+			       .op = op};
+	snprintf(q.rel, sizeof(q.rel), "%s", rel);
 	for (int i = 0; i < c->ngroups && i < PFS_MAX_GROUPS; i++) {
 		uint32_t g = pfs_idmap_in(gidmap, c->groups[i]);
 		if (g != 65534u)
 			q.groups[q.ngroups++] = g;
 	}
-	int r = -EACCES;
+	struct pfs_oracle_answer a;
 	pthread_mutex_lock(&o->lock);
-	if (send(o->sock, &q, sizeof(q), MSG_NOSIGNAL) == sizeof(q) &&
-	    recv(o->sock, &r, sizeof(r), 0) != sizeof(r))
-		r = -EACCES; /* the helper is gone: fail closed */
+	if (send(o->sock, &q, sizeof(q), MSG_NOSIGNAL) != sizeof(q) ||
+	    recv(o->sock, &a, sizeof(a), 0) != sizeof(a))
+		a = (struct pfs_oracle_answer){-EACCES,
+					       false}; /* the helper is gone: fail closed */
 	pthread_mutex_unlock(&o->lock);
-	return r;
+	*ans = a;
 }
 
 enum pfs_ptrace_mode pfs_ptrace_mode_of(const char *rest)

@@ -29,7 +29,7 @@ static int read_as_caller(const struct pfs_view *v, struct pfs_caller *c, const 
 			  const char *rel, struct pfs_buf *out)
 {
 	struct read_args a = {loc->dirfd, rel, out};
-	return view_as_caller(v, c, &loc->pp, do_read, &a);
+	return view_as_caller(v, c, loc, PFS_OP_OPEN_R, do_read, &a);
 }
 
 /* A sibling file of loc in the same process directory ("smaps" of "smaps_rollup"). */

@@ -118,7 +118,7 @@ int pfs_view_stat(const struct pfs_view *v, struct pfs_caller *c, const struct p
 		  struct stat *st)
 {
 	struct stat_args a = {loc, st};
-	int r = view_as_caller_cheap(v, c, &loc->pp, do_stat, &a);
+	int r = view_as_caller_cheap(v, c, loc, PFS_OP_LSTAT, do_stat, &a);
 	if (r == -ESRCH)
 		r = -ENOENT;
 	if (r < 0)
@@ -156,7 +156,7 @@ int pfs_view_readlink(const struct pfs_view *v, struct pfs_caller *c, const stru
 		      struct pfs_buf *out)
 {
 	struct readlink_args a = {loc, out};
-	int r = view_as_caller(v, c, &loc->pp, do_readlink, &a);
+	int r = view_as_caller(v, c, loc, PFS_OP_READLINK, do_readlink, &a);
 	return r == -ESRCH ? -ENOENT : r;
 }
 
@@ -188,7 +188,8 @@ static int do_write(void *arg)
 	cleanup_close int fd = openat(a->loc->dirfd, pfs_rel(a->loc->rel), O_WRONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	a->written = pwrite(fd, a->data, a->len, a->off);
+	/* Most proc files refuse pwrite (ESPIPE) and ignore the offset: write. */
+	a->written = a->off ? pwrite(fd, a->data, a->len, a->off) : write(fd, a->data, a->len);
 	return a->written < 0 ? -errno : 0;
 }
 
@@ -199,6 +200,27 @@ ssize_t pfs_view_write(const struct pfs_view *v, struct pfs_caller *c, const str
 	if (r < 0)
 		return r;
 	struct write_args a = {loc, data, len, off, 0};
-	r = view_as_caller(v, c, &loc->pp, do_write, &a);
+	r = view_as_caller(v, c, loc, PFS_OP_OPEN_W, do_write, &a);
 	return r < 0 ? r : a.written;
+}
+
+struct probe_args {
+	const struct pfs_loc *loc;
+};
+
+static int do_open_probe(void *arg)
+{
+	struct probe_args *a = arg;
+	int fd = openat(a->loc->dirfd, pfs_rel(a->loc->rel), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	close(fd);
+	return 0;
+}
+
+int pfs_view_open_probe(const struct pfs_view *v, struct pfs_caller *c, const struct pfs_loc *loc)
+{
+	struct probe_args a = {loc};
+	int r = view_as_caller(v, c, loc, PFS_OP_OPEN_R, do_open_probe, &a);
+	return r == -ESRCH ? -ENOENT : r;
 }

@@ -17,6 +17,8 @@ static uint64_t own_group_caps(const struct pfs_caller *c, const struct pfs_ppat
 	if (!target || !c->tgid || (target != c->tgid && target != c->tid))
 		return 0;
 	uint64_t caps = 1ull << CAP_SYS_PTRACE;
+	if (!strcmp(pp->rest, "timerslack_ns"))
+		caps |= 1ull << CAP_SYS_NICE; /* a task may read its own */
 	if (!strncmp(pp->rest, "fd", 2) &&
 	    (pp->rest[2] == '\0' || pp->rest[2] == '/' || !strncmp(pp->rest + 2, "info", 4)))
 		caps |= 1ull << CAP_DAC_READ_SEARCH;
@@ -34,31 +36,47 @@ static bool ungated(const char *rest)
 }
 
 /*
- * The kernel's ptrace decision for a caller of the mount's user namespace,
- * which a daemon thread of another user namespace cannot reproduce by itself
- * (pfs/oracle.h): when the oracle says yes, CAP_SYS_PTRACE stands for it.
+ * A caller of the mount's user namespace, a target of another process: a
+ * daemon thread of another user namespace cannot reproduce the kernel's
+ * decision (pfs/oracle.h), so the oracle makes the same access as the caller
+ * first. Its refusal is the answer; its ptrace verdict becomes CAP_SYS_PTRACE
+ * (and the caller's own CAP_SYS_PTRACE, valid only in its namespace, is not
+ * carried).
  */
-static uint64_t ptrace_caps(const struct pfs_view *v, const struct pfs_caller *c,
-			    const struct pfs_ppath *pp)
+static int oracle_check(const struct pfs_view *v, struct pfs_caller *c,
+			const struct pfs_loc *target, enum pfs_access_op op, struct pfs_caller *eff,
+			uint64_t *extra)
 {
-	if (!v->oracle || !pp || !pp->pid || ungated(pp->rest))
+	*eff = *c;
+	const struct pfs_ppath *pp = target ? &target->pp : NULL;
+	if (!v->oracle || !pp || !pp->pid || *extra)
 		return 0;
-	pid_t t = pp->tid ? pp->tid : pp->pid;
-	int r = pfs_oracle_ask(v->oracle, c, &v->gidmap, t, pfs_ptrace_mode_of(pp->rest));
-	return r == 0 ? 1ull << CAP_SYS_PTRACE : 0;
+	eff->cap_eff &= ~(1ull << CAP_SYS_PTRACE);
+	if (ungated(pp->rest) && op != PFS_OP_OPEN_W)
+		return 0;
+	struct pfs_oracle_answer a;
+	pfs_oracle_ask(v->oracle, c, &v->gidmap, pp->tid ? pp->tid : pp->pid,
+		       target->path + strlen("/proc/"), op, &a);
+	if (a.access == -EACCES || a.access == -EPERM)
+		return a.access;
+	if (a.ptrace)
+		*extra |= 1ull << CAP_SYS_PTRACE;
+	return 0;
 }
 
 static int run_as(const struct pfs_view *v, struct pfs_caller *c, bool full,
-		  const struct pfs_ppath *target, pfs_as_fn fn, void *arg)
+		  const struct pfs_loc *target, enum pfs_access_op op, pfs_as_fn fn, void *arg)
 {
 	struct pfs_saved_creds saved;
+	struct pfs_caller eff = *c;
 	uint64_t extra = 0;
 	if (full) {
-		extra = own_group_caps(c, target);
-		if (!extra)
-			extra = ptrace_caps(v, c, target);
+		extra = own_group_caps(c, target ? &target->pp : NULL);
+		int r = oracle_check(v, c, target, op, &eff, &extra);
+		if (r < 0)
+			return r;
 	}
-	int r = pfs_become(c, &v->uidmap, &v->gidmap, full, extra, &saved);
+	int r = pfs_become(&eff, &v->uidmap, &v->gidmap, full, extra, &saved);
 	if (r < 0)
 		return r;
 	r = fn(arg);
@@ -66,29 +84,30 @@ static int run_as(const struct pfs_view *v, struct pfs_caller *c, bool full,
 	return r;
 }
 
-int view_as_caller(const struct pfs_view *v, struct pfs_caller *c, const struct pfs_ppath *target,
-		   pfs_as_fn fn, void *arg)
+int view_as_caller(const struct pfs_view *v, struct pfs_caller *c, const struct pfs_loc *target,
+		   enum pfs_access_op op, pfs_as_fn fn, void *arg)
 {
 	if (!v->as_caller)
 		return fn(arg);
 	int r = pfs_caller_load_creds(v->backing_fd, c, &v->gidmap, v->mount_userns_ino);
 	if (r < 0)
 		return r;
-	return run_as(v, c, true, target, fn, arg);
+	return run_as(v, c, true, target, op, fn, arg);
 }
 
 int view_as_caller_cheap(const struct pfs_view *v, struct pfs_caller *c,
-			 const struct pfs_ppath *target, pfs_as_fn fn, void *arg)
+			 const struct pfs_loc *target, enum pfs_access_op op, pfs_as_fn fn,
+			 void *arg)
 {
 	if (!v->as_caller)
 		return fn(arg);
-	int r = c->creds_loaded ? -EACCES : run_as(v, c, false, target, fn, arg);
+	int r = c->creds_loaded ? -EACCES : run_as(v, c, false, target, op, fn, arg);
 	if (r != -EACCES && r != -EPERM)
 		return r;
 	int lr = pfs_caller_load_creds(v->backing_fd, c, &v->gidmap, v->mount_userns_ino);
 	if (lr < 0)
 		return lr == -ENOENT ? r : lr;
-	return run_as(v, c, true, target, fn, arg);
+	return run_as(v, c, true, target, op, fn, arg);
 }
 
 pid_t view_caller_tgid(const struct pfs_view *v, struct pfs_caller *c)

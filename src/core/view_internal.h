@@ -2,6 +2,7 @@
 #ifndef PFS_VIEW_INTERNAL_H
 #define PFS_VIEW_INTERNAL_H
 
+#include "pfs/oracle.h"
 #include "pfs/view.h"
 
 typedef int (*pfs_as_fn)(void *arg);
@@ -11,15 +12,16 @@ typedef int (*pfs_as_fn)(void *arg);
  * hides addresses, kallsyms zeroes them). target is the path being accessed
  * (NULL for none). fn returns 0 or -errno.
  */
-int view_as_caller(const struct pfs_view *v, struct pfs_caller *c, const struct pfs_ppath *target,
-		   pfs_as_fn fn, void *arg);
+int view_as_caller(const struct pfs_view *v, struct pfs_caller *c, const struct pfs_loc *target,
+		   enum pfs_access_op op, pfs_as_fn fn, void *arg);
 /*
  * The same for yes/no questions (attributes, lookups): tries the caller's fs
  * ids alone first, which needs no read of the caller's status, and the full
  * credentials only if the kernel refuses.
  */
 int view_as_caller_cheap(const struct pfs_view *v, struct pfs_caller *c,
-			 const struct pfs_ppath *target, pfs_as_fn fn, void *arg);
+			 const struct pfs_loc *target, enum pfs_access_op op, pfs_as_fn fn,
+			 void *arg);
 
 /* The caller's tgid if the policy or the file needs it; 0 if unknown. */
 pid_t view_caller_tgid(const struct pfs_view *v, struct pfs_caller *c);

@@ -69,6 +69,14 @@ static int render(struct pfs_file_handle *h)
 	return 0;
 }
 
+static int pfs_fs_open_probe(struct pfs_file_handle *h, const struct pfs_loc *loc)
+{
+	pfs_policy_rdlock();
+	int r = pfs_view_open_probe(&pfs_fs.view, &h->opener, loc);
+	pfs_policy_unlock();
+	return r;
+}
+
 static void handle_free(struct pfs_file_handle *h)
 {
 	pfs_snapshot_uncharge(h->charged);
@@ -103,9 +111,13 @@ void pfs_op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	pfs_policy_unlock();
 	if (r == 0 && h->readable) {
 		r = render(h);
-		/* A zombie's files open fine and fail at read: keep that shape. */
-		if (r == -ESRCH) {
-			h->read_err = ESRCH;
+		/*
+		 * A zombie's files open fine and fail at read (ESRCH), and so do
+		 * files whose content the kernel refuses only at read: keep that shape.
+		 */
+		if (r == -ESRCH ||
+		    (r < 0 && r != -ENOENT && r != -ENOMEM && pfs_fs_open_probe(h, &loc) == 0)) {
+			h->read_err = -r;
 			r = 0;
 		}
 	}
