@@ -114,3 +114,12 @@ assert_errno() {
 	got=$("$HELPERS/errno_probe" "$@" 2>/dev/null)
 	assert_eq "$what" "$want" "$got"
 }
+
+# listed DIR NAME: true when readdir of DIR returns NAME.
+listed() {
+	local e
+	for e in "$1"/* "$1"/.[!.]*; do
+		[ "${e##*/}" = "$2" ] && return 0
+	done
+	return 1
+}

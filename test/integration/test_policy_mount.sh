@@ -21,9 +21,9 @@ t_paths() {
 deny /proc/cpuinfo
 empty /proc/interrupts /proc/sys/kernel/ostype' || return 1
 	local m=$WORK/paths
-	ls "$m" | grep -qx kallsyms && fail "hidden file listed" && return 1
+	listed "$m" kallsyms && fail "hidden file listed" && return 1
 	assert_errno "hidden lookup" ENOENT stat "$m/kallsyms" || return 1
-	ls "$m" | grep -qx cpuinfo || fail "denied file not listed" || return 1
+	listed "$m" cpuinfo || fail "denied file not listed" || return 1
 	assert_errno "denied open" EACCES read "$m/cpuinfo" || return 1
 	assert_eq "empty file" 0 "$(wc -c <"$m/interrupts")" || return 1
 	assert_eq "empty sysctl" 0 "$(wc -c <"$m/sys/kernel/ostype")" || return 1
@@ -67,6 +67,7 @@ t_write_as_caller() {
 		return 1
 	assert_eq "unchanged" 0 "$(cat /proc/$p/oom_score_adj)" || return 1
 	# Lowering below the minimum needs CAP_SYS_RESOURCE: the same answers as natively.
+	# shellcheck disable=SC2016 # expanded by the inner bash
 	local script='for v in 200 100 -100; do echo $v >"$1/$$/oom_score_adj" 2>/dev/null &&
 		echo "$v:ok" || echo "$v:refused"; done'
 	local native mounted
@@ -128,7 +129,7 @@ PY
 		[ "$(cat /proc/$h/comm)" = pfs-hidden-agen ] && break
 		sleep 0.05
 	done
-	ls "$WORK/hid" | grep -qx "$h" && fail "hidden comm listed" && return 1
+	listed "$WORK/hid" "$h" && fail "hidden comm listed" && return 1
 	assert_errno "hidden comm status" ENOENT read "$WORK/hid/$h/status" || return 1
 	assert_errno "hidden comm task" ENOENT lstat "$WORK/hid/$h/task/$h" || return 1
 	assert_errno "others still visible" OK read "$WORK/hid/$other/status"
@@ -189,7 +190,7 @@ maps redact */ld-linux* with=[loader]' || return 1
 	grep -q '\[loader\]' "$m/$p/maps" || fail "loader not redacted" || return 1
 	local range
 	range=$(grep -m1 libc.so "/proc/$p/maps" | cut -d' ' -f1 | sed 's/\b0*\([0-9a-f]\)/\1/g')
-	ls "$m/$p/map_files" | grep -qx "$range" && fail "map_files lists the dropped range $range" && return 1
+	listed "$m/$p/map_files" "$range" && fail "map_files lists the dropped range $range" && return 1
 	assert_errno "dropped map_files entry" ENOENT lstat "$m/$p/map_files/$range" || return 1
 	assert_eq "line count" "$(($(wc -l <"/proc/$p/maps") - $(grep -c libc.so "/proc/$p/maps")))" \
 		"$(wc -l <"$m/$p/maps")"
@@ -288,7 +289,7 @@ t_shipped() {
 	sleep 0.1
 	tr '\0' '\n' <"$m/$p/environ" | grep -qx 'AWS_SECRET_ACCESS_KEY=abc' &&
 		fail "default: a secret of another process is shown" && return 1
-	ls "$WORK/strict" | grep -qx net && fail "strict: /proc/net listed" && return 1
+	listed "$WORK/strict" net && fail "strict: /proc/net listed" && return 1
 	local out
 	out=$("${AS_NOBODY[@]}" ls "$WORK/strict" | grep -c '^[0-9]')
 	[ "$out" -le 3 ] || fail "strict: nobody sees $out pids"
