@@ -55,7 +55,7 @@ struct target {
 	char prefix[160]; /* what replaces /proc */
 	pid_t pid; /* daemon */
 	bool ok;
-	char note[160];
+	char note[320];
 	uint64_t ops; /* operations sent, for CPU per op */
 };
 
@@ -491,6 +491,8 @@ static bool is_fuse_mounted(const char *mnt)
 	return statfs(mnt, &sf) == 0 && sf.f_type == FUSE_MAGIC;
 }
 
+static void log_head(const struct target *t, char *text, size_t size);
+
 static void start_daemon(struct target *t, char *const argv[])
 {
 	if (mkdir(t->mnt, 0755) < 0 && errno != EEXIST)
@@ -521,16 +523,8 @@ static void start_daemon(struct target *t, char *const argv[])
 			break;
 		sleep_ms(10);
 	}
-	char text[256] = "";
-	int fd = open(log, O_RDONLY | O_CLOEXEC);
-	if (fd >= 0) {
-		ssize_t n = read(fd, text, sizeof(text) - 1);
-		text[n > 0 ? n : 0] = '\0';
-		close(fd);
-	}
-	for (char *c = text; *c; c++)
-		if (*c == '\n' || *c == '|')
-			*c = ' ';
+	char text[256];
+	log_head(t, text, sizeof(text));
 	snprintf(t->note, sizeof(t->note), "did not mount: %.120s", text);
 	fprintf(stderr, "pfsbench: %s %s\n", t->label, t->note);
 	kill(p, SIGKILL);
@@ -583,9 +577,47 @@ static void start_targets(void)
 	start_daemon(&tg[T_LXCFS], lx_argv);
 }
 
+/* The first bytes of a daemon's log, on one line. */
+static void log_head(const struct target *t, char *text, size_t size)
+{
+	char log[PATH_MAX];
+	snprintf(log, sizeof(log), "%s/%s.log", tmpdir, t->key);
+	text[0] = '\0';
+	int fd = open(log, O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		ssize_t n = read(fd, text, size - 1);
+		text[n > 0 ? n : 0] = '\0';
+		close(fd);
+	}
+	for (char *c = text; *c; c++)
+		if (*c == '\n' || *c == '|')
+			*c = ' ';
+}
+
+/* Records a daemon that died during the run (a crash is a finding). */
+static void check_alive(struct target *t)
+{
+	int status;
+	if (!t->pid || waitpid(t->pid, &status, WNOHANG) != t->pid)
+		return;
+	char text[200];
+	log_head(t, text, sizeof(text));
+	if (WIFSIGNALED(status))
+		snprintf(t->note, sizeof(t->note),
+			 "daemon died during the run (signal %d). Log: %.100s", WTERMSIG(status),
+			 text);
+	else
+		snprintf(t->note, sizeof(t->note),
+			 "daemon exited during the run (status %d). Log: %.100s",
+			 WEXITSTATUS(status), text);
+	fprintf(stderr, "pfsbench: %s: %s\n", t->label, t->note);
+	t->pid = 0;
+}
+
 static void stop_targets(void)
 {
 	for (int t = T_NULL; t < NT; t++) {
+		check_alive(&tg[t]);
 		if (!tg[t].pid)
 			continue;
 		kill(tg[t].pid, SIGTERM);
@@ -1171,6 +1203,7 @@ static int bench_main(void)
 		FILE *f = fopen(cfg.out, "we");
 		if (!f || fputs(md_text, f) < 0 || fclose(f) != 0)
 			die("cannot write %s: %s", cfg.out, strerror(errno));
+		fflush(stdout);
 		fprintf(stderr, "pfsbench: wrote %s\n", cfg.out);
 	}
 	return 0;
@@ -1188,10 +1221,12 @@ static void forward_kill(int sig)
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: pfsbench --build DIR --filters DIR --policy200 FILE [--out FILE] "
-			"[--quick]\n"
-			"       pfsbench --gen-policy FILE [--filters DIR]\n"
-			"Needs root and /dev/fuse. BENCH_QUICK=1 in the environment = --quick.\n");
+	fprintf(stderr,
+		"usage: pfsbench --build DIR --filters DIR --policy200 FILE [--out FILE] "
+		"[--quick]\n"
+		"       pfsbench --gen-policy FILE [--filters DIR]\n"
+		"       pfsbench --loop PATH [N]   (open+read+close PATH N times, for profiling)\n"
+		"Needs root and /dev/fuse. BENCH_QUICK=1 in the environment = --quick.\n");
 }
 
 int main(int argc, char **argv)
@@ -1203,10 +1238,11 @@ int main(int argc, char **argv)
 		{"out", required_argument, NULL, 'o'},
 		{"quick", no_argument, NULL, 'q'},
 		{"gen-policy", required_argument, NULL, 'g'},
+		{"loop", required_argument, NULL, 'l'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
-	const char *gen = NULL;
+	const char *gen = NULL, *loop_path = NULL;
 	cfg.build = "build";
 	cfg.filters = "filters";
 	const char *q = getenv("BENCH_QUICK");
@@ -1232,6 +1268,9 @@ int main(int argc, char **argv)
 		case 'g':
 			gen = optarg;
 			break;
+		case 'l':
+			loop_path = optarg;
+			break;
 		case 'h':
 			usage();
 			return 0;
@@ -1241,10 +1280,20 @@ int main(int argc, char **argv)
 		}
 	}
 	static char filters_abs[PATH_MAX], build_abs[PATH_MAX];
+	long loop_n = optind < argc ? atol(argv[optind]) : 10000;
 	if (realpath(cfg.filters, filters_abs))
 		cfg.filters = filters_abs;
 	if (gen)
 		return gen_policy(gen) < 0 ? 1 : 0;
+	if (loop_path) {
+		/* For profiling a daemon: pfsbench --loop PATH N (open+read+close N times). */
+		if (!(rbuf = malloc(RBUF_SIZE)))
+			die("out of memory");
+		for (long i = 0; i < loop_n; i++)
+			if (read_file(loop_path) < 0)
+				die("%s: %s", loop_path, strerror(errno));
+		return 0;
+	}
 	if (!cfg.policy200) {
 		usage();
 		return 2;
