@@ -86,6 +86,20 @@ ssize_t pfs_view_write(const struct pfs_view *v, struct pfs_caller *c, const str
 int pfs_view_opendir_check(const struct pfs_view *v, struct pfs_caller *c,
 			   const struct pfs_loc *loc);
 
+/*
+ * Relative link texts (`pipe:[N]`, `socket:[N]`, `anon_inode:[eventfd]`,
+ * `net:[N]`) come back as names in the fd/ or ns/ directory they were read
+ * from (dir). Whether name is one of those; which entry has it as its link
+ * text (entry) and the identity the kernel's stat through that link gives.
+ */
+bool pfs_view_is_magic_name(const struct pfs_loc *dir, const char *name);
+int pfs_view_magic_resolve(const struct pfs_view *v, struct pfs_caller *c,
+			   const struct pfs_loc *dir, const char *name, char *entry,
+			   size_t entry_len, struct stat *st);
+/* Opens the object behind dir/entry as the caller (O_ACCMODE of flags, non-blocking): an fd. */
+int pfs_view_magic_open(const struct pfs_view *v, struct pfs_caller *c, const struct pfs_loc *dir,
+			const char *entry, int flags);
+
 struct pfs_dirent {
 	const char *name;
 	ino_t ino;

@@ -46,6 +46,7 @@ struct pfs_node {
 	unsigned refs; /* children and open handles keep a node alive */
 	bool detached; /* removed from the parent's children (stale process) */
 	bool per_caller; /* answers differ between callers: never cached */
+	bool magic; /* a relative link text in fd/ or ns/ (magic.c) */
 	struct pfs_node *children;
 	UT_hash_handle hh;
 };
@@ -99,6 +100,14 @@ enum pfs_ns_need {
 unsigned pfs_ns_needs(const struct pfs_loc *loc, bool is_link);
 /* Makes this thread see paths and sysctls as the caller does. -errno on failure. */
 int pfs_ns_enter(const struct pfs_caller *c, unsigned needs);
+
+/* Relative link texts as names (magic.c). */
+bool pfs_magic_name(const struct pfs_node *dir, const char *name);
+int pfs_magic_stat(struct pfs_node *dir, const char *name, struct pfs_caller *c, struct stat *st);
+void pfs_magic_open(fuse_req_t req, struct pfs_node *n, struct fuse_file_info *fi);
+void pfs_magic_read(fuse_req_t req, size_t size, struct fuse_file_info *fi);
+void pfs_magic_write(fuse_req_t req, const char *buf, size_t size, struct fuse_file_info *fi);
+void pfs_magic_release(fuse_req_t req, struct fuse_file_info *fi);
 
 /* Snapshot accounting (ops_file.c). */
 int pfs_snapshot_charge(size_t bytes);

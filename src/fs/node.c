@@ -126,6 +126,40 @@ static struct pfs_node *node_new(struct pfs_node *parent, const char *name, char
 	return n;
 }
 
+/* Finds or makes parent/name (with nodes_lock); takes path and anchor_fd. */
+static int insert(struct pfs_node *parent, const char *name, char **path, int anchor_fd,
+		  const struct stat *st, bool magic, struct pfs_node **out)
+{
+	pthread_mutex_lock(&pfs_fs.nodes_lock);
+	struct pfs_node *n = NULL;
+	HASH_FIND_STR(parent->children, name, n);
+	if (n && ((n->type != (st->st_mode & S_IFMT)) ||
+		  ((anchor_fd >= 0 || magic) && n->backing_ino != st->st_ino))) {
+		HASH_DEL(parent->children, n); /* a new process (or object) under an old name */
+		n->detached = true;
+		n = NULL;
+	}
+	if (!n) {
+		n = node_new(parent, name, *path, anchor_fd, st->st_ino, st->st_mode & S_IFMT);
+		if (!n) {
+			pthread_mutex_unlock(&pfs_fs.nodes_lock);
+			if (anchor_fd >= 0)
+				close(anchor_fd);
+			return -ENOMEM;
+		}
+		n->magic = magic;
+		*path = NULL;
+		HASH_ADD_KEYPTR(hh, parent->children, n->name, strlen(n->name), n);
+		parent->refs++;
+	} else if (anchor_fd >= 0) {
+		close(anchor_fd);
+	}
+	n->nlookup++;
+	pthread_mutex_unlock(&pfs_fs.nodes_lock);
+	*out = n;
+	return 0;
+}
+
 /*
  * The lookup proper: decide visibility for this caller, stat as the caller,
  * then find or make the node. A pid directory whose backing inode changed is a
@@ -141,6 +175,14 @@ int pfs_node_lookup(struct pfs_node *parent, const char *name, struct pfs_node *
 	cleanup_free char *path = NULL;
 	if (asprintf(&path, "%s/%s", parent->path, name) < 0)
 		return -ENOMEM;
+
+	bool magic = pfs_magic_name(parent, name);
+	if (magic) {
+		int mr = pfs_magic_stat(parent, name, c, st);
+		if (mr < 0)
+			return mr;
+		return insert(parent, name, &path, -1, st, true, out);
+	}
 
 	struct pfs_loc loc;
 	int pdir = parent->anchor ? parent->anchor->anchor_fd : pfs_fs.view.backing_fd;
@@ -165,30 +207,7 @@ int pfs_node_lookup(struct pfs_node *parent, const char *name, struct pfs_node *
 	if (r < 0)
 		return r;
 
-	pthread_mutex_lock(&pfs_fs.nodes_lock);
-	struct pfs_node *n = NULL;
-	HASH_FIND_STR(parent->children, name, n);
-	if (n && ((n->type != (st->st_mode & S_IFMT)) ||
-		  (anchor_fd >= 0 && n->backing_ino != st->st_ino))) {
-		HASH_DEL(parent->children, n); /* a new process (or object) under an old name */
-		n->detached = true;
-		n = NULL;
-	}
-	if (!n) {
-		n = node_new(parent, name, path, anchor_fd, st->st_ino, st->st_mode & S_IFMT);
-		if (!n) {
-			pthread_mutex_unlock(&pfs_fs.nodes_lock);
-			return -ENOMEM;
-		}
-		path = NULL;
-		anchor_fd = -1;
-		HASH_ADD_KEYPTR(hh, parent->children, n->name, strlen(n->name), n);
-		parent->refs++;
-	}
-	n->nlookup++;
-	pthread_mutex_unlock(&pfs_fs.nodes_lock);
-	*out = n;
-	return 0;
+	return insert(parent, name, &path, steal_fd(anchor_fd), st, false, out);
 }
 
 static void destroy_tree(struct pfs_node *n)

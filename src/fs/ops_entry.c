@@ -63,6 +63,8 @@ void pfs_op_forget_multi(fuse_req_t req, size_t count, struct fuse_forget_data *
 /* Visibility and attributes of an existing node, for this caller. */
 static int node_stat(struct pfs_node *n, struct pfs_caller *c, struct stat *st)
 {
+	if (n->magic)
+		return pfs_magic_stat(n->parent, n->name, c, st);
 	struct pfs_loc loc;
 	pfs_node_loc(n, &loc);
 	if (n->anchor && n->anchor->anchor_fd < 0)

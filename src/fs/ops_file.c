@@ -89,6 +89,10 @@ static void handle_free(struct pfs_file_handle *h)
 void pfs_op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
 	struct pfs_node *n = pfs_node_get(ino);
+	if (n->magic) {
+		pfs_magic_open(req, n, fi);
+		return;
+	}
 	struct pfs_file_handle *h = calloc(1, sizeof(*h));
 	if (!h) {
 		fuse_reply_err(req, ENOMEM);
@@ -137,6 +141,10 @@ void pfs_op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 
 void pfs_op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, struct fuse_file_info *fi)
 {
+	if (pfs_node_get(ino)->magic) {
+		pfs_magic_read(req, size, fi);
+		return;
+	}
 	struct pfs_file_handle *h = (struct pfs_file_handle *)(uintptr_t)fi->fh;
 	pthread_mutex_lock(&h->lock);
 	int r = h->read_err ? -h->read_err : 0;
@@ -159,6 +167,10 @@ void pfs_op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, struct 
 void pfs_op_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t size, off_t off,
 		  struct fuse_file_info *fi)
 {
+	if (pfs_node_get(ino)->magic) {
+		pfs_magic_write(req, buf, size, fi);
+		return;
+	}
 	struct pfs_file_handle *h = (struct pfs_file_handle *)(uintptr_t)fi->fh;
 	struct pfs_loc loc;
 	pfs_node_loc(h->node, &loc);
@@ -186,6 +198,10 @@ void pfs_op_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 
 void pfs_op_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
+	if (pfs_node_get(ino)->magic) {
+		pfs_magic_release(req, fi);
+		return;
+	}
 	handle_free((struct pfs_file_handle *)(uintptr_t)fi->fh);
 	fuse_reply_err(req, 0);
 }
