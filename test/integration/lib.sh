@@ -27,6 +27,7 @@ run_case() {
 	local name=$1 fn=$2
 	local out rc
 	# Each case has its own cleanups, run when its subshell exits.
+	# shellcheck disable=SC2030,SC2031 # the subshell's own list, on purpose
 	out=$( (
 		_cleanups=()
 		trap run_cleanups EXIT
@@ -61,6 +62,7 @@ require_root_fuse() {
 	fi
 }
 
+# shellcheck disable=SC2031 # a case's subshell has its own list
 add_cleanup() { _cleanups+=("$1"); }
 run_cleanups() {
 	local i
@@ -123,3 +125,6 @@ listed() {
 	done
 	return 1
 }
+
+# names DIR: the names readdir of DIR returns, one per line.
+names() { find "$1" -mindepth 1 -maxdepth 1 -printf '%f\n'; }

@@ -62,17 +62,18 @@ t_listings() {
 	same_file <(ls "/proc/$QUIET") <(ls "$MNT/$QUIET") || return 1
 	same_file <(ls "/proc/$QUIET/task") <(ls "$MNT/$QUIET/task") || return 1
 	same_file <(ls "/proc/$QUIET/task/$QUIET") <(ls "$MNT/$QUIET/task/$QUIET") || return 1
-	same_file <(ls /proc | grep -v '^[0-9]') <(ls "$MNT" | grep -v '^[0-9]') || return 1
+	same_file <(names /proc | grep -v '^[0-9]' | sort) <(names "$MNT" | grep -v '^[0-9]' | sort) ||
+		return 1
 	# pids present natively before and after must be listed through the mount
 	local before through after
-	before=$(ls /proc | grep '^[0-9]' | sort)
-	through=$(ls "$MNT" | grep '^[0-9]' | sort)
-	after=$(ls /proc | grep '^[0-9]' | sort)
+	before=$(names /proc | grep '^[0-9]' | sort)
+	through=$(names "$MNT" | grep '^[0-9]' | sort)
+	after=$(names /proc | grep '^[0-9]' | sort)
 	local stable missing
 	stable=$(comm -12 <(echo "$before") <(echo "$after"))
 	missing=$(comm -23 <(echo "$stable") <(echo "$through"))
 	[ -z "$missing" ] || fail "pids missing through the mount: $missing"
-	[ "$(ls -a "$MNT" | grep -c '^1$')" = 1 ] || fail "pid 1 listed twice or not at all"
+	[ "$(names "$MNT" | grep -c '^1$')" = 1 ] || fail "pid 1 listed twice or not at all"
 	same_file <(ls /proc/sys/kernel) <(ls "$MNT/sys/kernel") || return 1
 }
 
@@ -250,7 +251,9 @@ t_rewind_fresh() {
 	local first second
 	first=$(echo "$out" | sed -n 1p)
 	second=$(echo "$out" | sed -n 3p)
-	[ -n "$second" ] && [ "$first" != "$second" ] || fail "rewind gave no fresh snapshot: $out"
+	if [ -z "$second" ] || [ "$first" = "$second" ]; then
+		fail "rewind gave no fresh snapshot: $out"
+	fi
 }
 
 t_daemon_health() {
@@ -260,8 +263,8 @@ import sys
 for i in range(int(sys.argv[2])):
     open(f"{sys.argv[1]}/self/status").read()
 PY
-	fds0=$(ls /proc/$DPID/fd | wc -l)
-	rss0=$(awk '/VmRSS/{print $2}' /proc/$DPID/status)
+	fds0=$(names "/proc/$DPID/fd" | wc -l)
+	rss0=$(awk '/VmRSS/{print $2}' "/proc/$DPID/status")
 	python3 - "$MNT" <<'PY' || return 1
 import sys, threading
 mnt = sys.argv[1]
@@ -273,8 +276,8 @@ def work():
 ts = [threading.Thread(target=work) for _ in range(4)]
 [t.start() for t in ts]; [t.join() for t in ts]
 PY
-	fds1=$(ls /proc/$DPID/fd | wc -l)
-	rss1=$(awk '/VmRSS/{print $2}' /proc/$DPID/status)
+	fds1=$(names "/proc/$DPID/fd" | wc -l)
+	rss1=$(awk '/VmRSS/{print $2}' "/proc/$DPID/status")
 	log "daemon fds $fds0 -> $fds1, VmRSS ${rss0} kB -> ${rss1} kB"
 	[ "$fds1" -le $((fds0 + 2)) ] || fail "fd growth" || return 1
 	[ "$rss1" -le $((rss0 + 2048)) ] || fail "memory growth"
@@ -315,11 +318,21 @@ t_bad_options() {
 	local out rc
 	out=$("$DAEMON" -o backing=/nonexistent /tmp 2>&1)
 	rc=$?
-	[ $rc -ne 0 ] && [[ "$out" == *"cannot open backing=/nonexistent"* ]] || fail "bad backing: $rc $out" || return 1
+	if [ $rc -eq 0 ] || [[ "$out" != *"cannot open backing=/nonexistent"* ]]; then
+		fail "bad backing: $rc $out"
+		return 1
+	fi
 	out=$("$DAEMON" -o snapshot_max=lots /tmp 2>&1)
-	[ $? -eq 2 ] && [[ "$out" == *"bad snapshot_max=lots"* ]] || fail "bad size: $out" || return 1
-	out=$("$DAEMON" -o policy=/nonexistent.policy /tmp 2>&1)
-	[ $? -ne 0 ] && [[ "$out" == *"nonexistent.policy"* ]] || fail "missing policy: $out" || return 1
+	rc=$?
+	if [ $rc -ne 2 ] || [[ "$out" != *"bad snapshot_max=lots"* ]]; then
+		fail "bad size: $rc $out"
+		return 1
+	fi
+	if out=$("$DAEMON" -o policy=/nonexistent.policy /tmp 2>&1) ||
+		[[ "$out" != *"nonexistent.policy"* ]]; then
+		fail "missing policy: $out"
+		return 1
+	fi
 	"$DAEMON" --help | grep -q "backing=DIR" || fail "--help lacks options" || return 1
 	"$DAEMON" --version | grep -q "^procfilterfs " || fail "--version"
 }
