@@ -43,9 +43,9 @@
 #define NMOUNTS 50
 #define NMAPS 2000
 
-enum { T_NATIVE, T_NULL, T_PASS, T_DEFAULT, T_R200, T_LXCFS, NT };
+enum { T_NATIVE, T_NULL, T_PASS, T_DEFAULT, T_ALT, T_R200, T_LXCFS, NT };
 #define M(t) (1u << (t))
-#define M_FUSE (M(T_NULL) | M(T_PASS) | M(T_DEFAULT) | M(T_R200))
+#define M_FUSE (M(T_NULL) | M(T_PASS) | M(T_DEFAULT) | M(T_ALT) | M(T_R200))
 #define M_ALL (M(T_NATIVE) | M_FUSE)
 #define M_LX (M_ALL | M(T_LXCFS))
 
@@ -65,6 +65,7 @@ static struct target tg[NT] = {
 	[T_PASS] = {.key = "pass", .label = "pfs passthrough"},
 	[T_DEFAULT] = {.key = "default", .label = "pfs default"},
 	[T_R200] = {.key = "r200", .label = "pfs 200-rule"},
+	[T_ALT] = {.key = "alt", .label = "pfs default [alt build]"},
 	[T_LXCFS] = {.key = "lxcfs", .label = "LXCFS"},
 };
 
@@ -89,6 +90,7 @@ struct scenario {
 
 static struct {
 	const char *build, *filters, *policy200, *out;
+	const char *alt; /* --alt-daemon: another procfilterfs binary, run with default.policy */
 	bool quick;
 	unsigned samples; /* per target per cheap scenario */
 } cfg = {.samples = 3000};
@@ -305,7 +307,7 @@ static void make_path(char *out, size_t size, const struct target *t, const char
 static void run_scenario(struct scenario *s, int arg)
 {
 	unsigned total = cfg.samples / (s->div ? s->div : 1);
-	unsigned batch = s->kind == OP_WALK ? 1 : 25;
+	unsigned batch = s->kind == OP_WALK ? 1 : 10;
 	if (total < batch)
 		total = batch;
 	unsigned reps = (total + batch - 1) / batch;
@@ -560,6 +562,14 @@ static void start_targets(void)
 		start_daemon(&tg[which[i]], argv);
 	}
 
+	if (cfg.alt) {
+		char alt_opts[PATH_MAX + 64];
+		snprintf(alt_opts, sizeof(alt_opts), "backing=/proc,policy=%s/default.policy",
+			 cfg.filters);
+		char *argv[] = {(char *)cfg.alt, "-f", "-o", alt_opts, tg[T_ALT].mnt, NULL};
+		start_daemon(&tg[T_ALT], argv);
+	}
+
 	const char *lx = NULL;
 	static const char *const lx_paths[] = {"/usr/bin/lxcfs", "/usr/local/bin/lxcfs",
 					       "/bin/lxcfs"};
@@ -787,7 +797,13 @@ static void fmt_us(char *buf, size_t size, double us)
 		snprintf(buf, size, "%.1f", us);
 }
 
-static const int col_order[NT] = {T_NATIVE, T_NULL, T_PASS, T_DEFAULT, T_R200, T_LXCFS};
+static const int col_order[NT] = {T_NATIVE, T_NULL, T_PASS, T_DEFAULT, T_ALT, T_R200, T_LXCFS};
+
+/* Columns of the table: the alternate build only when one was given. */
+static bool shown(int t)
+{
+	return t != T_ALT || cfg.alt;
+}
 
 static void table_row(const struct scenario *s)
 {
@@ -795,6 +811,8 @@ static void table_row(const struct scenario *s)
 	const struct stats *nat = &s->st[T_NATIVE];
 	for (int k = 0; k < NT; k++) {
 		int t = col_order[k];
+		if (!shown(t))
+			continue;
 		const struct stats *st = &s->st[t];
 		if (!(s->mask & M(t)) || !tg[t].ok) {
 			out(" – |");
@@ -814,9 +832,14 @@ static void table_row(const struct scenario *s)
 	}
 	const struct stats *d = &s->st[T_DEFAULT], *nl = &s->st[T_NULL];
 	if (d->n && nl->n)
-		out(" %.2f× |\n", d->p50 / nl->p50);
+		out(" %.2f× |", d->p50 / nl->p50);
 	else
-		out(" – |\n");
+		out(" – |");
+	if (cfg.alt && s->st[T_ALT].n && nl->n)
+		out(" %.2f× |", s->st[T_ALT].p50 / nl->p50);
+	else if (cfg.alt)
+		out(" – |");
+	out("\n");
 }
 
 static double ratio(const struct scenario *s, int a, int b)
@@ -942,7 +965,7 @@ static void measure_rss_opens(void)
 static void measure_concurrency(void)
 {
 	static const int levels[3] = {1, 2, 4};
-	static const int who[] = {T_NATIVE, T_NULL, T_PASS, T_DEFAULT};
+	static const int who[] = {T_NATIVE, T_NULL, T_PASS, T_DEFAULT, T_ALT};
 	unsigned reps = cfg.quick ? 1 : 3, dur = cfg.quick ? 200 : 400;
 	double v[NT][3][3] = {{{0}}};
 	for (unsigned rep = 0; rep < reps; rep++) {
@@ -1056,10 +1079,14 @@ static void report(void)
 	    "default.policy and a generated 200-rule policy; LXCFS only for the files it "
 	    "serves.\n\n");
 	out("| scenario |");
+	int ncols = 1;
 	for (int k = 0; k < NT; k++)
-		out(" %s |", tg[col_order[k]].label);
-	out(" default ÷ null |\n|---|");
-	for (int k = 0; k <= NT; k++)
+		if (shown(col_order[k])) {
+			out(" %s |", tg[col_order[k]].label);
+			ncols++;
+		}
+	out(" default ÷ null |%s\n|---|", cfg.alt ? " alt ÷ null |" : "");
+	for (int k = 0; k < ncols + (cfg.alt ? 1 : 0); k++)
 		out("---|");
 	out("\n");
 	for (size_t i = 0; i < NFILES; i++)
@@ -1223,7 +1250,7 @@ static void usage(void)
 {
 	fprintf(stderr,
 		"usage: pfsbench --build DIR --filters DIR --policy200 FILE [--out FILE] "
-		"[--quick]\n"
+		"[--quick] [--alt-daemon PATH]\n"
 		"       pfsbench --gen-policy FILE [--filters DIR]\n"
 		"       pfsbench --loop PATH [N]   (open+read+close PATH N times, for profiling)\n"
 		"Needs root and /dev/fuse. BENCH_QUICK=1 in the environment = --quick.\n");
@@ -1239,6 +1266,7 @@ int main(int argc, char **argv)
 		{"quick", no_argument, NULL, 'q'},
 		{"gen-policy", required_argument, NULL, 'g'},
 		{"loop", required_argument, NULL, 'l'},
+		{"alt-daemon", required_argument, NULL, 'a'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -1270,6 +1298,9 @@ int main(int argc, char **argv)
 			break;
 		case 'l':
 			loop_path = optarg;
+			break;
+		case 'a':
+			cfg.alt = optarg;
 			break;
 		case 'h':
 			usage();

@@ -6,6 +6,7 @@
 #   BUILD=DIR          build directory (default build)
 #   BENCH_QUICK=1      a short run (fewer samples, shorter phases)
 #   BENCH_OUT=FILE     where the markdown goes (default bench/results.md)
+#   BENCH_ALT_DAEMON=PATH  also measure another procfilterfs binary (default.policy)
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -36,5 +37,7 @@ if ! "$build/pfs" policy check "$policy"; then
 fi
 
 args=(--build "$build" --filters "$top/filters" --policy200 "$policy" --out "$out")
+# BENCH_ALT_DAEMON=PATH adds a column: another procfilterfs build with default.policy (A/B of a patch).
+[ -n "${BENCH_ALT_DAEMON:-}" ] && args+=(--alt-daemon "$BENCH_ALT_DAEMON")
 [ -n "${BENCH_QUICK:-}" ] && [ "${BENCH_QUICK}" != 0 ] && args+=(--quick)
 "$build/bench/pfsbench" "${args[@]}"
