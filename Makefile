@@ -10,6 +10,15 @@ VERSION := 0.1.0
 
 SANITIZE ?=
 OPT ?= -O2
+# V=1 shows the commands.
+V ?= 0
+ifeq ($(V),0)
+Q := @
+say = @printf '  %-6s %s\n' $(1) $(2)
+else
+Q :=
+say = @:
+endif
 
 FUSE_CFLAGS := $(shell pkg-config --cflags fuse3 2>/dev/null)
 FUSE_LIBS := $(shell pkg-config --libs fuse3 2>/dev/null || echo -lfuse3)
@@ -60,48 +69,64 @@ test-deps:
 # The core must never see FUSE headers: it is compiled without their flags.
 $(BUILD)/obj/src/core/%.o: src/core/%.c
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS_ALL) -c $< -o $@
+	$(call say,CC,$@)
+	$(Q)$(CC) $(CFLAGS_ALL) -c $< -o $@
 
 $(BUILD)/obj/src/fs/%.o: src/fs/%.c
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS_ALL) $(FUSE_CFLAGS) -c $< -o $@
+	$(call say,CC,$@)
+	$(Q)$(CC) $(CFLAGS_ALL) $(FUSE_CFLAGS) -c $< -o $@
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS_ALL) -c $< -o $@
+	$(call say,CC,$@)
+	$(Q)$(CC) $(CFLAGS_ALL) -c $< -o $@
 
 $(LIBCORE): $(CORE_OBJ)
 	@mkdir -p $(@D)
-	rm -f $@ && ar rcs $@ $^
+	$(call say,AR,$@)
+	$(Q)rm -f $@ && ar rcs $@ $^
 
 $(LIBFS): $(FS_OBJ)
 	@mkdir -p $(@D)
-	rm -f $@ && ar rcs $@ $^
+	$(call say,AR,$@)
+	$(Q)rm -f $@ && ar rcs $@ $^
 
 $(DAEMON): $(BUILD)/obj/src/fs/main.o $(LIBFS) $(LIBCORE)
-	$(CC) $(LDFLAGS) -o $@ $^ $(FUSE_LIBS) -lpthread
+	$(call say,LD,$@)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(FUSE_LIBS) -lpthread
 
 $(PFS): $(PFS_OBJ) $(LIBCORE)
-	$(CC) $(LDFLAGS) -o $@ $^ -lseccomp -lpthread -lm
+	$(call say,LD,$@)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ -lseccomp -lpthread -lm
 
 $(UNIT): $(UNIT_OBJ) $(LIBCORE)
 	@mkdir -p $(@D)
-	$(CC) $(LDFLAGS) -o $@ $^ -lcriterion -lpthread
+	$(call say,LD,$@)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ -lcriterion -lpthread
 
 $(BUILD)/test/helpers/%: test/integration/helpers/%.c $(LIBCORE)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS_ALL) -o $@ $< $(LIBCORE) -lpthread
+	$(call say,LD,$@)
+	$(Q)$(CC) $(CFLAGS_ALL) -o $@ $< $(LIBCORE) -lpthread
 
-# Fuzzers: clang + libFuzzer, core rebuilt with clang and sanitizers.
-FUZZ_CFLAGS := -std=gnu11 -g -O1 -Iinclude -D_GNU_SOURCE -DPFS_VERSION='"$(VERSION)"' \
-	-DPFS_POLICY_DIR='"$(POLICY_DIR)"' -fsanitize=fuzzer,address,undefined -fno-omit-frame-pointer
-$(BUILD)/fuzz/%: fuzz/%.c $(CORE_SRC)
+# Fuzzers: clang + libFuzzer; the core is compiled once with clang and sanitizers.
+FUZZ_BASE := -std=gnu11 -g -O1 -Iinclude -D_GNU_SOURCE -DPFS_VERSION='"$(VERSION)"' \
+	-DPFS_POLICY_DIR='"$(POLICY_DIR)"' -fno-omit-frame-pointer
+FUZZ_CORE_OBJ := $(CORE_SRC:%.c=$(BUILD)/fuzzobj/%.o)
+$(BUILD)/fuzzobj/%.o: %.c
 	@mkdir -p $(@D)
-	$(CLANG) $(FUZZ_CFLAGS) -o $@ $< $(CORE_SRC)
+	$(call say,CLANG,$@)
+	$(Q)$(CLANG) $(FUZZ_BASE) -fsanitize=fuzzer-no-link,address,undefined -MMD -MP -c $< -o $@
+$(BUILD)/fuzz/%: fuzz/%.c $(FUZZ_CORE_OBJ)
+	@mkdir -p $(@D)
+	$(call say,CLANG,$@)
+	$(Q)$(CLANG) $(FUZZ_BASE) -fsanitize=fuzzer,address,undefined -o $@ $< $(FUZZ_CORE_OBJ)
 
 $(BUILD)/bench/%: bench/%.c $(LIBCORE)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS_ALL) $(FUSE_CFLAGS) -o $@ $< $(LIBCORE) $(FUSE_LIBS) -lpthread -lm
+	$(call say,LD,$@)
+	$(Q)$(CC) $(CFLAGS_ALL) $(FUSE_CFLAGS) -o $@ $< $(LIBCORE) $(FUSE_LIBS) -lpthread -lm
 
 unit: $(UNIT)
 	$(UNIT) --jobs 2
@@ -154,4 +179,4 @@ install: all
 clean:
 	rm -rf $(BUILD)
 
--include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
+-include $(shell find $(BUILD)/obj $(BUILD)/fuzzobj -name '*.d' 2>/dev/null)
