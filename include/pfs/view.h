@@ -78,6 +78,12 @@ int pfs_view_render(const struct pfs_view *v, struct pfs_caller *c, const struct
  * the open must then succeed as it does natively.
  */
 int pfs_view_open_probe(const struct pfs_view *v, struct pfs_caller *c, const struct pfs_loc *loc);
+/*
+ * Files read at offsets that are addresses (mem, pagemap) cannot be
+ * snapshots: they are opened as the caller (an fd, read-only) and read in place.
+ */
+bool pfs_view_random_access(const struct pfs_loc *loc);
+int pfs_view_open_fd(const struct pfs_view *v, struct pfs_caller *c, const struct pfs_loc *loc);
 /* Writes to loc as the caller; only rw mounts and `writable` paths. */
 ssize_t pfs_view_write(const struct pfs_view *v, struct pfs_caller *c, const struct pfs_loc *loc,
 		       const struct pfs_path_decision *d, const char *data, size_t len, off_t off);

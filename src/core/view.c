@@ -206,21 +206,33 @@ ssize_t pfs_view_write(const struct pfs_view *v, struct pfs_caller *c, const str
 
 struct probe_args {
 	const struct pfs_loc *loc;
+	int fd;
 };
 
 static int do_open_probe(void *arg)
 {
 	struct probe_args *a = arg;
-	int fd = openat(a->loc->dirfd, pfs_rel(a->loc->rel), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	close(fd);
-	return 0;
+	a->fd = openat(a->loc->dirfd, pfs_rel(a->loc->rel), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	return a->fd < 0 ? -errno : 0;
+}
+
+int pfs_view_open_fd(const struct pfs_view *v, struct pfs_caller *c, const struct pfs_loc *loc)
+{
+	struct probe_args a = {loc, -1};
+	int r = view_as_caller(v, c, loc, PFS_OP_OPEN_R, do_open_probe, &a);
+	return r == -ESRCH ? -ENOENT : r < 0 ? r : a.fd;
 }
 
 int pfs_view_open_probe(const struct pfs_view *v, struct pfs_caller *c, const struct pfs_loc *loc)
 {
-	struct probe_args a = {loc};
-	int r = view_as_caller(v, c, loc, PFS_OP_OPEN_R, do_open_probe, &a);
-	return r == -ESRCH ? -ENOENT : r;
+	int fd = pfs_view_open_fd(v, c, loc);
+	if (fd < 0)
+		return fd;
+	close(fd);
+	return 0;
+}
+
+bool pfs_view_random_access(const struct pfs_loc *loc)
+{
+	return loc->pp.pid && (!strcmp(loc->pp.rest, "mem") || !strcmp(loc->pp.rest, "pagemap"));
 }

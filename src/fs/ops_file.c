@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "fs.h"
 #include "pfs/log.h"
@@ -22,6 +23,7 @@ struct pfs_file_handle {
 	bool readable;
 	bool served; /* a read happened: the next read at 0 is a rewind */
 	int read_err; /* an error the kernel gives at read, not open (ESRCH of a zombie) */
+	int direct_fd; /* mem, pagemap: read in place (pfs_view_random_access), else -1 */
 };
 
 int pfs_snapshot_charge(size_t bytes)
@@ -81,6 +83,8 @@ static void handle_free(struct pfs_file_handle *h)
 {
 	pfs_snapshot_uncharge(h->charged);
 	pfs_buf_free(&h->snap);
+	if (h->direct_fd >= 0)
+		close(h->direct_fd);
 	pthread_mutex_destroy(&h->lock);
 	pfs_node_unref(h->node);
 	free(h);
@@ -99,6 +103,7 @@ void pfs_op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		return;
 	}
 	h->node = n;
+	h->direct_fd = -1;
 	pfs_req_caller(req, &h->opener);
 	pthread_mutex_init(&h->lock, NULL);
 	pfs_node_ref(n);
@@ -113,7 +118,15 @@ void pfs_op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	if (r == 0)
 		r = pfs_view_open_check(&pfs_fs.view, &loc, &d, fi->flags);
 	pfs_policy_unlock();
-	if (r == 0 && h->readable) {
+	if (r == 0 && h->readable && pfs_view_random_access(&loc)) {
+		pfs_policy_rdlock();
+		r = pfs_view_open_fd(&pfs_fs.view, &h->opener, &loc);
+		pfs_policy_unlock();
+		if (r >= 0) {
+			h->direct_fd = r;
+			r = 0;
+		}
+	} else if (r == 0 && h->readable) {
 		r = render(h);
 		/*
 		 * A zombie's files open fine and fail at read (ESRCH), and so do
@@ -139,6 +152,21 @@ void pfs_op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		handle_free(h);
 }
 
+static void read_in_place(fuse_req_t req, struct pfs_file_handle *h, size_t size, off_t off)
+{
+	char *buf = malloc(size ? size : 1);
+	if (!buf) {
+		fuse_reply_err(req, ENOMEM);
+		return;
+	}
+	ssize_t n = pread(h->direct_fd, buf, size, off);
+	if (n < 0)
+		fuse_reply_err(req, errno == ESRCH ? ENOENT : errno);
+	else
+		fuse_reply_buf(req, buf, (size_t)n);
+	free(buf);
+}
+
 void pfs_op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, struct fuse_file_info *fi)
 {
 	if (pfs_node_get(ino)->magic) {
@@ -146,6 +174,10 @@ void pfs_op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, struct 
 		return;
 	}
 	struct pfs_file_handle *h = (struct pfs_file_handle *)(uintptr_t)fi->fh;
+	if (h->direct_fd >= 0) {
+		read_in_place(req, h, size, off);
+		return;
+	}
 	pthread_mutex_lock(&h->lock);
 	int r = h->read_err ? -h->read_err : 0;
 	if (r == 0 && off == 0 && h->served)
