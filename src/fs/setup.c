@@ -60,9 +60,10 @@ static int open_backing(struct pfs_error *err)
 				   "the backing is not a directory; give backing=DIR or an fd of "
 				   "a procfs instance with backing_fd=N");
 	struct statfs sf;
-	if (fstatfs(fd, &sf) == 0 && sf.f_type != PROC_SUPER_MAGIC)
-		pfs_warn("the backing is not a procfs (magic %#lx); serving it anyway",
-			 (unsigned long)sf.f_type);
+	/* Callers' credentials come from the backing: a fixture tree has none to give. */
+	pfs_fs.view.as_caller = fstatfs(fd, &sf) == 0 && sf.f_type == PROC_SUPER_MAGIC;
+	if (!pfs_fs.view.as_caller)
+		pfs_warn("the backing is not a procfs; serving it with the daemon's credentials");
 	pfs_fs.view.backing_fd = fd;
 	return 0;
 }
@@ -111,7 +112,6 @@ int pfs_fs_setup(struct pfs_error *err)
 	pfs_fs.view.policy = p;
 	pfs_view_policy_changed(&pfs_fs.view);
 	pfs_fs.view.rw = pfs_fs.opt.rw;
-	pfs_fs.view.as_caller = true;
 	load_id_maps();
 	pthread_rwlock_init(&pfs_fs.policy_lock, NULL);
 	return 0;

@@ -295,6 +295,22 @@ t_shipped() {
 	[ "$out" -le 3 ] || fail "strict: nobody sees $out pids"
 }
 
+t_fail_closed() {
+	# A backing whose mountinfo a filter cannot parse: the file is not served
+	# (EIO), never passed through; files without a filter still are.
+	local tree=$WORK/tree
+	mkdir -p "$tree/7"
+	printf '36 35 98:0 /mnt1 /mnt2 rw - ext3 /dev/root rw\ngarbage line\n' >"$tree/7/mountinfo"
+	printf 'MemTotal: 1 kB\n' >"$tree/meminfo"
+	printf 'mount drop fstype=tmpfs\n' >"$WORK/fc.policy"
+	mkdir -p "$WORK/fc"
+	"$DAEMON" -o "backing=$tree,policy=$WORK/fc.policy,enter_ns=0" "$WORK/fc" 2>"$WORK/fc.log" ||
+		return 1
+	add_cleanup "umount -l '$WORK/fc'"
+	assert_errno "unparsable mountinfo" EIO read "$WORK/fc/7/mountinfo" || return 1
+	assert_eq "unfiltered file" "MemTotal: 1 kB" "$(cat "$WORK/fc/meminfo")"
+}
+
 run_case "paths: hide, deny, empty" t_paths
 run_case "writes: writable only on a writable mount, readonly EROFS" t_writes
 run_case "writes are made with the caller's credentials" t_write_as_caller
@@ -308,3 +324,4 @@ run_case "static content: replace, hide-lines" t_content
 run_case "SIGHUP reload; a bad policy keeps the old one" t_reload
 run_case "a bad policy is refused with file:line:col, nothing mounted" t_refused
 run_case "shipped default and strict policies" t_shipped
+run_case "fail closed: unparsable content is EIO, never passed through" t_fail_closed
