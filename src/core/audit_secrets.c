@@ -192,9 +192,9 @@ static bool benign_value(const char *v)
 	size_t n = strlen(v);
 	if (n < 4 || v[0] == '/' || v[0] == '$' || !strncmp(v, "file:", 5))
 		return true;
-	static const char *const words[] = {"true",	  "false",   "none",	 "null",
-					    "disabled",	  "enabled", "changeme", "redacted",
-					    "<redacted>", "xxxx"};
+	static const char *const words[] = {"true",	  "false",	"none",	    "null",
+					    "disabled",	  "enabled",	"changeme", "redacted",
+					    "<redacted>", "[redacted]", "xxxx"};
 	for (size_t i = 0; i < ARRAY_SIZE(words); i++)
 		if (!strcasecmp(v, words[i]))
 			return true;
