@@ -92,6 +92,8 @@ static struct {
 	const char *build, *filters, *policy200, *out;
 	const char *alt; /* --alt-daemon: another procfilterfs binary, run with default.policy */
 	bool quick;
+	bool smoke; /* --smoke: seconds-long run that only checks the harness works */
+	int cpu; /* --cpu N: the bench and every daemon on CPU N (-1: not pinned) */
 	unsigned samples; /* per target per cheap scenario */
 } cfg = {.samples = 3000};
 
@@ -447,6 +449,41 @@ static pid_t spawn_maps_child(void)
 		die("maps child failed");
 	close(pipefd[0]);
 	return p;
+}
+
+/* ---- CPU placement ------------------------------------------------------ */
+
+/*
+ * Latency is measured with the bench and every daemon on one CPU: where the
+ * scheduler happens to put a daemon's threads (same CPU as the reader or not,
+ * idle CPU or not) otherwise changes a round trip by 2x for seconds at a time,
+ * differently per daemon. Concurrency is measured unpinned.
+ */
+static void set_affinity(pid_t pid, int cpu)
+{
+	cpu_set_t set;
+	CPU_ZERO(&set);
+	if (cpu >= 0) {
+		CPU_SET(cpu, &set);
+	} else {
+		for (int i = 0; i < CPU_SETSIZE && i < sysconf(_SC_NPROCESSORS_CONF); i++)
+			CPU_SET(i, &set);
+	}
+	sched_setaffinity(pid, sizeof(set), &set);
+}
+
+/* Every thread of a process. */
+static void set_affinity_all(pid_t pid, int cpu)
+{
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%d/task", pid);
+	DIR *d = opendir(path);
+	struct dirent *e;
+	while (d && (e = readdir(d)))
+		if (is_pid_name(e->d_name))
+			set_affinity((pid_t)atoi(e->d_name), cpu);
+	if (d)
+		closedir(d);
 }
 
 /* ---- daemons ------------------------------------------------------------ */
@@ -874,10 +911,21 @@ static void machine(void)
 	time_t now = time(NULL);
 	char date[64];
 	strftime(date, sizeof(date), "%Y-%m-%d %H:%M UTC", gmtime(&now));
+	char placement[160];
+	if (cfg.cpu >= 0)
+		snprintf(placement, sizeof(placement),
+			 "latency scenarios with the bench and all daemons pinned to CPU %d "
+			 "(BENCH_CPU); concurrency unpinned",
+			 cfg.cpu);
+	else
+		snprintf(placement, sizeof(placement), "not pinned (BENCH_CPU=none)");
 	out("## Machine\n\n- CPU: %s, %ld online CPUs (nproc)\n- kernel: %s %s %s\n- date: %s\n"
-	    "- mode: %s\n\n",
+	    "- mode: %s\n- placement: %s\n\n",
 	    model, sysconf(_SC_NPROCESSORS_ONLN), u.sysname, u.release, u.machine, date,
-	    cfg.quick ? "BENCH_QUICK=1 (short run, fewer samples)" : "full");
+	    cfg.smoke	? "smoke test (a few samples: figures meaningless)"
+	    : cfg.quick ? "BENCH_QUICK=1 (short run, fewer samples)"
+			: "full",
+	    placement);
 }
 
 /* ---- main flow ---------------------------------------------------------- */
@@ -939,7 +987,7 @@ static void measure_rss_opens(void)
 {
 	if (!tg[T_DEFAULT].ok)
 		return;
-	long opens = cfg.quick ? 20000 : 100000;
+	long opens = cfg.smoke ? 2000 : cfg.quick ? 20000 : 100000;
 	char paths[3][PATH_MAX];
 	make_path(paths[0], PATH_MAX, &tg[T_DEFAULT], "self/status", 0);
 	make_path(paths[1], PATH_MAX, &tg[T_DEFAULT], "meminfo", 0);
@@ -962,11 +1010,22 @@ static void measure_rss_opens(void)
 	tg[T_DEFAULT].ops += (uint64_t)opens + 1000;
 }
 
+static void pin_everything(int cpu)
+{
+	if (cfg.cpu < 0)
+		return;
+	set_affinity(0, cpu);
+	for (int t = T_NULL; t < NT; t++)
+		if (tg[t].pid)
+			set_affinity_all(tg[t].pid, cpu);
+}
+
 static void measure_concurrency(void)
 {
+	pin_everything(-1);
 	static const int levels[3] = {1, 2, 4};
 	static const int who[] = {T_NATIVE, T_NULL, T_PASS, T_DEFAULT, T_ALT};
-	unsigned reps = cfg.quick ? 1 : 3, dur = cfg.quick ? 200 : 400;
+	unsigned reps = cfg.quick ? 1 : 3, dur = cfg.smoke ? 50 : cfg.quick ? 200 : 400;
 	double v[NT][3][3] = {{{0}}};
 	for (unsigned rep = 0; rep < reps; rep++) {
 		for (size_t k = 0; k < sizeof(who) / sizeof(*who); k++) {
@@ -979,6 +1038,7 @@ static void measure_concurrency(void)
 				v[t][l][rep] = concurrent(path, levels[l], dur);
 		}
 	}
+	pin_everything(cfg.cpu);
 	for (int t = 0; t < NT; t++)
 		for (int l = 0; l < 3; l++) {
 			struct stats st = {0};
@@ -994,7 +1054,7 @@ static void measure_monitor(void)
 		ex.monitor_err = errno;
 		return;
 	}
-	unsigned passes = cfg.quick ? 5 : 20;
+	unsigned passes = cfg.smoke ? 2 : cfg.quick ? 5 : 20;
 	uint64_t cpu_ns = 0;
 	int r = pfs_monitor_sample_once(fd, passes, &cpu_ns, &ex.monitor_procs);
 	close(fd);
@@ -1168,6 +1228,8 @@ static int bench_main(void)
 	if (!rbuf)
 		die("out of memory");
 	setup_namespace();
+	if (cfg.cpu >= 0)
+		set_affinity(0, cfg.cpu); /* inherited by every daemon and child */
 	maps_child = spawn_maps_child();
 	start_targets();
 	fprintf(stderr, "pfsbench: targets up:");
@@ -1199,8 +1261,10 @@ static int bench_main(void)
 					     1000.0;
 
 	for (int i = 0; i < 3; i++) {
+		if (cfg.smoke && i == 2)
+			break;
 		procs_to(walk_procs[i]);
-		unsigned base = cfg.quick ? 3 : (i == 0 ? 40 : i == 1 ? 15 : 5);
+		unsigned base = cfg.quick ? (cfg.smoke ? 1 : 3) : (i == 0 ? 40 : i == 1 ? 15 : 5);
 		walks[i].div = 1;
 		unsigned saved = cfg.samples;
 		cfg.samples = base;
@@ -1250,7 +1314,7 @@ static void usage(void)
 {
 	fprintf(stderr,
 		"usage: pfsbench --build DIR --filters DIR --policy200 FILE [--out FILE] "
-		"[--quick] [--alt-daemon PATH]\n"
+		"[--quick|--smoke] [--alt-daemon PATH] [--cpu N|none]\n"
 		"       pfsbench --gen-policy FILE [--filters DIR]\n"
 		"       pfsbench --loop PATH [N]   (open+read+close PATH N times, for profiling)\n"
 		"Needs root and /dev/fuse. BENCH_QUICK=1 in the environment = --quick.\n");
@@ -1264,6 +1328,8 @@ int main(int argc, char **argv)
 		{"policy200", required_argument, NULL, 'p'},
 		{"out", required_argument, NULL, 'o'},
 		{"quick", no_argument, NULL, 'q'},
+		{"smoke", no_argument, NULL, 's'},
+		{"cpu", required_argument, NULL, 'c'},
 		{"gen-policy", required_argument, NULL, 'g'},
 		{"loop", required_argument, NULL, 'l'},
 		{"alt-daemon", required_argument, NULL, 'a'},
@@ -1275,6 +1341,9 @@ int main(int argc, char **argv)
 	cfg.filters = "filters";
 	const char *q = getenv("BENCH_QUICK");
 	cfg.quick = q && *q && strcmp(q, "0") != 0;
+	/* Default: the last CPU (CPU 0 takes more interrupts); none on one CPU. */
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	cfg.cpu = ncpu > 1 ? (int)ncpu - 1 : -1;
 	int c;
 	while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
 		switch (c) {
@@ -1292,6 +1361,12 @@ int main(int argc, char **argv)
 			break;
 		case 'q':
 			cfg.quick = true;
+			break;
+		case 's':
+			cfg.quick = cfg.smoke = true;
+			break;
+		case 'c':
+			cfg.cpu = strcmp(optarg, "none") ? atoi(optarg) : -1;
 			break;
 		case 'g':
 			gen = optarg;
@@ -1332,7 +1407,7 @@ int main(int argc, char **argv)
 	if (realpath(cfg.build, build_abs))
 		cfg.build = build_abs;
 	if (cfg.quick)
-		cfg.samples = 400;
+		cfg.samples = cfg.smoke ? 40 : 400;
 	if (getuid() != 0 || access("/dev/fuse", R_OK | W_OK) != 0) {
 		fprintf(stderr, "pfsbench: needs root and /dev/fuse (mounts, namespaces)\n");
 		return 77;

@@ -7,6 +7,7 @@
 #   BENCH_QUICK=1      a short run (fewer samples, shorter phases)
 #   BENCH_OUT=FILE     where the markdown goes (default bench/results.md)
 #   BENCH_ALT_DAEMON=PATH  also measure another procfilterfs binary (default.policy)
+#   BENCH_CPU=N|none   CPU the latency scenarios are pinned to (default: the last one)
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -39,5 +40,6 @@ fi
 args=(--build "$build" --filters "$top/filters" --policy200 "$policy" --out "$out")
 # BENCH_ALT_DAEMON=PATH adds a column: another procfilterfs build with default.policy (A/B of a patch).
 [ -n "${BENCH_ALT_DAEMON:-}" ] && args+=(--alt-daemon "$BENCH_ALT_DAEMON")
+[ -n "${BENCH_CPU:-}" ] && args+=(--cpu "$BENCH_CPU")
 [ -n "${BENCH_QUICK:-}" ] && [ "${BENCH_QUICK}" != 0 ] && args+=(--quick)
 "$build/bench/pfsbench" "${args[@]}"
