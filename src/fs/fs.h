@@ -97,6 +97,8 @@ enum pfs_ns_need {
 	PFS_NS_NET = 8,
 	PFS_NS_CGROUP = 16
 };
+/* The namespaces whose sysctl entries differ in name, not only in content. */
+#define PFS_NS_SYSCTL (PFS_NS_UTS | PFS_NS_IPC | PFS_NS_NET)
 unsigned pfs_ns_needs(const struct pfs_loc *loc, bool is_link);
 /* Makes this thread see paths and sysctls as the caller does. -errno on failure. */
 int pfs_ns_enter(const struct pfs_caller *c, unsigned needs);

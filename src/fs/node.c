@@ -203,7 +203,9 @@ int pfs_node_lookup(struct pfs_node *parent, const char *name, struct pfs_node *
 		loc.dirfd = anchor_fd;
 		loc.rel = "";
 	}
-	r = pfs_view_stat(&pfs_fs.view, c, &loc, st);
+	r = pfs_ns_enter(c, pfs_ns_needs(&loc, false) & PFS_NS_SYSCTL);
+	if (r == 0)
+		r = pfs_view_stat(&pfs_fs.view, c, &loc, st);
 	if (r < 0)
 		return r;
 

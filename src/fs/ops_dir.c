@@ -75,6 +75,9 @@ static int list_dir(struct dir_handle *h, struct pfs_caller *c)
 	r = pfs_view_visible(&pfs_fs.view, c, &loc, &d);
 	if (r == 0 && d.action == PFS_ACT_DENY)
 		r = -EACCES;
+	/* /proc/sys/net lists the entries of the reader's network namespace */
+	if (r == 0)
+		r = pfs_ns_enter(c, pfs_ns_needs(&loc, false) & PFS_NS_SYSCTL);
 	if (r == 0)
 		r = pfs_view_list(&pfs_fs.view, c, &loc, add_entry, h, NULL);
 	pfs_policy_unlock();
