@@ -90,7 +90,7 @@ case_tools_default_policy() {
 			$c >/dev/null 2>"/t/e" || { echo "FAILED: $c: $(cat /t/e)"; exit 1; }
 			[ -s /t/e ] && echo "stderr from $c: $(cat /t/e)"; done
 		sysctl -a >/dev/null 2>&1; kill $p; echo done' </dev/null 2>&1)
-	assert_eq "tools under default.policy" done "$(grep -v "^pfs run: " <<<"$out")"
+	assert_eq "tools under default.policy" "done" "$(grep -v "^pfs run: " <<<"$out")"
 }
 
 case_runtimes() {
