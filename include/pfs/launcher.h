@@ -79,6 +79,7 @@ struct pfs_run_opts {
 	char *owned_policy; /* storage of a resolved policy path */
 	char *arg_area; /* the process's command line memory, scrubbed by the init */
 	size_t arg_len;
+	unsigned long pidns_pid_max; /* kernel/pid_max of the sandbox's pid ns, from the init */
 };
 
 /* a + b into out (size bytes): 0 or -ENAMETOOLONG. */

@@ -33,6 +33,7 @@ struct pfs_view {
 	bool as_caller; /* make backing accesses with the caller's creds */
 	bool rw; /* mounted read-write */
 	bool policy_uses_self; /* some rule has {self}: resolve caller tgids */
+	unsigned long pidns_pid_max; /* kernel/pid_max of the backing's pid ns; 0: unknown */
 };
 
 struct pfs_loc {

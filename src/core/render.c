@@ -4,7 +4,10 @@
  * only a filter's output (or the raw content of a file no filter claims)
  * reaches the caller's snapshot. A filter error is EIO, never raw content.
  */
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <unistd.h>
 #include <string.h>
 
 #include "pfs/backing.h"
@@ -107,6 +110,40 @@ static int filter_by_kind(const struct pfs_view *v, struct pfs_caller *c, const 
 	return pfs_buf_append(out, in, raw->len);
 }
 
+/*
+ * kernel/ns_last_pid and kernel/pid_max are those of the reader's pid
+ * namespace: the daemon, outside the sandbox's, would read the host's (a leak
+ * of the host's pid counter). pid_max comes from a process inside (pfs run
+ * passes it); ns_last_pid is approximated by the highest pid in the backing.
+ * -ENOENT: not one of them, or unknown.
+ */
+static int pidns_sysctl(const struct pfs_view *v, const struct pfs_loc *loc, struct pfs_buf *out)
+{
+	if (loc->pp.pid || !v->mount_userns_ino)
+		return -ENOENT;
+	if (!strcmp(loc->pp.rest, "sys/kernel/pid_max"))
+		return v->pidns_pid_max ? pfs_buf_printf(out, "%lu\n", v->pidns_pid_max) : -ENOENT;
+	if (strcmp(loc->pp.rest, "sys/kernel/ns_last_pid"))
+		return -ENOENT;
+	int dfd = openat(v->backing_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return -errno;
+	DIR *d = fdopendir(dfd);
+	if (!d) {
+		close(dfd);
+		return -ENOMEM;
+	}
+	long max = 0;
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		long p = pfs_parse_pid(de->d_name, strlen(de->d_name));
+		if (p > max)
+			max = p;
+	}
+	closedir(d);
+	return pfs_buf_printf(out, "%ld\n", max);
+}
+
 int pfs_view_render(const struct pfs_view *v, struct pfs_caller *c, const struct pfs_loc *loc,
 		    const struct pfs_path_decision *d, const struct pfs_trace *t,
 		    struct pfs_buf *out)
@@ -125,7 +162,9 @@ int pfs_view_render(const struct pfs_view *v, struct pfs_caller *c, const struct
 		return pfs_buf_append(out, d->replace->text, d->replace->text_len);
 	}
 	cleanup_buf struct pfs_buf raw = PFS_BUF_INIT;
-	int r = read_as_caller(v, c, loc, loc->rel, &raw);
+	int r = pidns_sysctl(v, loc, &raw);
+	if (r == -ENOENT)
+		r = read_as_caller(v, c, loc, loc->rel, &raw);
 	if (r < 0)
 		return r;
 	cleanup_buf struct pfs_buf filtered = PFS_BUF_INIT;

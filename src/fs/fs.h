@@ -26,6 +26,7 @@ struct pfs_fs_options {
 	unsigned threads; /* threads=N: max worker threads */
 	int ready_fd; /* ready_fd=N: one byte written when serving */
 	int enter_ns; /* enter_ns=0 disables entering callers' namespaces */
+	unsigned long pidns_pid_max; /* pidns_pid_max=N: kernel/pid_max of the backing's pid ns */
 };
 
 /*

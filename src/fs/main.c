@@ -31,6 +31,7 @@ static const struct fuse_opt option_spec[] = {
 	OPT("threads=%u", threads, 0),
 	OPT("ready_fd=%d", ready_fd, 0),
 	OPT("enter_ns=%d", enter_ns, 0),
+	OPT("pidns_pid_max=%lu", pidns_pid_max, 0),
 	FUSE_OPT_KEY("snapshot_max=%s", 1),
 	FUSE_OPT_END,
 };
@@ -86,6 +87,8 @@ static void usage(const char *prog)
 	       "    ready_fd=N          write one byte to fd N once serving\n"
 	       "    enter_ns=0          do not enter callers' namespaces (link text is then\n"
 	       "                        rendered against the daemon's root)\n"
+	       "    pidns_pid_max=N     kernel/pid_max as the backing's pid namespace has it\n"
+	       "                        (read by a process inside it; pfs run passes it)\n"
 	       "\n"
 	       "SIGHUP reloads the policy; a policy with errors leaves the old one active.\n"
 	       "\n",

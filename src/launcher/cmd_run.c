@@ -198,6 +198,7 @@ static int launch(struct pfs_run_opts *o, const struct pfs_cgroup *cg, struct pf
 	r = pfs_msg_recv(sock, &m, fds, 2, &nfds);
 	if (r == 0 && m.type == PFS_MSG_FDS) {
 		backing = nfds > 0 ? fds[0] : -1;
+		o->pidns_pid_max = m.err.code > 0 ? (unsigned long)m.err.code : 0;
 		cleanup_close int fuse_fd = nfds > 1 ? fds[1] : -1;
 		if (fuse_fd >= 0) {
 			pfs_debug("run: starting %s", o->daemon_path);

@@ -70,8 +70,11 @@ static void exec_daemon(const struct pfs_run_opts *o, int backing_fd, int fuse_f
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	char opts[PATH_MAX + 128];
-	snprintf(opts, sizeof(opts), "backing_fd=3,policy=%s,ready_fd=5%s", o->policy_file,
-		 o->proc_rw ? ",writable" : "");
+	char pm[48] = "";
+	if (o->pidns_pid_max)
+		snprintf(pm, sizeof(pm), ",pidns_pid_max=%lu", o->pidns_pid_max);
+	snprintf(opts, sizeof(opts), "backing_fd=3,policy=%s,ready_fd=5%s%s", o->policy_file,
+		 o->proc_rw ? ",writable" : "", pm);
 	char *argv[8];
 	int i = 0;
 	argv[i++] = (char *)"procfilterfs";

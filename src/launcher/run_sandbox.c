@@ -13,7 +13,10 @@
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <stdlib.h>
 #include <unistd.h>
+
+#include "pfs/backing.h"
 
 #include "pfs/cleanup.h"
 #include "pfs/launcher.h"
@@ -105,6 +108,10 @@ static int setup(struct pfs_run_opts *o, int sock, struct pfs_error *err)
 	/* hand the fds to the launcher (and the daemon), then forget them here */
 	int fds[2] = {backing, fuse_fd};
 	struct pfs_msg m = {.type = PFS_MSG_FDS, .code = fuse_fd >= 0 ? 2 : 1};
+	/* pid_max is per pid namespace and read as the reader's: only we can read ours */
+	char pm[32] = "";
+	if (pfs_read_small_at(backing, "sys/kernel/pid_max", pm, sizeof(pm)) > 0)
+		m.err.code = atoi(pm);
 	r = pfs_msg_send(sock, &m, fds, (size_t)m.code);
 	if (r < 0)
 		return pfs_err_set(err, -r, "cannot pass fds to the launcher: %s", strerror(-r));

@@ -204,6 +204,15 @@ print(e(os.open, \"/proc/sys/vm/drop_caches\", os.O_WRONLY), e(os.open, \"/proc/
 65735546" "$out"
 }
 
+case_pidns_sysctls() {
+	local out
+	out=$(box -- 'sleep 0.1 & wait; a=$(cat /proc/sys/kernel/ns_last_pid); b=$(cat /kproc/sys/kernel/ns_last_pid)
+		[ "$a" -le "$b" ] && [ "$a" -lt 100 ] && echo last-pid-ok
+		cmp /proc/sys/kernel/pid_max /kproc/sys/kernel/pid_max && echo pid-max-ok') ||
+		fail "run: $out $(cat "$T/err")" || return 1
+	assert_eq "pid-ns sysctls are the sandbox's (never the host's)" $'last-pid-ok\npid-max-ok' "$out"
+}
+
 run_case "per-process and global content equals the kernel's (stopped process)" case_same_content
 run_case "stat: 52 fields, ) and spaces in comm, starttime" case_stat_comm
 run_case "mounts link, /etc/mtab, O_NOFOLLOW, mountinfo parents, findmnt" case_mount_files
@@ -214,4 +223,5 @@ run_case "hidden pid 1 (pids same-uid): ENOENT everywhere" case_hidden_pids
 run_case "a reaped pid: ENOENT through the old directory" case_reaped_pid
 run_case "permission differential: 4 probers x 5 targets, every per-pid entry" case_permissions_differential
 run_case "self-writes with --proc rw: comm, oom_score_adj" case_self_writes
+run_case "kernel/ns_last_pid and pid_max of the sandbox's pid ns" case_pidns_sysctls
 run_case "OCI masks, denial errnos, root inode 1, statfs magic" case_denials_and_oci

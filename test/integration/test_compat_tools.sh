@@ -22,12 +22,10 @@ o=$1 holder=$2 one=$3
 # only the processes that are the same in both runs: pid 1, the holder and
 # its stopped children (the runner and the tools themselves differ)
 stable() { awk -v s=" $(cat /t/stable) " 'NR == 1 || index(s, " " $'"$1"' " ")'; }
-# ps sizes its PID column from kernel/pid_max: docs/compat.md
-sq() { tr -s ' '; }
 # %CPU and C are cpu time over elapsed time: they change between two native runs
-ps aux | stable 2 | awk '{$3 = ""; print}' | sq >"$o/ps_aux"
-ps -eLf | stable 2 | awk '{$5 = ""; print}' | sq >"$o/ps_eLf"
-ps -eo pid,ppid,comm,rss,vsz,stat,wchan | stable 1 | sq >"$o/ps_eo"
+ps aux | stable 2 | awk '{$3 = ""; print}' >"$o/ps_aux"
+ps -eLf | stable 2 | awk '{$5 = ""; print}' >"$o/ps_eLf"
+ps -eo pid,ppid,comm,rss,vsz,stat,wchan | stable 1 >"$o/ps_eo"
 # %CPU, TIME+ and the summary lines change between two native runs
 top -b -n1 -w 200 | sed -n '/^ *PID/,$p' | stable 1 | awk '{print $1,$2,$3,$4,$5,$6,$7,$8,$12}' >"$o/top"
 # used/free memory changes between two native runs: the totals stay
