@@ -3,12 +3,17 @@
 
 CC ?= gcc
 CLANG ?= clang
+SANITIZE ?=
+# A sanitized build keeps its own objects.
+ifneq ($(SANITIZE),)
+BUILD ?= build-sanitize
+else
 BUILD ?= build
+endif
 PREFIX ?= /usr/local
 POLICY_DIR ?= /etc/procfilterfs
 VERSION := 0.1.0
 
-SANITIZE ?=
 OPT ?= -O2
 # V=1 shows the commands.
 V ?= 0
