@@ -5,6 +5,7 @@
 #ifndef PFS_MONITOR_PARSE_H
 #define PFS_MONITOR_PARSE_H
 
+#include "pfs/json.h"
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -137,8 +138,5 @@ void pfs_sampler_close(struct pfs_sampler *s);
 int pfs_sampler_pass(struct pfs_sampler *s, struct pfs_sample_totals *tot);
 /* Signals every known process; returns how many were signalled. */
 int pfs_sampler_signal_all(struct pfs_sampler *s, int sig);
-
-/* JSON helpers: a quoted, escaped string. */
-void pfs_json_str(FILE *f, const char *s);
 
 #endif

@@ -5,38 +5,17 @@
 
 #include "pfs/audit.h"
 #include "pfs/cleanup.h"
+#include "pfs/json.h"
 
 #define ENTRY_MAX 240
 
+/* null for NULL, else a JSON string. */
 static void json_str(FILE *f, const char *s)
 {
-	if (!s) {
+	if (s)
+		pfs_json_str(f, s);
+	else
 		fputs("null", f);
-		return;
-	}
-	fputc('"', f);
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		switch (*p) {
-		case '"':
-			fputs("\\\"", f);
-			break;
-		case '\\':
-			fputs("\\\\", f);
-			break;
-		case '\n':
-			fputs("\\n", f);
-			break;
-		case '\t':
-			fputs("\\t", f);
-			break;
-		default:
-			if (*p < 0x20 || *p == 0x7f)
-				fprintf(f, "\\u%04x", *p);
-			else
-				fputc(*p, f);
-		}
-	}
-	fputc('"', f);
 }
 
 /* The value and the entry as shown: redacted unless show_values. */
