@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <unistd.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "pfs/backing.h"
@@ -43,8 +44,7 @@ static int read_sibling(const struct pfs_view *v, struct pfs_caller *c, const st
 	char rel[256];
 	if (base + strlen(sibling) + 1 > sizeof(rel))
 		return -ENAMETOOLONG;
-	memcpy(rel, loc->rel, base);
-	strcpy(rel + base, sibling);
+	snprintf(rel, sizeof(rel), "%.*s%s", (int)base, loc->rel, sibling);
 	return read_as_caller(v, c, loc, rel, out);
 }
 
@@ -123,7 +123,7 @@ static int pidns_sysctl(const struct pfs_view *v, const struct pfs_loc *loc, str
 		return -ENOENT;
 	if (!strcmp(loc->pp.rest, "sys/kernel/pid_max"))
 		return v->pidns_pid_max ? pfs_buf_printf(out, "%lu\n", v->pidns_pid_max) : -ENOENT;
-	if (strcmp(loc->pp.rest, "sys/kernel/ns_last_pid"))
+	if (strcmp(loc->pp.rest, "sys/kernel/ns_last_pid") != 0)
 		return -ENOENT;
 	int dfd = openat(v->backing_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dfd < 0)

@@ -20,7 +20,7 @@
 bool pfs_view_is_magic_name(const struct pfs_loc *dir, const char *name)
 {
 	const char *r = dir->pp.rest;
-	if (!dir->pp.pid || (strcmp(r, "fd") && strcmp(r, "ns")))
+	if (!dir->pp.pid || (strcmp(r, "fd") != 0 && strcmp(r, "ns") != 0))
 		return false;
 	const char *colon = strchr(name, ':');
 	return colon && colon != name && !strchr(name, '/');
@@ -56,7 +56,7 @@ static int do_resolve(void *arg)
 			continue;
 		char text[256];
 		ssize_t n = readlinkat(dfd, de->d_name, text, sizeof(text));
-		if (n < 0 || (size_t)n != want || memcmp(text, a->name, want))
+		if (n < 0 || (size_t)n != want || memcmp(text, a->name, want) != 0)
 			continue;
 		if (fstatat(dfd, de->d_name, a->st, 0) < 0)
 			return errno == ESRCH ? -ENOENT : -errno;

@@ -76,7 +76,7 @@ void pfs_magic_open(fuse_req_t req, struct pfs_node *n, struct fuse_file_info *f
 	struct pfs_caller c;
 	pfs_req_caller(req, &c);
 	char entry[32];
-	struct stat st;
+	struct stat st = {0};
 	pfs_policy_rdlock();
 	int r = resolve(n->parent, n->name, &c, entry, sizeof(entry), &st);
 	if (r == 0 && !S_ISFIFO(st.st_mode))

@@ -108,9 +108,8 @@ void pfs_op_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		r = pfs_view_opendir_check(&pfs_fs.view, &c, &loc);
 	pfs_policy_unlock();
 	struct dir_handle *h = r == 0 ? calloc(1, sizeof(*h)) : NULL;
-	if (r == 0 && !h)
-		r = -ENOMEM;
-	if (r < 0) {
+	if (!h) {
+		r = r < 0 ? r : -ENOMEM;
 		pfs_log_failure("opendir", n->path, r);
 		fuse_reply_err(req, -r);
 		return;

@@ -111,7 +111,7 @@ static int setup(struct pfs_run_opts *o, int sock, struct pfs_error *err)
 	/* pid_max is per pid namespace and read as the reader's: only we can read ours */
 	char pm[32] = "";
 	if (pfs_read_small_at(backing, "sys/kernel/pid_max", pm, sizeof(pm)) > 0)
-		m.err.code = atoi(pm);
+		m.err.code = (int)strtol(pm, NULL, 10);
 	r = pfs_msg_send(sock, &m, fds, (size_t)m.code);
 	if (r < 0)
 		return pfs_err_set(err, -r, "cannot pass fds to the launcher: %s", strerror(-r));
