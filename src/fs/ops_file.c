@@ -191,9 +191,19 @@ void pfs_op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, struct 
 	h->served = true;
 	size_t avail = (size_t)off < h->snap.len ? h->snap.len - (size_t)off : 0;
 	size_t n = avail < size ? avail : size;
-	/* Reply while holding the lock: a concurrent rewind must not free the bytes. */
-	fuse_reply_buf(req, n ? h->snap.data + off : NULL, n);
+	/*
+	 * Reply from a copy, after unlocking: once the reply is delivered the
+	 * reader may close, and a RELEASE on another thread frees h at once.
+	 */
+	char *copy = n ? malloc(n) : NULL;
+	if (copy)
+		memcpy(copy, h->snap.data + off, n);
 	pthread_mutex_unlock(&h->lock);
+	if (n && !copy)
+		fuse_reply_err(req, ENOMEM);
+	else
+		fuse_reply_buf(req, copy, n);
+	free(copy);
 }
 
 void pfs_op_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t size, off_t off,

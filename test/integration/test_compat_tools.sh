@@ -91,6 +91,15 @@ case_tools_default_policy() {
 	assert_eq "tools under default.policy" "done" "$(grep -v "^pfs run: " <<<"$out")"
 }
 
+# htop in a pty, reading its screen: the init and the header are drawn
+case_htop_screen() {
+	local out
+	out=$(timeout 60 "$PFS" run --policy "$FILTERS/passthrough.policy" -- bash -c 'TERM=xterm timeout -s INT 3 \
+		script -qfec "htop -d 10" /dev/null >/tmp/h 2>&1; grep -c pfs-init /tmp/h; grep -o "Load average" /tmp/h | head -1' \
+		</dev/null 2>/dev/null)
+	assert_eq "htop screen" $'1\nLoad average' "$out"
+}
+
 case_runtimes() {
 	mkdir -p "$T/j"
 	cat >"$T/j/Compat.java" <<'JAVA'
@@ -134,4 +143,5 @@ psutil True True True True True" "$(grep -v "^pfs run: " <<<"$out")"
 
 run_case "tool parity with the kernel proc (50 processes, two uids)" case_tool_parity
 run_case "tools run without errors under default.policy" case_tools_default_policy
+run_case "htop in a pty draws the process list" case_htop_screen
 run_case "runtimes: java, python subprocess/multiprocessing/psutil" case_runtimes
