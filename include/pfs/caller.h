@@ -31,6 +31,7 @@ struct pfs_caller {
 	int ngroups;
 	gid_t groups[PFS_MAX_GROUPS]; /* outside ids */
 	uint64_t cap_eff; /* usable caps: 0 when the caller is in another user ns */
+	uint64_t cap_prm; /* permitted caps, likewise */
 };
 
 void pfs_caller_init(struct pfs_caller *c, pid_t tid, uid_t uid, gid_t gid);

@@ -67,6 +67,8 @@ int pfs_caller_load_creds(int backing_fd, struct pfs_caller *c, const struct pfs
 	(void)gidmap;
 	v = pfs_status_field(text, "CapEff");
 	c->cap_eff = v ? strtoull(v, NULL, 16) : 0;
+	v = pfs_status_field(text, "CapPrm");
+	c->cap_prm = v ? strtoull(v, NULL, 16) : 0;
 	if (mount_userns_ino) {
 		char link[64], nsrel[32];
 		snprintf(nsrel, sizeof(nsrel), "%d/ns/user", c->tid);
@@ -77,8 +79,8 @@ int pfs_caller_load_creds(int backing_fd, struct pfs_caller *c, const struct pfs
 		char want[64];
 		snprintf(want, sizeof(want), "user:[%" PRIu64 "]", mount_userns_ino);
 		/* Capabilities held in a nested user namespace mean nothing for our targets. */
-		if (strcmp(link, want))
-			c->cap_eff = 0;
+		if (strcmp(link, want) != 0)
+			c->cap_eff = c->cap_prm = 0;
 	}
 	c->creds_loaded = true;
 	return 0;

@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "pfs/backing.h"
@@ -16,11 +17,28 @@ struct open_args {
 	int fd;
 };
 
+/*
+ * Opens the directory and reads it through once, as the caller: some
+ * directories check at readdir, not at open (map_files/ makes its ptrace check
+ * after the dots). The listing proper is read afterwards from the start.
+ */
 static int do_opendir(void *arg)
 {
 	struct open_args *a = arg;
 	a->fd = openat(a->loc->dirfd, pfs_rel(a->loc->rel), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	return a->fd < 0 ? -errno : 0;
+	if (a->fd < 0)
+		return -errno;
+	char buf[8192];
+	long n;
+	while ((n = syscall(SYS_getdents64, a->fd, buf, sizeof(buf))) > 0)
+		;
+	if (n < 0 || lseek(a->fd, 0, SEEK_SET) < 0) {
+		int e = errno;
+		close(a->fd);
+		a->fd = -1;
+		return -e;
+	}
+	return 0;
 }
 
 /* Whether an entry of dir is visible: builds the child's logical path and decides. */

@@ -9,9 +9,11 @@
 #include <string.h>
 #include <linux/capability.h>
 #include <linux/close_range.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "pfs/cleanup.h"
@@ -25,6 +27,7 @@ struct oracle_req {
 	int ngroups;
 	gid_t groups[PFS_MAX_GROUPS];
 	uint64_t cap_eff;
+	uint64_t cap_prm;
 	int op;
 	char rel[256];
 };
@@ -63,10 +66,16 @@ static int access_as(int backing, int op, const char *rel)
 		break;
 	case PFS_OP_OPENDIR:
 		fd = openat(backing, rel, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (fd >= 0 && syscall(SYS_getdents64, fd, buf, sizeof(buf)) < 0) {
-			int e = errno;
-			close(fd);
-			return -e;
+		if (fd >= 0) {
+			/* to the end: map_files/ checks after the dots */
+			long n;
+			while ((n = syscall(SYS_getdents64, fd, buf, sizeof(buf))) > 0)
+				;
+			if (n < 0) {
+				int e = errno;
+				close(fd);
+				return -e;
+			}
 		}
 		break;
 	case PFS_OP_READLINK:
@@ -84,17 +93,23 @@ static int access_as(int backing, int op, const char *rel)
 	return 0;
 }
 
-/* In the helper: take the caller's ids and capabilities, ask the kernel, come back. */
-static int answer(int backing, const struct oracle_req *q, uint64_t prm, int *access)
+/*
+ * In a child of the helper, which then exits: becomes the caller entirely
+ * (real, effective and saved ids, groups, permitted and effective
+ * capabilities: some proc checks use the real credentials), asks the kernel,
+ * and sends the answer. A child, because a lowered permitted set cannot be
+ * raised again.
+ */
+static _Noreturn void answer(int sock, int backing, const struct oracle_req *q, uint64_t prm)
 {
+	struct pfs_oracle_answer a = {-EACCES, false};
 	int ng = q->ngroups < 0 || q->ngroups > PFS_MAX_GROUPS ? 0 : q->ngroups;
 	syscall(SYS_setgroups, ng, q->groups); /* may be denied in this userns: best effort */
-	int r = 0;
-	if (syscall(SYS_setresgid, -1, q->gid, -1) < 0 ||
-	    syscall(SYS_setresuid, -1, q->uid, -1) < 0 || sys_capset(q->cap_eff & prm, prm) < 0) {
-		r = -EACCES;
-	} else {
+	uint64_t eff = q->cap_eff & prm, keep = (q->cap_prm | q->cap_eff) & prm;
+	if (prctl(PR_SET_KEEPCAPS, 1) == 0 && syscall(SYS_setresgid, q->gid, q->gid, q->gid) == 0 &&
+	    syscall(SYS_setresuid, q->uid, q->uid, q->uid) == 0 && sys_capset(eff, keep) == 0) {
 		char rel[64];
+		int r = 0;
 		if (q->mode == PFS_PTRACE_ATTACH) {
 			snprintf(rel, sizeof(rel), "%d/mem", (int)q->tid);
 			int fd = openat(backing, rel, O_RDONLY | O_CLOEXEC);
@@ -109,15 +124,13 @@ static int answer(int backing, const struct oracle_req *q, uint64_t prm, int *ac
 			if (readlinkat(backing, rel, buf, sizeof(buf)) < 0)
 				r = -errno;
 		}
-		if (r != -EACCES && r != -EPERM)
-			r = 0; /* ENOENT (no mm, gone): no ptrace refusal */
-		*access = access_as(backing, q->op, q->rel);
+		/* ENOENT (no mm, gone): no ptrace refusal */
+		a.ptrace = r != -EACCES && r != -EPERM;
+		a.access = access_as(backing, q->op, q->rel);
 	}
-	syscall(SYS_setresuid, -1, 0, -1);
-	syscall(SYS_setresgid, -1, 0, -1);
-	sys_capset(prm, prm);
-	syscall(SYS_setgroups, 0, NULL);
-	return r;
+	if (send(sock, &a, sizeof(a), MSG_NOSIGNAL) != sizeof(a))
+		_exit(1);
+	_exit(0);
 }
 
 static _Noreturn void helper(int sock, int backing)
@@ -142,13 +155,20 @@ static _Noreturn void helper(int sock, int backing)
 		ssize_t n = recv(sock, &q, sizeof(q), 0);
 		if (n <= 0)
 			_exit(0);
-		struct pfs_oracle_answer a = {-EACCES, false};
-		if (n == (ssize_t)sizeof(q)) {
-			q.rel[sizeof(q.rel) - 1] = '\0';
-			a.ptrace = answer(backing, &q, prm, &a.access) == 0;
+		q.rel[sizeof(q.rel) - 1] = '\0';
+		pid_t child = n == (ssize_t)sizeof(q) ? fork() : -1;
+		if (child == 0)
+			answer(sock, backing, &q, prm);
+		int st = 0;
+		if (child > 0)
+			while (waitpid(child, &st, 0) < 0 && errno == EINTR)
+				;
+		if (child < 0 || !WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+			/* no answer was sent: fail closed */
+			struct pfs_oracle_answer a = {-EACCES, false};
+			if (send(sock, &a, sizeof(a), MSG_NOSIGNAL) != sizeof(a))
+				_exit(0);
 		}
-		if (send(sock, &a, sizeof(a), MSG_NOSIGNAL) != sizeof(a))
-			_exit(0);
 	}
 }
 
@@ -188,6 +208,7 @@ void pfs_oracle_ask(struct pfs_oracle *o, const struct pfs_caller *c,
 			       .uid = c->uid,
 			       .gid = c->gid,
 			       .cap_eff = c->cap_eff,
+			       .cap_prm = c->cap_prm,
 			       .op = op};
 	snprintf(q.rel, sizeof(q.rel), "%s", rel);
 	for (int i = 0; i < c->ngroups && i < PFS_MAX_GROUPS; i++) {

@@ -195,15 +195,17 @@ void pfs_op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, struct 
 	 * Reply from a copy, after unlocking: once the reply is delivered the
 	 * reader may close, and a RELEASE on another thread frees h at once.
 	 */
-	char *copy = n ? malloc(n) : NULL;
-	if (copy)
+	char small[16384];
+	char *copy = n <= sizeof(small) ? small : malloc(n);
+	if (copy && n)
 		memcpy(copy, h->snap.data + off, n);
 	pthread_mutex_unlock(&h->lock);
-	if (n && !copy)
+	if (!copy)
 		fuse_reply_err(req, ENOMEM);
 	else
-		fuse_reply_buf(req, copy, n);
-	free(copy);
+		fuse_reply_buf(req, n ? copy : NULL, n);
+	if (copy != small)
+		free(copy);
 }
 
 void pfs_op_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t size, off_t off,

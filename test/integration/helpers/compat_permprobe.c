@@ -74,8 +74,7 @@ static int probe(const char *who)
 		DIR *d = opendir(dir);
 		struct dirent *f;
 		while (d && (f = readdir(d))) {
-			/* map_files: a known difference, see docs/compat.md */
-			if (f->d_name[0] == '.' || !strcmp(f->d_name, "map_files"))
+			if (f->d_name[0] == '.')
 				continue;
 			char rel[600];
 			snprintf(rel, sizeof(rel), "%s/%s", p->d_name, f->d_name);
