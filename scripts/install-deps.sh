@@ -8,7 +8,7 @@ profile=${1:-build}
 
 build_pkgs=(gcc make pkg-config libfuse3-dev fuse3 uthash-dev libseccomp-dev)
 test_pkgs=(libcriterion-dev clang libclang-rt-14-dev procps psmisc lsof util-linux
-	python3 python3-psutil htop tmux iproute2 strace)
+	python3 python3-psutil htop tmux iproute2 strace gdb openjdk-17-jdk-headless)
 lint_pkgs=(clang-format clang-tidy cppcheck shellcheck)
 bench_pkgs=(lxcfs)
 

@@ -121,6 +121,15 @@ EIO
 Permission denied" "$out"
 }
 
+case_gdb_attach() {
+	command -v gdb >/dev/null || fail "gdb is not installed (scripts/install-deps.sh test)" || return 1
+	local out
+	out=$(box -- 'sleep 100 & p=$!; sleep 0.2
+		timeout 60 gdb -q -batch -p $p -ex "x/i \$pc" -ex "info proc mappings" 2>&1 |
+			grep -cE "^=> 0x|/usr/bin/sleep$"; kill $p') || fail "run: $(cat "$T/err")" || return 1
+	[ "$out" -ge 2 ] || fail "gdb -p: $out"
+}
+
 case_readdir_churn() {
 	local out
 	out=$(box -- 'for i in $(seq 4); do (while :; do /bin/true; done) & done
@@ -224,6 +233,7 @@ run_case "stat: 52 fields, ) and spaces in comm, starttime" case_stat_comm
 run_case "mounts link, /etc/mtab, O_NOFOLLOW, mountinfo parents, findmnt" case_mount_files
 run_case "maps: pthread_getattr_np, columns, a >128 KiB maps, st_size 0" case_maps_pthread_big
 run_case "mem: own memory, EIO unmapped, ptrace-attach check" case_mem
+run_case "gdb -p inside the sandbox reads memory and mappings" case_gdb_attach
 run_case "/proc readdir under fork churn: no duplicates" case_readdir_churn
 run_case "hidden pid 1 (pids same-uid): ENOENT everywhere" case_hidden_pids
 run_case "a reaped pid: ENOENT through the old directory" case_reaped_pid
