@@ -9,11 +9,9 @@
 #include <string.h>
 #include <linux/capability.h>
 #include <linux/close_range.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "pfs/cleanup.h"
@@ -94,20 +92,20 @@ static int access_as(int backing, int op, const char *rel)
 }
 
 /*
- * In a child of the helper, which then exits: becomes the caller entirely
- * (real, effective and saved ids, groups, permitted and effective
- * capabilities: some proc checks use the real credentials), asks the kernel,
- * and sends the answer. A child, because a lowered permitted set cannot be
- * raised again.
+ * In the helper: becomes the caller (real and effective ids, groups,
+ * effective capabilities; the saved uid stays 0 so that it can come back),
+ * asks the kernel, comes back. Proc's checks use the fs ids and the effective
+ * set (PTRACE_MODE_*_FSCREDS); the permitted set stays the helper's.
  */
-static _Noreturn void answer(int sock, int backing, const struct oracle_req *q, uint64_t prm)
+static void answer(int backing, const struct oracle_req *q, uint64_t prm,
+		   struct pfs_oracle_answer *a)
 {
-	struct pfs_oracle_answer a = {-EACCES, false};
+	*a = (struct pfs_oracle_answer){-EACCES, false};
 	int ng = q->ngroups < 0 || q->ngroups > PFS_MAX_GROUPS ? 0 : q->ngroups;
 	syscall(SYS_setgroups, ng, q->groups); /* may be denied in this userns: best effort */
-	uint64_t eff = q->cap_eff & prm, keep = (q->cap_prm | q->cap_eff) & prm;
-	if (prctl(PR_SET_KEEPCAPS, 1) == 0 && syscall(SYS_setresgid, q->gid, q->gid, q->gid) == 0 &&
-	    syscall(SYS_setresuid, q->uid, q->uid, q->uid) == 0 && sys_capset(eff, keep) == 0) {
+	if (syscall(SYS_setresgid, q->gid, q->gid, 0) == 0 &&
+	    syscall(SYS_setresuid, q->uid, q->uid, 0) == 0 &&
+	    sys_capset(q->cap_eff & prm, prm) == 0) {
 		char rel[64];
 		int r = 0;
 		if (q->mode == PFS_PTRACE_ATTACH) {
@@ -125,12 +123,13 @@ static _Noreturn void answer(int sock, int backing, const struct oracle_req *q, 
 				r = -errno;
 		}
 		/* ENOENT (no mm, gone): no ptrace refusal */
-		a.ptrace = r != -EACCES && r != -EPERM;
-		a.access = access_as(backing, q->op, q->rel);
+		a->ptrace = r != -EACCES && r != -EPERM;
+		a->access = access_as(backing, q->op, q->rel);
 	}
-	if (send(sock, &a, sizeof(a), MSG_NOSIGNAL) != sizeof(a))
+	/* back to root of the user namespace; failing that, answer nothing more */
+	if (syscall(SYS_setresuid, 0, 0, 0) < 0 || syscall(SYS_setresgid, 0, 0, 0) < 0 ||
+	    sys_capset(prm, prm) < 0 || syscall(SYS_setgroups, 0, NULL) < 0)
 		_exit(1);
-	_exit(0);
 }
 
 static _Noreturn void helper(int sock, int backing)
@@ -155,20 +154,13 @@ static _Noreturn void helper(int sock, int backing)
 		ssize_t n = recv(sock, &q, sizeof(q), 0);
 		if (n <= 0)
 			_exit(0);
-		q.rel[sizeof(q.rel) - 1] = '\0';
-		pid_t child = n == (ssize_t)sizeof(q) ? fork() : -1;
-		if (child == 0)
-			answer(sock, backing, &q, prm);
-		int st = 0;
-		if (child > 0)
-			while (waitpid(child, &st, 0) < 0 && errno == EINTR)
-				;
-		if (child < 0 || !WIFEXITED(st) || WEXITSTATUS(st) != 0) {
-			/* no answer was sent: fail closed */
-			struct pfs_oracle_answer a = {-EACCES, false};
-			if (send(sock, &a, sizeof(a), MSG_NOSIGNAL) != sizeof(a))
-				_exit(0);
+		struct pfs_oracle_answer a = {-EACCES, false};
+		if (n == (ssize_t)sizeof(q)) {
+			q.rel[sizeof(q.rel) - 1] = '\0';
+			answer(backing, &q, prm, &a);
 		}
+		if (send(sock, &a, sizeof(a), MSG_NOSIGNAL) != sizeof(a))
+			_exit(0);
 	}
 }
 
