@@ -91,15 +91,21 @@ int pfs_idmap_parse(const char *text, struct pfs_idmap *m)
 	m->n = 0;
 	const char *p = text;
 	while (*p) {
-		unsigned long in, out, count;
-		int used = 0;
-		if (sscanf(p, " %lu %lu %lu%n", &in, &out, &count, &used) != 3)
+		unsigned long v[3];
+		int i;
+		for (i = 0; i < 3; i++) {
+			char *end = NULL;
+			v[i] = strtoul(p, &end, 10);
+			if (end == p)
+				break;
+			p = end;
+		}
+		if (i < 3)
 			break;
 		if (m->n == (int)(sizeof(m->r) / sizeof(m->r[0])))
 			return -E2BIG;
 		m->r[m->n++] =
-			(struct pfs_idmap_range){(uint32_t)in, (uint32_t)out, (uint32_t)count};
-		p += used;
+			(struct pfs_idmap_range){(uint32_t)v[0], (uint32_t)v[1], (uint32_t)v[2]};
 		while (*p == '\n' || *p == ' ')
 			p++;
 	}
