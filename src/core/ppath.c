@@ -30,7 +30,7 @@ static const char *next_comp(const char *s, size_t len)
 int pfs_ppath_parse(const char *path, struct pfs_ppath *out)
 {
 	memset(out, 0, sizeof(*out));
-	if (strncmp(path, "/proc", 5) || (path[5] && path[5] != '/'))
+	if (strncmp(path, "/proc", 5) != 0 || (path[5] && path[5] != '/'))
 		return -EINVAL;
 	const char *p = path[5] ? path + 6 : path + 5;
 	out->rest = p;
