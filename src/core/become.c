@@ -55,20 +55,27 @@ int pfs_become(const struct pfs_caller *c, const struct pfs_idmap *uidmap,
 	       const struct pfs_idmap *gidmap, bool full, uint64_t extra_caps,
 	       struct pfs_saved_creds *saved)
 {
-	memset(saved, 0, sizeof(*saved));
 	uint32_t ouid = pfs_idmap_out(uidmap, c->uid);
 	uint32_t ogid = pfs_idmap_out(gidmap, c->gid);
 	if (ouid == UINT32_MAX || ogid == UINT32_MAX)
 		return -EACCES; /* the caller's ids mean nothing outside: no access */
-	int r = thread_capget(saved->caps);
-	if (r < 0)
-		return r;
-	saved->ngroups = getgroups(PFS_MAX_GROUPS, saved->groups);
-	if (saved->ngroups < 0)
-		return -errno;
-	saved->fsuid = geteuid();
-	saved->fsgid = getegid();
-	saved->active = true;
+	/*
+	 * The thread's own credentials, read once: every become is paired with
+	 * an unbecome, so they are what the thread has whenever it gets here.
+	 */
+	static __thread struct pfs_saved_creds own;
+	if (!own.active) {
+		int r = thread_capget(own.caps);
+		if (r < 0)
+			return r;
+		own.ngroups = getgroups(PFS_MAX_GROUPS, own.groups);
+		if (own.ngroups < 0)
+			return -errno;
+		own.fsuid = geteuid();
+		own.fsgid = getegid();
+		own.active = true;
+	}
+	*saved = own;
 
 	/*
 	 * Effective ids, not only fs ids: some proc checks (sysctl) look at the

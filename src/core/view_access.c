@@ -84,10 +84,33 @@ static int run_as(const struct pfs_view *v, struct pfs_caller *c, bool full,
 	return r;
 }
 
+/*
+ * Reads whose answer the kernel gives every reader alike: world-readable
+ * global files whose content does not depend on the opener's credentials
+ * (unlike kallsyms or modules, %pK), and per-process files no ptrace check
+ * gates. No need to load the caller's credentials nor to become them.
+ */
+static bool reader_independent(const struct pfs_loc *loc, enum pfs_access_op op)
+{
+	static const char *const global[] = {"meminfo", "uptime",      "stat",	     "cpuinfo",
+					     "loadavg", "version",     "vmstat",     "diskstats",
+					     "swaps",	"filesystems", "partitions", "cgroups"};
+	if (!loc || op != PFS_OP_OPEN_R)
+		return false;
+	const struct pfs_ppath *pp = &loc->pp;
+	if (pp->pid)
+		return !strcmp(pp->rest, "status") || !strcmp(pp->rest, "cmdline") ||
+		       !strcmp(pp->rest, "comm") || !strcmp(pp->rest, "statm");
+	for (size_t i = 0; i < sizeof(global) / sizeof(global[0]); i++)
+		if (!strcmp(pp->rest, global[i]))
+			return true;
+	return false;
+}
+
 int view_as_caller(const struct pfs_view *v, struct pfs_caller *c, const struct pfs_loc *target,
 		   enum pfs_access_op op, pfs_as_fn fn, void *arg)
 {
-	if (!v->as_caller)
+	if (!v->as_caller || reader_independent(target, op))
 		return fn(arg);
 	int r = pfs_caller_load_creds(v->backing_fd, c, &v->gidmap, v->mount_userns_ino);
 	if (r < 0)

@@ -86,6 +86,8 @@ void pfs_policy_rdlock(void);
 void pfs_policy_unlock(void);
 /* Timeouts for entries and attributes: zero for anything that differs between callers. */
 double pfs_cache_timeout(const struct pfs_node *n);
+/* Entry timeout: may exceed the attribute timeout for entries fixed per process. */
+double pfs_entry_timeout(const struct pfs_node *n);
 
 /* Logs a failed operation: expected denials at debug level, the rest as errors. */
 void pfs_log_failure(const char *op, const char *path, int err);

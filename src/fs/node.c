@@ -120,9 +120,8 @@ static struct pfs_node *node_new(struct pfs_node *parent, const char *name, char
 		size_t skip = n->anchor ? strlen(n->anchor->path) + 1 : strlen("/proc/");
 		n->rel = path + skip;
 	}
-	n->per_caller =
-		n->anchor != NULL ||
-		(parent == &pfs_fs.root && (!strcmp(name, "self") || !strcmp(name, "thread-self")));
+	/* self/thread-self: the entry is the same for everyone; READLINK is never cached. */
+	n->per_caller = n->anchor != NULL;
 	return n;
 }
 

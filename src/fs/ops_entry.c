@@ -42,7 +42,8 @@ void pfs_op_lookup(fuse_req_t req, fuse_ino_t parent_ino, const char *name)
 		return;
 	}
 	e.ino = pfs_node_ino(n);
-	e.attr_timeout = e.entry_timeout = pfs_cache_timeout(n);
+	e.attr_timeout = pfs_cache_timeout(n);
+	e.entry_timeout = pfs_entry_timeout(n);
 	if (fuse_reply_entry(req, &e) != 0)
 		pfs_node_forget(n, 1);
 }

@@ -30,3 +30,20 @@ double pfs_cache_timeout(const struct pfs_node *n)
 		return 0.0;
 	return 1.0;
 }
+
+/*
+ * Entry timeout: a file or link directly in a process directory may stay in
+ * the dentry cache. The process directory itself is looked up every time
+ * (visibility, pid reuse), OPEN and READLINK always reach the daemon, and
+ * attributes are not cached (pfs_cache_timeout). Not when the policy has
+ * {self} rules: then a decision below a pid directory depends on the caller.
+ */
+double pfs_entry_timeout(const struct pfs_node *n)
+{
+	if (!n->per_caller)
+		return 1.0;
+	if (n->type != S_IFDIR && n->anchor && n->parent == n->anchor &&
+	    !pfs_fs.view.policy_uses_self)
+		return 1.0;
+	return 0.0;
+}
