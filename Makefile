@@ -119,6 +119,7 @@ $(BUILD)/test/helpers/%: test/integration/helpers/%.c $(LIBCORE)
 FUZZ_BASE := -std=gnu11 -g -O1 -Iinclude -D_GNU_SOURCE -DPFS_VERSION='"$(VERSION)"' \
 	-DPFS_POLICY_DIR='"$(POLICY_DIR)"' -fno-omit-frame-pointer
 FUZZ_CORE_OBJ := $(CORE_SRC:%.c=$(BUILD)/fuzzobj/%.o)
+.SECONDARY: $(FUZZ_CORE_OBJ)
 $(BUILD)/fuzzobj/%.o: %.c
 	@mkdir -p $(@D)
 	$(call say,CLANG,$@)
