@@ -138,7 +138,7 @@ unit: $(UNIT)
 	$(UNIT) --jobs 2
 
 integration: all $(IT_HELPERS)
-	BUILD=$(BUILD) test/run-integration.sh
+	BUILD=$(BUILD) SANITIZE=$(SANITIZE) test/run-integration.sh
 
 fuzz-smoke: $(FUZZERS)
 	BUILD=$(BUILD) scripts/fuzz.sh smoke
@@ -149,7 +149,7 @@ fuzz: $(FUZZERS)
 test: test-deps all $(UNIT) $(IT_HELPERS) $(FUZZERS)
 	$(UNIT) --jobs 2
 	BUILD=$(BUILD) scripts/fuzz.sh smoke
-	BUILD=$(BUILD) test/run-integration.sh
+	BUILD=$(BUILD) SANITIZE=$(SANITIZE) test/run-integration.sh
 
 C_FILES = $(shell git ls-files '*.c' '*.h' 2>/dev/null || find src include test fuzz bench -name '*.[ch]')
 SH_FILES = $(shell git ls-files '*.sh' .ci/run 2>/dev/null)
