@@ -128,3 +128,13 @@ listed() {
 
 # names DIR: the names readdir of DIR returns, one per line.
 names() { find "$1" -mindepth 1 -maxdepth 1 -printf '%f\n'; }
+
+# workdir VAR NAME: sets VAR to a fresh directory other uids can traverse,
+# removed at exit (not in a $(...): the cleanup must be registered here).
+workdir() {
+	local d
+	d=$(mktemp -d "/tmp/pfs-$2.XXXXXX") || return 1
+	chmod 755 "$d"
+	add_cleanup "rm -rf '$d'"
+	printf -v "$1" '%s' "$d"
+}

@@ -8,9 +8,7 @@
 . "$(dirname "$0")/lib.sh"
 require_root_fuse
 
-T=$(mktemp -d /tmp/pfs-compat-links.XXXXXX)
-chmod 755 "$T"
-add_cleanup "rm -rf '$T'"
+workdir T compat-links
 
 # box [pfs run options] -- SCRIPT: runs SCRIPT with bash in a sandbox
 box() {

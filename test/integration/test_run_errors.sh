@@ -8,9 +8,7 @@ require_root_fuse
 
 # every temporary file lives under T: cases run in subshells, whose
 # add_cleanup calls never reach the script's EXIT trap
-T=$(mktemp -d /tmp/pfs-run-test.XXXXXX)
-chmod 755 "$T"
-add_cleanup "rm -rf '$T'"
+workdir T run-test
 
 POLICY=$(mktemp -p "$T" pfs-run-policy.XXXXXX)
 echo "# empty test policy: everything passes" >"$POLICY"
