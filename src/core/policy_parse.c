@@ -126,29 +126,21 @@ static int st_path(struct pctx *c, enum pfs_path_action act, bool expose)
 	return 0;
 }
 
-static int st_hide(struct pctx *c)
+/* hide, deny, empty, readonly, writable, expose: the keyword names the action. */
+static int st_path_rule(struct pctx *c)
 {
-	return st_path(c, PFS_ACT_HIDE, false);
-}
-static int st_deny(struct pctx *c)
-{
-	return st_path(c, PFS_ACT_DENY, false);
-}
-static int st_empty(struct pctx *c)
-{
-	return st_path(c, PFS_ACT_EMPTY, false);
-}
-static int st_readonly(struct pctx *c)
-{
-	return st_path(c, PFS_ACT_READONLY, false);
-}
-static int st_writable(struct pctx *c)
-{
-	return st_path(c, PFS_ACT_WRITABLE, false);
-}
-static int st_expose(struct pctx *c)
-{
-	return st_path(c, PFS_ACT_NONE, true);
+	static const struct {
+		const char *kw;
+		enum pfs_path_action act;
+	} acts[] = {
+		{"hide", PFS_ACT_HIDE},		{"deny", PFS_ACT_DENY},
+		{"empty", PFS_ACT_EMPTY},	{"readonly", PFS_ACT_READONLY},
+		{"writable", PFS_ACT_WRITABLE}, {"expose", PFS_ACT_NONE},
+	};
+	for (size_t i = 0; i < sizeof(acts) / sizeof(acts[0]); i++)
+		if (!strcmp(c->kw, acts[i].kw))
+			return st_path(c, acts[i].act, acts[i].act == PFS_ACT_NONE);
+	return -EINVAL;
 }
 
 static int st_pids(struct pctx *c)
@@ -578,12 +570,12 @@ static const struct {
 	const char *kw;
 	int (*fn)(struct pctx *c);
 } statements[] = {
-	{"hide", st_hide},
-	{"deny", st_deny},
-	{"empty", st_empty},
-	{"readonly", st_readonly},
-	{"writable", st_writable},
-	{"expose", st_expose},
+	{"hide", st_path_rule},
+	{"deny", st_path_rule},
+	{"empty", st_path_rule},
+	{"readonly", st_path_rule},
+	{"writable", st_path_rule},
+	{"expose", st_path_rule},
 	{"pids", st_pids},
 	{"hide-pid", st_hide_pid},
 	{"mount", st_mount},
