@@ -320,3 +320,17 @@ int mnt_emit_edited(struct mnt_eval *ev, const char *line, size_t len, struct mn
 	}
 	return pfs_buf_append(out, cur, (size_t)(line + len - cur));
 }
+
+int mnt_paired_begin(const struct pfs_policy *p, const char *mountinfo, size_t mi_len,
+		     const char *in, size_t len, mnt_pair_fn pair, unsigned unpaired_known,
+		     struct mnt_pairing *pr, struct mnt_eval *ev, bool *paired)
+{
+	int r = mnt_pairing_load(mountinfo, mi_len, pr);
+	if (r < 0)
+		return r;
+	*paired = pr->n > 0 && pair(in, len, pr);
+	r = mnt_eval_init(ev, p, *paired ? MNT_KNOWN_ALL : unpaired_known);
+	if (r < 0)
+		mnt_pairing_free(pr);
+	return r;
+}

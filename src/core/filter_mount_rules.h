@@ -72,6 +72,16 @@ struct mnt_pairing {
 };
 /* Parses mountinfo (may be NULL); unparsable content gives no pairing. 0 or -ENOMEM. */
 int mnt_pairing_load(const char *mountinfo, size_t len, struct mnt_pairing *pr);
+
+typedef bool (*mnt_pair_fn)(const char *in, size_t len, const struct mnt_pairing *pr);
+/*
+ * For mounts and mountstats: loads the mountinfo pairing, pairs the table with
+ * it, and starts the rule evaluation knowing every field when paired (else
+ * only unpaired_known). On error nothing is held; else the caller frees both.
+ */
+int mnt_paired_begin(const struct pfs_policy *p, const char *mountinfo, size_t mi_len,
+		     const char *in, size_t len, mnt_pair_fn pair, unsigned unpaired_known,
+		     struct mnt_pairing *pr, struct mnt_eval *ev, bool *paired);
 void mnt_pairing_free(struct mnt_pairing *pr);
 /* True when mountinfo entry mi and table entry e name the same mount. */
 bool mnt_pair_agrees(const struct mnt_pairing *pr, size_t i, const struct pfs_mount_entry *e);

@@ -121,16 +121,12 @@ int pfs_filter_mountstats_paired(const struct pfs_policy *p, const char *in, siz
 	if (!p || p->n_mount_rules == 0)
 		return pfs_buf_append(out, in, len);
 	struct mnt_pairing pr;
-	int r = mnt_pairing_load(mountinfo, mi_len, &pr);
+	struct mnt_eval ev;
+	bool paired = false;
+	int r = mnt_paired_begin(p, mountinfo, mi_len, in, len, mountstats_pair, 0, &pr, &ev,
+				 &paired);
 	if (r < 0)
 		return r;
-	bool paired = pr.n > 0 && mountstats_pair(in, len, &pr);
-	struct mnt_eval ev;
-	r = mnt_eval_init(&ev, p, paired ? MNT_KNOWN_ALL : 0);
-	if (r < 0) {
-		mnt_pairing_free(&pr);
-		return r;
-	}
 	size_t pos = 0, ll, k = 0;
 	const char *line;
 	bool nl, dropping = false, seen_device = false;
