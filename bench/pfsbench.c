@@ -576,7 +576,8 @@ static void start_targets(void)
 	tg[T_NATIVE].ok = true;
 	for (int t = T_NULL; t < NT; t++) {
 		snprintf(tg[t].mnt, sizeof(tg[t].mnt), "%s/%s", tmpdir, tg[t].key);
-		snprintf(tg[t].prefix, sizeof(tg[t].prefix), "%s%s", tg[t].mnt,
+		/* From the same parts, not from tg[t].mnt: no overlapping snprintf. */
+		snprintf(tg[t].prefix, sizeof(tg[t].prefix), "%s/%s%s", tmpdir, tg[t].key,
 			 t == T_LXCFS ? "/proc" : "");
 	}
 	char bin[PATH_MAX], opts[3][PATH_MAX + 64];

@@ -200,35 +200,33 @@ out_session:
 	return ret ? 1 : 0;
 }
 
-int main(int argc, char **argv)
+/* Everything between parsing and serving; main() owns and frees what it allocates. */
+static int run(const char *prog, struct fuse_args *args, struct fuse_cmdline_opts *cl)
 {
-	drop_mount_source(&argc, argv);
-	struct fuse_args args = FUSE_ARGS_INIT(argc, argv);
 	pfs_fs.opt.backing_fd = -1;
 	pfs_fs.opt.ready_fd = -1;
 	pfs_fs.opt.threads = 8;
 	pfs_fs.opt.enter_ns = 1;
 	pfs_fs.opt.snapshot_max = 64u << 20;
-	if (fuse_opt_parse(&args, &pfs_fs.opt, option_spec, opt_proc) == -1)
+	if (fuse_opt_parse(args, &pfs_fs.opt, option_spec, opt_proc) == -1)
 		return 2;
-	struct fuse_cmdline_opts cl;
-	if (fuse_parse_cmdline(&args, &cl) != 0)
+	if (fuse_parse_cmdline(args, cl) != 0)
 		return 2;
-	if (cl.show_help) {
-		usage(argv[0]);
+	if (cl->show_help) {
+		usage(prog);
 		fuse_cmdline_help();
 		fuse_lowlevel_help();
 		return 0;
 	}
-	if (cl.show_version) {
+	if (cl->show_version) {
 		printf("procfilterfs %s (libfuse %s)\n", PFS_VERSION, fuse_pkgversion());
 		return 0;
 	}
-	if (!cl.mountpoint) {
+	if (!cl->mountpoint) {
 		fprintf(stderr,
 			"procfilterfs: no mount point; usage: %s [-f] [-o OPTIONS] "
 			"MOUNTPOINT (see --help)\n",
-			argv[0]);
+			prog);
 		return 2;
 	}
 	if (snapshot_max_text && parse_size(snapshot_max_text, &pfs_fs.opt.snapshot_max) < 0) {
@@ -241,8 +239,8 @@ int main(int argc, char **argv)
 			pfs_fs.opt.threads);
 		return 2;
 	}
-	pfs_fs.debug = cl.debug;
-	pfs_log_init("procfilterfs", cl.debug ? PFS_LOG_DEBUG : PFS_LOG_WARN, 0);
+	pfs_fs.debug = cl->debug;
+	pfs_log_init("procfilterfs", cl->debug ? PFS_LOG_DEBUG : PFS_LOG_WARN, 0);
 	raise_nofile();
 	pfs_nodes_init();
 	struct pfs_error err;
@@ -251,15 +249,29 @@ int main(int argc, char **argv)
 		fprintf(stderr, "procfilterfs: %s\n", err.msg);
 		return 1;
 	}
-	fuse_opt_add_arg(&args, "-ofsname=procfilterfs,subtype=procfilterfs");
+	fuse_opt_add_arg(args, "-ofsname=procfilterfs,subtype=procfilterfs");
 	if (getuid() == 0)
-		fuse_opt_add_arg(&args, "-oallow_other");
+		fuse_opt_add_arg(args, "-oallow_other");
 	if (!pfs_fs.opt.rw)
-		fuse_opt_add_arg(&args, "-oro");
-	int ret = serve(&args, &cl);
+		fuse_opt_add_arg(args, "-oro");
+	int ret = serve(args, cl);
 	pfs_nodes_destroy();
 	pfs_policy_free((struct pfs_policy *)pfs_fs.view.policy);
+	return ret;
+}
+
+int main(int argc, char **argv)
+{
+	drop_mount_source(&argc, argv);
+	struct fuse_args args = FUSE_ARGS_INIT(argc, argv);
+	struct fuse_cmdline_opts cl = {0};
+	int ret = run(argv[0], &args, &cl);
 	free(cl.mountpoint);
 	fuse_opt_free_args(&args);
+	free(pfs_fs.opt.backing);
+	free(pfs_fs.opt.policy);
+	free(pfs_fs.opt.tenant);
+	free(pfs_fs.opt.policy_dir);
+	free(snapshot_max_text);
 	return ret;
 }

@@ -15,6 +15,10 @@ FILTERS="$PFS_TOP/filters"
 FIXTURES="$PFS_TOP/test/fixtures"
 PFS_RESULTS=${PFS_RESULTS:-/dev/null}
 _cleanups=()
+# Sanitized daemons: a bounded quarantine, so memory checks stay meaningful.
+if [ -n "${SANITIZE:-}" ]; then
+	export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}quarantine_size_mb=16"
+fi
 
 log() { printf '   %s\n' "$*" >&2; }
 fail() {

@@ -85,8 +85,8 @@ verify=0" "$out"
 
 case_maps_pthread_big() {
 	local out
-	out=$(box -- '/h/compat_pthread; /h/manymaps 4000 > /t/mm & sleep 0.3; p=$(cat /t/mm)
-		cmp /proc/$p/maps /kproc/$p/maps && echo big-equal; wc -c </proc/$p/maps
+	out=$(box -- '/h/compat_pthread; /h/manymaps 4000 > /t/mm & while [ ! -s /t/mm ]; do sleep 0.05; done; p=$(cat /t/mm)
+		for i in 1 2 3 4 5; do cmp -s /proc/$p/maps /kproc/$p/maps && { echo big-equal; break; }; sleep 0.1; done; wc -c </proc/$p/maps
 		dd if=/proc/$p/maps bs=4096 2>/dev/null | cmp - /kproc/$p/maps && echo small-reads
 		python3 -c "
 import re

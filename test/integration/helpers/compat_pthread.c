@@ -12,6 +12,7 @@ int main(void)
 		fprintf(stderr, "pthread_getattr_np failed\n");
 		return 1;
 	}
+	pthread_attr_destroy(&a);
 	int local = 0;
 	char *lo = addr, *hi = lo + size, *p = (char *)&local;
 	if (size == 0 || p < lo || p >= hi) {
