@@ -9,6 +9,8 @@
 
 /* Reads the whole file dirfd/rel (rel "" = dirfd itself) into out. */
 int pfs_read_all_at(int dirfd, const char *rel, struct pfs_buf *out);
+/* Appends at most max bytes of dirfd/rel (opened with extra_flags too) to out. */
+int pfs_read_at_most(int dirfd, const char *rel, int extra_flags, size_t max, struct pfs_buf *out);
 /* Reads up to size-1 bytes of a small file; NUL-terminates. Returns length or -errno. */
 ssize_t pfs_read_small_at(int dirfd, const char *rel, char *buf, size_t size);
 /* readlinkat into out (not NUL-counted). */

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "pfs/audit.h"
+#include "pfs/backing.h"
 #include "pfs/cleanup.h"
 
 static const char *const sev_names[] = {"info", "low", "medium", "high", "critical"};
@@ -288,33 +289,9 @@ bool pfs_audit_host_path(const struct pfs_audit_opts *o, const char *path, const
 
 int pfs_audit_read(int dirfd, const char *rel, size_t max, struct pfs_buf *out)
 {
-	cleanup_close int fd = openat(dirfd, rel, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-	if (fd < 0)
-		return -errno;
 	pfs_buf_reset(out);
-	while (out->len < max) {
-		size_t want = max - out->len < 65536 ? max - out->len : 65536;
-		int r = pfs_buf_reserve(out, want);
-		if (r < 0)
-			return r;
-		ssize_t n = read(fd, out->data + out->len, want);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		if (n == 0)
-			break;
-		out->len += (size_t)n;
-		out->data[out->len] = '\0';
-	}
-	if (!out->data) {
-		int r = pfs_buf_reserve(out, 0);
-		if (r < 0)
-			return r;
-		out->data[0] = '\0';
-	}
-	return 0;
+	/* O_NONBLOCK: an audited tree may hold a FIFO; never block on it. */
+	return pfs_read_at_most(dirfd, rel, O_NONBLOCK, max, out);
 }
 
 int pfs_audit_read_self(const struct pfs_audit_opts *o, const char *rel, size_t max,

@@ -1,20 +1,22 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdint.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "pfs/backing.h"
 #include "pfs/cleanup.h"
 
-int pfs_read_all_at(int dirfd, const char *rel, struct pfs_buf *out)
+/* Appends what fd gives until EOF or max bytes; keeps out NUL-terminated. */
+static int read_fd_into(int fd, size_t max, struct pfs_buf *out)
 {
-	cleanup_close int fd = openat(dirfd, pfs_rel(rel), O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0)
-		return -errno;
-	for (;;) {
+	size_t start = out->len;
+	while (out->len - start < max) {
 		/* Proc's seq files fill at most a page per read; read big to save calls. */
 		size_t chunk = out->cap - out->len > 16384 ? out->cap - out->len - 1 : 65536;
+		if (chunk > max - (out->len - start))
+			chunk = max - (out->len - start);
 		int r = pfs_buf_reserve(out, chunk);
 		if (r < 0)
 			return r;
@@ -28,9 +30,25 @@ int pfs_read_all_at(int dirfd, const char *rel, struct pfs_buf *out)
 			break;
 		out->len += (size_t)n;
 	}
-	if (out->data)
-		out->data[out->len] = '\0';
+	int r = pfs_buf_reserve(out, 0);
+	if (r < 0)
+		return r;
+	out->data[out->len] = '\0';
 	return 0;
+}
+
+int pfs_read_at_most(int dirfd, const char *rel, int extra_flags, size_t max, struct pfs_buf *out)
+{
+	cleanup_close int fd =
+		openat(dirfd, pfs_rel(rel), O_RDONLY | O_CLOEXEC | O_NOCTTY | extra_flags);
+	if (fd < 0)
+		return -errno;
+	return read_fd_into(fd, max, out);
+}
+
+int pfs_read_all_at(int dirfd, const char *rel, struct pfs_buf *out)
+{
+	return pfs_read_at_most(dirfd, rel, 0, SIZE_MAX, out);
 }
 
 ssize_t pfs_read_small_at(int dirfd, const char *rel, char *buf, size_t size)
