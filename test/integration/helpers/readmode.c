@@ -18,6 +18,8 @@ static int copy(int fd, size_t chunk)
 	while ((n = read(fd, buf, chunk)) > 0)
 		if (fwrite(buf, 1, (size_t)n, stdout) != (size_t)n)
 			return 1;
+	if (n < 0)
+		perror("readmode: read");
 	free(buf);
 	return n < 0;
 }
