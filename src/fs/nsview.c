@@ -19,7 +19,6 @@
 #include "pfs/log.h"
 
 struct thread_ns {
-	bool own_fs; /* unshare(CLONE_FS) done: chroot and setns affect only this thread */
 	ino_t mnt, uts, ipc, net, cgroup;
 	dev_t root_dev;
 	ino_t root_ino;
@@ -54,6 +53,21 @@ unsigned pfs_ns_needs(const struct pfs_loc *loc, bool is_link)
 	return 0;
 }
 
+/*
+ * setns(CLONE_NEWNS) fails with EINVAL, and chroot would move other threads
+ * too, while this thread shares its fs_struct. It shares it with every worker
+ * libfuse starts from it, until that worker unshares in turn: so unshare right
+ * before each change, not once per thread (a no-op when not shared).
+ */
+static int private_fs(void)
+{
+	if (unshare(CLONE_FS) < 0) {
+		pfs_err("unshare(CLONE_FS) failed: %s", strerror(errno));
+		return -EIO;
+	}
+	return 0;
+}
+
 static int enter_one(pid_t tid, const char *type, int nstype, ino_t *cur)
 {
 	char rel[64];
@@ -66,6 +80,9 @@ static int enter_one(pid_t tid, const char *type, int nstype, ino_t *cur)
 	cleanup_close int fd = openat(pfs_fs.view.backing_fd, rel, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return errno == ESRCH ? -ENOENT : -errno;
+	int r = nstype == CLONE_NEWNS ? private_fs() : 0;
+	if (r < 0)
+		return r;
 	if (setns(fd, nstype) < 0) {
 		int e = errno;
 		pfs_err("setns(%s) into caller %d's namespace failed: %s", type, tid, strerror(e));
@@ -88,6 +105,9 @@ static int enter_root(pid_t tid)
 		openat(pfs_fs.view.backing_fd, rel, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
 		return errno == ESRCH ? -ENOENT : -errno;
+	int r = private_fs();
+	if (r < 0)
+		return r;
 	if (fchdir(fd) < 0 || chroot(".") < 0) {
 		int e = errno;
 		pfs_err("chroot to caller %d's root failed: %s", tid, strerror(e));
@@ -102,13 +122,6 @@ int pfs_ns_enter(const struct pfs_caller *c, unsigned needs)
 		return 0;
 	if (c->tid <= 0)
 		return -ENOENT;
-	if (!tns.own_fs) {
-		if (unshare(CLONE_FS) < 0) {
-			pfs_err("unshare(CLONE_FS) failed: %s", strerror(errno));
-			return -EIO;
-		}
-		tns.own_fs = true;
-	}
 	int r = 0;
 	if (needs & PFS_NS_ROOT) {
 		r = enter_one(c->tid, "mnt", CLONE_NEWNS, &tns.mnt);
