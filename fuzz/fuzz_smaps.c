@@ -15,8 +15,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size_t sl = sep ? size - rl - 1 : 0;
 	(void)pfs_filter_smaps_rollup(fz_maps_policy(false), in, rl, smaps, sl, &out, &fz_trace);
 	pfs_buf_reset(&out);
-	if (pfs_filter_smaps_rollup(fz_maps_policy(true), in, rl, smaps, sl, &out, NULL) == 0 &&
-	    (out.len != rl || (rl && memcmp(out.data, in, rl))))
+	fz_rule_actions = 0;
+	if (pfs_filter_smaps_rollup(fz_maps_policy(true), in, rl, smaps, sl, &out, &fz_trace) ==
+		    0 &&
+	    fz_rule_actions == 0 && (out.len != rl || (rl && memcmp(out.data, in, rl))))
 		abort();
 	pfs_buf_free(&out);
 	return 0;
