@@ -14,22 +14,25 @@
 #include "pfs/cleanup.h"
 #include "pfs/filter.h"
 
-static bool is_hex(char c)
-{
-	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
-}
+/* Digit value + 1 (the kernel prints lowercase hex); 0 for any other byte. */
+static const unsigned char digit_value_1[256] = {
+	['0'] = 1,  ['1'] = 2,	['2'] = 3,  ['3'] = 4,	['4'] = 5,  ['5'] = 6,
+	['6'] = 7,  ['7'] = 8,	['8'] = 9,  ['9'] = 10, ['a'] = 11, ['b'] = 12,
+	['c'] = 13, ['d'] = 14, ['e'] = 15, ['f'] = 16,
+};
 
 /* A run of at most max digits of the base (16 or 10); false if empty or too long. */
-static bool number(const char **p, const char *end, int base, size_t max, unsigned long *v)
+static bool number(const char **p, const char *end, unsigned base, size_t max, unsigned long *v)
 {
-	const char *s = *p;
+	const char *s = *p, *q = *p;
 	unsigned long x = 0;
-	while (*p < end && (base == 16 ? is_hex(**p) : (**p >= '0' && **p <= '9'))) {
-		char c = **p;
-		x = x * (unsigned long)base + (unsigned long)(c <= '9' ? c - '0' : c - 'a' + 10);
-		(*p)++;
+	unsigned d;
+	while (q < end && (d = digit_value_1[(unsigned char)*q] - 1u) < base) {
+		x = x * base + d;
+		q++;
 	}
-	size_t n = (size_t)(*p - s);
+	*p = q;
+	size_t n = (size_t)(q - s);
 	if (v)
 		*v = x;
 	return n > 0 && n <= max;
@@ -59,9 +62,9 @@ int maps_parse_line(const char *line, size_t len, struct maps_line *m)
 	if (!number(&p, end, 16, 16, &m->start) || !lit(&p, end, '-') ||
 	    !number(&p, end, 16, 16, &m->end) || !lit(&p, end, ' '))
 		return -EBADMSG;
-	static const char perms[4][3] = {"r-", "w-", "x-", "ps"};
+	static const char perms[4][2] = {"r-", "w-", "x-", "ps"};
 	for (size_t i = 0; i < 4; i++, p++)
-		if (p >= end || !*p || !strchr(perms[i], *p))
+		if (p >= end || (*p != perms[i][0] && *p != perms[i][1]))
 			return -EBADMSG;
 	if (!lit(&p, end, ' ') || !number(&p, end, 16, 16, NULL) || !lit(&p, end, ' ') ||
 	    !number(&p, end, 16, 8, &dev) || !lit(&p, end, ':') || !number(&p, end, 16, 8, &dev) ||
@@ -160,7 +163,7 @@ int pfs_filter_maps(const struct pfs_policy *p, const char *in, size_t len, stru
 	if (!p || p->n_maps_rules == 0)
 		return pfs_buf_append(out, in, len);
 	cleanup_buf struct pfs_buf scratch = PFS_BUF_INIT;
-	size_t pos = 0, ll;
+	size_t pos = 0, ll, kept_from = 0; /* lines no rule touches are copied in runs */
 	const char *line;
 	bool nl;
 	while (pfs_next_line(in, len, &pos, &line, &ll, &nl)) {
@@ -169,12 +172,17 @@ int pfs_filter_maps(const struct pfs_policy *p, const char *in, size_t len, stru
 		int r = maps_parse_line(line, ll, &m);
 		if (r == 0)
 			r = maps_decide(p, m.path, &scratch, &rule);
+		if (r == 0 && !rule)
+			continue;
+		if (r == 0)
+			r = pfs_buf_append(out, in + kept_from, (size_t)(line - in) - kept_from);
 		if (r == 0)
 			r = maps_emit_line(line, ll, nl, &m, rule, out, t);
 		if (r < 0)
 			return r;
+		kept_from = pos;
 	}
-	return 0;
+	return pfs_buf_append(out, in + kept_from, len - kept_from);
 }
 
 /* "start-end" as map_files names it: lowercase hex without leading zeros. */
