@@ -37,8 +37,14 @@ struct pfs_glob;
 int pfs_glob_compile(const char *pattern, enum pfs_glob_kind kind, struct pfs_glob **out,
 		     struct pfs_error *err);
 bool pfs_glob_match(const struct pfs_glob *g, const char *s, const struct pfs_match_ctx *m);
-/* The literal prefix before the first wildcard: for quick rejection. */
+/* The literal prefix before the first wildcard. */
 const char *pfs_glob_literal_prefix(const struct pfs_glob *g, size_t *len);
+/*
+ * True when s cannot match because it does not start with the literal prefix:
+ * a cheap test before pfs_glob_match. len is strlen(s), or strnlen(s, n) for
+ * any n at least the prefix's length.
+ */
+bool pfs_glob_prefix_rejects(const struct pfs_glob *g, const char *s, size_t len);
 const char *pfs_glob_pattern(const struct pfs_glob *g);
 /*
  * Index key of a PATH glob under /proc, into buf: "NAME" when the component

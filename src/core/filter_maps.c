@@ -99,9 +99,7 @@ const struct pfs_maps_rule *maps_decide_plain(const struct pfs_policy *p, char *
 		if (r->action != PFS_MAPS_DROP && redact)
 			continue;
 		/* Most rules fail on their literal head: skip the matcher for them. */
-		size_t plen = 0;
-		const char *prefix = pfs_glob_literal_prefix(r->glob, &plen);
-		if (plen && strncmp(path, prefix, plen) != 0)
+		if (pfs_glob_prefix_rejects(r->glob, path, len))
 			continue;
 		bool match = pfs_glob_match(r->glob, path, &mctx);
 		if (!match && has_deleted) {

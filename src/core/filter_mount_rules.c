@@ -62,10 +62,8 @@ static bool glob_str(const struct pfs_glob *g, const char *s)
 {
 	static const struct pfs_match_ctx m = {0};
 	size_t pl;
-	const char *prefix = pfs_glob_literal_prefix(g, &pl);
-	if (pl && strncmp(s, prefix, pl) != 0) /* quick reject on the literal prefix */
-		return false;
-	return pfs_glob_match(g, s, &m);
+	pfs_glob_literal_prefix(g, &pl);
+	return !pfs_glob_prefix_rejects(g, s, strnlen(s, pl)) && pfs_glob_match(g, s, &m);
 }
 
 /* The options of e, decoded, as consecutive NUL-terminated strings in ev->opts. */

@@ -35,6 +35,7 @@ struct pfs_glob {
 	char *pattern;
 	char *prefix;
 	size_t prefix_len;
+	uint64_t head, head_mask; /* the prefix's first 8 bytes as one word, for quick rejects */
 	struct gop *ops;
 	size_t n_ops;
 	struct gcomp *comps; /* PATH: the components; TEXT: one pattern */
@@ -250,6 +251,9 @@ static int compute_prefix(struct pfs_glob *g)
 	}
 	g->prefix[n] = '\0';
 	g->prefix_len = n;
+	size_t hn = n < 8 ? n : 8;
+	memcpy(&g->head, g->prefix, hn);
+	memset(&g->head_mask, 0xff, hn);
 	return 0;
 }
 
@@ -437,6 +441,22 @@ const char *pfs_glob_literal_prefix(const struct pfs_glob *g, size_t *len)
 	if (len)
 		*len = g->prefix_len;
 	return g->prefix;
+}
+
+bool pfs_glob_prefix_rejects(const struct pfs_glob *g, const char *s, size_t len)
+{
+	if (g->prefix_len == 0)
+		return false;
+	if (len < g->prefix_len)
+		return true;
+	uint64_t w = 0;
+	if (len >= 8)
+		memcpy(&w, s, 8); /* one load */
+	else
+		memcpy(&w, s, len);
+	if ((w & g->head_mask) != g->head)
+		return true;
+	return g->prefix_len > 8 && memcmp(s + 8, g->prefix + 8, g->prefix_len - 8) != 0;
 }
 
 const char *pfs_glob_pattern(const struct pfs_glob *g)

@@ -19,11 +19,7 @@ const char *pfs_path_action_name(enum pfs_path_action a)
 static bool matches(const struct pfs_glob *g, const char *path, size_t len,
 		    const struct pfs_match_ctx *m)
 {
-	size_t plen;
-	const char *pre = pfs_glob_literal_prefix(g, &plen);
-	if (plen > len || memcmp(path, pre, plen) != 0)
-		return false;
-	return pfs_glob_match(g, path, m);
+	return !pfs_glob_prefix_rejects(g, path, len) && pfs_glob_match(g, path, m);
 }
 
 /* Collapses repeated slashes and drops a trailing one. False when too long. */

@@ -193,6 +193,45 @@ Test(glob, prefix_is_consistent_with_match)
 	}
 }
 
+static bool rejects(const char *pat, const char *s)
+{
+	struct pfs_glob *g = compile(pat, PFS_GLOB_TEXT);
+	bool r = pfs_glob_prefix_rejects(g, s, strlen(s));
+	pfs_glob_free(g);
+	return r;
+}
+
+Test(glob, prefix_rejects_on_the_literal_head)
+{
+	/* prefixes shorter than, equal to and longer than one 8-byte word */
+	cr_assert(!rejects("/op*", "/opt/x"));
+	cr_assert(rejects("/op*", "/tmp/x"));
+	cr_assert(rejects("/op*", "/o"));
+	cr_assert(!rejects("/opt/ten*", "/opt/tenant"));
+	cr_assert(rejects("/opt/ten*", "/opt/tex"));
+	cr_assert(!rejects("/opt/tenant00/lib/*", "/opt/tenant00/lib/a.so"));
+	cr_assert(rejects("/opt/tenant00/lib/*", "/opt/tenant01/lib/a.so"));
+	cr_assert(rejects("/opt/tenant00/lib/*", "/opt/tenant00/li"));
+	cr_assert(rejects("/opt/tenant00/lib/*", "/opt/ten"));
+	cr_assert(rejects("/opt/tenant00/lib/*", ""));
+	/* no literal head: never rejects; escaped wildcards are literal */
+	cr_assert(!rejects("*lib*", ""));
+	cr_assert(!rejects("\\[heap\\]", "[heap]"));
+	cr_assert(rejects("\\[heap\\]", "[stack]"));
+	/* never rejects what matches */
+	const char *pats[] = {"/opt/tenant0?/lib/*", "[heap]*", "/home/*/secret/*", "x"};
+	const char *subj[] = {"/opt/tenant01/lib/x", "[heap]", "/home/a/secret/b", "x", "y"};
+	for (size_t i = 0; i < sizeof(pats) / sizeof(pats[0]); i++)
+		for (size_t j = 0; j < sizeof(subj) / sizeof(subj[0]); j++)
+			if (tm(pats[i], subj[j]))
+				cr_assert(!rejects(pats[i], subj[j]), "%s %s", pats[i], subj[j]);
+	/* strnlen up to the prefix length is enough (mount fields) */
+	struct pfs_glob *g = compile("/dev/mapper/*", PFS_GLOB_TEXT);
+	cr_assert(!pfs_glob_prefix_rejects(g, "/dev/mapper/vg-root", strlen("/dev/mapper/")));
+	cr_assert(pfs_glob_prefix_rejects(g, "/dev/map", strnlen("/dev/map", 12)));
+	pfs_glob_free(g);
+}
+
 static bool cmp(const char *pat)
 {
 	struct pfs_glob *g = compile(pat, PFS_GLOB_PATH);
