@@ -245,7 +245,12 @@ int pfs_mount_unescape_buf(const char *s, size_t len, struct pfs_buf *out)
 	int r = pfs_buf_reserve(out, len);
 	if (r < 0)
 		return r;
-	for (size_t i = 0; i < len;) {
+	/* Most fields have no escape: everything before the first backslash at once. */
+	const char *bs = memchr(s, '\\', len);
+	size_t i = bs ? (size_t)(bs - s) : len;
+	memcpy(out->data + out->len, s, i);
+	out->len += i;
+	while (i < len) {
 		size_t used;
 		out->data[out->len++] = decode_at(s, len, i, &used);
 		i += used;

@@ -125,6 +125,21 @@ Test(mountinfo, unescape)
 	cr_assert_eq(pfs_mount_unescape("abcdef", 6, buf, 4), -ENAMETOOLONG);
 }
 
+Test(mountinfo, unescape_buf_appends)
+{
+	struct pfs_buf b = PFS_BUF_INIT;
+	cr_assert_eq(pfs_mount_unescape_buf("/plain/path", 11, &b), 0);
+	cr_assert_str_eq(b.data, "/plain/path");
+	/* appends after what is there; escapes at the start, middle and end */
+	cr_assert_eq(pfs_mount_unescape_buf("\\040a\\011b\\04c\\134", 18, &b), 0);
+	cr_assert_str_eq(b.data, "/plain/path a\tb\\04c\\");
+	cr_assert_eq(b.len, strlen(b.data));
+	pfs_buf_reset(&b);
+	cr_assert_eq(pfs_mount_unescape_buf("", 0, &b), 0);
+	cr_assert_str_eq(b.data, "");
+	pfs_buf_free(&b);
+}
+
 Test(mountinfo, escape_round_trip)
 {
 	const char *plain = "/a b\tc\nd\\e#f,g=h";
