@@ -45,11 +45,13 @@ UNIT_SRC := $(sort $(wildcard test/unit/*.c))
 IT_HELPER_SRC := $(sort $(wildcard test/integration/helpers/*.c))
 FUZZ_SRC := $(sort $(wildcard fuzz/fuzz_*.c))
 BENCH_SRC := $(sort $(wildcard bench/*.c))
+PFSBENCH_SRC := $(sort $(wildcard bench/pfsbench/*.c))
 
 CORE_OBJ := $(CORE_SRC:%.c=$(BUILD)/obj/%.o)
 FS_OBJ := $(FS_SRC:%.c=$(BUILD)/obj/%.o)
 PFS_OBJ := $(PFS_SRC:%.c=$(BUILD)/obj/%.o)
 UNIT_OBJ := $(UNIT_SRC:%.c=$(BUILD)/obj/%.o)
+PFSBENCH_OBJ := $(PFSBENCH_SRC:%.c=$(BUILD)/obj/%.o)
 
 LIBCORE := $(BUILD)/libpfscore.a
 LIBFS := $(BUILD)/libpfsfs.a
@@ -58,7 +60,7 @@ PFS := $(BUILD)/pfs
 UNIT := $(BUILD)/test/unit_tests
 IT_HELPERS := $(IT_HELPER_SRC:test/integration/helpers/%.c=$(BUILD)/test/helpers/%)
 FUZZERS := $(FUZZ_SRC:fuzz/%.c=$(BUILD)/fuzz/%)
-BENCH_BINS := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
+BENCH_BINS := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%) $(BUILD)/bench/pfsbench
 
 .PHONY: all deps test-deps unit integration fuzz-smoke fuzz test lint run bench clean install \
 	check-format format
@@ -129,10 +131,21 @@ $(BUILD)/fuzz/%: fuzz/%.c $(FUZZ_CORE_OBJ)
 	$(call say,CLANG,$@)
 	$(Q)$(CLANG) $(FUZZ_BASE) -fsanitize=fuzzer,address,undefined -o $@ $< $(FUZZ_CORE_OBJ)
 
+# Each bench/*.c is one program; pfsbench is the files of bench/pfsbench/.
 $(BUILD)/bench/%: bench/%.c $(LIBCORE)
 	@mkdir -p $(@D)
 	$(call say,LD,$@)
 	$(Q)$(CC) $(CFLAGS_ALL) $(FUSE_CFLAGS) -o $@ $< $(LIBCORE) $(FUSE_LIBS) -lpthread -lm
+
+$(BUILD)/obj/bench/pfsbench/%.o: bench/pfsbench/%.c
+	@mkdir -p $(@D)
+	$(call say,CC,$@)
+	$(Q)$(CC) $(CFLAGS_ALL) $(FUSE_CFLAGS) -c $< -o $@
+
+$(BUILD)/bench/pfsbench: $(PFSBENCH_OBJ) $(LIBCORE)
+	@mkdir -p $(@D)
+	$(call say,LD,$@)
+	$(Q)$(CC) $(CFLAGS_ALL) $(FUSE_CFLAGS) -o $@ $(PFSBENCH_OBJ) $(LIBCORE) $(FUSE_LIBS) -lpthread -lm
 
 unit: $(UNIT)
 	$(UNIT) --jobs 2

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# `make bench` smoke test: the harness (bench/pfsbench.c, bench/nullproxy.c,
+# `make bench` smoke test: the harness (bench/pfsbench/, bench/nullproxy.c,
 # scripts/bench.sh) still builds, mounts every target, measures each scenario
 # and writes its report. Figures are not checked: a --smoke run takes a few
 # samples only. Needs root and FUSE.

@@ -1,0 +1,128 @@
+/* pfsbench: types, configuration and helpers shared by the bench's files. */
+#ifndef PFSBENCH_H
+#define PFSBENCH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/types.h>
+#include <time.h>
+
+enum { T_NATIVE, T_NULL, T_PASS, T_DEFAULT, T_ALT, T_R200, T_LXCFS, NT };
+#define M(t) (1u << (t))
+#define M_FUSE (M(T_NULL) | M(T_PASS) | M(T_DEFAULT) | M(T_ALT) | M(T_R200))
+#define M_ALL (M(T_NATIVE) | M_FUSE)
+#define M_LX (M_ALL | M(T_LXCFS))
+
+struct target {
+	const char *key, *label;
+	char mnt[128]; /* mountpoint ("" for native) */
+	char prefix[160]; /* what replaces /proc */
+	pid_t pid; /* daemon */
+	bool ok;
+	char note[320];
+	uint64_t ops; /* operations sent, for CPU per op */
+};
+
+extern struct target tg[NT];
+
+enum op_kind { OP_READ, OP_PREAD, OP_READDIR, OP_READLINK, OP_STAT, OP_WALK };
+
+struct stats {
+	double p50, p99;
+	size_t n;
+	int err; /* errno of the first failure, 0 if none */
+	long seen; /* walks: processes seen */
+};
+
+struct scenario {
+	const char *name;
+	enum op_kind kind;
+	const char *rel; /* relative to the prefix; a leading "PID" is the pid argument */
+	unsigned mask;
+	unsigned div; /* samples = base / div */
+	bool per_file; /* an open+read+close of one file */
+	struct stats st[NT];
+};
+
+struct config {
+	const char *build, *filters, *policy200, *out;
+	const char *alt; /* --alt-daemon: another procfilterfs binary, run with default.policy */
+	bool quick;
+	bool smoke; /* --smoke: seconds-long run that only checks the harness works */
+	int cpu; /* --cpu N: the bench and every daemon on CPU N (-1: not pinned) */
+	unsigned samples; /* per target per cheap scenario */
+};
+
+extern struct config cfg;
+
+extern char tmpdir[64];
+extern char *rbuf;
+#define RBUF_SIZE (4u << 20)
+
+extern FILE *md; /* the markdown report, built in memory */
+
+/* The scenarios (main.c); the report indexes them by position. */
+#define NFILES 13
+#define NWALKS 3
+extern struct scenario files[NFILES];
+extern struct scenario walks[NWALKS];
+extern const long walk_procs[NWALKS];
+
+struct extra {
+	double tput[NT][3]; /* readers 1, 2, 4 */
+	double cpu_ms_per_k[NT];
+	long rss_start, rss_25k, rss_end, rss_opens;
+	long rss_1000[NT];
+	double monitor_us_per_pass;
+	uint64_t monitor_procs;
+	int monitor_err;
+};
+extern struct extra ex;
+
+extern pid_t *sleepers;
+extern size_t nsleepers;
+
+/* main.c */
+__attribute__((format(printf, 1, 2), noreturn)) void die(const char *fmt, ...);
+
+static inline uint64_t now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* ops.c */
+long read_file(const char *path);
+bool is_pid_name(const char *s);
+int do_op(enum op_kind kind, const char *path, int fd, long *seen);
+
+/* stats.c */
+void summarize(double *v, size_t n, struct stats *st);
+void make_path(char *out, size_t size, const struct target *t, const char *rel, int arg);
+void run_scenario(struct scenario *s, int arg);
+
+/* procs.c */
+void procs_to(long want);
+pid_t spawn_maps_child(void);
+void set_affinity(pid_t pid, int cpu);
+void set_affinity_all(pid_t pid, int cpu);
+
+/* daemons.c */
+uint64_t daemon_cpu_ticks(pid_t pid);
+long daemon_rss_kib(pid_t pid);
+void start_targets(void);
+void stop_targets(void);
+
+/* policy200.c */
+int gen_policy(const char *path);
+
+/* concurrency.c */
+void measure_concurrency(void);
+
+/* report.c */
+void report(void);
+
+#endif
