@@ -42,8 +42,8 @@ static int decode_into(struct pfs_buf *b, struct pfs_field f)
 	return r;
 }
 
-/* The decoded field (NUL-terminated), decoding it on first use for this line. */
-static int decoded(struct mnt_decoded *d, struct pfs_field f, const char **out)
+/* The decoded field (NUL-terminated) and its length, decoded on first use for this line. */
+static int decoded(struct mnt_decoded *d, struct pfs_field f, const char **out, size_t *out_len)
 {
 	if (!d->buf.data || d->src != f.s || d->len != f.len) {
 		pfs_buf_reset(&d->buf);
@@ -55,15 +55,14 @@ static int decoded(struct mnt_decoded *d, struct pfs_field f, const char **out)
 		d->len = f.len;
 	}
 	*out = d->buf.data;
+	*out_len = d->buf.len - 1; /* without the NUL decode_into appended */
 	return 0;
 }
 
-static bool glob_str(const struct pfs_glob *g, const char *s)
+static bool glob_str(const struct pfs_glob *g, const char *s, size_t len)
 {
 	static const struct pfs_match_ctx m = {0};
-	size_t pl;
-	pfs_glob_literal_prefix(g, &pl);
-	return !pfs_glob_prefix_rejects(g, s, strnlen(s, pl)) && pfs_glob_match(g, s, &m);
+	return !pfs_glob_prefix_rejects(g, s, len) && pfs_glob_match(g, s, &m);
 }
 
 /* The options of e, decoded, as consecutive NUL-terminated strings in ev->opts. */
@@ -94,9 +93,10 @@ static int glob_any_option(struct mnt_eval *ev, const struct pfs_glob *g,
 		return r;
 	for (size_t off = 0; off < ev->opts.buf.len;) {
 		const char *o = ev->opts.buf.data + off;
-		if (glob_str(g, o))
+		size_t len = strlen(o);
+		if (glob_str(g, o, len))
 			return 1;
-		off += strlen(o) + 1;
+		off += len + 1;
 	}
 	return 0;
 }
@@ -116,12 +116,13 @@ int mnt_rule_matches(struct mnt_eval *ev, const struct pfs_mount_rule *r,
 		} else {
 			const struct pfs_field *f = pfs_mount_entry_field(e, mm->field);
 			const char *str;
+			size_t len;
 			if (!f || (size_t)mm->field >= ARRAY_SIZE(ev->field))
 				return -EINVAL;
-			int err = decoded(&ev->field[mm->field], *f, &str);
+			int err = decoded(&ev->field[mm->field], *f, &str, &len);
 			if (err < 0)
 				return err;
-			ok = glob_str(mm->glob, str);
+			ok = glob_str(mm->glob, str, len);
 		}
 		if (ok <= 0)
 			return ok;
