@@ -13,6 +13,10 @@ PFS="$BUILD/pfs"
 HELPERS="$BUILD/test/helpers"
 FILTERS="$PFS_TOP/filters"
 FIXTURES="$PFS_TOP/test/fixtures"
+# Debian's python3 (scripts/install-deps.sh), for cases run as another user: a
+# python3 found first in root's PATH (a pyenv shim under /root) may not run there.
+# shellcheck disable=SC2034 # used by the test scripts
+SYS_PYTHON=/usr/bin/python3
 PFS_RESULTS=${PFS_RESULTS:-/dev/null}
 _cleanups=()
 # Sanitized daemons: a bounded quarantine, so memory checks stay meaningful.

@@ -165,7 +165,7 @@ case_bad_policy_is_an_error() {
 	echo "frobnicate /proc" >"$tmp"
 	"$PFS" audit --proc "$LEAKS/clean/proc" --policy "$tmp" >/dev/null 2>"$tmp.err"
 	assert_eq "exit" 2 $? || return 1
-	grep -q "$tmp:1" "$tmp.err" || fail "message names file:line: $(cat "$tmp.err")"
+	grep -q "$tmp:1" "$tmp.err" || fail "message names file:line: $(cat "$tmp.err")" || return 1
 	rm -f "$tmp.err"
 }
 

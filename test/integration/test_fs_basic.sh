@@ -63,7 +63,7 @@ t_global_files() {
 	local a b
 	a=$(cut -d' ' -f1 /proc/uptime)
 	b=$(cut -d' ' -f1 "$MNT/uptime")
-	python3 -c "import sys; sys.exit(0 if abs($a-$b) < 2 else 1)" || fail "uptime $a vs $b"
+	python3 -c "import sys; sys.exit(0 if abs($a-$b) < 2 else 1)" || fail "uptime $a vs $b" || return 1
 	[[ "$(cat "$MNT/loadavg")" =~ ^[0-9.]+\ [0-9.]+\ [0-9.]+\ [0-9]+/[0-9]+\ [0-9]+$ ]] ||
 		fail "loadavg format"
 }
@@ -82,8 +82,8 @@ t_listings() {
 	local stable missing
 	stable=$(comm -12 <(echo "$before") <(echo "$after"))
 	missing=$(comm -23 <(echo "$stable") <(echo "$through"))
-	[ -z "$missing" ] || fail "pids missing through the mount: $missing"
-	[ "$(names "$MNT" | grep -c '^1$')" = 1 ] || fail "pid 1 listed twice or not at all"
+	[ -z "$missing" ] || fail "pids missing through the mount: $missing" || return 1
+	[ "$(names "$MNT" | grep -c '^1$')" = 1 ] || fail "pid 1 listed twice or not at all" || return 1
 	same_file <(ls /proc/sys/kernel) <(ls "$MNT/sys/kernel") || return 1
 }
 
@@ -146,7 +146,7 @@ t_own_process() {
 	# A process may inspect itself even when non-dumpable (the kernel's
 	# same-thread-group rule); files owned by root stay closed to it.
 	local out
-	out=$(setpriv --reuid=65534 --regid=65534 --clear-groups python3 - "$MNT" <<'PY'
+	out=$(setpriv --reuid=65534 --regid=65534 --clear-groups "$SYS_PYTHON" - "$MNT" <<'PY'
 import ctypes, os, sys
 def probe(root):
     res = []
@@ -162,13 +162,22 @@ def probe(root):
         except OSError as e:
             res.append(str(e.errno))
     return " ".join(res)
+def code_fields(root, who):
+    # startcode, endcode, startstack: shown only to readers passing the ptrace check
+    f = open(f"{root}/{who}/stat").read()
+    return f.rsplit(")", 1)[1].split()[23:26]
 for dumpable in (1, 0):
     ctypes.CDLL(None).prctl(4, dumpable, 0, 0, 0)
     n, m = probe("/proc"), probe(sys.argv[1])
     print(f"dumpable={dumpable} native[{n}] mounted[{m}]")
     if n != m: sys.exit(1)
+    for who in ("self", "1"):
+        n, m = code_fields("/proc", who), code_fields(sys.argv[1], who)
+        print(f"dumpable={dumpable} {who}/stat code fields native{n} mounted{m}")
+        # a reader that fails the check gets 1 (or 0) in place of startcode
+        if n != m or (who == "self") != (int(n[0]) > 1): sys.exit(1)
 PY
-) || fail "differs from native: $out"
+) || fail "differs from native: $out" || return 1
 	log "$out"
 }
 
@@ -183,7 +192,7 @@ t_exited_process() {
 	assert_errno "open after exit" ENOENT read "$MNT/$p/status" || return 1
 	assert_errno "lookup after exit" ENOENT lstat "$MNT/$p" || return 1
 	# an fd opened before the exit keeps its snapshot
-	grep -q "^Pid:	$p$" <&$keep || fail "open snapshot lost after exit"
+	grep -q "^Pid:	$p$" <&$keep || fail "open snapshot lost after exit" || return 1
 	exec {keep}<&-
 }
 

@@ -81,7 +81,7 @@ usage_errors() {
 	help=$("$PFS" policy --help)
 	rc=$?
 	assert_eq "--help status" 0 "$rc" || return 1
-	[[ $help == *"pfs policy check FILE..."* ]] || fail "--help lacks the check usage: $help"
+	[[ $help == *"pfs policy check FILE..."* ]] || fail "--help lacks the check usage: $help" || return 1
 	help=$("$PFS" policy check --help)
 	assert_eq "check --help status" 0 $?
 }

@@ -22,7 +22,7 @@ prun() {
 case_proc_status() {
 	local out
 	out=$(prun -- cat /proc/self/status) || return 1
-	grep -q $'^Name:\tcat$' <<<"$out" || fail "no Name line: $out"
+	grep -q $'^Name:\tcat$' <<<"$out" || fail "no Name line: $out" || return 1
 	grep -q $'^PPid:\t1$' <<<"$out" || fail "the workload's parent is not pid 1"
 }
 
@@ -48,7 +48,7 @@ case_not_found() {
 	err=$(prun -- /no/such/command 2>&1 >/dev/null)
 	rc=$?
 	assert_eq "exit code" 127 "$rc" || return 1
-	grep -q "command not found" <<<"$err" || fail "message: $err"
+	grep -q "command not found" <<<"$err" || fail "message: $err" || return 1
 	err=$(prun -- /etc/passwd 2>&1 >/dev/null)
 	assert_eq "not executable" 126 $?
 }
