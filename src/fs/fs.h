@@ -43,9 +43,6 @@ struct pfs_node {
 	struct pfs_node *anchor; /* nearest ancestor-or-self with anchor_fd; NULL: backing root */
 	ino_t backing_ino; /* the backing's st_ino when looked up (pid dirs: identity) */
 	mode_t type; /* S_IFDIR, S_IFLNK, S_IFREG */
-	mode_t last_mode; /* the last lookup's mode and owner (under nodes_lock) */
-	uid_t last_uid;
-	gid_t last_gid;
 	uint64_t nlookup;
 	unsigned refs; /* children and open handles keep a node alive */
 	bool detached; /* removed from the parent's children (stale process) */

@@ -154,9 +154,6 @@ static int insert(struct pfs_node *parent, const char *name, char **path, int an
 		close(anchor_fd);
 	}
 	n->nlookup++;
-	n->last_mode = st->st_mode;
-	n->last_uid = st->st_uid;
-	n->last_gid = st->st_gid;
 	pthread_mutex_unlock(&pfs_fs.nodes_lock);
 	*out = n;
 	return 0;

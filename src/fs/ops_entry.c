@@ -87,21 +87,6 @@ void pfs_op_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	pfs_policy_rdlock();
 	int r = node_stat(n, &c, &st);
 	pfs_policy_unlock();
-	if (r == -ENOENT && n->anchor) {
-		/*
-		 * The process is gone. A path walk fails at the pid directory's
-		 * lookup (never cached), so this is fstat of an fd opened before:
-		 * proc still answers it with the last attributes.
-		 */
-		pthread_mutex_lock(&pfs_fs.nodes_lock);
-		st = (struct stat){.st_ino = n->backing_ino,
-				   .st_mode = n->last_mode,
-				   .st_nlink = 1,
-				   .st_uid = n->last_uid,
-				   .st_gid = n->last_gid};
-		pthread_mutex_unlock(&pfs_fs.nodes_lock);
-		r = st.st_mode ? 0 : -ENOENT;
-	}
 	if (r < 0) {
 		pfs_log_failure("getattr", n->path, r);
 		fuse_reply_err(req, -r);
