@@ -2,6 +2,7 @@
 #ifndef PFS_BACKING_H
 #define PFS_BACKING_H
 
+#include <dirent.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -15,6 +16,10 @@ int pfs_read_at_most(int dirfd, const char *rel, int extra_flags, size_t max, st
 ssize_t pfs_read_small_at(int dirfd, const char *rel, char *buf, size_t size);
 /* readlinkat into out (not NUL-counted). */
 int pfs_readlink_at(int dirfd, const char *rel, struct pfs_buf *out);
+/* A DIR stream over fd, which it takes (closed on failure too). NULL + errno on failure. */
+DIR *pfs_fdopendir_owned(int fd);
+/* The directory dirfd/rel (rel "" = dirfd itself) as a DIR stream; NULL + errno on failure. */
+DIR *pfs_opendir_at(int dirfd, const char *rel);
 /* rel or "." when rel is empty: for the *at() calls. */
 static inline const char *pfs_rel(const char *rel)
 {

@@ -316,14 +316,9 @@ int pfs_audit_list_pids(const struct pfs_audit_opts *o, pid_t **pids, size_t *n)
 {
 	*pids = NULL;
 	*n = 0;
-	int dfd = openat(o->proc_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd < 0)
+	cleanup_closedir DIR *d = pfs_opendir_at(o->proc_fd, "");
+	if (!d)
 		return -errno;
-	cleanup_closedir DIR *d = fdopendir(dfd);
-	if (!d) {
-		close(dfd);
-		return -errno;
-	}
 	size_t max = o->max_pids ? o->max_pids : 4096, k = 0;
 	cleanup_free pid_t *v = calloc(max, sizeof(pid_t));
 	if (!v)

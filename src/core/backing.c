@@ -46,6 +46,24 @@ int pfs_read_at_most(int dirfd, const char *rel, int extra_flags, size_t max, st
 	return read_fd_into(fd, max, out);
 }
 
+DIR *pfs_fdopendir_owned(int fd)
+{
+	if (fd < 0)
+		return NULL;
+	DIR *d = fdopendir(fd);
+	if (!d) {
+		int e = errno;
+		close(fd);
+		errno = e;
+	}
+	return d;
+}
+
+DIR *pfs_opendir_at(int dirfd, const char *rel)
+{
+	return pfs_fdopendir_owned(openat(dirfd, pfs_rel(rel), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+}
+
 int pfs_read_all_at(int dirfd, const char *rel, struct pfs_buf *out)
 {
 	return pfs_read_at_most(dirfd, rel, 0, SIZE_MAX, out);

@@ -111,7 +111,10 @@ int pfs_view_list(const struct pfs_view *v, struct pfs_caller *c, const struct p
 	int r = view_as_caller(v, c, loc, PFS_OP_OPENDIR, do_opendir, &a);
 	if (r < 0)
 		return r == -ESRCH ? -ENOENT : r;
-	cleanup_close int dfd = a.fd;
+	cleanup_closedir DIR *dir = pfs_fdopendir_owned(a.fd);
+	if (!dir)
+		return -errno;
+	int dfd = dirfd(dir);
 	cleanup_buf struct pfs_buf maps = PFS_BUF_INIT;
 	bool have_maps = false;
 	if (is_map_files_dir(loc) && v->policy->n_maps_rules) {
@@ -119,14 +122,6 @@ int pfs_view_list(const struct pfs_view *v, struct pfs_caller *c, const struct p
 		if (r < 0)
 			return r == -ESRCH ? -ENOENT : r;
 		have_maps = true;
-	}
-	int dup_fd = dup(dfd);
-	if (dup_fd < 0)
-		return -errno;
-	cleanup_closedir DIR *dir = fdopendir(dup_fd);
-	if (!dir) {
-		close(dup_fd);
-		return -errno;
 	}
 	for (;;) {
 		errno = 0;

@@ -118,11 +118,13 @@ int pfs_view_stat(const struct pfs_view *v, struct pfs_caller *c, const struct p
 		  struct stat *st)
 {
 	struct stat_args a = {loc, st};
-	int r = view_as_caller_cheap(v, c, loc, PFS_OP_LSTAT, do_stat, &a);
-	if (r == -ESRCH)
-		r = -ENOENT;
+	return view_stat_result(v, view_as_caller_cheap(v, c, loc, PFS_OP_LSTAT, do_stat, &a), st);
+}
+
+int view_stat_result(const struct pfs_view *v, int r, struct stat *st)
+{
 	if (r < 0)
-		return r;
+		return r == -ESRCH ? -ENOENT : r;
 	st->st_uid = pfs_idmap_in(&v->uidmap, st->st_uid);
 	st->st_gid = pfs_idmap_in(&v->gidmap, st->st_gid);
 	return 0;

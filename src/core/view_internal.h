@@ -23,6 +23,12 @@ int view_as_caller_cheap(const struct pfs_view *v, struct pfs_caller *c,
 			 const struct pfs_loc *target, enum pfs_access_op op, pfs_as_fn fn,
 			 void *arg);
 
+/*
+ * A stat made on the backing, as the caller sees it: a process gone while
+ * answering (ESRCH) is ENOENT, and owners are mapped into the mount's ids.
+ */
+int view_stat_result(const struct pfs_view *v, int r, struct stat *st);
+
 /* The caller's tgid if the policy or the file needs it; 0 if unknown. */
 pid_t view_caller_tgid(const struct pfs_view *v, struct pfs_caller *c);
 

@@ -37,18 +37,10 @@ struct magic_args {
 static int do_resolve(void *arg)
 {
 	struct magic_args *a = arg;
-	cleanup_close int dfd =
-		openat(a->dir->dirfd, pfs_rel(a->dir->rel), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd < 0)
+	cleanup_closedir DIR *d = pfs_opendir_at(a->dir->dirfd, a->dir->rel);
+	if (!d)
 		return -errno;
-	int dup_fd = dup(dfd);
-	if (dup_fd < 0)
-		return -errno;
-	cleanup_closedir DIR *d = fdopendir(dup_fd);
-	if (!d) {
-		close(dup_fd);
-		return -errno;
-	}
+	int dfd = dirfd(d);
 	size_t want = strlen(a->name);
 	struct dirent *de;
 	while ((de = readdir(d))) {
@@ -71,14 +63,7 @@ int pfs_view_magic_resolve(const struct pfs_view *v, struct pfs_caller *c,
 			   size_t entry_len, struct stat *st)
 {
 	struct magic_args a = {dir, name, entry, entry_len, st};
-	int r = view_as_caller(v, c, dir, PFS_OP_OPENDIR, do_resolve, &a);
-	if (r == -ESRCH)
-		r = -ENOENT;
-	if (r < 0)
-		return r;
-	st->st_uid = pfs_idmap_in(&v->uidmap, st->st_uid);
-	st->st_gid = pfs_idmap_in(&v->gidmap, st->st_gid);
-	return 0;
+	return view_stat_result(v, view_as_caller(v, c, dir, PFS_OP_OPENDIR, do_resolve, &a), st);
 }
 
 struct magic_open_args {
