@@ -146,3 +146,19 @@ workdir() {
 	add_cleanup "rm -rf '$d'"
 	printf -v "$1" '%s' "$d"
 }
+
+# box [pfs run options] -- SCRIPT: runs SCRIPT with bash in a pfs run sandbox
+# (passthrough.policy unless --policy is given), helpers at /h, $T at /t, the
+# kernel's proc of the sandbox at /kproc; stderr goes to $T/err.
+box() {
+	local opts=()
+	while [ "$1" != "--" ]; do
+		opts+=("$1")
+		shift
+	done
+	shift
+	local box_policy=("--policy" "$FILTERS/passthrough.policy")
+	[[ " ${opts[*]} " == *" --policy "* ]] && box_policy=()
+	timeout 90 "$PFS" run "${box_policy[@]}" --unsafe-kernel-proc /kproc --bind "$HELPERS:/h:ro" \
+		--bind "$T:/t" "${opts[@]}" -- bash -c "$1" </dev/null 2>"$T/err"
+}

@@ -10,18 +10,6 @@ require_root_fuse
 
 workdir T compat-links
 
-# box [pfs run options] -- SCRIPT: runs SCRIPT with bash in a sandbox
-box() {
-	local opts=()
-	while [ "$1" != "--" ]; do
-		opts+=("$1")
-		shift
-	done
-	shift
-	timeout 60 "$PFS" run --policy "$FILTERS/passthrough.policy" --unsafe-kernel-proc /kproc \
-		--bind "$HELPERS:/h:ro" --bind "$T:/t" "${opts[@]}" -- bash -c "$1" </dev/null 2>"$T/err"
-}
-
 case_self_links() {
 	local out
 	out=$(box -- 'python3 -c "

@@ -13,20 +13,6 @@ T=$(mktemp -d /tmp/pfs-compat-procfs.XXXXXX)
 chmod 1777 "$T"
 add_cleanup "rm -rf '$T'"
 
-# box [pfs run options] -- SCRIPT: runs SCRIPT with bash in a sandbox
-box() {
-	local opts=()
-	while [ "$1" != "--" ]; do
-		opts+=("$1")
-		shift
-	done
-	shift
-	local pol=("--policy" "$FILTERS/passthrough.policy")
-	[[ " ${opts[*]} " == *" --policy "* ]] && pol=()
-	timeout 90 "$PFS" run "${pol[@]}" --unsafe-kernel-proc /kproc --bind "$HELPERS:/h:ro" \
-		--bind "$T:/t" "${opts[@]}" -- bash -c "$1" </dev/null 2>"$T/err"
-}
-
 case_same_content() {
 	local out
 	# a stopped process: its files do not change between the two reads
