@@ -1,5 +1,30 @@
 # procfilterfs — build, test, lint, fuzz, bench.
 # `make run` and `make test` install missing Debian packages first (as root).
+#
+# Two stages: the outer make installs what the goals need, then runs the goals
+# in a sub-make (PFS_INNER=1). Flags that come from installed packages
+# (pkg-config) are read only by the sub-make, after the install: a parse-time
+# $(shell pkg-config ...) in the outer make would run before it.
+ifeq ($(PFS_INNER),)
+
+goals := $(or $(MAKECMDGOALS),all)
+# Goals that need nothing installed.
+no_deps_goals := clean uninstall format check-format
+deps_profiles := $(if $(filter-out $(no_deps_goals) deps test-deps,$(goals)),build)
+deps_profiles += $(if $(filter test test-deps unit integration fuzz-smoke fuzz lint,$(goals)),test)
+deps_profiles += $(if $(filter bench,$(goals)),bench)
+deps_profiles := $(strip $(deps_profiles))
+
+.PHONY: $(goals) pfs-outer
+$(goals): pfs-outer
+	@:
+pfs-outer:
+ifneq ($(deps_profiles),)
+	@scripts/install-deps.sh $(deps_profiles)
+endif
+	@$(MAKE) --no-print-directory PFS_INNER=1 $(filter-out deps test-deps,$(goals))
+
+else
 
 CC ?= gcc
 CLANG ?= clang
@@ -62,16 +87,10 @@ IT_HELPERS := $(IT_HELPER_SRC:test/integration/helpers/%.c=$(BUILD)/test/helpers
 FUZZERS := $(FUZZ_SRC:fuzz/%.c=$(BUILD)/fuzz/%)
 BENCH_BINS := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%) $(BUILD)/bench/pfsbench
 
-.PHONY: all deps test-deps unit integration fuzz-smoke fuzz test lint run bench clean install \
+.PHONY: all unit integration fuzz-smoke fuzz test lint run bench clean install uninstall \
 	check-format format
 
-all: deps $(DAEMON) $(PFS)
-
-deps:
-	@scripts/install-deps.sh build
-
-test-deps:
-	@scripts/install-deps.sh test
+all: $(DAEMON) $(PFS)
 
 # The core must never see FUSE headers: it is compiled without their flags.
 $(BUILD)/obj/src/core/%.o: src/core/%.c
@@ -159,7 +178,7 @@ fuzz-smoke: $(FUZZERS)
 fuzz: $(FUZZERS)
 	BUILD=$(BUILD) scripts/fuzz.sh long
 
-test: test-deps all $(UNIT) $(IT_HELPERS) $(FUZZERS)
+test: all $(UNIT) $(IT_HELPERS) $(FUZZERS)
 	$(UNIT) --jobs 2
 	BUILD=$(BUILD) scripts/fuzz.sh smoke
 	BUILD=$(BUILD) SANITIZE=$(SANITIZE) test/run-integration.sh
@@ -173,7 +192,7 @@ check-format:
 format:
 	clang-format -i $(C_FILES)
 
-lint: test-deps check-format
+lint: check-format
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability,performance \
 		--inline-suppr --suppress=missingIncludeSystem -Iinclude -D_GNU_SOURCE \
 		--suppress=unknownMacro --suppressions-list=scripts/cppcheck.supp src
@@ -184,7 +203,6 @@ run: all
 	@scripts/run.sh
 
 bench: all $(BENCH_BINS)
-	@scripts/install-deps.sh bench || echo "bench: lxcfs unavailable; its column is skipped"
 	BUILD=$(BUILD) scripts/bench.sh
 
 install: all
@@ -195,7 +213,16 @@ install: all
 	install -m 0644 filters/*.policy $(DESTDIR)$(POLICY_DIR)/
 	install -m 0644 filters/tenants/*.policy $(DESTDIR)$(POLICY_DIR)/tenants/
 
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/sbin/procfilterfs $(DESTDIR)$(PREFIX)/sbin/mount.procfilterfs \
+		$(DESTDIR)$(PREFIX)/bin/pfs
+	rm -f $(addprefix $(DESTDIR)$(POLICY_DIR)/,$(notdir $(wildcard filters/*.policy))) \
+		$(addprefix $(DESTDIR)$(POLICY_DIR)/tenants/,$(notdir $(wildcard filters/tenants/*.policy)))
+	-rmdir $(DESTDIR)$(POLICY_DIR)/tenants $(DESTDIR)$(POLICY_DIR) 2>/dev/null
+
 clean:
 	rm -rf $(BUILD)
 
 -include $(shell find $(BUILD)/obj $(BUILD)/fuzzobj -name '*.d' 2>/dev/null)
+
+endif

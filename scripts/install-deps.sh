@@ -4,25 +4,31 @@
 # and exits non-zero so the user knows what to install.
 set -euo pipefail
 
-profile=${1:-build}
-
 build_pkgs=(gcc make pkg-config libfuse3-dev fuse3 uthash-dev libseccomp-dev)
 test_pkgs=(libcriterion-dev clang libclang-rt-14-dev procps psmisc lsof util-linux
 	python3 python3-psutil htop tmux iproute2 strace gdb openjdk-17-jdk-headless)
 lint_pkgs=(clang-format clang-tidy cppcheck shellcheck)
 bench_pkgs=(lxcfs)
 
-case "$profile" in
-build) wanted=("${build_pkgs[@]}") ;;
-test) wanted=("${build_pkgs[@]}" "${test_pkgs[@]}" "${lint_pkgs[@]}") ;;
-bench) wanted=("${build_pkgs[@]}" "${bench_pkgs[@]}") ;;
-*)
-	echo "usage: $0 [build|test|bench]" >&2
+usage() {
+	echo "usage: $0 [build|test|bench]..." >&2
 	exit 2
-	;;
-esac
+}
+
+[ $# -gt 0 ] || set -- build
+wanted=()
+for profile in "$@"; do
+	case "$profile" in
+	build) wanted+=("${build_pkgs[@]}") ;;
+	test) wanted+=("${build_pkgs[@]}" "${test_pkgs[@]}" "${lint_pkgs[@]}") ;;
+	bench) wanted+=("${build_pkgs[@]}" "${bench_pkgs[@]}") ;;
+	*) usage ;;
+	esac
+done
 
 missing=()
+# Each package once, in order.
+mapfile -t wanted < <(printf '%s\n' "${wanted[@]}" | awk '!seen[$0]++')
 for p in "${wanted[@]}"; do
 	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
 		missing+=("$p")

@@ -361,18 +361,28 @@ PY
 t_mount_helper() {
 	local m3
 	m3=$(mktemp -d /tmp/pfs-helper.XXXXXX)
-	# mount(8) runs helpers with a fixed PATH: put the binary where it looks.
-	if [ ! -e /usr/local/sbin/procfilterfs ]; then
-		ln -s "$DAEMON" /usr/local/sbin/procfilterfs
-		add_cleanup "rm -f /usr/local/sbin/procfilterfs"
-	fi
-	mount -t fuse.procfilterfs procfilterfs "$m3" -o backing=/proc || return 1
-	add_cleanup "umount -l '$m3'"
-	local i
-	for i in $(seq 50); do [ -e "$m3/self" ] && break; sleep 0.05; done
-	python3 -c 'import os,sys; sys.exit(os.readlink(sys.argv[1]+"/self") != str(os.getpid()))' "$m3" ||
-		fail "self through mount(8)" || return 1
-	grep -q " $m3 fuse.procfilterfs ro," /proc/mounts || fail "not mounted read-only via mount(8)"
+	add_cleanup "rmdir '$m3'"
+	# mount(8) runs helpers with a fixed PATH. In a private mount namespace, a
+	# tmpfs over /usr/local/sbin holds only a link to this build's daemon, so
+	# neither an installed procfilterfs nor the host's mount table is touched.
+	local out
+	# shellcheck disable=SC2016 # expanded by the inner shell
+	out=$(unshare -m --propagation private bash -c '
+		set -e
+		mount -t tmpfs none /usr/local/sbin
+		ln -s "$1" /usr/local/sbin/procfilterfs
+		mount -t fuse.procfilterfs procfilterfs "$2" -o backing=/proc
+		for i in $(seq 50); do [ -e "$2/self" ] && break; sleep 0.05; done
+		python3 -c "import os,sys; sys.exit(os.readlink(sys.argv[1]+\"/self\") != str(os.getpid()))" "$2" ||
+			{ echo "self is not the reader"; exit 1; }
+		grep " $2 fuse.procfilterfs " /proc/mounts
+		for p in $(pgrep -x procfilterfs); do
+			tr "\0" " " <"/proc/$p/cmdline" | grep -qF -- "$2" && readlink "/proc/$p/exe"
+		done
+		umount "$2"
+	' - "$DAEMON" "$m3" 2>&1) || fail "mount(8) through mount.fuse3: $out" || return 1
+	grep -q " $m3 fuse.procfilterfs ro," <<<"$out" || fail "not mounted read-only via mount(8): $out" || return 1
+	grep -qF "$DAEMON" <<<"$out" || fail "mount(8) did not run this build's daemon: $out"
 }
 
 t_bad_options() {

@@ -2,7 +2,10 @@
 #include <criterion/criterion.h>
 #include <errno.h>
 #include <stdlib.h>
+#include <limits.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "pfs/policy.h"
 
@@ -84,11 +87,33 @@ Test(policy_include, top_file_missing_or_not_regular)
 	cr_assert(strstr(err.msg, "not a regular file"), "%s", err.msg);
 }
 
+/* Tenant lookups run in a private temporary directory, never the installed
+ * /etc/procfilterfs, whose contents depend on the machine. */
+static void make_file(const char *dir, const char *rel)
+{
+	char path[PATH_MAX];
+	snprintf(path, sizeof(path), "%s/%s", dir, rel);
+	FILE *f = fopen(path, "w");
+	cr_assert_not_null(f, "%s: %s", path, strerror(errno));
+	fclose(f);
+}
+
+static void expect_tenant_path(const char *dir, const char *tenant, const char *rel)
+{
+	char *out = NULL;
+	struct pfs_error err = {0};
+	cr_assert_eq(pfs_policy_tenant_path(dir, tenant, &out, &err), 0, "%s", err.msg);
+	char want[PATH_MAX];
+	snprintf(want, sizeof(want), "%s%s", dir, rel);
+	cr_assert_str_eq(out, want);
+	free(out);
+}
+
 static void tenant_bad(const char *name, const char *needle)
 {
 	char *out = (char *)1;
 	struct pfs_error err = {0};
-	int r = pfs_policy_tenant_path("/etc/procfilterfs", name, &out, &err);
+	int r = pfs_policy_tenant_path("/nonexistent-policy-dir", name, &out, &err);
 	cr_assert_lt(r, 0, "tenant '%s' accepted", name);
 	cr_assert_null(out);
 	cr_assert(strstr(err.msg, needle), "tenant '%s': [%s] lacks [%s]", name, err.msg, needle);
@@ -96,14 +121,26 @@ static void tenant_bad(const char *name, const char *needle)
 
 Test(policy_include, tenant_path)
 {
-	char *out = NULL;
-	struct pfs_error err = {0};
-	cr_assert_eq(pfs_policy_tenant_path("/etc/procfilterfs", "judge", &out, &err), 0);
-	cr_assert_str_eq(out, "/etc/procfilterfs/judge.policy");
-	free(out);
-	cr_assert_eq(pfs_policy_tenant_path("filters/tenants/", "ci-runner", &out, &err), 0);
-	cr_assert_str_eq(out, "filters/tenants/ci-runner.policy");
-	free(out);
+	char dir[] = "/tmp/pfs-tenant.XXXXXX";
+	cr_assert_not_null(mkdtemp(dir));
+	char sub[PATH_MAX];
+	snprintf(sub, sizeof(sub), "%s/tenants", dir);
+	cr_assert_eq(mkdir(sub, 0755), 0);
+	/* Missing everywhere: DIR/NAME.policy, so that loading names that path. */
+	expect_tenant_path(dir, "judge", "/judge.policy");
+	/* Only under tenants/: found there, with or without a trailing slash. */
+	make_file(dir, "tenants/judge.policy");
+	expect_tenant_path(dir, "judge", "/tenants/judge.policy");
+	char slashed[PATH_MAX];
+	snprintf(slashed, sizeof(slashed), "%s/", dir);
+	expect_tenant_path(slashed, "judge", "tenants/judge.policy");
+	/* DIR/NAME.policy wins over tenants/NAME.policy. */
+	make_file(dir, "judge.policy");
+	expect_tenant_path(dir, "judge", "/judge.policy");
+	char cmd[PATH_MAX + 16];
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	cr_assert_eq(system(cmd), 0);
+
 	tenant_bad("../etc/passwd", "contains '/'");
 	tenant_bad("a/b", "contains '/'");
 	tenant_bad("..", "starts with '.'");
