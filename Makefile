@@ -63,9 +63,13 @@ LDFLAGS += -fsanitize=$(SANITIZE)
 endif
 CFLAGS_ALL := $(BASE_CFLAGS) $(OPT) $(CFLAGS)
 
-CORE_SRC := $(sort $(wildcard src/core/*.c))
+# One folder per layer, in dependency order: each may use the ones before it.
+# The pure layers read bytes and write bytes; nothing in them acts as a caller.
+PURE_DIRS := src/base src/policy src/filter
+CORE_DIRS := $(PURE_DIRS) src/access src/view src/monitor src/audit
+CORE_SRC := $(sort $(foreach d,$(CORE_DIRS),$(wildcard $(d)/*.c)))
 FS_SRC := $(sort $(filter-out src/fs/main.c,$(wildcard src/fs/*.c)))
-PFS_SRC := $(sort $(wildcard src/pfs/*.c src/launcher/*.c src/monitor/*.c src/audit/*.c))
+PFS_SRC := $(sort $(wildcard src/pfs/*.c src/launcher/*.c))
 UNIT_SRC := $(sort $(wildcard test/unit/*.c))
 IT_HELPER_SRC := $(sort $(wildcard test/integration/helpers/*.c))
 FUZZ_SRC := $(sort $(wildcard fuzz/fuzz_*.c))
@@ -92,16 +96,14 @@ BENCH_BINS := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%) $(BUILD)/bench/pfsbench
 
 all: $(DAEMON) $(PFS)
 
-# The core must never see FUSE headers: it is compiled without their flags.
-$(BUILD)/obj/src/core/%.o: src/core/%.c
-	@mkdir -p $(@D)
-	$(call say,CC,$@)
-	$(Q)$(CC) $(CFLAGS_ALL) -c $< -o $@
-
+# Only src/fs sees the FUSE headers: the core layers are compiled without their flags.
 $(BUILD)/obj/src/fs/%.o: src/fs/%.c
 	@mkdir -p $(@D)
 	$(call say,CC,$@)
 	$(Q)$(CC) $(CFLAGS_ALL) $(FUSE_CFLAGS) -c $< -o $@
+
+# Unit tests and test helpers may use a layer's private headers ("monitor/monitor_parse_i.h").
+$(UNIT_OBJ): CFLAGS_ALL += -Isrc
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(@D)
@@ -134,7 +136,7 @@ $(UNIT): $(UNIT_OBJ) $(LIBCORE)
 $(BUILD)/test/helpers/%: test/integration/helpers/%.c $(LIBCORE)
 	@mkdir -p $(@D)
 	$(call say,LD,$@)
-	$(Q)$(CC) $(CFLAGS_ALL) -o $@ $< $(LIBCORE) -lpthread
+	$(Q)$(CC) $(CFLAGS_ALL) -Isrc -o $@ $< $(LIBCORE) -lpthread
 
 # Fuzzers: clang + libFuzzer; the core is compiled once with clang and sanitizers.
 FUZZ_BASE := -std=gnu11 -g -O1 -Iinclude -D_GNU_SOURCE -DPFS_VERSION='"$(VERSION)"' \

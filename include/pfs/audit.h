@@ -141,7 +141,7 @@ char *pfs_audit_redact_in(const char *s, const char *value);
 int pfs_audit_verify(const struct pfs_audit_opts *o, const char *policy_name,
 		     const char *policy_text, struct pfs_findings *f, struct pfs_error *err);
 
-/* ---- front end (src/audit/): output; the only printing part ---- */
+/* ---- front end (src/pfs/cmd_audit.c, audit_output.c): the only printing part ---- */
 
 /* what: the audited tree, for the header line. Values redacted unless show_values. */
 void pfs_audit_print_text(FILE *f, const char *what, const struct pfs_findings *fs,
@@ -150,7 +150,7 @@ void pfs_audit_print_json(FILE *f, const char *what, const char *mode,
 			  const struct pfs_findings *fs, bool show_values,
 			  enum pfs_severity fail_on, bool failed);
 
-/* ---- helpers shared by the detectors (src/core/audit_*.c) ---- */
+/* ---- helpers shared by the detectors (src/audit/audit_*.c) ---- */
 
 /* Reads rel (relative to dirfd) into out, at most max bytes. 0 or -errno. */
 int pfs_audit_read(int dirfd, const char *rel, size_t max, struct pfs_buf *out);

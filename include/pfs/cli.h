@@ -4,6 +4,6 @@
 
 int pfs_cmd_run(int argc, char **argv); /* src/launcher/ */
 int pfs_cmd_policy(int argc, char **argv); /* src/pfs/cmd_policy.c */
-int pfs_cmd_audit(int argc, char **argv); /* src/audit/ */
+int pfs_cmd_audit(int argc, char **argv); /* src/pfs/cmd_audit.c */
 
 #endif

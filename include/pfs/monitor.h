@@ -3,7 +3,7 @@
  * enforces limits, and produces the result. It never reads the filtered view.
  * docs/monitor.md describes the result schema, the events and the mechanisms.
  *
- * The whole monitor lives in the core library (src/core/monitor_*.c): it has
+ * The whole monitor lives in the core library (src/monitor/monitor_*.c): it has
  * no FUSE dependency, and so the unit tests and test helpers can link it.
  *
  * Launcher sequence:

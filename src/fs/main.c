@@ -8,7 +8,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
-#include "fs.h"
+#include "fs_i.h"
 #include "pfs/log.h"
 
 struct pfs_fs pfs_fs;

@@ -14,7 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "fs.h"
+#include "fs_i.h"
 #include "pfs/cleanup.h"
 #include "pfs/log.h"
 

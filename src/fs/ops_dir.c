@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "fs.h"
+#include "fs_i.h"
 #include "pfs/cleanup.h"
 
 struct dir_entry {

@@ -5,7 +5,7 @@
 #include <string.h>
 #include <sys/statvfs.h>
 
-#include "fs.h"
+#include "fs_i.h"
 #include "pfs/cleanup.h"
 #include "pfs/log.h"
 

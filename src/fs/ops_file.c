@@ -11,7 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "fs.h"
+#include "fs_i.h"
 #include "pfs/log.h"
 
 struct pfs_file_handle {

@@ -1,5 +1,5 @@
 /* Per-request context: who is asking, under which policy, and what may be cached. */
-#include "fs.h"
+#include "fs_i.h"
 
 void pfs_req_caller(fuse_req_t req, struct pfs_caller *c)
 {

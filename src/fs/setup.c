@@ -11,7 +11,7 @@
 #include <linux/magic.h>
 #include <unistd.h>
 
-#include "fs.h"
+#include "fs_i.h"
 #include "pfs/backing.h"
 #include "pfs/cleanup.h"
 #include "pfs/log.h"

@@ -17,7 +17,7 @@
 
 #include "pfs/cleanup.h"
 #include "pfs/cli.h"
-#include "pfs/launcher.h"
+#include "launcher_i.h"
 #include "pfs/log.h"
 #include "pfs/monitor.h"
 

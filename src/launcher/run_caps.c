@@ -9,7 +9,7 @@
 #include <unistd.h>
 
 #include "pfs/cleanup.h"
-#include "pfs/launcher.h"
+#include "launcher_i.h"
 
 static const char *const cap_names[] = {
 	"CHOWN",

@@ -9,7 +9,7 @@
 #include <unistd.h>
 
 #include "pfs/cleanup.h"
-#include "pfs/launcher.h"
+#include "launcher_i.h"
 
 static int bind_node(const char *dev, const char *name, struct pfs_error *err)
 {

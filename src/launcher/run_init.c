@@ -17,7 +17,7 @@
 #include <unistd.h>
 
 #include "pfs/cleanup.h"
-#include "pfs/launcher.h"
+#include "launcher_i.h"
 #include "pfs/monitor.h"
 
 extern char **environ;

@@ -5,7 +5,7 @@
 #include <unistd.h>
 
 #include "pfs/cleanup.h"
-#include "pfs/launcher.h"
+#include "launcher_i.h"
 
 #define MAX_FDS 4
 

@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "pfs/cleanup.h"
-#include "pfs/launcher.h"
+#include "launcher_i.h"
 
 void pfs_run_usage(FILE *f)
 {

@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 #include "pfs/cleanup.h"
-#include "pfs/launcher.h"
+#include "launcher_i.h"
 #include "pfs/policy.h"
 
 static bool is_dir(const char *p)

@@ -19,7 +19,7 @@
 #include "pfs/backing.h"
 
 #include "pfs/cleanup.h"
-#include "pfs/launcher.h"
+#include "launcher_i.h"
 
 /* The base tmpfs (over /tmp, in this mount namespace only) holds the new root. */
 #define BASE "/tmp"

@@ -5,7 +5,7 @@
 #include <sys/ioctl.h>
 
 #include "pfs/cleanup.h"
-#include "pfs/launcher.h"
+#include "launcher_i.h"
 
 static const char *const blocked[] = {
 	"mount",      "umount",	    "umount2",	       "fsopen",     "fsmount",

@@ -8,7 +8,7 @@
 #include <unistd.h>
 
 #include "pfs/cleanup.h"
-#include "pfs/launcher.h"
+#include "launcher_i.h"
 
 /* A sysctl under /proc/sys, or under $PFS_SYSCTL_DIR (a testing knob). */
 static long read_long(const char *name, long dflt)

@@ -18,7 +18,7 @@
 #include <unistd.h>
 
 #include "pfs/cleanup.h"
-#include "pfs/launcher.h"
+#include "launcher_i.h"
 #include "pfs/log.h"
 #include "pfs/monitor.h"
 

@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "pfs/monitor.h"
-#include "pfs/monitor_parse.h"
+#include "monitor/monitor_parse_i.h"
 
 static char *render(const struct pfs_monitor_result *r)
 {

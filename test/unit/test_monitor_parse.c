@@ -9,7 +9,7 @@
 #include <unistd.h>
 
 #include "pfs/monitor.h"
-#include "pfs/monitor_parse.h"
+#include "monitor/monitor_parse_i.h"
 
 #define STAT_LINE                                                                                  \
 	"4242 (my (odd) prog) R 1 4242 4242 0 -1 4194560 123 0 0 0 250 75 30 12 20 0 3 0 "         \

@@ -10,7 +10,7 @@
 #include <unistd.h>
 
 #include "pfs/monitor.h"
-#include "pfs/monitor_parse.h"
+#include "monitor/monitor_parse_i.h"
 
 Test(monitor_ptable, keyed_by_pid_and_starttime)
 {

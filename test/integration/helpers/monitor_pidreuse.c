@@ -20,7 +20,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "pfs/monitor_parse.h"
+#include "monitor/monitor_parse_i.h"
 
 #define FAIL(...)                                                                                  \
 	do {                                                                                       \

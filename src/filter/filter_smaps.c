@@ -1,0 +1,337 @@
+/*
+ * smaps and smaps_rollup filters.
+ *
+ * smaps is a sequence of blocks: a maps header line, then "Key: value" lines.
+ * A block follows its header's fate (the maps decision): dropped whole, or
+ * its header redacted. smaps_rollup is recomputed from the visible smaps
+ * blocks when a mapping is dropped, so hidden mappings do not count.
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "filter_maps_i.h"
+#include "pfs/cleanup.h"
+#include "pfs/filter.h"
+
+/* "Key:" with Key = [A-Za-z_][A-Za-z0-9_]*; *key_len excludes the colon. */
+static bool attr_key(const char *line, size_t len, size_t *key_len)
+{
+	size_t i = 0;
+	while (i < len &&
+	       (line[i] == '_' || (line[i] >= 'A' && line[i] <= 'Z') ||
+		(line[i] >= 'a' && line[i] <= 'z') || (i > 0 && line[i] >= '0' && line[i] <= '9')))
+		i++;
+	*key_len = i;
+	return i > 0 && i < len && line[i] == ':';
+}
+
+/* Walks smaps, deciding each block. cb runs for every line (header or not). */
+struct smaps_walk {
+	const struct pfs_policy *p;
+	struct pfs_buf scratch;
+	bool in_block;
+	bool dropped; /* the current block is dropped */
+	bool any_dropped;
+	const struct pfs_maps_rule *first_drop; /* the first rule that dropped a block */
+	struct maps_line hdr;
+	const struct pfs_maps_rule *rule;
+};
+
+/* Classifies one smaps line and updates w. 1: header, 0: attribute. */
+static int smaps_step(struct smaps_walk *w, const char *line, size_t len)
+{
+	size_t kl;
+	if (maps_is_header(line, len)) {
+		int r = maps_parse_line(line, len, &w->hdr);
+		if (r == 0)
+			r = maps_decide(w->p, w->hdr.path, &w->scratch, &w->rule);
+		if (r < 0)
+			return r;
+		w->in_block = true;
+		w->dropped = w->rule && w->rule->action == PFS_MAPS_DROP;
+		w->any_dropped |= w->dropped;
+		if (w->dropped && !w->first_drop)
+			w->first_drop = w->rule;
+		return 1;
+	}
+	if (!w->in_block || !attr_key(line, len, &kl))
+		return -EBADMSG;
+	return 0;
+}
+
+int pfs_filter_smaps(const struct pfs_policy *p, const char *in, size_t len, struct pfs_buf *out,
+		     const struct pfs_trace *t)
+{
+	if (!p || p->n_maps_rules == 0)
+		return pfs_buf_append(out, in, len);
+	struct smaps_walk w = {.p = p, .scratch = PFS_BUF_INIT};
+	size_t pos = 0, ll;
+	const char *line;
+	bool nl;
+	int r = 0;
+	while (r >= 0 && pfs_next_line(in, len, &pos, &line, &ll, &nl)) {
+		r = smaps_step(&w, line, ll);
+		if (r == 1)
+			r = maps_emit_line(line, ll, nl, &w.hdr, w.rule, out, t);
+		else if (r == 0 && !w.dropped)
+			r = pfs_buf_append(out, line, ll + (nl ? 1 : 0));
+	}
+	pfs_buf_free(&w.scratch);
+	return r < 0 ? r : 0;
+}
+
+/* smaps_rollup recomputation. */
+
+#define ROLLUP_MAX_KEYS 64
+
+struct rollup_key {
+	struct pfs_field name; /* without the colon */
+	const char *line;
+	size_t line_len;
+	bool has_nl;
+	size_t num_off, num_len; /* the digits in line */
+	unsigned long long sum;
+};
+
+struct block_acc { /* per smaps block, for the derived Pss_Anon/File/Shmem */
+	unsigned long long rss, pss, anon;
+	bool valid;
+	bool anon_mapping; /* no backing inode */
+	bool shmem;
+};
+
+static bool name_is(struct pfs_field f, const char *s)
+{
+	return f.len == strlen(s) && memcmp(f.s, s, f.len) == 0;
+}
+
+/* The value of "Key:   123 kB": the digit run after the colon and spaces. */
+static bool attr_value(const char *line, size_t len, size_t key_len, size_t *off, size_t *n,
+		       unsigned long long *v)
+{
+	size_t i = key_len + 1;
+	while (i < len && line[i] == ' ')
+		i++;
+	size_t s = i;
+	unsigned long long x = 0;
+	while (i < len && line[i] >= '0' && line[i] <= '9' && i - s < 19)
+		x = x * 10 + (unsigned long long)(line[i++] - '0');
+	if (i == s || (i < len && line[i] != ' '))
+		return false;
+	*off = s;
+	*n = i - s;
+	*v = x;
+	return true;
+}
+
+static int rollup_parse(const char *in, size_t len, struct maps_line *hdr, struct rollup_key *k,
+			size_t *nk)
+{
+	size_t pos = 0, ll, n = 0;
+	const char *line;
+	bool nl, first = true;
+	while (pfs_next_line(in, len, &pos, &line, &ll, &nl)) {
+		if (first) {
+			int r = maps_parse_line(line, ll, hdr);
+			if (r < 0)
+				return r;
+			first = false;
+			continue;
+		}
+		size_t kl, off, num;
+		unsigned long long v;
+		if (n == ROLLUP_MAX_KEYS || !attr_key(line, ll, &kl) ||
+		    !attr_value(line, ll, kl, &off, &num, &v))
+			return -EBADMSG;
+		k[n] = (struct rollup_key){.name = {line, kl},
+					   .line = line,
+					   .line_len = ll,
+					   .has_nl = nl,
+					   .num_off = off,
+					   .num_len = num};
+		n++;
+	}
+	if (first)
+		return -EBADMSG;
+	*nk = n;
+	return 0;
+}
+
+static struct rollup_key *find_key(struct rollup_key *k, size_t nk, struct pfs_field name)
+{
+	for (size_t i = 0; i < nk; i++)
+		if (k[i].name.len == name.len && memcmp(k[i].name.s, name.s, name.len) == 0)
+			return &k[i];
+	return NULL;
+}
+
+static void add_named(struct rollup_key *k, size_t nk, const char *name, unsigned long long v)
+{
+	struct pfs_field f = {name, strlen(name)};
+	struct rollup_key *x = find_key(k, nk, f);
+	if (x)
+		x->sum += v;
+}
+
+/*
+ * The per-type split of Pss is not in smaps: estimate it per block (the
+ * anonymous share of Pss is Pss * Anonymous / Rss; the rest is file or shmem).
+ */
+static void block_done(struct block_acc *b, struct rollup_key *k, size_t nk)
+{
+	if (!b->valid)
+		return;
+	unsigned long long anon = b->rss ? b->pss * b->anon / b->rss : 0;
+	if (anon > b->pss || b->anon_mapping)
+		anon = b->pss;
+	add_named(k, nk, "Pss_Anon", anon);
+	add_named(k, nk, b->shmem ? "Pss_Shmem" : "Pss_File", b->pss - anon);
+	*b = (struct block_acc){0};
+}
+
+static bool is_shmem_path(struct pfs_field path)
+{
+	static const char *const pre[] = {"/dev/shm/", "/memfd:", "/SYSV", "/dev/zero"};
+	for (size_t i = 0; i < ARRAY_SIZE(pre); i++)
+		if (path.len >= strlen(pre[i]) && memcmp(path.s, pre[i], strlen(pre[i])) == 0)
+			return true;
+	return false;
+}
+
+/* Sums the visible smaps blocks into k; first, last: the visible address range. */
+static int rollup_sum(const struct pfs_policy *p, const char *smaps, size_t len,
+		      struct rollup_key *k, size_t nk, unsigned long *first, unsigned long *last,
+		      const struct pfs_maps_rule **dropper)
+{
+	struct smaps_walk w = {.p = p, .scratch = PFS_BUF_INIT};
+	struct block_acc b = {0};
+	size_t pos = 0, ll;
+	const char *line;
+	bool nl, seen = false;
+	int r = 0;
+	while (r >= 0 && pfs_next_line(smaps, len, &pos, &line, &ll, &nl)) {
+		r = smaps_step(&w, line, ll);
+		if (r == 1) {
+			block_done(&b, k, nk);
+			/* The kernel's rollup leaves out the gate area ([vsyscall]). */
+			if (name_is(w.hdr.path, "[vsyscall]"))
+				w.dropped = true;
+			if (!w.dropped) {
+				b.valid = true;
+				b.anon_mapping = w.hdr.inode == 0;
+				b.shmem = is_shmem_path(w.hdr.path);
+				if (!seen)
+					*first = w.hdr.start;
+				*last = w.hdr.end;
+				seen = true;
+			}
+		} else if (r == 0 && !w.dropped) {
+			size_t kl, off, n;
+			unsigned long long v;
+			attr_key(line, ll, &kl);
+			struct pfs_field name = {line, kl};
+			struct rollup_key *x = find_key(k, nk, name);
+			bool numeric = attr_value(line, ll, kl, &off, &n, &v);
+			if (x && !numeric)
+				r = -EBADMSG;
+			if (x && numeric && !name_is(name, "Pss_Anon") &&
+			    !name_is(name, "Pss_File") && !name_is(name, "Pss_Shmem"))
+				x->sum += v;
+			if (numeric && name_is(name, "Rss"))
+				b.rss = v;
+			else if (numeric && name_is(name, "Pss"))
+				b.pss = v;
+			else if (numeric && name_is(name, "Anonymous"))
+				b.anon = v;
+		}
+	}
+	block_done(&b, k, nk);
+	*dropper = w.first_drop;
+	if (!seen)
+		*first = *last = 0;
+	pfs_buf_free(&w.scratch);
+	return r < 0 ? r : 0;
+}
+
+/* Keys of smaps_rollup that smaps blocks also carry, or that are derived. */
+static int check_keys_known(const char *smaps, size_t len, struct rollup_key *k, size_t nk)
+{
+	for (size_t i = 0; i < nk; i++) {
+		if (name_is(k[i].name, "Pss_Anon") || name_is(k[i].name, "Pss_File") ||
+		    name_is(k[i].name, "Pss_Shmem"))
+			continue;
+		/* Look for "\nKey:" in smaps: a key no block has cannot be recomputed. */
+		bool found = false;
+		for (const char *s = smaps; !found && s < smaps + len;) {
+			const char *hit =
+				memmem(s, (size_t)(smaps + len - s), k[i].name.s, k[i].name.len);
+			if (!hit)
+				break;
+			found = hit > smaps && hit[-1] == '\n' &&
+				hit + k[i].name.len < smaps + len && hit[k[i].name.len] == ':';
+			s = hit + 1;
+		}
+		if (!found && len > 0)
+			return -EBADMSG;
+	}
+	return 0;
+}
+
+static int rollup_emit(const struct maps_line *hdr, unsigned long first, unsigned long last,
+		       struct rollup_key *k, size_t nk, struct pfs_buf *out)
+{
+	/* Header as the kernel prints it: prefix, padded to column 73, "[rollup]". */
+	size_t start = out->len;
+	int r = pfs_buf_printf(out, "%08lx-%08lx ---p 00000000 00:00 0 ", first, last);
+	size_t col = out->len - start;
+	for (; r == 0 && col < 73; col++)
+		r = pfs_buf_append(out, " ", 1);
+	if (r == 0)
+		r = pfs_buf_append(out, hdr->path.s, hdr->path.len);
+	if (r == 0)
+		r = pfs_buf_append(out, "\n", 1);
+	for (size_t i = 0; r == 0 && i < nk; i++) {
+		/* Label kept; the number right-aligned in the kernel's width 8. */
+		const struct rollup_key *x = &k[i];
+		size_t width = x->num_len > 8 ? x->num_len : 8;
+		size_t num_end = x->num_off + x->num_len;
+		if (num_end < width)
+			return -EBADMSG;
+		r = pfs_buf_append(out, x->line, num_end - width);
+		if (r == 0)
+			r = pfs_buf_printf(out, "%8llu", x->sum);
+		if (r == 0)
+			r = pfs_buf_append(out, x->line + num_end,
+					   x->line_len - num_end + (x->has_nl ? 1 : 0));
+	}
+	return r;
+}
+
+int pfs_filter_smaps_rollup(const struct pfs_policy *p, const char *rollup, size_t rollup_len,
+			    const char *smaps, size_t smaps_len, struct pfs_buf *out,
+			    const struct pfs_trace *t)
+{
+	if (!p || p->n_maps_rules == 0)
+		return pfs_buf_append(out, rollup, rollup_len);
+	struct rollup_key k[ROLLUP_MAX_KEYS];
+	struct maps_line hdr;
+	size_t nk;
+	unsigned long first, last;
+	const struct pfs_maps_rule *dropper = NULL;
+	int r = rollup_parse(rollup, rollup_len, &hdr, k, &nk);
+	if (r == 0)
+		r = rollup_sum(p, smaps, smaps_len, k, nk, &first, &last, &dropper);
+	if (r < 0)
+		return r;
+	if (!dropper)
+		return pfs_buf_append(out, rollup, rollup_len);
+	r = check_keys_known(smaps, smaps_len, k, nk);
+	if (r < 0)
+		return r;
+	const char *nl = memchr(rollup, '\n', rollup_len);
+	pfs_trace_emit(t, PFS_TR_REWRITTEN, rollup, nl ? (size_t)(nl - rollup) : rollup_len,
+		       &dropper->src);
+	return rollup_emit(&hdr, first, last, k, nk, out);
+}

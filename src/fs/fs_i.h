@@ -1,0 +1,147 @@
+/* The FUSE layer's shared state. Thin: requests map onto the core view. */
+#ifndef PFS_FS_I_H
+#define PFS_FS_I_H
+
+#define FUSE_USE_VERSION FUSE_MAKE_VERSION(3, 14)
+#include <fuse_lowlevel.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <uthash.h>
+
+#include "pfs/buf.h"
+#include "pfs/policy.h"
+#include "pfs/view.h"
+
+struct pfs_fs_options {
+	char *backing; /* backing=DIR (default /proc) */
+	int backing_fd; /* backing_fd=N (inherited), -1 if unset */
+	char *policy; /* policy=FILE */
+	char *tenant; /* tenant=NAME */
+	char *policy_dir; /* policy_dir=DIR */
+	int rw; /* rw: writable mount (writes still need a `writable` rule) */
+	int ro;
+	size_t snapshot_max; /* snapshot_max=BYTES: cap on bytes held by open snapshots */
+	unsigned threads; /* threads=N: max worker threads */
+	int ready_fd; /* ready_fd=N: one byte written when serving */
+	int enter_ns; /* enter_ns=0 disables entering callers' namespaces */
+	unsigned long pidns_pid_max; /* pidns_pid_max=N: kernel/pid_max of the backing's pid ns */
+};
+
+/*
+ * An inode. Nodes under /proc/<pid> are anchored on an fd of that pid's (or
+ * tid's) backing directory, taken at lookup: it pins the process, so a reused
+ * pid can never reach the old process's node. ino = (uintptr_t)node, root = 1.
+ */
+struct pfs_node {
+	struct pfs_node *parent;
+	char *name;
+	char *path; /* logical: "/proc/12/status" */
+	const char *rel; /* relative to the anchor; points into path */
+	int anchor_fd; /* owned when this node is a pid/tid directory, else -1 */
+	struct pfs_node *anchor; /* nearest ancestor-or-self with anchor_fd; NULL: backing root */
+	ino_t backing_ino; /* the backing's st_ino when looked up (pid dirs: identity) */
+	mode_t type; /* S_IFDIR, S_IFLNK, S_IFREG */
+	uint64_t nlookup;
+	unsigned refs; /* children and open handles keep a node alive */
+	bool detached; /* removed from the parent's children (stale process) */
+	bool per_caller; /* answers differ between callers: never cached */
+	bool magic; /* a relative link text in fd/ or ns/ (magic.c) */
+	struct pfs_node *children;
+	UT_hash_handle hh;
+};
+
+struct pfs_fs {
+	struct pfs_fs_options opt;
+	struct fuse_session *se;
+	struct pfs_view view; /* view.policy guarded by policy_lock */
+	pthread_rwlock_t policy_lock;
+	char *policy_path; /* resolved, for reload */
+	pthread_mutex_t nodes_lock;
+	struct pfs_node root;
+	atomic_size_t snapshot_bytes;
+	bool debug;
+};
+
+extern struct pfs_fs pfs_fs;
+
+/* Node table (node.c). */
+struct pfs_node *pfs_node_get(fuse_ino_t ino);
+fuse_ino_t pfs_node_ino(const struct pfs_node *n);
+/* Finds or creates parent/name for a lookup; takes one lookup reference. */
+int pfs_node_lookup(struct pfs_node *parent, const char *name, struct pfs_node **out,
+		    struct stat *st, struct pfs_caller *c);
+void pfs_node_forget(struct pfs_node *n, uint64_t nlookup);
+void pfs_node_ref(struct pfs_node *n);
+void pfs_node_unref(struct pfs_node *n);
+/* Location of node for the core view. */
+void pfs_node_loc(const struct pfs_node *n, struct pfs_loc *loc);
+void pfs_nodes_init(void);
+void pfs_nodes_destroy(void);
+
+/* Request context (request.c). */
+void pfs_req_caller(fuse_req_t req, struct pfs_caller *c);
+void pfs_policy_rdlock(void);
+void pfs_policy_unlock(void);
+/* Timeouts for entries and attributes: zero for anything that differs between callers. */
+double pfs_cache_timeout(const struct pfs_node *n);
+/* Entry timeout: may exceed the attribute timeout for entries fixed per process. */
+double pfs_entry_timeout(const struct pfs_node *n);
+
+/* Logs a failed operation: expected denials at debug level, the rest as errors. */
+void pfs_log_failure(const char *op, const char *path, int err);
+
+/* Caller namespaces (nsview.c). */
+enum pfs_ns_need {
+	PFS_NS_ROOT = 1,
+	PFS_NS_UTS = 2,
+	PFS_NS_IPC = 4,
+	PFS_NS_NET = 8,
+	PFS_NS_CGROUP = 16
+};
+/* The namespaces whose sysctl entries differ in name, not only in content. */
+#define PFS_NS_SYSCTL (PFS_NS_UTS | PFS_NS_IPC | PFS_NS_NET)
+unsigned pfs_ns_needs(const struct pfs_loc *loc, bool is_link);
+/* Makes this thread see paths and sysctls as the caller does. -errno on failure. */
+int pfs_ns_enter(const struct pfs_caller *c, unsigned needs);
+
+/* Relative link texts as names (magic.c). */
+bool pfs_magic_name(const struct pfs_node *dir, const char *name);
+int pfs_magic_stat(struct pfs_node *dir, const char *name, struct pfs_caller *c, struct stat *st);
+void pfs_magic_open(fuse_req_t req, struct pfs_node *n, struct fuse_file_info *fi);
+void pfs_magic_read(fuse_req_t req, size_t size, struct fuse_file_info *fi);
+void pfs_magic_write(fuse_req_t req, const char *buf, size_t size, struct fuse_file_info *fi);
+void pfs_magic_release(fuse_req_t req, struct fuse_file_info *fi);
+
+/* Snapshot accounting (ops_file.c). */
+int pfs_snapshot_charge(size_t bytes);
+void pfs_snapshot_uncharge(size_t bytes);
+
+/* Handlers. */
+void pfs_op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name);
+void pfs_op_forget(fuse_req_t req, fuse_ino_t ino, uint64_t nlookup);
+void pfs_op_forget_multi(fuse_req_t req, size_t count, struct fuse_forget_data *forgets);
+void pfs_op_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi);
+void pfs_op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to_set,
+		    struct fuse_file_info *fi);
+void pfs_op_readlink(fuse_req_t req, fuse_ino_t ino);
+void pfs_op_statfs(fuse_req_t req, fuse_ino_t ino);
+void pfs_op_access(fuse_req_t req, fuse_ino_t ino, int mask);
+void pfs_op_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi);
+void pfs_op_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+		    struct fuse_file_info *fi);
+void pfs_op_releasedir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi);
+void pfs_op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi);
+void pfs_op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, struct fuse_file_info *fi);
+void pfs_op_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t size, off_t off,
+		  struct fuse_file_info *fi);
+void pfs_op_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi);
+void pfs_op_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi);
+
+/* Startup (setup.c). */
+int pfs_fs_setup(struct pfs_error *err);
+int pfs_fs_load_policy(struct pfs_policy **out, struct pfs_error *err);
+void pfs_fs_start_reload_thread(void);
+
+#endif

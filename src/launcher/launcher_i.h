@@ -1,0 +1,195 @@
+/*
+ * `pfs run`: the sandbox launcher (src/launcher/). Internal API between its
+ * files; docs/pfs-run.md describes the command.
+ *
+ * Processes:
+ *   launcher (host namespaces) -- clone(NEW user,mnt,pid,ipc,uts,cgroup[,net])
+ *     +-- sandbox init (pid 1 inside): builds the root, the backing proc and
+ *     |     the FUSE /proc, then forks the workload and becomes a tiny init.
+ *     |     +-- workload
+ *     +-- procfilterfs daemon (host namespaces), serving the FUSE fd.
+ */
+#ifndef PFS_LAUNCHER_I_H
+#define PFS_LAUNCHER_I_H
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/types.h>
+
+#include "pfs/err.h"
+#include "pfs/limits.h"
+#include "pfs/monitor.h"
+
+/* Exit codes of `pfs run` itself (documented in docs/pfs-run.md). */
+enum {
+	PFS_RUN_EXIT_DAEMON = 122, /* procfilterfs died during the run */
+	PFS_RUN_EXIT_SETUP = 123, /* sandbox set-up failed (kernel, mounts, FUSE) */
+	PFS_RUN_EXIT_USAGE = 125, /* bad option, policy or combination */
+	PFS_RUN_EXIT_NOEXEC = 126, /* the command exists but cannot be executed */
+	PFS_RUN_EXIT_NOTFOUND = 127 /* the command was not found */
+};
+
+enum pfs_mount_kind { PFS_MNT_BIND, PFS_MNT_TMPFS };
+
+struct pfs_mount_spec {
+	enum pfs_mount_kind kind;
+	char *src; /* BIND only: host path */
+	char *dst; /* absolute path inside the sandbox */
+	bool ro;
+	int tree_fd; /* set up inside: open_tree clone of src, -1 until then */
+};
+
+struct pfs_run_opts {
+	/* policy */
+	const char *policy_file; /* resolved: the file the daemon loads */
+	const char *tenant;
+	const char *policy_dir;
+	bool proc_rw;
+	bool fallback_kernel; /* --fallback kernel */
+	const char *unsafe_kernel_proc; /* --unsafe-kernel-proc PATH */
+	const char *daemon_path; /* procfilterfs binary */
+	const char *dev_fuse; /* /dev/fuse, or PFS_DEV_FUSE for tests */
+	/* root */
+	const char *rootfs;
+	struct pfs_mount_spec *mounts;
+	size_t n_mounts;
+	/* namespaces and identity */
+	bool net_host;
+	uid_t uid;
+	gid_t gid;
+	uid_t map_base; /* root launcher: host ids of the sandbox's 0..map_count-1 */
+	uint32_t map_count;
+	const char *hostname;
+	/* process */
+	const char *cwd;
+	char **env; /* K=V */
+	size_t n_env;
+	bool clear_env;
+	uint64_t cap_add; /* bit mask of CAP_* kept */
+	bool seccomp;
+	const char *limit_spec; /* --limit, merged over the policy's */
+	struct pfs_limits limits;
+	/* output */
+	const char *result_file;
+	const char *events_file;
+	int verbose;
+	char **argv; /* the workload */
+	char *owned_policy; /* storage of a resolved policy path */
+	char *arg_area; /* the process's command line memory, scrubbed by the init */
+	size_t arg_len;
+	unsigned long pidns_pid_max; /* kernel/pid_max of the sandbox's pid ns, from the init */
+};
+
+/* a + b into out (size bytes): 0 or -ENAMETOOLONG. */
+static inline int pfs_path_join(char *out, size_t size, const char *a, const char *b)
+{
+	int n = snprintf(out, size, "%s%s", a, b);
+	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
+}
+
+/* run_opts.c */
+void pfs_run_usage(FILE *f);
+/* 0, 1 for --help (usage printed by the caller), or -errno with err set. */
+int pfs_run_parse(int argc, char **argv, struct pfs_run_opts *o, struct pfs_error *err);
+void pfs_run_opts_free(struct pfs_run_opts *o);
+
+/* run_policy.c: resolves --policy/--tenant, checks combinations, merges limits. */
+int pfs_run_resolve_policy(struct pfs_run_opts *o, struct pfs_error *err);
+
+/* run_userns.c */
+int pfs_userns_check(struct pfs_error *err);
+int pfs_userns_write_maps(pid_t pid, const struct pfs_run_opts *o, struct pfs_error *err);
+
+/* run_caps.c */
+int pfs_cap_from_name(const char *name, int *cap);
+int pfs_caps_drop_bounding(uint64_t keep, struct pfs_error *err);
+int pfs_caps_set(uint64_t keep, bool ambient, struct pfs_error *err);
+
+/* run_seccomp.c */
+int pfs_seccomp_apply(struct pfs_error *err);
+
+/* run_rootfs.c: inside the sandbox's namespaces. */
+int pfs_root_open_sources(struct pfs_run_opts *o, int *root_tree, struct pfs_error *err);
+int pfs_root_build(struct pfs_run_opts *o, int root_tree, const char *newroot,
+		   struct pfs_error *err);
+int pfs_root_pivot(const char *newroot, bool root_ro, struct pfs_error *err);
+int pfs_root_open_target(int root_fd, const char *path, bool dir, int *out, struct pfs_error *err);
+
+/* run_dev.c */
+int pfs_dev_build(const char *newroot, struct pfs_error *err);
+
+/* run_proc.c */
+int pfs_proc_backing_open(int *backing_fd, struct pfs_error *err);
+int pfs_proc_fuse_open(const struct pfs_run_opts *o, int *fuse_fd, struct pfs_error *err);
+int pfs_proc_fuse_mount(const struct pfs_run_opts *o, const char *newroot, int fuse_fd,
+			struct pfs_error *err);
+int pfs_proc_kernel_mount(const struct pfs_run_opts *o, const char *newroot, struct pfs_error *err);
+int pfs_proc_unsafe_mount(const char *newroot, const char *path, int backing_fd,
+			  struct pfs_error *err);
+int pfs_fuse_check(const struct pfs_run_opts *o, struct pfs_error *err);
+int pfs_net_lo_up(struct pfs_error *err);
+
+/* run_ipc.c: messages between the launcher and the sandbox init. */
+enum pfs_msg_type {
+	PFS_MSG_MAPPED = 1, /* launcher -> init: id maps written */
+	PFS_MSG_FDS, /* init -> launcher: backing fd [+ fuse fd] */
+	PFS_MSG_GO, /* launcher -> init: daemon serving, go on */
+	PFS_MSG_STARTED, /* init -> launcher: workload forked */
+	PFS_MSG_ERROR, /* init -> launcher: set-up failed (code + err) */
+	PFS_MSG_STATUS, /* init -> launcher: the workload's wait status */
+};
+
+struct pfs_msg {
+	int type;
+	int code; /* ERROR: exit code; STATUS: wait status; FDS: number of fds */
+	struct pfs_error err;
+};
+
+int pfs_msg_send(int sock, const struct pfs_msg *m, const int *fds, size_t n_fds);
+/* Receives one message; fds[] gets up to max_fds fds. -EPIPE at EOF. */
+int pfs_msg_recv(int sock, struct pfs_msg *m, int *fds, size_t max_fds, size_t *n_fds);
+int pfs_msg_send_error(int sock, int code, const struct pfs_error *err);
+
+/* run_sandbox.c: the body of the sandbox init (child of clone). Never returns. */
+struct pfs_sandbox_ctx {
+	struct pfs_run_opts *o;
+	int sock; /* to the launcher */
+};
+int pfs_sandbox_main(void *arg);
+
+/* run_init.c */
+int pfs_init_run(struct pfs_run_opts *o, int sock, struct pfs_error *err);
+
+/* run_daemon.c */
+struct pfs_daemon {
+	pid_t pid;
+	int pidfd;
+};
+int pfs_daemon_find(struct pfs_run_opts *o, struct pfs_error *err);
+int pfs_daemon_start(const struct pfs_run_opts *o, int backing_fd, int fuse_fd,
+		     struct pfs_daemon *d, struct pfs_error *err);
+
+/* run_wait.c: waits for the sandbox through the monitor; writes the result. */
+struct pfs_run_target {
+	pid_t init_pid;
+	int init_pidfd;
+	int sock; /* to the init: the workload's status arrives there */
+	int backing_fd; /* for the monitor */
+	int daemon_pidfd; /* -1 without a daemon (--fallback kernel) */
+	int cgroup_fd; /* -1 without a cgroup */
+};
+struct pfs_run_outcome {
+	int exit_code; /* what pfs run exits with */
+	int status; /* the workload's wait status when known, else -1 */
+	bool daemon_died;
+	char message[512]; /* printed by pfs run when set */
+	struct pfs_monitor_result res;
+};
+int pfs_run_wait(const struct pfs_run_opts *o, const struct pfs_run_target *t,
+		 struct pfs_run_outcome *out, struct pfs_error *err);
+int pfs_run_write_result(const struct pfs_run_opts *o, struct pfs_run_outcome *out,
+			 struct pfs_error *err);
+
+#endif

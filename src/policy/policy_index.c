@@ -1,0 +1,134 @@
+/*
+ * An index of path rules by key (pfs_glob_proc_key: "sys" for /proc/sys/...,
+ * "#environ" for /proc/{pid}/environ), so that a decision looks only at the
+ * rules that could match: those with the path's key plus those without a key
+ * (*, **, ...). Each list keeps load order, so decisions are the same as a
+ * scan of all rules.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pfs/cleanup.h"
+#include "policy_i.h"
+
+struct index_key {
+	char *name;
+	size_t *rules; /* indices into path_rules, ascending */
+	size_t n;
+};
+
+struct pfs_path_index {
+	struct index_key *keys; /* sorted by name */
+	size_t n_keys;
+	size_t *generic; /* rules without a literal name, ascending */
+	size_t n_generic;
+};
+
+#define KEY_MAX 256
+
+/* *out: the rule's key (pfs_glob_proc_key), or NULL if it has none. */
+static int rule_key(const struct pfs_path_rule *r, char **out)
+{
+	char buf[KEY_MAX];
+	*out = NULL;
+	if (!pfs_glob_proc_key(r->glob, buf, sizeof(buf)))
+		return 0;
+	*out = strdup(buf);
+	return *out ? 0 : -ENOMEM;
+}
+
+static int cmp_name(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+void pfs_policy_free_index(struct pfs_path_index *ix)
+{
+	if (!ix)
+		return;
+	for (size_t i = 0; i < ix->n_keys; i++) {
+		free(ix->keys[i].name);
+		free(ix->keys[i].rules);
+	}
+	free(ix->keys);
+	free(ix->generic);
+	free(ix);
+}
+
+static int build(const struct pfs_policy *p, char **keys, struct pfs_path_index *ix)
+{
+	size_t n = p->n_path_rules;
+	cleanup_free char **sorted = calloc(n + 1, sizeof(*sorted));
+	ix->generic = calloc(n + 1, sizeof(*ix->generic));
+	ix->keys = calloc(n + 1, sizeof(*ix->keys));
+	if (!sorted || !ix->generic || !ix->keys)
+		return -ENOMEM;
+	size_t n_sorted = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (keys[i])
+			sorted[n_sorted++] = keys[i];
+		else
+			ix->generic[ix->n_generic++] = i;
+	}
+	qsort(sorted, n_sorted, sizeof(*sorted), cmp_name);
+	for (size_t i = 0; i < n_sorted; i++) {
+		if (ix->n_keys && !strcmp(ix->keys[ix->n_keys - 1].name, sorted[i]))
+			continue;
+		struct index_key *k = &ix->keys[ix->n_keys++];
+		if (!(k->name = strdup(sorted[i])) || !(k->rules = calloc(n, sizeof(*k->rules))))
+			return -ENOMEM;
+		for (size_t j = 0; j < n; j++)
+			if (!keys[j] || !strcmp(keys[j], k->name))
+				k->rules[k->n++] = j;
+	}
+	return 0;
+}
+
+int pfs_policy_build_index(struct pfs_policy *p)
+{
+	pfs_policy_free_index(p->path_index);
+	p->path_index = NULL;
+	struct pfs_path_index *ix = calloc(1, sizeof(*ix));
+	cleanup_free char **keys = calloc(p->n_path_rules + 1, sizeof(*keys));
+	if (!ix || !keys) {
+		free(ix);
+		return -ENOMEM;
+	}
+	int r = 0;
+	for (size_t i = 0; i < p->n_path_rules && r == 0; i++)
+		r = rule_key(&p->path_rules[i], &keys[i]);
+	if (r == 0)
+		r = build(p, keys, ix);
+	for (size_t i = 0; i < p->n_path_rules; i++)
+		free(keys[i]);
+	if (r < 0) {
+		pfs_policy_free_index(ix);
+		return r;
+	}
+	p->path_index = ix;
+	return 0;
+}
+
+const size_t *pfs_policy_candidates(const struct pfs_policy *p, const char *path, size_t *n)
+{
+	const struct pfs_path_index *ix = p->path_index;
+	char key[KEY_MAX];
+	if (pfs_glob_path_key(path, key, sizeof(key))) {
+		size_t lo = 0, hi = ix->n_keys;
+		while (lo < hi) {
+			size_t mid = lo + (hi - lo) / 2;
+			int c = strcmp(ix->keys[mid].name, key);
+			if (c == 0) {
+				*n = ix->keys[mid].n;
+				return ix->keys[mid].rules;
+			}
+			if (c < 0)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+	}
+	*n = ix->n_generic;
+	return ix->generic;
+}

@@ -1,0 +1,147 @@
+/* Directory listings of the view: the backing's entries minus what the caller may not see. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "pfs/backing.h"
+#include "pfs/cleanup.h"
+#include "pfs/filter.h"
+#include "view_i.h"
+
+struct open_args {
+	const struct pfs_loc *loc;
+	int fd;
+};
+
+/*
+ * Opens the directory and reads it through once, as the caller: some
+ * directories check at readdir, not at open (map_files/ makes its ptrace check
+ * after the dots). The listing proper is read afterwards from the start.
+ */
+static int do_opendir(void *arg)
+{
+	struct open_args *a = arg;
+	a->fd = openat(a->loc->dirfd, pfs_rel(a->loc->rel), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (a->fd < 0)
+		return -errno;
+	char buf[8192];
+	long n;
+	while ((n = syscall(SYS_getdents64, a->fd, buf, sizeof(buf))) > 0)
+		;
+	if (n < 0 || lseek(a->fd, 0, SEEK_SET) < 0) {
+		int e = errno;
+		close(a->fd);
+		a->fd = -1;
+		return -e;
+	}
+	return 0;
+}
+
+/* Whether an entry of dir is visible: builds the child's logical path and decides. */
+static int child_visible(const struct pfs_view *v, struct pfs_caller *c, const struct pfs_loc *dir,
+			 int dfd, const char *name, const struct pfs_buf *maps,
+			 const struct pfs_trace *t)
+{
+	char path[1024];
+	int n = snprintf(path, sizeof(path), "%s/%s", dir->path, name);
+	if (n < 0 || (size_t)n >= sizeof(path))
+		return -ENAMETOOLONG;
+	struct pfs_loc child;
+	if (pfs_loc_init(&child, dfd, name, path) < 0)
+		return -ENOENT;
+	struct pfs_path_decision d;
+	pfs_view_decide(v, c, &child, &d);
+	if (d.action == PFS_ACT_HIDE) {
+		pfs_trace_emit(t, PFS_TR_HIDDEN, path, (size_t)n, d.rule);
+		return -ENOENT;
+	}
+	/* A pid's own directory entry: only the pid rules decide. */
+	if (child.pp.pid && !child.pp.tid && !child.pp.rest[0])
+		return pfs_view_pid_visible(v, c, child.pp.pid);
+	if (child.pp.tid && !child.pp.rest[0])
+		return pfs_view_pid_visible(v, c, child.pp.tid);
+	if (child.pp.fd_entry && v->policy->n_fd_rules) {
+		char rel[300], target[4096];
+		snprintf(rel, sizeof(rel), "../fd/%s", name);
+		ssize_t l = readlinkat(dfd, rel, target, sizeof(target) - 1);
+		if (l < 0)
+			return -ENOENT; /* closed meanwhile */
+		target[l] = '\0';
+		const struct pfs_rule_src *rule = NULL;
+		if (pfs_fd_target_hidden(v->policy, target, &rule)) {
+			pfs_trace_emit(t, PFS_TR_HIDDEN, path, (size_t)n, rule);
+			return -ENOENT;
+		}
+	}
+	if (child.pp.map_files_entry && maps) {
+		bool hidden = false;
+		if (pfs_maps_range_hidden(v->policy, maps->data ? maps->data : "", maps->len, name,
+					  &hidden) < 0)
+			return -EIO;
+		if (hidden)
+			return -ENOENT;
+	}
+	return 0;
+}
+
+static bool is_map_files_dir(const struct pfs_loc *loc)
+{
+	return loc->pp.pid && !strcmp(loc->pp.rest, "map_files");
+}
+
+int pfs_view_opendir_check(const struct pfs_view *v, struct pfs_caller *c,
+			   const struct pfs_loc *loc)
+{
+	struct open_args a = {loc, -1};
+	int r = view_as_caller(v, c, loc, PFS_OP_OPENDIR, do_opendir, &a);
+	if (r < 0)
+		return r == -ESRCH ? -ENOENT : r;
+	close(a.fd);
+	return 0;
+}
+
+int pfs_view_list(const struct pfs_view *v, struct pfs_caller *c, const struct pfs_loc *loc,
+		  pfs_dirent_fn fn, void *opaque, const struct pfs_trace *t)
+{
+	struct open_args a = {loc, -1};
+	int r = view_as_caller(v, c, loc, PFS_OP_OPENDIR, do_opendir, &a);
+	if (r < 0)
+		return r == -ESRCH ? -ENOENT : r;
+	cleanup_closedir DIR *dir = pfs_fdopendir_owned(a.fd);
+	if (!dir)
+		return -errno;
+	int dfd = dirfd(dir);
+	cleanup_buf struct pfs_buf maps = PFS_BUF_INIT;
+	bool have_maps = false;
+	if (is_map_files_dir(loc) && v->policy->n_maps_rules) {
+		r = pfs_read_all_at(dfd, "../maps", &maps);
+		if (r < 0)
+			return r == -ESRCH ? -ENOENT : r;
+		have_maps = true;
+	}
+	for (;;) {
+		errno = 0;
+		struct dirent *de = readdir(dir);
+		if (!de) {
+			if (errno)
+				return errno == ESRCH ? -ENOENT : -errno;
+			break;
+		}
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		r = child_visible(v, c, loc, dfd, de->d_name, have_maps ? &maps : NULL, t);
+		if (r == -ENOENT)
+			continue;
+		if (r < 0)
+			return r;
+		struct pfs_dirent e = {de->d_name, de->d_ino, de->d_type};
+		r = fn(opaque, &e);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}

@@ -1,0 +1,141 @@
+#include <errno.h>
+#include <string.h>
+#include <linux/capability.h>
+
+#include "pfs/become.h"
+#include "pfs/oracle.h"
+#include "view_i.h"
+
+/*
+ * The kernel lets a process inspect its own thread group whatever its
+ * dumpability (ptrace checks), and always lets it search its own fd/ and
+ * fdinfo/ directories. Those exceptions, and nothing more, as capabilities.
+ */
+static uint64_t own_group_caps(const struct pfs_caller *c, const struct pfs_ppath *pp)
+{
+	pid_t target = pp ? pp->pid : 0;
+	if (!target || !c->tgid || (target != c->tgid && target != c->tid))
+		return 0;
+	uint64_t caps = 1ull << CAP_SYS_PTRACE;
+	if (!strcmp(pp->rest, "timerslack_ns"))
+		caps |= 1ull << CAP_SYS_NICE; /* a task may read its own */
+	if (!strncmp(pp->rest, "fd", 2) &&
+	    (pp->rest[2] == '\0' || pp->rest[2] == '/' || !strncmp(pp->rest + 2, "info", 4)))
+		caps |= 1ull << CAP_DAC_READ_SEARCH;
+	return caps;
+}
+
+/* Files of another process that no ptrace check gates: no question to ask. */
+static bool ungated(const char *rest)
+{
+	static const char *const names[] = {"", "status", "cmdline", "comm", "statm", "cgroup"};
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (!strcmp(rest, names[i]))
+			return true;
+	return false;
+}
+
+/*
+ * A caller of the mount's user namespace, a target of another process: a
+ * daemon thread of another user namespace cannot reproduce the kernel's
+ * decision (pfs/oracle.h), so the oracle makes the same access as the caller
+ * first. Its refusal is the answer; its ptrace verdict becomes CAP_SYS_PTRACE
+ * (and the caller's own CAP_SYS_PTRACE, valid only in its namespace, is not
+ * carried).
+ */
+static int oracle_check(const struct pfs_view *v, struct pfs_caller *c,
+			const struct pfs_loc *target, enum pfs_access_op op, struct pfs_caller *eff,
+			uint64_t *extra)
+{
+	*eff = *c;
+	const struct pfs_ppath *pp = target ? &target->pp : NULL;
+	if (!v->oracle || !pp || !pp->pid || *extra)
+		return 0;
+	eff->cap_eff &= ~(1ull << CAP_SYS_PTRACE);
+	if (ungated(pp->rest) && op != PFS_OP_OPEN_W)
+		return 0;
+	struct pfs_oracle_answer a;
+	pfs_oracle_ask(v->oracle, c, &v->gidmap, pp->tid ? pp->tid : pp->pid,
+		       target->path + strlen("/proc/"), op, &a);
+	if (a.access == -EACCES || a.access == -EPERM)
+		return a.access;
+	if (a.ptrace)
+		*extra |= 1ull << CAP_SYS_PTRACE;
+	return 0;
+}
+
+static int run_as(const struct pfs_view *v, struct pfs_caller *c, bool full,
+		  const struct pfs_loc *target, enum pfs_access_op op, pfs_as_fn fn, void *arg)
+{
+	struct pfs_saved_creds saved;
+	struct pfs_caller eff = *c;
+	uint64_t extra = 0;
+	if (full) {
+		extra = own_group_caps(c, target ? &target->pp : NULL);
+		int r = oracle_check(v, c, target, op, &eff, &extra);
+		if (r < 0)
+			return r;
+	}
+	int r = pfs_become(&eff, &v->uidmap, &v->gidmap, full, extra, &saved);
+	if (r < 0)
+		return r;
+	r = fn(arg);
+	pfs_unbecome(&saved);
+	return r;
+}
+
+/*
+ * Reads whose answer the kernel gives every reader alike: world-readable
+ * global files whose content does not depend on the opener's credentials
+ * (unlike kallsyms or modules, %pK), and per-process files no ptrace check
+ * gates. No need to load the caller's credentials nor to become them.
+ */
+static bool reader_independent(const struct pfs_loc *loc, enum pfs_access_op op)
+{
+	static const char *const global[] = {"meminfo", "uptime",      "stat",	     "cpuinfo",
+					     "loadavg", "version",     "vmstat",     "diskstats",
+					     "swaps",	"filesystems", "partitions", "cgroups"};
+	if (!loc || op != PFS_OP_OPEN_R)
+		return false;
+	const struct pfs_ppath *pp = &loc->pp;
+	if (pp->pid)
+		return !strcmp(pp->rest, "status") || !strcmp(pp->rest, "cmdline") ||
+		       !strcmp(pp->rest, "comm") || !strcmp(pp->rest, "statm");
+	for (size_t i = 0; i < sizeof(global) / sizeof(global[0]); i++)
+		if (!strcmp(pp->rest, global[i]))
+			return true;
+	return false;
+}
+
+int view_as_caller(const struct pfs_view *v, struct pfs_caller *c, const struct pfs_loc *target,
+		   enum pfs_access_op op, pfs_as_fn fn, void *arg)
+{
+	if (!v->as_caller || reader_independent(target, op))
+		return fn(arg);
+	int r = pfs_caller_load_creds(v->backing_fd, c, &v->gidmap, v->mount_userns_ino);
+	if (r < 0)
+		return r;
+	return run_as(v, c, true, target, op, fn, arg);
+}
+
+int view_as_caller_cheap(const struct pfs_view *v, struct pfs_caller *c,
+			 const struct pfs_loc *target, enum pfs_access_op op, pfs_as_fn fn,
+			 void *arg)
+{
+	if (!v->as_caller)
+		return fn(arg);
+	int r = c->creds_loaded ? -EACCES : run_as(v, c, false, target, op, fn, arg);
+	if (r != -EACCES && r != -EPERM)
+		return r;
+	int lr = pfs_caller_load_creds(v->backing_fd, c, &v->gidmap, v->mount_userns_ino);
+	if (lr < 0)
+		return lr == -ENOENT ? r : lr;
+	return run_as(v, c, true, target, op, fn, arg);
+}
+
+pid_t view_caller_tgid(const struct pfs_view *v, struct pfs_caller *c)
+{
+	if (!c->tgid && pfs_caller_tgid(v->backing_fd, c) < 0)
+		return 0;
+	return c->tgid;
+}

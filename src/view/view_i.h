@@ -1,0 +1,35 @@
+/* Shared between the view's source files; not a public interface. */
+#ifndef PFS_VIEW_I_H
+#define PFS_VIEW_I_H
+
+#include "pfs/oracle.h"
+#include "pfs/view.h"
+
+typedef int (*pfs_as_fn)(void *arg);
+/*
+ * Runs fn as the caller, with its groups and namespace-safe capabilities:
+ * for reads whose content the kernel shapes by the reader's privilege (stat
+ * hides addresses, kallsyms zeroes them). target is the path being accessed
+ * (NULL for none). fn returns 0 or -errno.
+ */
+int view_as_caller(const struct pfs_view *v, struct pfs_caller *c, const struct pfs_loc *target,
+		   enum pfs_access_op op, pfs_as_fn fn, void *arg);
+/*
+ * The same for yes/no questions (attributes, lookups): tries the caller's fs
+ * ids alone first, which needs no read of the caller's status, and the full
+ * credentials only if the kernel refuses.
+ */
+int view_as_caller_cheap(const struct pfs_view *v, struct pfs_caller *c,
+			 const struct pfs_loc *target, enum pfs_access_op op, pfs_as_fn fn,
+			 void *arg);
+
+/*
+ * A stat made on the backing, as the caller sees it: a process gone while
+ * answering (ESRCH) is ENOENT, and owners are mapped into the mount's ids.
+ */
+int view_stat_result(const struct pfs_view *v, int r, struct stat *st);
+
+/* The caller's tgid if the policy or the file needs it; 0 if unknown. */
+pid_t view_caller_tgid(const struct pfs_view *v, struct pfs_caller *c);
+
+#endif

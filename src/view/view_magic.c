@@ -1,0 +1,93 @@
+/*
+ * Relative link texts. A readlink of fd/N or ns/TYPE can be `pipe:[123]`,
+ * `socket:[456]`, `anon_inode:[eventfd]` or `pid:[4026531836]`: when a
+ * program follows such a link (stat, open), the kernel resolves the text in
+ * the same directory and asks the daemon for that name. The name stands for
+ * the link whose text it is; its identity is what the kernel's stat through
+ * the link gives.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "pfs/backing.h"
+#include "pfs/cleanup.h"
+#include "view_i.h"
+
+bool pfs_view_is_magic_name(const struct pfs_loc *dir, const char *name)
+{
+	const char *r = dir->pp.rest;
+	if (!dir->pp.pid || (strcmp(r, "fd") != 0 && strcmp(r, "ns") != 0))
+		return false;
+	const char *colon = strchr(name, ':');
+	return colon && colon != name && !strchr(name, '/');
+}
+
+struct magic_args {
+	const struct pfs_loc *dir;
+	const char *name;
+	char *entry;
+	size_t entry_len;
+	struct stat *st;
+};
+
+static int do_resolve(void *arg)
+{
+	struct magic_args *a = arg;
+	cleanup_closedir DIR *d = pfs_opendir_at(a->dir->dirfd, a->dir->rel);
+	if (!d)
+		return -errno;
+	int dfd = dirfd(d);
+	size_t want = strlen(a->name);
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		if (de->d_name[0] == '.')
+			continue;
+		char text[256];
+		ssize_t n = readlinkat(dfd, de->d_name, text, sizeof(text));
+		if (n < 0 || (size_t)n != want || memcmp(text, a->name, want) != 0)
+			continue;
+		if (fstatat(dfd, de->d_name, a->st, 0) < 0)
+			return errno == ESRCH ? -ENOENT : -errno;
+		snprintf(a->entry, a->entry_len, "%s", de->d_name);
+		return 0;
+	}
+	return -ENOENT;
+}
+
+int pfs_view_magic_resolve(const struct pfs_view *v, struct pfs_caller *c,
+			   const struct pfs_loc *dir, const char *name, char *entry,
+			   size_t entry_len, struct stat *st)
+{
+	struct magic_args a = {dir, name, entry, entry_len, st};
+	return view_stat_result(v, view_as_caller(v, c, dir, PFS_OP_OPENDIR, do_resolve, &a), st);
+}
+
+struct magic_open_args {
+	const struct pfs_loc *dir;
+	const char *entry;
+	int flags;
+	int fd;
+};
+
+static int do_magic_open(void *arg)
+{
+	struct magic_open_args *a = arg;
+	char rel[512];
+	snprintf(rel, sizeof(rel), "%s%s%s", a->dir->rel, a->dir->rel[0] ? "/" : "", a->entry);
+	a->fd = openat(a->dir->dirfd, rel, a->flags | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+	return a->fd < 0 ? -errno : 0;
+}
+
+int pfs_view_magic_open(const struct pfs_view *v, struct pfs_caller *c, const struct pfs_loc *dir,
+			const char *entry, int flags)
+{
+	struct magic_open_args a = {dir, entry, flags & O_ACCMODE, -1};
+	int r = view_as_caller(v, c, dir, PFS_OP_OPENDIR, do_magic_open, &a);
+	if (r < 0)
+		return r == -ESRCH ? -ENOENT : r;
+	return a.fd;
+}
