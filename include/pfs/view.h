@@ -103,7 +103,17 @@ bool pfs_view_is_magic_name(const struct pfs_loc *dir, const char *name);
 int pfs_view_magic_resolve(const struct pfs_view *v, struct pfs_caller *c,
 			   const struct pfs_loc *dir, const char *name, char *entry,
 			   size_t entry_len, struct stat *st);
-/* Opens the object behind dir/entry as the caller (O_ACCMODE of flags, non-blocking): an fd. */
+/*
+ * The relay name `fd:N` for the entry fd/N, as a link text (see view_magic.c).
+ * Whether an absolute link text, resolved from the current thread's root,
+ * reaches the object the link stands for: 1, 0, or -errno.
+ */
+int pfs_view_relay_name(const char *entry, struct pfs_buf *out);
+int pfs_view_link_reaches(const struct pfs_loc *link, const char *text);
+/*
+ * Opens the object behind dir/entry as the caller (access mode, O_APPEND and
+ * O_TRUNC of flags, non-blocking): an fd.
+ */
 int pfs_view_magic_open(const struct pfs_view *v, struct pfs_caller *c, const struct pfs_loc *dir,
 			const char *entry, int flags);
 

@@ -106,12 +106,26 @@ unsigned pfs_ns_needs(const struct pfs_loc *loc, bool is_link);
 /* Makes this thread see paths and sysctls as the caller does. -errno on failure. */
 int pfs_ns_enter(const struct pfs_caller *c, unsigned needs);
 
-/* Relative link texts as names (magic.c). */
+/* What the blocked caller is doing (intent.c). */
+enum pfs_intent { PFS_INTENT_OTHER, PFS_INTENT_READLINK, PFS_INTENT_STAT };
+enum pfs_intent pfs_caller_intent(const struct pfs_caller *c);
+
+/* Relative link texts and relay names as names (magic.c). */
 bool pfs_magic_name(const struct pfs_node *dir, const char *name);
-int pfs_magic_stat(struct pfs_node *dir, const char *name, struct pfs_caller *c, struct stat *st);
+/* Identity of dir/name; the target's own type only if real_type, else as opened. */
+int pfs_magic_stat(struct pfs_node *dir, const char *name, struct pfs_caller *c, bool real_type,
+		   struct stat *st);
+int pfs_magic_lookup_stat(struct pfs_node *dir, const char *name, struct pfs_caller *c,
+			  struct stat *st);
+int pfs_magic_getattr(struct pfs_node *n, struct pfs_caller *c, struct stat *st);
+/* Replaces the text of an fd/N link that a non-readlink caller follows but cannot reach. */
+void pfs_magic_follow(struct pfs_caller *c, const struct pfs_loc *link, struct pfs_buf *text);
 void pfs_magic_open(fuse_req_t req, struct pfs_node *n, struct fuse_file_info *fi);
-void pfs_magic_read(fuse_req_t req, size_t size, struct fuse_file_info *fi);
-void pfs_magic_write(fuse_req_t req, const char *buf, size_t size, struct fuse_file_info *fi);
+void pfs_magic_read(fuse_req_t req, size_t size, off_t off, struct fuse_file_info *fi);
+void pfs_magic_write(fuse_req_t req, const char *buf, size_t size, off_t off,
+		     struct fuse_file_info *fi);
+void pfs_magic_setattr(fuse_req_t req, struct pfs_node *n, struct stat *attr, int to_set,
+		       struct fuse_file_info *fi);
 void pfs_magic_release(fuse_req_t req, struct fuse_file_info *fi);
 
 /* Snapshot accounting (ops_file.c). */
@@ -138,6 +152,21 @@ void pfs_op_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t size, 
 		  struct fuse_file_info *fi);
 void pfs_op_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi);
 void pfs_op_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi);
+
+/* Name-level changes, refused (ops_refuse.c). */
+void pfs_op_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode,
+		   struct fuse_file_info *fi);
+void pfs_op_mknod(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode, dev_t rdev);
+void pfs_op_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode);
+void pfs_op_unlink(fuse_req_t req, fuse_ino_t parent, const char *name);
+void pfs_op_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name);
+void pfs_op_symlink(fuse_req_t req, const char *link, fuse_ino_t parent, const char *name);
+void pfs_op_rename(fuse_req_t req, fuse_ino_t parent, const char *name, fuse_ino_t newparent,
+		   const char *newname, unsigned int flags);
+void pfs_op_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent, const char *newname);
+void pfs_op_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name, const char *value,
+		     size_t size, int flags);
+void pfs_op_removexattr(fuse_req_t req, fuse_ino_t ino, const char *name);
 
 /* Startup (setup.c). */
 int pfs_fs_setup(struct pfs_error *err);

@@ -1,13 +1,22 @@
 /*
  * Names that are relative link texts in fd/ and ns/ (`pipe:[N]`,
- * `socket:[N]`, `anon_inode:[eventfd]`, `net:[N]`): the kernel looks them up
- * when a program follows such a link. They are served with the identity of
- * the link's target (inode, mode bits), never as a FIFO: the kernel would
- * open a local FIFO of the FUSE inode and block. A socket keeps its type, so
- * an open gives ENXIO as natively. Anything else is a regular file; opening a
- * pipe relays reads and writes to the real pipe (opened as the caller through
- * the backing's magic link), and other objects give ENXIO: FUSE cannot hand
- * back the real file.
+ * `socket:[N]`, `anon_inode:[eventfd]`, `net:[N]`), and relay names `fd:N`:
+ * the kernel looks them up when a program follows such a link. They are
+ * served with the identity of the link's target (inode, mode bits).
+ *
+ * The type depends on what the caller does (intent.c). For a stat it is the
+ * target's own (a pipe is a FIFO, a tty a character device), so `test -p`,
+ * `stat -L` and lsof see what they see natively. For anything else it is a
+ * regular file, never a FIFO or a device: an open would make the kernel open
+ * a local FIFO of the FUSE inode (and block) or a device node (refused on a
+ * nodev mount). A socket keeps its type, so an open gives ENXIO as natively.
+ * Each type is its own node, so a cached stat answer can never be opened.
+ *
+ * Opening a pipe, a tty or a file relays reads and writes to the real object,
+ * opened as the caller through the backing's magic link (the kernel makes the
+ * permission check): the same open file natively reached, on a mount that is
+ * otherwise read-only. Other objects give ENXIO: FUSE cannot hand back the
+ * real file.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -18,11 +27,11 @@
 
 #include "fs_i.h"
 #include "pfs/cleanup.h"
-#include "pfs/filter.h"
 
 struct relay {
 	int fd;
 	int flags;
+	bool seekable; /* a regular file: reads and writes at the caller's offset */
 	struct pfs_node *node;
 };
 
@@ -39,10 +48,6 @@ static int resolve(struct pfs_node *dir, const char *name, struct pfs_caller *c,
 	int r = pfs_view_visible(&pfs_fs.view, c, &loc, &d);
 	if (r == 0 && d.action == PFS_ACT_DENY)
 		r = -EACCES;
-	/* a target the fd rules hide is as absent by name as by number */
-	if (r == 0 && !strcmp(loc.pp.rest, "fd") && pfs_fs.view.policy->n_fd_rules &&
-	    pfs_fd_target_hidden(pfs_fs.view.policy, name, NULL))
-		r = -ENOENT;
 	if (r == 0)
 		r = pfs_view_magic_resolve(&pfs_fs.view, c, &loc, name, entry, entry_len, st);
 	return r;
@@ -57,18 +62,60 @@ bool pfs_magic_name(const struct pfs_node *dir, const char *name)
 	return pfs_view_is_magic_name(&loc, name);
 }
 
-int pfs_magic_stat(struct pfs_node *dir, const char *name, struct pfs_caller *c, struct stat *st)
+/* The type a magic node is served with: the target's own only when asked (a stat). */
+static mode_t served_type(mode_t real, bool real_type)
+{
+	if (S_ISSOCK(real))
+		return S_IFSOCK;
+	if (real_type && (S_ISFIFO(real) || S_ISCHR(real) || S_ISBLK(real)))
+		return real & S_IFMT;
+	return S_IFREG;
+}
+
+int pfs_magic_stat(struct pfs_node *dir, const char *name, struct pfs_caller *c, bool real_type,
+		   struct stat *st)
 {
 	char entry[32];
 	int r = resolve(dir, name, c, entry, sizeof(entry), st);
 	if (r < 0)
 		return r;
-	if (!S_ISSOCK(st->st_mode))
-		st->st_mode = S_IFREG | (st->st_mode & 07777);
+	mode_t type = served_type(st->st_mode, real_type);
+	if (!S_ISREG(st->st_mode))
+		st->st_size = 0;
+	if (!S_ISCHR(type) && !S_ISBLK(type))
+		st->st_rdev = 0;
+	st->st_mode = type | (st->st_mode & 07777);
 	st->st_nlink = 1;
-	st->st_size = 0;
-	st->st_rdev = 0;
 	return 0;
+}
+
+int pfs_magic_lookup_stat(struct pfs_node *dir, const char *name, struct pfs_caller *c,
+			  struct stat *st)
+{
+	return pfs_magic_stat(dir, name, c, pfs_caller_intent(c) == PFS_INTENT_STAT, st);
+}
+
+int pfs_magic_getattr(struct pfs_node *n, struct pfs_caller *c, struct stat *st)
+{
+	int r = pfs_magic_stat(n->parent, n->name, c, n->type != S_IFREG, st);
+	if (r == 0) /* an inode never changes type; a new object gets a new node at lookup */
+		st->st_mode = n->type | (st->st_mode & 07777);
+	return r;
+}
+
+void pfs_magic_follow(struct pfs_caller *c, const struct pfs_loc *link, struct pfs_buf *text)
+{
+	const char *t = text->data;
+	if (strncmp(link->pp.rest, "fd/", 3) != 0 || !t || t[0] != '/')
+		return;
+	/* our own files: the kernel follows them by path into /proc, as natively */
+	if (!strcmp(t, "/proc") || !strncmp(t, "/proc/", 6))
+		return;
+	if (pfs_view_link_reaches(link, t) != 0)
+		return;
+	if (pfs_caller_intent(c) == PFS_INTENT_READLINK)
+		return;
+	pfs_view_relay_name(link->pp.rest + 3, text);
 }
 
 void pfs_magic_open(fuse_req_t req, struct pfs_node *n, struct fuse_file_info *fi)
@@ -79,7 +126,9 @@ void pfs_magic_open(fuse_req_t req, struct pfs_node *n, struct fuse_file_info *f
 	struct stat st = {0};
 	pfs_policy_rdlock();
 	int r = resolve(n->parent, n->name, &c, entry, sizeof(entry), &st);
-	if (r == 0 && !S_ISFIFO(st.st_mode))
+	bool relay = !strncmp(n->name, "fd:", 3);
+	if (r == 0 && !S_ISFIFO(st.st_mode) &&
+	    !(relay && (S_ISREG(st.st_mode) || S_ISCHR(st.st_mode))))
 		r = -ENXIO;
 	if (r == 0) {
 		struct pfs_loc loc;
@@ -99,11 +148,12 @@ void pfs_magic_open(fuse_req_t req, struct pfs_node *n, struct fuse_file_info *f
 	}
 	rl->fd = r;
 	rl->flags = fi->flags;
+	rl->seekable = S_ISREG(st.st_mode);
 	rl->node = n;
 	pfs_node_ref(n);
 	fi->fh = (uintptr_t)rl;
 	fi->direct_io = 1;
-	fi->nonseekable = 1;
+	fi->nonseekable = !rl->seekable;
 	fi->keep_cache = 0;
 	if (fuse_reply_open(req, fi) != 0) {
 		close(rl->fd);
@@ -124,7 +174,7 @@ static int wait_ready(fuse_req_t req, struct relay *rl, short events)
 	return 0;
 }
 
-void pfs_magic_read(fuse_req_t req, size_t size, struct fuse_file_info *fi)
+void pfs_magic_read(fuse_req_t req, size_t size, off_t off, struct fuse_file_info *fi)
 {
 	struct relay *rl = (struct relay *)(uintptr_t)fi->fh;
 	cleanup_free char *buf = malloc(size ? size : 1);
@@ -133,7 +183,7 @@ void pfs_magic_read(fuse_req_t req, size_t size, struct fuse_file_info *fi)
 		return;
 	}
 	for (;;) {
-		ssize_t n = read(rl->fd, buf, size);
+		ssize_t n = rl->seekable ? pread(rl->fd, buf, size, off) : read(rl->fd, buf, size);
 		if (n >= 0) {
 			fuse_reply_buf(req, buf, (size_t)n);
 			return;
@@ -150,11 +200,13 @@ void pfs_magic_read(fuse_req_t req, size_t size, struct fuse_file_info *fi)
 	}
 }
 
-void pfs_magic_write(fuse_req_t req, const char *buf, size_t size, struct fuse_file_info *fi)
+void pfs_magic_write(fuse_req_t req, const char *buf, size_t size, off_t off,
+		     struct fuse_file_info *fi)
 {
 	struct relay *rl = (struct relay *)(uintptr_t)fi->fh;
+	bool at = rl->seekable && !(rl->flags & O_APPEND);
 	for (;;) {
-		ssize_t n = write(rl->fd, buf, size);
+		ssize_t n = at ? pwrite(rl->fd, buf, size, off) : write(rl->fd, buf, size);
 		if (n >= 0) {
 			fuse_reply_write(req, (size_t)n);
 			return;
@@ -165,6 +217,32 @@ void pfs_magic_write(fuse_req_t req, const char *buf, size_t size, struct fuse_f
 			return;
 		}
 	}
+}
+
+/* A size change (O_TRUNC without atomic truncation, ftruncate) of a relayed file. */
+void pfs_magic_setattr(fuse_req_t req, struct pfs_node *n, struct stat *attr, int to_set,
+		       struct fuse_file_info *fi)
+{
+	struct relay *rl = fi ? (struct relay *)(uintptr_t)fi->fh : NULL;
+	int r = 0;
+	if (!(to_set & FUSE_SET_ATTR_SIZE))
+		r = -EPERM;
+	else if (!rl)
+		r = -EACCES; /* a truncate by name is not relayed */
+	else if (rl->seekable && ftruncate(rl->fd, attr->st_size) < 0)
+		r = -errno;
+	struct pfs_caller c;
+	pfs_req_caller(req, &c);
+	struct stat st = {0};
+	if (r == 0) {
+		pfs_policy_rdlock();
+		r = pfs_magic_getattr(n, &c, &st);
+		pfs_policy_unlock();
+	}
+	if (r < 0)
+		fuse_reply_err(req, -r);
+	else
+		fuse_reply_attr(req, &st, 0.0);
 }
 
 void pfs_magic_release(fuse_req_t req, struct fuse_file_info *fi)

@@ -63,6 +63,16 @@ static const struct fuse_lowlevel_ops ops = {
 	.releasedir = pfs_op_releasedir,
 	.statfs = pfs_op_statfs,
 	.access = pfs_op_access,
+	.create = pfs_op_create,
+	.mknod = pfs_op_mknod,
+	.mkdir = pfs_op_mkdir,
+	.unlink = pfs_op_unlink,
+	.rmdir = pfs_op_rmdir,
+	.symlink = pfs_op_symlink,
+	.rename = pfs_op_rename,
+	.link = pfs_op_link,
+	.setxattr = pfs_op_setxattr,
+	.removexattr = pfs_op_removexattr,
 };
 
 static void usage(const char *prog)

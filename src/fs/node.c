@@ -177,7 +177,7 @@ int pfs_node_lookup(struct pfs_node *parent, const char *name, struct pfs_node *
 
 	bool magic = pfs_magic_name(parent, name);
 	if (magic) {
-		int mr = pfs_magic_stat(parent, name, c, st);
+		int mr = pfs_magic_lookup_stat(parent, name, c, st);
 		if (mr < 0)
 			return mr;
 		return insert(parent, name, &path, -1, st, true, out);

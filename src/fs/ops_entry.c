@@ -65,7 +65,7 @@ void pfs_op_forget_multi(fuse_req_t req, size_t count, struct fuse_forget_data *
 static int node_stat(struct pfs_node *n, struct pfs_caller *c, struct stat *st)
 {
 	if (n->magic)
-		return pfs_magic_stat(n->parent, n->name, c, st);
+		return pfs_magic_getattr(n, c, st);
 	struct pfs_loc loc;
 	pfs_node_loc(n, &loc);
 	if (n->anchor && n->anchor->anchor_fd < 0)
@@ -100,6 +100,10 @@ void pfs_op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to_se
 {
 	/* O_TRUNC on a writable proc file arrives as a size change: proc ignores it. */
 	struct pfs_node *n = pfs_node_get(ino);
+	if (n->magic) {
+		pfs_magic_setattr(req, n, attr, to_set, fi);
+		return;
+	}
 	if (to_set == FUSE_SET_ATTR_SIZE && pfs_fs.opt.rw) {
 		pfs_op_getattr(req, ino, fi);
 		return;
@@ -132,6 +136,8 @@ void pfs_op_readlink(fuse_req_t req, fuse_ino_t ino)
 			r = pfs_ns_enter(&c, pfs_ns_needs(&loc, true));
 		if (r == 0)
 			r = pfs_view_readlink(&pfs_fs.view, &c, &loc, &out);
+		if (r == 0)
+			pfs_magic_follow(&c, &loc, &out);
 	}
 	pfs_policy_unlock();
 	if (r < 0) {

@@ -170,7 +170,7 @@ static void read_in_place(fuse_req_t req, struct pfs_file_handle *h, size_t size
 void pfs_op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, struct fuse_file_info *fi)
 {
 	if (pfs_node_get(ino)->magic) {
-		pfs_magic_read(req, size, fi);
+		pfs_magic_read(req, size, off, fi);
 		return;
 	}
 	struct pfs_file_handle *h = (struct pfs_file_handle *)(uintptr_t)fi->fh;
@@ -212,7 +212,7 @@ void pfs_op_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t size, 
 		  struct fuse_file_info *fi)
 {
 	if (pfs_node_get(ino)->magic) {
-		pfs_magic_write(req, buf, size, fi);
+		pfs_magic_write(req, buf, size, off, fi);
 		return;
 	}
 	struct pfs_file_handle *h = (struct pfs_file_handle *)(uintptr_t)fi->fh;

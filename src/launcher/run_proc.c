@@ -99,8 +99,14 @@ int pfs_proc_fuse_mount(const struct pfs_run_opts *o, const char *newroot, int f
 	char target[PATH_MAX], data[128];
 	snprintf(target, sizeof(target), "%s/proc", newroot);
 	snprintf(data, sizeof(data), "fd=%d,rootmode=40000,user_id=0,group_id=0,allow_other", fd);
-	unsigned long flags = PROC_FLAGS | (o->proc_rw ? 0 : MS_RDONLY);
-	if (mount("procfilterfs", target, "fuse.procfilterfs", flags, data) < 0)
+	/*
+	 * Never MS_RDONLY: the daemon enforces --proc ro per path (EROFS for every
+	 * write, create and change), so that writes through fd/N relays still
+	 * reach the caller's own open files (docs/compat.md). The kernel's proc
+	 * is a writable mount too.
+	 */
+	(void)o;
+	if (mount("procfilterfs", target, "fuse.procfilterfs", PROC_FLAGS, data) < 0)
 		return pfs_err_set(err, errno,
 				   "cannot mount FUSE on /proc: %s; the kernel must allow FUSE "
 				   "mounts in user namespaces, or use --fallback kernel",

@@ -5,16 +5,24 @@
  * the same directory and asks the daemon for that name. The name stands for
  * the link whose text it is; its identity is what the kernel's stat through
  * the link gives.
+ *
+ * A relay name `fd:N` stands for the entry fd/N itself. The daemon gives it
+ * as the link text to a caller that follows an fd/N whose absolute text does
+ * not reach the same object from the caller's root (a file outside it, a
+ * deleted file, a memfd): the kernel then looks the name up here instead of
+ * opening whatever file has that path.
  */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "pfs/backing.h"
 #include "pfs/cleanup.h"
+#include "pfs/filter.h"
 #include "view_i.h"
 
 bool pfs_view_is_magic_name(const struct pfs_loc *dir, const char *name)
@@ -24,6 +32,35 @@ bool pfs_view_is_magic_name(const struct pfs_loc *dir, const char *name)
 		return false;
 	const char *colon = strchr(name, ':');
 	return colon && colon != name && !strchr(name, '/');
+}
+
+#define RELAY_PREFIX "fd:"
+
+/* The fd number of a relay name, or NULL. */
+static const char *relay_entry(const struct pfs_loc *dir, const char *name)
+{
+	if (strcmp(dir->pp.rest, "fd") != 0 || strncmp(name, RELAY_PREFIX, 3) != 0)
+		return NULL;
+	const char *num = name + strlen(RELAY_PREFIX);
+	if (!*num || strspn(num, "0123456789") != strlen(num) || strlen(num) > 10)
+		return NULL;
+	return num;
+}
+
+int pfs_view_relay_name(const char *entry, struct pfs_buf *out)
+{
+	pfs_buf_reset(out);
+	return pfs_buf_printf(out, RELAY_PREFIX "%s", entry);
+}
+
+int pfs_view_link_reaches(const struct pfs_loc *link, const char *text)
+{
+	struct stat want, got;
+	if (fstatat(link->dirfd, link->rel, &want, 0) < 0)
+		return errno == ESRCH ? -ENOENT : -errno;
+	if (stat(text, &got) < 0)
+		return 0;
+	return want.st_dev == got.st_dev && want.st_ino == got.st_ino;
 }
 
 struct magic_args {
@@ -37,6 +74,15 @@ struct magic_args {
 static int do_resolve(void *arg)
 {
 	struct magic_args *a = arg;
+	const char *num = relay_entry(a->dir, a->name);
+	if (num) {
+		char rel[512];
+		snprintf(rel, sizeof(rel), "%s%s%s", a->dir->rel, a->dir->rel[0] ? "/" : "", num);
+		if (fstatat(a->dir->dirfd, rel, a->st, 0) < 0)
+			return errno == ESRCH ? -ENOENT : -errno;
+		snprintf(a->entry, a->entry_len, "%s", num);
+		return 0;
+	}
 	cleanup_closedir DIR *d = pfs_opendir_at(a->dir->dirfd, a->dir->rel);
 	if (!d)
 		return -errno;
@@ -63,7 +109,16 @@ int pfs_view_magic_resolve(const struct pfs_view *v, struct pfs_caller *c,
 			   size_t entry_len, struct stat *st)
 {
 	struct magic_args a = {dir, name, entry, entry_len, st};
-	return view_stat_result(v, view_as_caller(v, c, dir, PFS_OP_OPENDIR, do_resolve, &a), st);
+	int r = view_stat_result(v, view_as_caller(v, c, dir, PFS_OP_OPENDIR, do_resolve, &a), st);
+	if (r < 0 || strcmp(dir->pp.rest, "fd") != 0 || !v->policy->n_fd_rules)
+		return r;
+	/* a target the fd rules hide is as absent by name as by number */
+	char rel[512], target[4096];
+	snprintf(rel, sizeof(rel), "%s%s%s", dir->rel, dir->rel[0] ? "/" : "", entry);
+	ssize_t n = readlinkat(dir->dirfd, rel, target, sizeof(target) - 1);
+	if (n >= 0)
+		target[n] = '\0';
+	return pfs_fd_target_hidden(v->policy, n >= 0 ? target : NULL, NULL) ? -ENOENT : 0;
 }
 
 struct magic_open_args {
@@ -85,7 +140,7 @@ static int do_magic_open(void *arg)
 int pfs_view_magic_open(const struct pfs_view *v, struct pfs_caller *c, const struct pfs_loc *dir,
 			const char *entry, int flags)
 {
-	struct magic_open_args a = {dir, entry, flags & O_ACCMODE, -1};
+	struct magic_open_args a = {dir, entry, flags & (O_ACCMODE | O_APPEND | O_TRUNC), -1};
 	int r = view_as_caller(v, c, dir, PFS_OP_OPENDIR, do_magic_open, &a);
 	if (r < 0)
 		return r == -ESRCH ? -ENOENT : r;

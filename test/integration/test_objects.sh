@@ -1,0 +1,132 @@
+#!/usr/bin/env bash
+# shellcheck disable=SC2016 # $ in single quotes: expanded inside the sandbox
+# Through /proc, programs reach the same object as natively (docs/compat.md,
+# "The object behind a link"): writes through fd/N, /dev/stdout, /dev/stderr
+# and /dev/fd/N reach the fd's own open file (pipe, tty, a host file outside
+# the sandbox's root, a file inside, a deleted file) under the default
+# `--proc ro`, which still refuses every other write; a stat through fd/N
+# gives the target's type. Compared with the kernel proc of the same sandbox
+# (--unsafe-kernel-proc /kproc) where the outcome depends on permissions.
+# shellcheck source=test/integration/lib.sh
+. "$(dirname "$0")/lib.sh"
+require_root_fuse
+
+workdir T objects
+DEFAULT=("--policy" "$FILTERS/default.policy")
+
+case_writes_to_pipes() {
+	local out
+	# the sandbox's own pipe: the box's stdout belongs to the host's root,
+	# which the sandbox's root may not reopen (natively neither)
+	out=$(box "${DEFAULT[@]}" -- '{ echo x > /dev/stderr
+		echo y > /dev/stdout
+		seq 5 | timeout 10 tee >(wc -l) >/dev/null; sleep 0.2
+		exec 3>/dev/fd/1; echo three >&3; exec 3>&-
+		echo four > /proc/self/fd/1; } 2>&1 | cat') || fail "run: $out $(cat "$T/err")" || return 1
+	assert_eq "stderr, stdout, tee >(wc -l), exec 3>/dev/fd/1, fd/1" $'x\ny\n5\nthree\nfour' "$out"
+}
+
+case_ro_still_refuses() {
+	local out
+	# passthrough.policy: nothing hidden, the read-only mode alone refuses
+	# (sysrq-trigger is a writable root file like drop_caches; some kernels lack it)
+	out=$(box -- 'python3 -c "
+import os, errno
+def e(fn, *a):
+    try: fn(*a); return \"ok\"
+    except OSError as x: return errno.errorcode[x.errno]
+print(e(os.open, \"/proc/sys/kernel/hostname\", os.O_WRONLY), e(os.open, \"/proc/sys/vm/drop_caches\", os.O_WRONLY),
+      e(os.open, \"/proc/1/oom_score_adj\", os.O_WRONLY), e(os.open, \"/proc/self/oom_score_adj\", os.O_RDWR),
+      e(os.open, \"/proc/self/comm\", os.O_RDONLY | os.O_TRUNC), e(os.truncate, \"/proc/self/comm\", 0),
+      e(os.chmod, \"/proc/self/comm\", 0o777), e(os.mkdir, \"/proc/x\"), e(os.setxattr, \"/proc/self/comm\", \"user.a\", b\"1\"))
+"') || fail "run: $out $(cat "$T/err")" || return 1
+	assert_eq "--proc ro refuses writes to /proc files" "EROFS EROFS EROFS EROFS EROFS EROFS EROFS EROFS EROFS" "$out"
+}
+
+# The workload's stdout is a host file outside the sandbox's root; the
+# sandbox has its own file at the same path, which must stay untouched.
+run_host_file() {
+	local proc=$1 out=$2
+	: >"$out"
+	chmod 666 "$out"
+	# shellcheck disable=SC2094 # "$out" is only a path argument inside
+	timeout 60 "$PFS" run "${DEFAULT[@]}" --unsafe-kernel-proc /kproc -- bash -c '
+		mkdir -p "$(dirname "$2")"; echo decoy > "$2"
+		echo first > "$1/self/fd/1"; echo appended >> "$1/self/fd/1"
+		cat "$2" >&2' - "$proc" "$out" >"$out" 2>"$T/err" </dev/null
+}
+
+case_writes_to_host_file() {
+	local native="$T/host/native" ours
+	mkdir -p "$T/host"
+	ours=$(mktemp -d /tmp/pfs-objects-host.XXXXXX) || return 1
+	add_cleanup "rm -rf '$ours'"
+	run_host_file /kproc "$native" || fail "native run: $(cat "$T/err")" || return 1
+	assert_eq "native" $'first\nappended' "$(cat "$native")" || return 1
+	run_host_file /proc "$ours/out" || fail "run: $(cat "$T/err")" || return 1
+	assert_eq "bytes land in the host file" $'first\nappended' "$(cat "$ours/out")" || return 1
+	grep -qx decoy "$T/err" || fail "the sandbox's file of the same path changed: $(cat "$T/err")" || return 1
+	# a host file the sandbox's root may not write: the kernel's refusal, as natively
+	: >"$ours/out"
+	chmod 644 "$ours/out"
+	timeout 60 "$PFS" run "${DEFAULT[@]}" --unsafe-kernel-proc /kproc -- bash -c \
+		'echo x > /proc/self/fd/1 2>&1 || echo "ours $?" >&2; echo x > /kproc/self/fd/1 || echo "native $?" >&2' \
+		>"$ours/out" 2>"$T/err" </dev/null
+	assert_eq "EACCES as natively" "2" "$(grep -c "Permission denied" "$T/err")"
+}
+
+case_writes_inside_and_deleted() {
+	local out
+	out=$(box "${DEFAULT[@]}" -- 'exec 4>/tmp/in; echo a > /proc/self/fd/4; echo b >> /dev/fd/4; cat /tmp/in
+		[ "$(stat -L -c %d:%i /proc/self/fd/4)" = "$(stat -c %d:%i /tmp/in)" ] && echo same-object
+		exec 6<>/tmp/d; rm /tmp/d; echo data >&6; cat /proc/self/fd/6
+		echo more >> /proc/self/fd/6; cat /kproc/self/fd/6
+		python3 -c "
+import os
+fd = os.memfd_create(\"m\"); os.write(fd, b\"memfd\")
+print(open(\"/proc/self/fd/%d\" % fd).read())"') || fail "run: $out $(cat "$T/err")" || return 1
+	assert_eq "a file inside, a deleted file, a memfd" $'a\nb\nsame-object\ndata\ndata\nmore\nmemfd' "$out"
+}
+
+case_writes_to_tty() {
+	command -v script >/dev/null || fail "script (util-linux) missing" || return 1
+	local out
+	out=$(timeout 60 script -qec "chmod 666 \$(tty); $PFS run --policy $FILTERS/default.policy -- bash -c \
+		'echo tty1 > /dev/stdout; echo tty2 > /dev/stderr; [ -c /dev/stdout ] && echo chr'" \
+		/dev/null </dev/null | tr -d '\r')
+	assert_eq "tty under script" $'tty1\ntty2\nchr' "$out"
+}
+
+case_stat_types() {
+	local out
+	out=$(box -- 'python3 -c "
+import os, stat, socket
+r, w = os.pipe()
+s = socket.socket(socket.AF_UNIX)
+for p in (\"/proc\", \"/kproc\"):
+    a = os.stat(\"%s/self/fd/%d\" % (p, r))
+    b = os.stat(\"%s/self/fd/%d\" % (p, s.fileno()))
+    print(p, stat.S_ISFIFO(a.st_mode), a.st_ino == os.fstat(r).st_ino, stat.S_ISSOCK(b.st_mode))
+# after a stat, an open still reaches the pipe (never a local FIFO)
+os.write(w, b\"through\")
+r2 = os.open(\"/proc/self/fd/%d\" % r, os.O_RDONLY)
+print(os.read(r2, 100).decode())
+"
+		echo | { test -p /dev/stdin && echo fifo-stdin; }
+		echo | stat -L -c %F /proc/self/fd/0
+		sleep 5 | sleep 5 & sleep 0.3; lsof -p $! -a -d 0 -F t | grep ^t') ||
+		fail "run: $out $(cat "$T/err")" || return 1
+	assert_eq "pipe and socket types through fd/N; lsof" "/proc True True True
+/kproc True True True
+through
+fifo-stdin
+fifo
+tFIFO" "$out"
+}
+
+run_case "writes to pipes: /dev/stderr, /dev/stdout, tee >(wc -l), exec 3>/dev/fd/1" case_writes_to_pipes
+run_case "--proc ro still refuses /proc/sys, other and own files, truncate, chmod, mkdir, xattr" case_ro_still_refuses
+run_case "writes to a host file outside the root land there; EACCES as natively" case_writes_to_host_file
+run_case "writes to a file inside, a deleted file, a memfd through fd/N" case_writes_inside_and_deleted
+run_case "writes to a tty under script" case_writes_to_tty
+run_case "stat through fd/N: FIFO, socket, lsof FIFO; open after stat" case_stat_types
