@@ -211,7 +211,15 @@ static int launch(struct pfs_run_opts *o, const struct pfs_cgroup *cg, struct pf
 		/* fuse_fd closed here: only the daemon holds the connection */
 		m = (struct pfs_msg){.type = PFS_MSG_GO};
 		pfs_msg_send(sock, &m, NULL, 0);
-		r = pfs_msg_recv(sock, &m, NULL, 0, NULL);
+		int listener = -1;
+		size_t nl = 0;
+		r = pfs_msg_recv(sock, &m, &listener, 1, &nl);
+		pfs_debug("run: seccomp listener %s", nl == 1 ? "received" : "absent");
+		if (r == 0 && m.type == PFS_MSG_STARTED && nl == 1 &&
+		    pfs_supervise_start(listener, (unsigned)m.code, err) < 0)
+			pfs_warn("pfs run: %s; sendfile of /proc files may copy nothing", err->msg);
+		else if (nl == 1 && m.type != PFS_MSG_STARTED)
+			close(listener);
 	}
 	if (r < 0 || m.type != PFS_MSG_STARTED) {
 		if (r == 0 && m.type == PFS_MSG_ERROR) {

@@ -110,6 +110,16 @@ int pfs_caps_set(uint64_t keep, bool ambient, struct pfs_error *err);
 /* run_seccomp.c */
 int pfs_seccomp_apply(struct pfs_error *err);
 
+/*
+ * The object supervisor (run_notify.c, run_supervise.c): the workload
+ * installs a notification filter and passes its listener over chan; the init
+ * takes it (-errno when none came) and hands it to the launcher, which
+ * answers the notifications in a thread.
+ */
+int pfs_notify_install(int chan, struct pfs_error *err);
+int pfs_notify_take(int chan, int *listener, unsigned *proc_mnt_id);
+int pfs_supervise_start(int listener, unsigned proc_mnt_id, struct pfs_error *err);
+
 /* run_rootfs.c: inside the sandbox's namespaces. */
 int pfs_root_open_sources(struct pfs_run_opts *o, int *root_tree, struct pfs_error *err);
 int pfs_root_build(struct pfs_run_opts *o, int root_tree, const char *newroot,
@@ -139,6 +149,7 @@ enum pfs_msg_type {
 	PFS_MSG_STARTED, /* init -> launcher: workload forked */
 	PFS_MSG_ERROR, /* init -> launcher: set-up failed (code + err) */
 	PFS_MSG_STATUS, /* init -> launcher: the workload's wait status */
+	PFS_MSG_LISTENER, /* workload -> init: seccomp listener + mount id of /proc (code) */
 };
 
 struct pfs_msg {

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <linux/close_range.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -76,7 +77,7 @@ static int drop_to(const struct pfs_run_opts *o, struct pfs_error *err)
 }
 
 /* The workload child: returns only on failure (code and err set). */
-static int workload(const struct pfs_run_opts *o, struct pfs_error *err)
+static int workload(const struct pfs_run_opts *o, int chan, struct pfs_error *err)
 {
 	sigset_t none;
 	sigemptyset(&none);
@@ -105,6 +106,8 @@ static int workload(const struct pfs_run_opts *o, struct pfs_error *err)
 		return PFS_RUN_EXIT_SETUP;
 	}
 	int r = drop_to(o, err);
+	if (r == 0 && o->seccomp)
+		r = pfs_notify_install(chan, err);
 	if (r == 0 && o->seccomp)
 		r = pfs_seccomp_apply(err);
 	if (r < 0)
@@ -175,7 +178,12 @@ int pfs_init_run(struct pfs_run_opts *o, int sock, struct pfs_error *err)
 		pfs_msg_send_error(sock, PFS_RUN_EXIT_SETUP, err);
 		return PFS_RUN_EXIT_SETUP;
 	}
-	int ep[2];
+	int ep[2], chan[2];
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, chan) < 0) {
+		pfs_err_set(err, errno, "socketpair: %s", strerror(errno));
+		pfs_msg_send_error(sock, PFS_RUN_EXIT_SETUP, err);
+		return PFS_RUN_EXIT_SETUP;
+	}
 	if (pipe2(ep, O_CLOEXEC) < 0) {
 		pfs_err_set(err, errno, "pipe: %s", strerror(errno));
 		pfs_msg_send_error(sock, PFS_RUN_EXIT_SETUP, err);
@@ -184,14 +192,16 @@ int pfs_init_run(struct pfs_run_opts *o, int sock, struct pfs_error *err)
 	pid_t w = fork();
 	if (w == 0) {
 		close(ep[0]);
+		close(chan[0]);
 		close(sock); /* the workload must not talk to the launcher */
 		struct pfs_msg m = {.type = PFS_MSG_ERROR};
-		m.code = workload(o, &m.err);
+		m.code = workload(o, chan[1], &m.err);
 		if (write(ep[1], &m, sizeof(m)) < 0)
 			_exit(m.code);
 		_exit(m.code);
 	}
 	close(ep[1]);
+	close(chan[1]);
 	if (w < 0) {
 		pfs_err_set(err, errno, "fork: %s", strerror(errno));
 		pfs_msg_send_error(sock, PFS_RUN_EXIT_SETUP, err);
@@ -210,8 +220,16 @@ int pfs_init_run(struct pfs_run_opts *o, int sock, struct pfs_error *err)
 		waitpid(w, NULL, 0);
 		return m.code;
 	}
+	/* the listener, if the workload made one, rides with STARTED (code: /proc's mount id) */
 	struct pfs_msg started = {.type = PFS_MSG_STARTED};
-	pfs_msg_send(sock, &started, NULL, 0);
+	int listener = -1;
+	unsigned proc_mnt = 0;
+	if (pfs_notify_take(chan[0], &listener, &proc_mnt) == 0)
+		started.code = (int)proc_mnt;
+	close(chan[0]);
+	pfs_msg_send(sock, &started, &listener, listener >= 0 ? 1 : 0);
+	if (listener >= 0)
+		close(listener);
 	harden_init(o); /* o's strings are gone from here on */
 
 	for (;;) {

@@ -124,9 +124,32 @@ fifo
 tFIFO" "$out"
 }
 
+case_copy_paths() {
+	local out
+	out=$(box "${DEFAULT[@]}" -- 'for m in read sendfile splice cfr uring mmap; do
+			echo "$m $(/h/io_paths $m /proc/self/maps | sed "s/^[1-9][0-9]*$/data/") $(/h/io_paths $m /kproc/self/maps | sed "s/^[1-9][0-9]*$/data/")"
+		done
+		/h/io_paths sendfile /etc/passwd | grep -q "^[1-9]" && echo sendfile-files
+		python3 -c "
+import shutil
+shutil.copyfile(\"/proc/self/status\", \"/tmp/s\"); print(open(\"/tmp/s\").read().startswith(\"Name:\"))"
+		cp /proc/self/status /tmp/c; grep -c "^Name:" /tmp/c') || fail "run: $out $(cat "$T/err")" || return 1
+	# io_uring and mmap: kernel limits of a zero-size FUSE file (docs/compat.md)
+	assert_eq "copy paths: ours, native" "read data data
+sendfile EINVAL EINVAL
+splice EINVAL EINVAL
+cfr EXDEV EXDEV
+uring 0 data
+mmap SIGBUS ENODEV
+sendfile-files
+True
+1" "$out"
+}
+
 run_case "writes to pipes: /dev/stderr, /dev/stdout, tee >(wc -l), exec 3>/dev/fd/1" case_writes_to_pipes
 run_case "--proc ro still refuses /proc/sys, other and own files, truncate, chmod, mkdir, xattr" case_ro_still_refuses
 run_case "writes to a host file outside the root land there; EACCES as natively" case_writes_to_host_file
 run_case "writes to a file inside, a deleted file, a memfd through fd/N" case_writes_inside_and_deleted
 run_case "writes to a tty under script" case_writes_to_tty
+run_case "sendfile/splice EINVAL as natively, shutil.copyfile and cp copy; io_uring, mmap limits" case_copy_paths
 run_case "stat through fd/N: FIFO, socket, lsof FIFO; open after stat" case_stat_types
