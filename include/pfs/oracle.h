@@ -36,7 +36,12 @@ enum pfs_access_op {
 	PFS_OP_OPENDIR, /* open and read the first entries */
 	PFS_OP_READLINK,
 	PFS_OP_LSTAT,
+	PFS_OP_WRITE, /* pfs_oracle_io only: one write */
+	PFS_OP_READ_AS, /* pfs_oracle_io only: one read, in the caller's user namespace */
 };
+
+/* The largest write the helper makes (the kernel's limit for an id map). */
+#define PFS_ORACLE_WRITE_MAX 4096
 
 struct pfs_oracle_answer {
 	int access; /* 0 or -errno of op on rel, as the caller */
@@ -51,6 +56,13 @@ struct pfs_oracle_answer {
 void pfs_oracle_ask(struct pfs_oracle *o, const struct pfs_caller *c,
 		    const struct pfs_idmap *gidmap, pid_t tid, const char *rel,
 		    enum pfs_access_op op, struct pfs_oracle_answer *ans);
+/*
+ * Writes data[0..len) to rel (an id map or setgroups) in one write, or reads
+ * up to len bytes of it into data, as the caller entirely (its ids, its user
+ * namespace, its capabilities there): bytes or -errno, the kernel's answer.
+ */
+int pfs_oracle_io(struct pfs_oracle *o, const struct pfs_caller *c, const struct pfs_idmap *gidmap,
+		  const char *rel, enum pfs_access_op op, char *data, size_t len);
 /* The mode a per-process file is gated by (rest: below the pid dir). */
 enum pfs_ptrace_mode pfs_ptrace_mode_of(const char *rest);
 

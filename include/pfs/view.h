@@ -18,6 +18,7 @@
 
 #include "pfs/buf.h"
 #include "pfs/caller.h"
+#include "pfs/oracle.h"
 #include "pfs/policy.h"
 #include "pfs/ppath.h"
 #include "pfs/trace.h"
@@ -67,6 +68,14 @@ int pfs_view_readlink(const struct pfs_view *v, struct pfs_caller *c, const stru
 		      struct pfs_buf *out);
 
 /* Checks an open of loc with flags (O_ACCMODE etc.): ENOENT, EACCES or EROFS. */
+/* uid_map, gid_map or setgroups of a process: writable without a rule (nested namespaces). */
+bool pfs_view_is_idmap(const struct pfs_loc *loc);
+/*
+ * Writes or reads an id map or setgroups through the oracle, as the caller in
+ * its own user namespace (the kernel's checks and rendering are the opener's).
+ */
+int pfs_view_idmap_io(const struct pfs_view *v, struct pfs_caller *c, const struct pfs_loc *loc,
+		      enum pfs_access_op op, char *data, size_t len);
 int pfs_view_open_check(const struct pfs_view *v, const struct pfs_loc *loc,
 			const struct pfs_path_decision *d, int flags);
 /* Renders the content a read of loc returns: read as the caller, filtered. */

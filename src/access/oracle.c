@@ -11,7 +11,9 @@
 #include <linux/close_range.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "pfs/cleanup.h"
@@ -19,6 +21,7 @@
 
 struct oracle_req {
 	pid_t tid;
+	pid_t caller_tid; /* the caller's own thread, in the backing's pid namespace */
 	int mode;
 	uid_t uid; /* inside the mount's user namespace */
 	gid_t gid;
@@ -28,6 +31,14 @@ struct oracle_req {
 	uint64_t cap_prm;
 	int op;
 	char rel[256];
+	size_t len; /* PFS_OP_WRITE: data[0..len) in one write */
+	char data[PFS_ORACLE_WRITE_MAX];
+};
+
+/* The answer to PFS_OP_WRITE and PFS_OP_READ_AS: bytes or -errno, and what was read. */
+struct oracle_io {
+	int r;
+	char data[PFS_ORACLE_WRITE_MAX];
 };
 
 struct pfs_oracle {
@@ -89,6 +100,88 @@ static int access_as(int backing, int op, const char *rel)
 		return -errno;
 	close(fd);
 	return 0;
+}
+
+/* The effective capabilities of task tid, in its own user namespace. */
+static uint64_t cap_eff_of(int backing, pid_t tid)
+{
+	char rel[32], text[4096];
+	snprintf(rel, sizeof(rel), "%d/status", (int)tid);
+	int fd = openat(backing, rel, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	ssize_t n = read(fd, text, sizeof(text) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	text[n] = '\0';
+	const char *line = strstr(text, "\nCapEff:");
+	return line ? strtoull(line + strlen("\nCapEff:"), NULL, 16) : 0;
+}
+
+/*
+ * A forked child of the helper becomes the caller entirely: its ids, its
+ * user namespace (a nested one the caller made, joined with the helper's
+ * capabilities over it) and its effective capabilities there, then opens and
+ * writes or reads. The kernel's checks on an id map are on the opener's
+ * namespace and credentials (owner, CAP_SETFCAP of the namespace's creator,
+ * the parent's CAP_SETUID), and it renders the map's ids for the opener's
+ * namespace, so both are the caller's exactly. The child exits with the
+ * answer: a namespace once joined cannot be left.
+ */
+static _Noreturn void io_in_child(int backing, const struct oracle_req *q, int out)
+{
+	static struct oracle_io io;
+	int r = -EPERM;
+	char rel[32];
+	snprintf(rel, sizeof(rel), "%d/ns/user", (int)q->caller_tid);
+	int ns = openat(backing, rel, O_RDONLY | O_CLOEXEC);
+	uint64_t eff = cap_eff_of(backing, q->caller_tid);
+	struct stat mine, theirs;
+	bool join = ns >= 0 && fstat(ns, &theirs) == 0 && stat("/proc/self/ns/user", &mine) == 0 &&
+		    mine.st_ino != theirs.st_ino;
+	uint64_t prm = sys_capprm();
+	if (ns >= 0 && prctl(PR_SET_KEEPCAPS, 1) == 0 &&
+	    syscall(SYS_setresgid, q->gid, q->gid, q->gid) == 0 &&
+	    syscall(SYS_setresuid, q->uid, q->uid, q->uid) == 0 && sys_capset(prm, prm) == 0 &&
+	    (!join || setns(ns, CLONE_NEWUSER) == 0)) {
+		prm = sys_capprm();
+		if (sys_capset(eff & prm, prm) == 0) {
+			bool w = q->op == PFS_OP_WRITE;
+			int fd = openat(backing, q->rel, (w ? O_WRONLY : O_RDONLY) | O_CLOEXEC);
+			ssize_t n = fd < 0 ? -1
+				    : w	   ? write(fd, q->data, q->len)
+					   : read(fd, io.data, sizeof(io.data));
+			r = n < 0 ? -errno : (int)n;
+		}
+	} else {
+		r = -errno;
+	}
+	io.r = r;
+	if (write(out, &io, sizeof(io)) != sizeof(io))
+		_exit(1);
+	_exit(0);
+}
+
+static void io_as_caller(int backing, const struct oracle_req *q, struct oracle_io *io)
+{
+	io->r = -EIO;
+	int p[2];
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, p) < 0) {
+		io->r = -errno;
+		return;
+	}
+	pid_t pid = fork();
+	if (pid == 0) {
+		close(p[0]);
+		io_in_child(backing, q, p[1]);
+	}
+	close(p[1]);
+	if (pid < 0 || recv(p[0], io, sizeof(*io), 0) != sizeof(*io))
+		io->r = pid < 0 ? -errno : -EIO;
+	close(p[0]);
+	if (pid > 0)
+		waitpid(pid, NULL, 0);
 }
 
 /*
@@ -155,11 +248,19 @@ static _Noreturn void helper(int sock, int backing)
 		if (n <= 0)
 			_exit(0);
 		struct pfs_oracle_answer a = {-EACCES, false};
-		if (n == (ssize_t)sizeof(q)) {
+		bool io = q.op == PFS_OP_WRITE || q.op == PFS_OP_READ_AS;
+		static struct oracle_io out;
+		out.r = -EACCES;
+		if (n == (ssize_t)sizeof(q) && q.len <= sizeof(q.data)) {
 			q.rel[sizeof(q.rel) - 1] = '\0';
-			answer(backing, &q, prm, &a);
+			if (io)
+				io_as_caller(backing, &q, &out);
+			else
+				answer(backing, &q, prm, &a);
 		}
-		if (send(sock, &a, sizeof(a), MSG_NOSIGNAL) != sizeof(a))
+		ssize_t sent = io ? send(sock, &out, sizeof(out), MSG_NOSIGNAL)
+				  : send(sock, &a, sizeof(a), MSG_NOSIGNAL);
+		if (sent <= 0)
 			_exit(0);
 	}
 }
@@ -190,32 +291,74 @@ int pfs_oracle_start(int backing_fd, struct pfs_oracle **out)
 	return 0;
 }
 
-void pfs_oracle_ask(struct pfs_oracle *o, const struct pfs_caller *c,
-		    const struct pfs_idmap *gidmap, pid_t tid, const char *rel,
-		    enum pfs_access_op op, struct pfs_oracle_answer *ans)
+static void fill(struct oracle_req *q, const struct pfs_caller *c, const struct pfs_idmap *gidmap,
+		 pid_t tid, const char *rel, enum pfs_access_op op)
 {
 	const char *below = strchr(rel, '/');
-	struct oracle_req q = {.tid = tid,
-			       .mode = pfs_ptrace_mode_of(below ? below + 1 : ""),
-			       .uid = c->uid,
-			       .gid = c->gid,
-			       .cap_eff = c->cap_eff,
-			       .cap_prm = c->cap_prm,
-			       .op = op};
-	snprintf(q.rel, sizeof(q.rel), "%s", rel);
+	q->tid = tid;
+	q->caller_tid = c->tid;
+	q->mode = pfs_ptrace_mode_of(below ? below + 1 : "");
+	q->uid = c->uid;
+	q->gid = c->gid;
+	q->cap_eff = c->cap_eff;
+	q->cap_prm = c->cap_prm;
+	q->op = op;
+	snprintf(q->rel, sizeof(q->rel), "%s", rel);
 	for (int i = 0; i < c->ngroups && i < PFS_MAX_GROUPS; i++) {
 		uint32_t g = pfs_idmap_in(gidmap, c->groups[i]);
 		if (g != 65534u)
-			q.groups[q.ngroups++] = g;
+			q->groups[q->ngroups++] = g;
 	}
+}
+
+static void exchange(struct pfs_oracle *o, const struct oracle_req *q,
+		     struct pfs_oracle_answer *ans)
+{
 	struct pfs_oracle_answer a;
 	pthread_mutex_lock(&o->lock);
-	if (send(o->sock, &q, sizeof(q), MSG_NOSIGNAL) != sizeof(q) ||
+	if (send(o->sock, q, sizeof(*q), MSG_NOSIGNAL) != sizeof(*q) ||
 	    recv(o->sock, &a, sizeof(a), 0) != sizeof(a))
 		a = (struct pfs_oracle_answer){-EACCES,
 					       false}; /* the helper is gone: fail closed */
 	pthread_mutex_unlock(&o->lock);
 	*ans = a;
+}
+
+void pfs_oracle_ask(struct pfs_oracle *o, const struct pfs_caller *c,
+		    const struct pfs_idmap *gidmap, pid_t tid, const char *rel,
+		    enum pfs_access_op op, struct pfs_oracle_answer *ans)
+{
+	cleanup_free struct oracle_req *q = calloc(1, sizeof(*q));
+	if (!q) {
+		*ans = (struct pfs_oracle_answer){-ENOMEM, false};
+		return;
+	}
+	fill(q, c, gidmap, tid, rel, op);
+	exchange(o, q, ans);
+}
+
+int pfs_oracle_io(struct pfs_oracle *o, const struct pfs_caller *c, const struct pfs_idmap *gidmap,
+		  const char *rel, enum pfs_access_op op, char *data, size_t len)
+{
+	if (len > PFS_ORACLE_WRITE_MAX)
+		return -EINVAL; /* the kernel takes at most a page per map write too */
+	cleanup_free struct oracle_req *q = calloc(1, sizeof(*q));
+	cleanup_free struct oracle_io *io = malloc(sizeof(*io));
+	if (!q || !io)
+		return -ENOMEM;
+	fill(q, c, gidmap, c->tid, rel, op);
+	if (op == PFS_OP_WRITE) {
+		memcpy(q->data, data, len);
+		q->len = len;
+	}
+	pthread_mutex_lock(&o->lock);
+	if (send(o->sock, q, sizeof(*q), MSG_NOSIGNAL) != sizeof(*q) ||
+	    recv(o->sock, io, sizeof(*io), 0) != sizeof(*io))
+		io->r = -EACCES; /* the helper is gone: fail closed */
+	pthread_mutex_unlock(&o->lock);
+	if (op == PFS_OP_READ_AS && io->r > 0)
+		memcpy(data, io->data, (size_t)io->r < len ? (size_t)io->r : len);
+	return io->r;
 }
 
 enum pfs_ptrace_mode pfs_ptrace_mode_of(const char *rest)

@@ -104,9 +104,20 @@ void pfs_op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to_se
 		pfs_magic_setattr(req, n, attr, to_set, fi);
 		return;
 	}
-	if (to_set == FUSE_SET_ATTR_SIZE && pfs_fs.opt.rw) {
-		pfs_op_getattr(req, ino, fi);
-		return;
+	if (to_set == FUSE_SET_ATTR_SIZE) {
+		struct pfs_caller c;
+		pfs_req_caller(req, &c);
+		struct pfs_loc loc;
+		pfs_node_loc(n, &loc);
+		struct pfs_path_decision d;
+		pfs_policy_rdlock();
+		pfs_view_decide(&pfs_fs.view, &c, &loc, &d);
+		int r = pfs_view_open_check(&pfs_fs.view, &loc, &d, O_WRONLY | O_TRUNC);
+		pfs_policy_unlock();
+		if (r == 0 || pfs_fs.opt.rw) {
+			pfs_op_getattr(req, ino, fi);
+			return;
+		}
 	}
 	pfs_debug("setattr %s refused", n->path);
 	fuse_reply_err(req, pfs_fs.opt.rw ? EPERM : EROFS);

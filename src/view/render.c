@@ -13,6 +13,7 @@
 
 #include "pfs/backing.h"
 #include "pfs/cleanup.h"
+#include "pfs/oracle.h"
 #include "pfs/filter.h"
 #include "pfs/log.h"
 #include "view_i.h"
@@ -144,6 +145,15 @@ static int pidns_sysctl(const struct pfs_view *v, const struct pfs_loc *loc, str
 	return pfs_buf_printf(out, "%ld\n", max);
 }
 
+/* An id map as the kernel renders it for the caller's own user namespace. */
+static int idmap_read(const struct pfs_view *v, struct pfs_caller *c, const struct pfs_loc *loc,
+		      struct pfs_buf *out)
+{
+	char data[PFS_ORACLE_WRITE_MAX];
+	int n = pfs_view_idmap_io(v, c, loc, PFS_OP_READ_AS, data, sizeof(data));
+	return n < 0 ? n : pfs_buf_append(out, data, (size_t)n);
+}
+
 int pfs_view_render(const struct pfs_view *v, struct pfs_caller *c, const struct pfs_loc *loc,
 		    const struct pfs_path_decision *d, const struct pfs_trace *t,
 		    struct pfs_buf *out)
@@ -163,7 +173,9 @@ int pfs_view_render(const struct pfs_view *v, struct pfs_caller *c, const struct
 	}
 	cleanup_buf struct pfs_buf raw = PFS_BUF_INIT;
 	int r = pidns_sysctl(v, loc, &raw);
-	if (r == -ENOENT)
+	if (r == -ENOENT && pfs_view_is_idmap(loc) && v->oracle)
+		r = idmap_read(v, c, loc, &raw);
+	else if (r == -ENOENT)
 		r = read_as_caller(v, c, loc, loc->rel, &raw);
 	if (r < 0)
 		return r;

@@ -8,6 +8,7 @@
 #include "pfs/backing.h"
 #include "pfs/cleanup.h"
 #include "pfs/filter.h"
+#include "pfs/oracle.h"
 #include "view_i.h"
 
 int pfs_loc_init(struct pfs_loc *loc, int dirfd, const char *rel, const char *path)
@@ -162,6 +163,25 @@ int pfs_view_readlink(const struct pfs_view *v, struct pfs_caller *c, const stru
 	return r == -ESRCH ? -ENOENT : r;
 }
 
+bool pfs_view_is_idmap(const struct pfs_loc *loc)
+{
+	if (!loc->pp.pid)
+		return false;
+	const char *r = loc->pp.rest;
+	return !strcmp(r, "uid_map") || !strcmp(r, "gid_map") || !strcmp(r, "setgroups");
+}
+
+int pfs_view_idmap_io(const struct pfs_view *v, struct pfs_caller *c, const struct pfs_loc *loc,
+		      enum pfs_access_op op, char *data, size_t len)
+{
+	char rel[64];
+	const char *name = strrchr(loc->pp.rest, '/');
+	snprintf(rel, sizeof(rel), "%d/%s", (int)(loc->pp.tid ? loc->pp.tid : loc->pp.pid),
+		 name ? name + 1 : loc->pp.rest);
+	int r = pfs_caller_load_creds(v->backing_fd, c, &v->gidmap, v->mount_userns_ino);
+	return r < 0 ? r : pfs_oracle_io(v->oracle, c, &v->gidmap, rel, op, data, len);
+}
+
 int pfs_view_open_check(const struct pfs_view *v, const struct pfs_loc *loc,
 			const struct pfs_path_decision *d, int flags)
 {
@@ -170,6 +190,14 @@ int pfs_view_open_check(const struct pfs_view *v, const struct pfs_loc *loc,
 	if (d->action == PFS_ACT_DENY)
 		return -EACCES;
 	if ((flags & O_ACCMODE) != O_RDONLY || (flags & O_TRUNC)) {
+		/*
+		 * Nested user namespaces: an id map or setgroups without a rule is
+		 * writable in both modes; the kernel lets only a namespace's owner
+		 * or its parent's holders set it (docs/compat.md). A policy turns
+		 * it off with `readonly`.
+		 */
+		if (pfs_view_is_idmap(loc) && d->action == PFS_ACT_NONE)
+			return 0;
 		if (!v->rw || d->action != PFS_ACT_WRITABLE)
 			return -EROFS;
 	}
@@ -201,6 +229,8 @@ ssize_t pfs_view_write(const struct pfs_view *v, struct pfs_caller *c, const str
 	int r = pfs_view_open_check(v, loc, d, O_WRONLY);
 	if (r < 0)
 		return r;
+	if (pfs_view_is_idmap(loc) && v->oracle)
+		return pfs_view_idmap_io(v, c, loc, PFS_OP_WRITE, (char *)data, len);
 	struct write_args a = {loc, data, len, off, 0};
 	r = view_as_caller(v, c, loc, PFS_OP_OPEN_W, do_write, &a);
 	return r < 0 ? r : a.written;

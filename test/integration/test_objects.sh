@@ -146,10 +146,85 @@ True
 1" "$out"
 }
 
+# One nested user namespace per prober, mapped by a write of /proc or /kproc:
+# the child's exit code is the errno (0: mapped).
+NESTED_PY='
+import ctypes, os
+uid, gid = os.getuid(), os.getgid()
+libc = ctypes.CDLL(None, use_errno=True)
+def t(p):
+    pid = os.fork()
+    if pid == 0:
+        if libc.unshare(0x10000000) != 0:  # CLONE_NEWUSER
+            os._exit(98)
+        try:
+            for f, d in (("setgroups", "deny"), ("uid_map", "0 %d 1" % uid), ("gid_map", "0 %d 1" % gid)):
+                fd = os.open(p + "/self/" + f, os.O_WRONLY)
+                os.write(fd, d.encode())
+                os.close(fd)
+            os._exit(0 if os.getuid() == 0 else 99)
+        except OSError as e:
+            os._exit(e.errno)
+    return os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
+print(t("/proc"), t("/kproc"))'
+
+case_nested_userns() {
+	local out
+	printf '%s\n' "$NESTED_PY" >"$T/nested.py"
+	# as uid 1000 under the default policy and --proc ro: mapped, as natively;
+	# the maps read as the kernel renders them for each reader
+	out=$(box "${DEFAULT[@]}" --uid 1000 --gid 1000 -- 'python3 /t/nested.py
+		unshare -Ur id -u
+		unshare -Ur sh -c "cmp /proc/self/uid_map /kproc/self/uid_map && cmp /proc/self/gid_map /kproc/self/gid_map && cmp /proc/self/setgroups /kproc/self/setgroups && echo maps-native"
+		cmp /proc/self/uid_map /kproc/self/uid_map && echo own-native
+		# a parent writes its child'"'"'s map (newuidmap, bwrap)
+		unshare -U sleep 2 & sleep 0.3
+		echo "0 1000 1" > /proc/$!/uid_map && cat /proc/$!/uid_map | tr -s " "; kill $!') ||
+		fail "run: $out $(cat "$T/err")" || return 1
+	assert_eq "uid 1000" "0 0
+0
+maps-native
+own-native
+ 0 1000 1" "$out" || return 1
+	# the sandbox's root without CAP_SETFCAP may not map its uid 0 (Linux
+	# 5.12+): EPERM natively and here; with it, mapped
+	out=$(box "${DEFAULT[@]}" -- 'python3 /t/nested.py') || fail "run: $(cat "$T/err")" || return 1
+	assert_eq "root without CAP_SETFCAP" "1 1" "$out" || return 1
+	out=$(box "${DEFAULT[@]}" --cap-add SETFCAP -- 'python3 /t/nested.py') ||
+		fail "run: $(cat "$T/err")" || return 1
+	assert_eq "root with CAP_SETFCAP" "0 0" "$out" || return 1
+	# a policy turns it off
+	local pol
+	pol=$(mktemp -p "$T" nested.XXXXXX.policy)
+	printf 'readonly /proc/*/uid_map\nreadonly /proc/*/setgroups\n' >"$pol"
+	out=$(box --policy "$pol" --uid 1000 --gid 1000 -- 'unshare -Ur true 2>&1') || true
+	grep -q "Read-only file system" <<<"$out" || fail "readonly rule: $out"
+}
+
+case_bwrap() {
+	command -v bwrap >/dev/null || fail "bwrap (bubblewrap) missing" || return 1
+	local out
+	# nested mount namespaces need the mount family, which the default seccomp
+	# filter refuses; a fresh procfs is refused by the kernel ("mount too
+	# revealing": no fully visible proc in the sandbox), by design
+	out=$(box "${DEFAULT[@]}" --uid 1000 --gid 1000 --seccomp off -- '
+		bwrap --unshare-all --ro-bind / / --dev /dev --bind /proc /proc --bind /kproc /kproc sh -c \
+			"id -u; cmp /proc/self/uid_map /kproc/self/uid_map && echo maps-native"') ||
+		fail "run: $out $(cat "$T/err")" || return 1
+	assert_eq "bwrap with the FUSE /proc bound" $'1000\nmaps-native' "$out" || return 1
+	# without --unsafe-kernel-proc: no fully visible proc anywhere in the sandbox
+	out=$(timeout 60 "$PFS" run "${DEFAULT[@]}" --uid 1000 --gid 1000 --seccomp off -- \
+		bwrap --unshare-all --ro-bind / / --dev /dev --proc /proc true 2>&1 </dev/null)
+	grep -q "Can't mount proc on /newroot/proc: Operation not permitted" <<<"$out" ||
+		fail "bwrap --proc: $out"
+}
+
 run_case "writes to pipes: /dev/stderr, /dev/stdout, tee >(wc -l), exec 3>/dev/fd/1" case_writes_to_pipes
 run_case "--proc ro still refuses /proc/sys, other and own files, truncate, chmod, mkdir, xattr" case_ro_still_refuses
 run_case "writes to a host file outside the root land there; EACCES as natively" case_writes_to_host_file
 run_case "writes to a file inside, a deleted file, a memfd through fd/N" case_writes_inside_and_deleted
 run_case "writes to a tty under script" case_writes_to_tty
 run_case "sendfile/splice EINVAL as natively, shutil.copyfile and cp copy; io_uring, mmap limits" case_copy_paths
+run_case "nested user namespaces: id maps as natively, the parent's write, a policy turns it off" case_nested_userns
+run_case "bwrap: nested sandbox with a bound /proc; a fresh proc refused as by the kernel" case_bwrap
 run_case "stat through fd/N: FIFO, socket, lsof FIFO; open after stat" case_stat_types
