@@ -15,8 +15,9 @@
  * Opening a pipe, a tty or a file relays reads and writes to the real object,
  * opened as the caller through the backing's magic link (the kernel makes the
  * permission check): the same open file natively reached, on a mount that is
- * otherwise read-only. Other objects give ENXIO: FUSE cannot hand back the
- * real file.
+ * otherwise read-only. A namespace opens the same way (reads: EINVAL, as
+ * natively); `pfs run`'s supervisor swaps it for the real one at setns.
+ * Other objects give ENXIO: FUSE cannot hand back the real file.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -127,7 +128,9 @@ void pfs_magic_open(fuse_req_t req, struct pfs_node *n, struct fuse_file_info *f
 	pfs_policy_rdlock();
 	int r = resolve(n->parent, n->name, &c, entry, sizeof(entry), &st);
 	bool relay = !strncmp(n->name, "fd:", 3);
-	if (r == 0 && !S_ISFIFO(st.st_mode) &&
+	/* a namespace: opened as the caller (the kernel's check), read gives EINVAL as natively */
+	bool ns = !strcmp(n->parent->name, "ns");
+	if (r == 0 && !S_ISFIFO(st.st_mode) && !ns &&
 	    !(relay && (S_ISREG(st.st_mode) || S_ISCHR(st.st_mode))))
 		r = -ENXIO;
 	if (r == 0) {

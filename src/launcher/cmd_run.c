@@ -216,8 +216,9 @@ static int launch(struct pfs_run_opts *o, const struct pfs_cgroup *cg, struct pf
 		r = pfs_msg_recv(sock, &m, &listener, 1, &nl);
 		pfs_debug("run: seccomp listener %s", nl == 1 ? "received" : "absent");
 		if (r == 0 && m.type == PFS_MSG_STARTED && nl == 1 &&
-		    pfs_supervise_start(listener, (unsigned)m.code, err) < 0)
-			pfs_warn("pfs run: %s; sendfile of /proc files may copy nothing", err->msg);
+		    pfs_supervise_start(listener, (unsigned)m.code, backing, err) < 0)
+			pfs_warn("pfs run: %s; sendfile, pidfds and setns on /proc files differ",
+				 err->msg);
 		else if (nl == 1 && m.type != PFS_MSG_STARTED)
 			close(listener);
 	}

@@ -118,7 +118,7 @@ int pfs_seccomp_apply(struct pfs_error *err);
  */
 int pfs_notify_install(int chan, struct pfs_error *err);
 int pfs_notify_take(int chan, int *listener, unsigned *proc_mnt_id);
-int pfs_supervise_start(int listener, unsigned proc_mnt_id, struct pfs_error *err);
+int pfs_supervise_start(int listener, unsigned proc_mnt_id, int backing, struct pfs_error *err);
 
 /* run_rootfs.c: inside the sandbox's namespaces. */
 int pfs_root_open_sources(struct pfs_run_opts *o, int *root_tree, struct pfs_error *err);

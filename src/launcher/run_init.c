@@ -106,7 +106,7 @@ static int workload(const struct pfs_run_opts *o, int chan, struct pfs_error *er
 		return PFS_RUN_EXIT_SETUP;
 	}
 	int r = drop_to(o, err);
-	if (r == 0 && o->seccomp)
+	if (r == 0)
 		r = pfs_notify_install(chan, err);
 	if (r == 0 && o->seccomp)
 		r = pfs_seccomp_apply(err);

@@ -12,16 +12,21 @@
  */
 #include <errno.h>
 #include <seccomp.h>
+#include <linux/magic.h>
 #include <string.h>
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 #include "pfs/cleanup.h"
 #include "launcher_i.h"
 
-/* splice and sendfile of a proc file: EINVAL natively, 0 bytes through FUSE. */
-static const char *const notified[] = {"sendfile", "splice"};
+/*
+ * splice and sendfile of a proc file: EINVAL natively, 0 bytes through FUSE;
+ * pidfd_send_signal and setns take a /proc file as the object itself.
+ */
+static const char *const notified[] = {"sendfile", "splice", "pidfd_send_signal", "setns"};
 
 static void ctx_release(scmp_filter_ctx *c)
 {
@@ -31,6 +36,10 @@ static void ctx_release(scmp_filter_ctx *c)
 
 int pfs_notify_install(int chan, struct pfs_error *err)
 {
+	/* only a FUSE /proc needs it (--fallback kernel: the kernel's proc) */
+	struct statfs sf;
+	if (statfs("/proc", &sf) < 0 || sf.f_type != FUSE_SUPER_MAGIC)
+		return 0;
 	struct statx st;
 	if (statx(AT_FDCWD, "/proc", 0, STATX_MNT_ID, &st) < 0 || !(st.stx_mask & STATX_MNT_ID))
 		return pfs_err_set(err, errno ? errno : ENOSYS,
@@ -49,7 +58,7 @@ int pfs_notify_install(int chan, struct pfs_error *err)
 	if (r < 0)
 		return pfs_err_set(err, -r,
 				   "cannot load the seccomp notification filter: %s; the kernel "
-				   "needs Linux 5.9 or later, or use --seccomp off",
+				   "needs Linux 5.9 or later with CONFIG_SECCOMP_FILTER",
 				   strerror(-r));
 	cleanup_close int listener = seccomp_notify_fd(ctx);
 	if (listener < 0)

@@ -219,6 +219,48 @@ case_bwrap() {
 		fail "bwrap --proc: $out"
 }
 
+case_pidfds_and_ns() {
+	local out
+	out=$(box "${DEFAULT[@]}" -- 'sleep 30 & sleep 30 & sleep 0.2
+		killall -0 sleep && echo killall-0
+		pkill -0 -x sleep && echo pkill-0
+		killall sleep && echo killall; sleep 0.2; pgrep -x sleep || echo gone
+		python3 -c "
+import ctypes, errno, os
+libc = ctypes.CDLL(None, use_errno=True)
+def sig(path, s):
+    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+    r = libc.syscall(424, fd, s, None, 0)  # pidfd_send_signal
+    e = ctypes.get_errno()
+    st = os.fstat(fd)
+    os.close(fd)
+    return errno.errorcode.get(e, \"ok\") if r else \"ok\"
+p = os.fork()
+if p == 0:
+    os.pause()
+print(sig(\"/proc/%d\" % p, 0), sig(\"/kproc/%d\" % p, 0))
+print(sig(\"/proc/1\", 0), sig(\"/kproc/1\", 0))
+os.kill(p, 9); os.waitpid(p, 0)
+"') || fail "run: $out $(cat "$T/err")" || return 1
+	assert_eq "killall, pkill, pidfd_send_signal on /proc/PID" "killall-0
+pkill-0
+killall
+gone
+ok ok
+ok ok" "$out" || return 1
+	# nsenter into a namespace the caller may join natively (its own child's
+	# user and mount namespaces; --seccomp off for the nested mount namespace)
+	out=$(box "${DEFAULT[@]}" --uid 1000 --gid 1000 --seccomp off -- 'unshare -Urm sleep 5 & sleep 0.3
+		nsenter -t $! -U -m --preserve-credentials true && echo nsenter
+		nsenter --user=/kproc/$!/ns/user --mount=/kproc/$!/ns/mnt --preserve-credentials true && echo native
+		nsenter -t 1 -n true 2>&1 | sed "s/.*: //"; nsenter --net=/kproc/1/ns/net true 2>&1 | sed "s/.*: //"
+		kill $!') || fail "run: $out $(cat "$T/err")" || return 1
+	assert_eq "nsenter" "nsenter
+native
+Permission denied
+Permission denied" "$out"
+}
+
 run_case "writes to pipes: /dev/stderr, /dev/stdout, tee >(wc -l), exec 3>/dev/fd/1" case_writes_to_pipes
 run_case "--proc ro still refuses /proc/sys, other and own files, truncate, chmod, mkdir, xattr" case_ro_still_refuses
 run_case "writes to a host file outside the root land there; EACCES as natively" case_writes_to_host_file
@@ -227,4 +269,5 @@ run_case "writes to a tty under script" case_writes_to_tty
 run_case "sendfile/splice EINVAL as natively, shutil.copyfile and cp copy; io_uring, mmap limits" case_copy_paths
 run_case "nested user namespaces: id maps as natively, the parent's write, a policy turns it off" case_nested_userns
 run_case "bwrap: nested sandbox with a bound /proc; a fresh proc refused as by the kernel" case_bwrap
+run_case "pidfds and ns files: killall, pkill, pidfd_send_signal, nsenter as natively" case_pidfds_and_ns
 run_case "stat through fd/N: FIFO, socket, lsof FIFO; open after stat" case_stat_types
