@@ -73,6 +73,11 @@ int pfs_filter_lines(const struct pfs_policy *p, const char *path, const struct 
 		     const char *in, size_t len, struct pfs_buf *out, const struct pfs_trace *t);
 
 /* /proc/<pid>/status: Uid, Gid and Groups mapped into the mount's user namespace. */
+/*
+ * The reader's own task: stat, status or wchan (name) as natively, running
+ * (filter_self.c); other names unchanged. -EBADMSG if unparsable.
+ */
+int pfs_filter_running_self(const char *name, struct pfs_buf *b);
 int pfs_filter_status_ids(const struct pfs_idmap *uidmap, const struct pfs_idmap *gidmap,
 			  const char *in, size_t len, struct pfs_buf *out);
 

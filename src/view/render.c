@@ -145,6 +145,13 @@ static int pidns_sysctl(const struct pfs_view *v, const struct pfs_loc *loc, str
 	return pfs_buf_printf(out, "%ld\n", max);
 }
 
+/* Whether loc is a file of the caller's own thread (its state is served as running). */
+static bool reads_itself(const struct pfs_loc *loc, const struct pfs_caller *c)
+{
+	pid_t task = loc->pp.tid ? loc->pp.tid : loc->pp.pid;
+	return task && task == c->tid;
+}
+
 /* An id map as the kernel renders it for the caller's own user namespace. */
 static int idmap_read(const struct pfs_view *v, struct pfs_caller *c, const struct pfs_loc *loc,
 		      struct pfs_buf *out)
@@ -177,6 +184,10 @@ int pfs_view_render(const struct pfs_view *v, struct pfs_caller *c, const struct
 		r = idmap_read(v, c, loc, &raw);
 	else if (r == -ENOENT)
 		r = read_as_caller(v, c, loc, loc->rel, &raw);
+	if (r == 0 && reads_itself(loc, c)) {
+		const char *name = strrchr(loc->pp.rest, '/');
+		r = pfs_filter_running_self(name ? name + 1 : loc->pp.rest, &raw);
+	}
 	if (r < 0)
 		return r;
 	cleanup_buf struct pfs_buf filtered = PFS_BUF_INIT;

@@ -261,6 +261,20 @@ Permission denied
 Permission denied" "$out"
 }
 
+case_reading_itself() {
+	local out
+	out=$(box "${DEFAULT[@]}" -- 'for p in /proc /kproc; do
+			echo "$(cut -d" " -f3 $p/self/stat) $(grep ^State: $p/self/status | cut -f2) $(cat $p/self/wchan)"
+		done
+		python3 -c "import psutil; print(psutil.Process().status())"
+		sleep 2 & sleep 0.3; grep ^State: /proc/$!/status | cut -f2; kill $!') ||
+		fail "run: $out $(cat "$T/err")" || return 1
+	assert_eq "own state running, another's sleeping" "R R (running) 0
+R R (running) 0
+running
+S (sleeping)" "$out"
+}
+
 run_case "writes to pipes: /dev/stderr, /dev/stdout, tee >(wc -l), exec 3>/dev/fd/1" case_writes_to_pipes
 run_case "--proc ro still refuses /proc/sys, other and own files, truncate, chmod, mkdir, xattr" case_ro_still_refuses
 run_case "writes to a host file outside the root land there; EACCES as natively" case_writes_to_host_file
@@ -270,4 +284,5 @@ run_case "sendfile/splice EINVAL as natively, shutil.copyfile and cp copy; io_ur
 run_case "nested user namespaces: id maps as natively, the parent's write, a policy turns it off" case_nested_userns
 run_case "bwrap: nested sandbox with a bound /proc; a fresh proc refused as by the kernel" case_bwrap
 run_case "pidfds and ns files: killall, pkill, pidfd_send_signal, nsenter as natively" case_pidfds_and_ns
+run_case "reading its own stat, status, wchan: running, as natively" case_reading_itself
 run_case "stat through fd/N: FIFO, socket, lsof FIFO; open after stat" case_stat_types
