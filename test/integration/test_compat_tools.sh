@@ -53,7 +53,9 @@ TOOLS
 SETUP='mkdir -p /t/A /t/B; : >/t/held
 	bash -c "exec 3</t/held; for i in \$(seq 25); do bash -c \"exec -a parity-sleep sleep 1000\" & done;
 		for i in \$(seq 25); do setpriv --reuid 1000 --regid 1000 --clear-groups bash -c \"exec -a parity-sleep sleep 1000\" & done;
-		wait" & holder=$!; sleep 0.5
+		wait" & holder=$!
+	# all 50 exec'"'"'d (a loaded machine starts them slowly), then stopped
+	for i in $(seq 200); do [ "$(pgrep -c -f "^parity-sleep")" -ge 50 ] && break; sleep 0.05; done
 	kids=$(ps -o pid= --ppid $holder | xargs)
 	kill -STOP $kids; sleep 0.2
 	echo "1 $holder $kids" >/t/stable; one=${kids%% *}'
