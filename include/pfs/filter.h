@@ -11,7 +11,7 @@
 #include <stddef.h>
 
 #include "pfs/buf.h"
-#include "pfs/caller.h"
+#include "pfs/idmap.h"
 #include "pfs/policy.h"
 #include "pfs/trace.h"
 
