@@ -92,23 +92,13 @@ double pfs_entry_timeout(const struct pfs_node *n);
 /* Logs a failed operation: expected denials at debug level, the rest as errors. */
 void pfs_log_failure(const char *op, const char *path, int err);
 
-/* Caller namespaces (nsview.c). */
-enum pfs_ns_need {
-	PFS_NS_ROOT = 1,
-	PFS_NS_UTS = 2,
-	PFS_NS_IPC = 4,
-	PFS_NS_NET = 8,
-	PFS_NS_CGROUP = 16
-};
-/* The namespaces whose sysctl entries differ in name, not only in content. */
-#define PFS_NS_SYSCTL (PFS_NS_UTS | PFS_NS_IPC | PFS_NS_NET)
-unsigned pfs_ns_needs(const struct pfs_loc *loc, bool is_link);
-/* Makes this thread see paths and sysctls as the caller does. -errno on failure. */
-int pfs_ns_enter(const struct pfs_caller *c, unsigned needs);
-
-/* Relative link texts as names (magic.c). */
+/* The process n's node belongs to has gone: its anchor fd was closed. */
+bool pfs_node_gone(const struct pfs_node *n);
+/* Relative link texts as names (node.c): what a lookup and a stat see. */
 bool pfs_magic_name(const struct pfs_node *dir, const char *name);
-int pfs_magic_stat(struct pfs_node *dir, const char *name, struct pfs_caller *c, struct stat *st);
+int pfs_magic_stat(const struct pfs_node *dir, const char *name, struct pfs_caller *c,
+		   struct stat *st);
+/* Opening one: a relay to the real pipe (magic.c). */
 void pfs_magic_open(fuse_req_t req, struct pfs_node *n, struct fuse_file_info *fi);
 void pfs_magic_read(fuse_req_t req, size_t size, struct fuse_file_info *fi);
 void pfs_magic_write(fuse_req_t req, const char *buf, size_t size, struct fuse_file_info *fi);

@@ -18,7 +18,6 @@
 
 #include "fs_i.h"
 #include "pfs/cleanup.h"
-#include "pfs/filter.h"
 
 struct relay {
 	int fd;
@@ -26,66 +25,22 @@ struct relay {
 	struct pfs_node *node;
 };
 
-/* Called with the policy lock held. */
-static int resolve(struct pfs_node *dir, const char *name, struct pfs_caller *c, char *entry,
-		   size_t entry_len, struct stat *st)
-{
-	if (dir->anchor && dir->anchor->anchor_fd < 0)
-		return -ENOENT;
-	struct pfs_loc loc;
-	pfs_node_loc(dir, &loc);
-	struct pfs_path_decision d;
-	pfs_view_decide(&pfs_fs.view, c, &loc, &d);
-	int r = pfs_view_visible(&pfs_fs.view, c, &loc, &d);
-	if (r == 0 && d.action == PFS_ACT_DENY)
-		r = -EACCES;
-	/* a target the fd rules hide is as absent by name as by number */
-	if (r == 0 && !strcmp(loc.pp.rest, "fd") && pfs_fs.view.policy->n_fd_rules &&
-	    pfs_fd_target_hidden(pfs_fs.view.policy, name, NULL))
-		r = -ENOENT;
-	if (r == 0)
-		r = pfs_view_magic_resolve(&pfs_fs.view, c, &loc, name, entry, entry_len, st);
-	return r;
-}
-
-bool pfs_magic_name(const struct pfs_node *dir, const char *name)
-{
-	if (!dir->anchor)
-		return false;
-	struct pfs_loc loc;
-	pfs_node_loc(dir, &loc);
-	return pfs_view_is_magic_name(&loc, name);
-}
-
-int pfs_magic_stat(struct pfs_node *dir, const char *name, struct pfs_caller *c, struct stat *st)
-{
-	char entry[32];
-	int r = resolve(dir, name, c, entry, sizeof(entry), st);
-	if (r < 0)
-		return r;
-	if (!S_ISSOCK(st->st_mode))
-		st->st_mode = S_IFREG | (st->st_mode & 07777);
-	st->st_nlink = 1;
-	st->st_size = 0;
-	st->st_rdev = 0;
-	return 0;
-}
-
 void pfs_magic_open(fuse_req_t req, struct pfs_node *n, struct fuse_file_info *fi)
 {
 	struct pfs_caller c;
 	pfs_req_caller(req, &c);
 	char entry[32];
 	struct stat st = {0};
+	struct pfs_loc loc;
+	pfs_node_loc(n->parent, &loc);
 	pfs_policy_rdlock();
-	int r = resolve(n->parent, n->name, &c, entry, sizeof(entry), &st);
+	int r = pfs_node_gone(n->parent) ? -ENOENT
+					 : pfs_view_magic_lookup(&pfs_fs.view, &c, &loc, n->name,
+								 entry, sizeof(entry), &st);
 	if (r == 0 && !S_ISFIFO(st.st_mode))
 		r = -ENXIO;
-	if (r == 0) {
-		struct pfs_loc loc;
-		pfs_node_loc(n->parent, &loc);
+	if (r == 0)
 		r = pfs_view_magic_open(&pfs_fs.view, &c, &loc, entry, fi->flags);
-	}
 	pfs_policy_unlock();
 	struct relay *rl = r >= 0 ? calloc(1, sizeof(*rl)) : NULL;
 	if (r >= 0 && !rl) {

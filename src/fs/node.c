@@ -38,6 +38,40 @@ void pfs_node_loc(const struct pfs_node *n, struct pfs_loc *loc)
 	pfs_loc_init(loc, dirfd, n->rel, n->path);
 }
 
+bool pfs_node_gone(const struct pfs_node *n)
+{
+	return n->anchor && n->anchor->anchor_fd < 0;
+}
+
+bool pfs_magic_name(const struct pfs_node *dir, const char *name)
+{
+	if (!dir->anchor)
+		return false;
+	struct pfs_loc loc;
+	pfs_node_loc(dir, &loc);
+	return pfs_view_is_magic_name(&loc, name);
+}
+
+int pfs_magic_stat(const struct pfs_node *dir, const char *name, struct pfs_caller *c,
+		   struct stat *st)
+{
+	if (pfs_node_gone(dir))
+		return -ENOENT;
+	struct pfs_loc loc;
+	pfs_node_loc(dir, &loc);
+	char entry[32];
+	int r = pfs_view_magic_lookup(&pfs_fs.view, c, &loc, name, entry, sizeof(entry), st);
+	if (r < 0)
+		return r;
+	/* never a FIFO: the kernel would open a local FIFO of the FUSE inode and block */
+	if (!S_ISSOCK(st->st_mode))
+		st->st_mode = S_IFREG | (st->st_mode & 07777);
+	st->st_nlink = 1;
+	st->st_size = 0;
+	st->st_rdev = 0;
+	return 0;
+}
+
 /* A pid directory under /proc, or a tid directory under /proc/<pid>/task. */
 static bool is_process_dir(const struct pfs_node *parent, const char *name)
 {
@@ -169,7 +203,7 @@ int pfs_node_lookup(struct pfs_node *parent, const char *name, struct pfs_node *
 {
 	if (strchr(name, '/') || !strcmp(name, ".") || !strcmp(name, ".."))
 		return -ENOENT;
-	if (parent->anchor && parent->anchor->anchor_fd < 0)
+	if (pfs_node_gone(parent))
 		return -ENOENT;
 	cleanup_free char *path = NULL;
 	if (asprintf(&path, "%s/%s", parent->path, name) < 0)
@@ -189,8 +223,7 @@ int pfs_node_lookup(struct pfs_node *parent, const char *name, struct pfs_node *
 	if (pfs_loc_init(&loc, pdir, path + skip, path) < 0)
 		return -ENOENT;
 	struct pfs_path_decision d;
-	pfs_view_decide(&pfs_fs.view, c, &loc, &d);
-	int r = pfs_view_visible(&pfs_fs.view, c, &loc, &d);
+	int r = pfs_view_reach(&pfs_fs.view, c, &loc, PFS_REACH_SEE, &d);
 	if (r < 0)
 		return r;
 
@@ -202,9 +235,7 @@ int pfs_node_lookup(struct pfs_node *parent, const char *name, struct pfs_node *
 		loc.dirfd = anchor_fd;
 		loc.rel = "";
 	}
-	r = pfs_ns_enter(c, pfs_ns_needs(&loc, false) & PFS_NS_SYSCTL);
-	if (r == 0)
-		r = pfs_view_stat(&pfs_fs.view, c, &loc, st);
+	r = pfs_view_stat(&pfs_fs.view, c, &loc, st);
 	if (r < 0)
 		return r;
 

@@ -59,7 +59,7 @@ static int list_dir(struct dir_handle *h, struct pfs_caller *c)
 	entries_free(h);
 	struct pfs_loc loc;
 	pfs_node_loc(h->node, &loc);
-	if (h->node->anchor && h->node->anchor->anchor_fd < 0)
+	if (pfs_node_gone(h->node))
 		return -ENOENT;
 	struct pfs_node *up = h->node->parent ? h->node->parent : h->node;
 	ino_t self_ino = h->node == &pfs_fs.root ? 1 : h->node->backing_ino;
@@ -71,13 +71,7 @@ static int list_dir(struct dir_handle *h, struct pfs_caller *c)
 		return r;
 	pfs_policy_rdlock();
 	struct pfs_path_decision d;
-	pfs_view_decide(&pfs_fs.view, c, &loc, &d);
-	r = pfs_view_visible(&pfs_fs.view, c, &loc, &d);
-	if (r == 0 && d.action == PFS_ACT_DENY)
-		r = -EACCES;
-	/* /proc/sys/net lists the entries of the reader's network namespace */
-	if (r == 0)
-		r = pfs_ns_enter(c, pfs_ns_needs(&loc, false) & PFS_NS_SYSCTL);
+	r = pfs_view_reach(&pfs_fs.view, c, &loc, PFS_REACH_USE, &d);
 	if (r == 0)
 		r = pfs_view_list(&pfs_fs.view, c, &loc, add_entry, h, NULL);
 	pfs_policy_unlock();
@@ -96,10 +90,7 @@ void pfs_op_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	pfs_node_loc(n, &loc);
 	pfs_policy_rdlock();
 	struct pfs_path_decision d;
-	pfs_view_decide(&pfs_fs.view, &c, &loc, &d);
-	int r = pfs_view_visible(&pfs_fs.view, &c, &loc, &d);
-	if (r == 0 && d.action == PFS_ACT_DENY)
-		r = -EACCES;
+	int r = pfs_view_reach(&pfs_fs.view, &c, &loc, PFS_REACH_USE, &d);
 	if (r == 0)
 		r = pfs_view_stat(&pfs_fs.view, &c, &loc, &st);
 	if (r == 0 && !S_ISDIR(st.st_mode))

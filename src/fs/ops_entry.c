@@ -68,11 +68,10 @@ static int node_stat(struct pfs_node *n, struct pfs_caller *c, struct stat *st)
 		return pfs_magic_stat(n->parent, n->name, c, st);
 	struct pfs_loc loc;
 	pfs_node_loc(n, &loc);
-	if (n->anchor && n->anchor->anchor_fd < 0)
+	if (pfs_node_gone(n))
 		return -ENOENT;
 	struct pfs_path_decision d;
-	pfs_view_decide(&pfs_fs.view, c, &loc, &d);
-	int r = pfs_view_visible(&pfs_fs.view, c, &loc, &d);
+	int r = pfs_view_reach(&pfs_fs.view, c, &loc, PFS_REACH_SEE, &d);
 	if (r < 0)
 		return r;
 	return pfs_view_stat(&pfs_fs.view, c, &loc, st);
@@ -124,12 +123,7 @@ void pfs_op_readlink(fuse_req_t req, fuse_ino_t ino)
 		struct pfs_loc loc;
 		pfs_node_loc(n, &loc);
 		struct pfs_path_decision d;
-		pfs_view_decide(&pfs_fs.view, &c, &loc, &d);
-		r = pfs_view_visible(&pfs_fs.view, &c, &loc, &d);
-		if (r == 0 && d.action == PFS_ACT_DENY)
-			r = -EACCES;
-		if (r == 0)
-			r = pfs_ns_enter(&c, pfs_ns_needs(&loc, true));
+		r = pfs_view_reach(&pfs_fs.view, &c, &loc, PFS_REACH_USE, &d);
 		if (r == 0)
 			r = pfs_view_readlink(&pfs_fs.view, &c, &loc, &out);
 	}

@@ -46,15 +46,12 @@ static int render(struct pfs_file_handle *h)
 {
 	struct pfs_loc loc;
 	pfs_node_loc(h->node, &loc);
-	if (h->node->anchor && h->node->anchor->anchor_fd < 0)
+	if (pfs_node_gone(h->node))
 		return -ENOENT;
 	struct pfs_buf fresh = PFS_BUF_INIT;
 	pfs_policy_rdlock();
 	struct pfs_path_decision d;
-	pfs_view_decide(&pfs_fs.view, &h->opener, &loc, &d);
-	int r = pfs_view_visible(&pfs_fs.view, &h->opener, &loc, &d);
-	if (r == 0)
-		r = pfs_ns_enter(&h->opener, pfs_ns_needs(&loc, false));
+	int r = pfs_view_reach(&pfs_fs.view, &h->opener, &loc, PFS_REACH_SEE, &d);
 	if (r == 0)
 		r = pfs_view_render(&pfs_fs.view, &h->opener, &loc, &d, NULL, &fresh);
 	pfs_policy_unlock();
@@ -113,8 +110,7 @@ void pfs_op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	pfs_node_loc(n, &loc);
 	pfs_policy_rdlock();
 	struct pfs_path_decision d;
-	pfs_view_decide(&pfs_fs.view, &h->opener, &loc, &d);
-	int r = pfs_view_visible(&pfs_fs.view, &h->opener, &loc, &d);
+	int r = pfs_view_reach(&pfs_fs.view, &h->opener, &loc, PFS_REACH_SEE, &d);
 	if (r == 0)
 		r = pfs_view_open_check(&pfs_fs.view, &loc, &d, fi->flags);
 	pfs_policy_unlock();
@@ -220,10 +216,7 @@ void pfs_op_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t size, 
 	pfs_node_loc(h->node, &loc);
 	pfs_policy_rdlock();
 	struct pfs_path_decision d;
-	pfs_view_decide(&pfs_fs.view, &h->opener, &loc, &d);
-	int r = pfs_view_visible(&pfs_fs.view, &h->opener, &loc, &d);
-	if (r == 0)
-		r = pfs_ns_enter(&h->opener, pfs_ns_needs(&loc, false));
+	int r = pfs_view_reach(&pfs_fs.view, &h->opener, &loc, PFS_REACH_SEE, &d);
 	ssize_t w = r < 0 ? r : pfs_view_write(&pfs_fs.view, &h->opener, &loc, &d, buf, size, off);
 	pfs_policy_unlock();
 	if (w < 0) {

@@ -113,6 +113,7 @@ int pfs_fs_setup(struct pfs_error *err)
 	pfs_view_policy_changed(&pfs_fs.view);
 	pfs_fs.view.rw = pfs_fs.opt.rw;
 	pfs_fs.view.pidns_pid_max = pfs_fs.opt.pidns_pid_max;
+	pfs_fs.view.enter_ns = pfs_fs.opt.enter_ns;
 	load_id_maps();
 	pthread_rwlock_init(&pfs_fs.policy_lock, NULL);
 	return 0;

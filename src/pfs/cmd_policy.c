@@ -2,11 +2,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <linux/magic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <unistd.h>
 
 #include "pfs/buf.h"
@@ -255,7 +257,13 @@ static int explain(const struct explain_opts *o, struct pfs_policy *p, int backi
 	char path[PATH_MAX];
 	if (resolve_self(o, path, sizeof(path)) < 0)
 		return 2;
-	struct pfs_view v = {.backing_fd = backing_fd, .policy = p};
+	struct statfs sf;
+	/*
+	 * On a live proc, link text and sysctls are read in the caller's
+	 * namespaces and root, as the daemon reads them; a fixture tree has none.
+	 */
+	bool live = fstatfs(backing_fd, &sf) == 0 && sf.f_type == PROC_SUPER_MAGIC;
+	struct pfs_view v = {.backing_fd = backing_fd, .policy = p, .enter_ns = live};
 	pfs_view_policy_changed(&v);
 	struct pfs_caller c;
 	pfs_caller_init(&c, o->pid, o->uid, getgid());

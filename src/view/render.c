@@ -149,6 +149,9 @@ int pfs_view_render(const struct pfs_view *v, struct pfs_caller *c, const struct
 		    struct pfs_buf *out)
 {
 	pfs_buf_reset(out);
+	int r = view_enter_ns(v, c, view_ns_needs(loc, false));
+	if (r < 0)
+		return r;
 	if (d->action == PFS_ACT_HIDE)
 		return -ENOENT;
 	if (d->action == PFS_ACT_DENY)
@@ -162,7 +165,7 @@ int pfs_view_render(const struct pfs_view *v, struct pfs_caller *c, const struct
 		return pfs_buf_append(out, d->replace->text, d->replace->text_len);
 	}
 	cleanup_buf struct pfs_buf raw = PFS_BUF_INIT;
-	int r = pidns_sysctl(v, loc, &raw);
+	r = pidns_sysctl(v, loc, &raw);
 	if (r == -ENOENT)
 		r = read_as_caller(v, c, loc, loc->rel, &raw);
 	if (r < 0)
