@@ -106,7 +106,7 @@ FUZZERS := $(FUZZ_SRC:fuzz/%.c=$(BUILD)/fuzz/%)
 BENCH_BINS := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%) $(BUILD)/bench/pfsbench
 
 .PHONY: all unit integration fuzz-smoke fuzz test lint run bench clean install uninstall \
-	check-format format
+	check-format format check-layers
 
 all: $(DAEMON) $(PFS)
 
@@ -220,6 +220,10 @@ test: all $(UNIT) $(IT_HELPERS) $(FUZZERS)
 
 C_FILES = $(shell git ls-files '*.c' '*.h' 2>/dev/null || find src include test fuzz bench -name '*.[ch]')
 SH_FILES = $(shell git ls-files '*.sh' .ci/run 2>/dev/null)
+
+# The layering, on the built objects: folder order, and no cycle between files.
+check-layers: $(PURE_OBJ) $(CORE_OBJ) $(FS_OBJ) $(BUILD)/obj/src/fs/main.o $(PFS_OBJ)
+	scripts/layers.sh $^
 
 check-format:
 	clang-format --dry-run --Werror $(C_FILES)
