@@ -7,8 +7,24 @@
  */
 #include <string.h>
 
+#include "pfs/filter.h"
 #include "pfs/nsview.h"
 #include "view_i.h"
+
+/* Global sysctls answered per namespace: by exact name or by prefix. */
+static const struct {
+	const char *path; /* below /proc/ */
+	bool prefix;
+	unsigned ns;
+} sysctls[] = {
+	{"sys/net", true, PFS_NS_NET},
+	{"sys/kernel/hostname", false, PFS_NS_UTS},
+	{"sys/kernel/domainname", false, PFS_NS_UTS},
+	{"sys/kernel/sem", true, PFS_NS_IPC},
+	{"sys/kernel/shm", true, PFS_NS_IPC},
+	{"sys/kernel/msg", true, PFS_NS_IPC},
+	{"sys/fs/mqueue", true, PFS_NS_IPC},
+};
 
 unsigned view_ns_needs(const struct pfs_loc *loc, bool is_link)
 {
@@ -16,24 +32,15 @@ unsigned view_ns_needs(const struct pfs_loc *loc, bool is_link)
 		return PFS_NS_ROOT;
 	const struct pfs_ppath *pp = &loc->pp;
 	if (pp->pid) {
-		switch (pfs_file_kind(pp)) {
-		case PFS_FK_MAPS:
-		case PFS_FK_SMAPS:
-		case PFS_FK_NUMA_MAPS:
-			return PFS_NS_ROOT;
-		default:
-			break;
-		}
-		return !strcmp(pp->rest, "cgroup") ? PFS_NS_CGROUP : 0;
+		const struct pfs_filter_kind *k = pfs_filter_kind_of(pp);
+		return k ? k->ns : 0;
 	}
-	const char *r = pp->rest;
-	if (!strncmp(r, "sys/net", 7))
-		return PFS_NS_NET;
-	if (!strcmp(r, "sys/kernel/hostname") || !strcmp(r, "sys/kernel/domainname"))
-		return PFS_NS_UTS;
-	if (!strncmp(r, "sys/kernel/sem", 14) || !strncmp(r, "sys/kernel/shm", 14) ||
-	    !strncmp(r, "sys/kernel/msg", 14) || !strncmp(r, "sys/fs/mqueue", 13))
-		return PFS_NS_IPC;
+	for (size_t i = 0; i < sizeof(sysctls) / sizeof(sysctls[0]); i++) {
+		size_t n = strlen(sysctls[i].path);
+		if (sysctls[i].prefix ? !strncmp(pp->rest, sysctls[i].path, n)
+				      : !strcmp(pp->rest, sysctls[i].path))
+			return sysctls[i].ns;
+	}
 	return 0;
 }
 
