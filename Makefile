@@ -231,7 +231,7 @@ check-format:
 format:
 	clang-format -i $(C_FILES)
 
-lint: check-format
+lint: check-format check-layers
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability,performance \
 		--inline-suppr --suppress=missingIncludeSystem -Iinclude -D_GNU_SOURCE \
 		--suppress=unknownMacro --suppressions-list=scripts/cppcheck.supp src

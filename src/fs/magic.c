@@ -27,21 +27,22 @@ struct relay {
 
 void pfs_magic_open(fuse_req_t req, struct pfs_node *n, struct fuse_file_info *fi)
 {
+	struct pfs_fs *fs = pfs_req_fs(req);
 	struct pfs_caller c;
 	pfs_req_caller(req, &c);
 	char entry[32];
 	struct stat st = {0};
 	struct pfs_loc loc;
-	pfs_node_loc(n->parent, &loc);
-	pfs_policy_rdlock();
+	pfs_node_loc(fs, n->parent, &loc);
+	pfs_policy_rdlock(fs);
 	int r = pfs_node_gone(n->parent) ? -ENOENT
-					 : pfs_view_magic_lookup(&pfs_fs.view, &c, &loc, n->name,
+					 : pfs_view_magic_lookup(&fs->view, &c, &loc, n->name,
 								 entry, sizeof(entry), &st);
 	if (r == 0 && !S_ISFIFO(st.st_mode))
 		r = -ENXIO;
 	if (r == 0)
-		r = pfs_view_magic_open(&pfs_fs.view, &c, &loc, entry, fi->flags);
-	pfs_policy_unlock();
+		r = pfs_view_magic_open(&fs->view, &c, &loc, entry, fi->flags);
+	pfs_policy_unlock(fs);
 	struct relay *rl = r >= 0 ? calloc(1, sizeof(*rl)) : NULL;
 	if (r >= 0 && !rl) {
 		close(r);
@@ -55,14 +56,14 @@ void pfs_magic_open(fuse_req_t req, struct pfs_node *n, struct fuse_file_info *f
 	rl->fd = r;
 	rl->flags = fi->flags;
 	rl->node = n;
-	pfs_node_ref(n);
+	pfs_node_ref(fs, n);
 	fi->fh = (uintptr_t)rl;
 	fi->direct_io = 1;
 	fi->nonseekable = 1;
 	fi->keep_cache = 0;
 	if (fuse_reply_open(req, fi) != 0) {
 		close(rl->fd);
-		pfs_node_unref(n);
+		pfs_node_unref(fs, n);
 		free(rl);
 	}
 }
@@ -124,9 +125,10 @@ void pfs_magic_write(fuse_req_t req, const char *buf, size_t size, struct fuse_f
 
 void pfs_magic_release(fuse_req_t req, struct fuse_file_info *fi)
 {
+	struct pfs_fs *fs = pfs_req_fs(req);
 	struct relay *rl = (struct relay *)(uintptr_t)fi->fh;
 	close(rl->fd);
-	pfs_node_unref(rl->node);
+	pfs_node_unref(fs, rl->node);
 	free(rl);
 	fuse_reply_err(req, 0);
 }
