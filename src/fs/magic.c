@@ -7,7 +7,8 @@
  * an open gives ENXIO as natively. Anything else is a regular file; opening a
  * pipe relays reads and writes to the real pipe (opened as the caller through
  * the backing's magic link), and other objects give ENXIO: FUSE cannot hand
- * back the real file.
+ * back the real file. Looking them up and their attributes are node.c's
+ * (pfs_magic_name, pfs_magic_stat); this file is the relay.
  */
 #include <errno.h>
 #include <fcntl.h>
