@@ -16,4 +16,15 @@
  */
 int pfs_ns_enter(int backing_fd, const struct pfs_caller *c, unsigned needs);
 
+/*
+ * For a one-shot reader (pfs policy explain): the process's mount namespace,
+ * root and cwd before entering, and going back to them afterwards.
+ */
+struct pfs_ns_saved {
+	int mnt, root, cwd; /* -1: not saved */
+};
+int pfs_ns_save(struct pfs_ns_saved *s);
+/* Goes back to what s saved and closes it. -errno on failure. */
+int pfs_ns_restore(struct pfs_ns_saved *s);
+
 #endif

@@ -110,3 +110,35 @@ int pfs_ns_enter(int backing_fd, const struct pfs_caller *c, unsigned needs)
 		r = enter_one(backing_fd, c->tid, "cgroup", CLONE_NEWCGROUP, &tns.cgroup);
 	return r;
 }
+
+int pfs_ns_save(struct pfs_ns_saved *s)
+{
+	s->mnt = open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC);
+	s->root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	s->cwd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (s->mnt < 0 || s->root < 0 || s->cwd < 0) {
+		int e = errno;
+		pfs_ns_restore(s);
+		return -e;
+	}
+	return 0;
+}
+
+int pfs_ns_restore(struct pfs_ns_saved *s)
+{
+	int r = 0;
+	if (s->mnt >= 0 && s->root >= 0 && s->cwd >= 0) {
+		if (private_fs() < 0 || setns(s->mnt, CLONE_NEWNS) < 0 || fchdir(s->root) < 0 ||
+		    chroot(".") < 0 || fchdir(s->cwd) < 0)
+			r = -errno;
+		else
+			memset(&tns, 0, sizeof(tns));
+	}
+	int *fds[] = {&s->mnt, &s->root, &s->cwd};
+	for (size_t i = 0; i < 3; i++) {
+		if (*fds[i] >= 0)
+			close(*fds[i]);
+		*fds[i] = -1;
+	}
+	return r;
+}

@@ -10,6 +10,7 @@
 
 #include "fs_i.h"
 #include "pfs/log.h"
+#include "pfs/oracle.h"
 
 #define OPT(t, field, v)                                                                           \
 	{                                                                                          \
@@ -265,6 +266,8 @@ int main(int argc, char **argv)
 	/* The daemon's state: the session's userdata, reached by each request. */
 	struct pfs_fs fs = {0};
 	int ret = run(&fs, argv[0], &args, &cl);
+	pfs_oracle_stop(fs.view.oracle);
+	free(fs.policy_path);
 	free(cl.mountpoint);
 	fuse_opt_free_args(&args);
 	free(fs.opt.backing);

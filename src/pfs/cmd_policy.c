@@ -14,6 +14,7 @@
 #include "pfs/buf.h"
 #include "pfs/cleanup.h"
 #include "pfs/cli.h"
+#include "pfs/nsview.h"
 #include "pfs/policy.h"
 #include "pfs/trace.h"
 #include "pfs/view.h"
@@ -348,7 +349,12 @@ static int cmd_explain(int argc, char **argv)
 		pfs_policy_free(p);
 		return 1;
 	}
+	/* On a live proc explain enters the reader's namespaces and root: come back after. */
+	struct pfs_ns_saved ns;
+	bool saved = pfs_ns_save(&ns) == 0;
 	r = explain(&o, p, fd);
+	if (saved)
+		(void)pfs_ns_restore(&ns); /* nothing to undo when it could not enter */
 	pfs_policy_free(p);
 	return r;
 }
