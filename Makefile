@@ -67,32 +67,46 @@ CFLAGS_ALL := $(BASE_CFLAGS) $(OPT) $(CFLAGS)
 # The pure layers read bytes and write bytes; nothing in them acts as a caller.
 PURE_DIRS := src/base src/policy src/filter
 CORE_DIRS := $(PURE_DIRS) src/access src/view src/monitor src/audit
-CORE_SRC := $(sort $(foreach d,$(CORE_DIRS),$(wildcard $(d)/*.c)))
+PURE_SRC := $(sort $(foreach d,$(PURE_DIRS),$(wildcard $(d)/*.c)))
+CORE_SRC := $(sort $(foreach d,$(filter-out $(PURE_DIRS),$(CORE_DIRS)),$(wildcard $(d)/*.c)))
 FS_SRC := $(sort $(filter-out src/fs/main.c,$(wildcard src/fs/*.c)))
 PFS_SRC := $(sort $(wildcard src/pfs/*.c src/launcher/*.c))
 UNIT_SRC := $(sort $(wildcard test/unit/*.c))
+# Unit tests of the layers above filter; every other test links only the pure library.
+UNIT_CORE_SRC := $(sort $(wildcard test/unit/test_audit*.c test/unit/test_monitor*.c))
+UNIT_PURE_SRC := $(filter-out $(UNIT_CORE_SRC),$(UNIT_SRC))
 IT_HELPER_SRC := $(sort $(wildcard test/integration/helpers/*.c))
 FUZZ_SRC := $(sort $(wildcard fuzz/fuzz_*.c))
 BENCH_SRC := $(sort $(wildcard bench/*.c))
 PFSBENCH_SRC := $(sort $(wildcard bench/pfsbench/*.c))
 
+PURE_OBJ := $(PURE_SRC:%.c=$(BUILD)/obj/%.o)
 CORE_OBJ := $(CORE_SRC:%.c=$(BUILD)/obj/%.o)
 FS_OBJ := $(FS_SRC:%.c=$(BUILD)/obj/%.o)
 PFS_OBJ := $(PFS_SRC:%.c=$(BUILD)/obj/%.o)
 UNIT_OBJ := $(UNIT_SRC:%.c=$(BUILD)/obj/%.o)
+UNIT_PURE_OBJ := $(UNIT_PURE_SRC:%.c=$(BUILD)/obj/%.o)
+UNIT_CORE_OBJ := $(UNIT_CORE_SRC:%.c=$(BUILD)/obj/%.o)
 PFSBENCH_OBJ := $(PFSBENCH_SRC:%.c=$(BUILD)/obj/%.o)
 
+# libpfspure.a: base, policy, filter. libpfscore.a: the layers above them; link
+# it before libpfspure.a. A pure file that calls into the others fails to link
+# wherever libpfspure.a is linked alone (unit_pure, the fuzzers).
+LIBPURE := $(BUILD)/libpfspure.a
 LIBCORE := $(BUILD)/libpfscore.a
+LIBS_CORE := $(LIBCORE) $(LIBPURE)
 LIBFS := $(BUILD)/libpfsfs.a
 DAEMON := $(BUILD)/procfilterfs
 PFS := $(BUILD)/pfs
 UNIT := $(BUILD)/test/unit_tests
+UNIT_PURE := $(BUILD)/test/unit_pure
+UNIT_CORE := $(BUILD)/test/unit_core
 IT_HELPERS := $(IT_HELPER_SRC:test/integration/helpers/%.c=$(BUILD)/test/helpers/%)
 FUZZERS := $(FUZZ_SRC:fuzz/%.c=$(BUILD)/fuzz/%)
 BENCH_BINS := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%) $(BUILD)/bench/pfsbench
 
 .PHONY: all unit integration fuzz-smoke fuzz test lint run bench clean install uninstall \
-	check-format format
+	check-format format check-layers
 
 all: $(DAEMON) $(PFS)
 
@@ -110,6 +124,11 @@ $(BUILD)/obj/%.o: %.c
 	$(call say,CC,$@)
 	$(Q)$(CC) $(CFLAGS_ALL) -c $< -o $@
 
+$(LIBPURE): $(PURE_OBJ)
+	@mkdir -p $(@D)
+	$(call say,AR,$@)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
 $(LIBCORE): $(CORE_OBJ)
 	@mkdir -p $(@D)
 	$(call say,AR,$@)
@@ -120,28 +139,42 @@ $(LIBFS): $(FS_OBJ)
 	$(call say,AR,$@)
 	$(Q)rm -f $@ && ar rcs $@ $^
 
-$(DAEMON): $(BUILD)/obj/src/fs/main.o $(LIBFS) $(LIBCORE)
+$(DAEMON): $(BUILD)/obj/src/fs/main.o $(LIBFS) $(LIBS_CORE)
 	$(call say,LD,$@)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(FUSE_LIBS) -lpthread
 
-$(PFS): $(PFS_OBJ) $(LIBCORE)
+$(PFS): $(PFS_OBJ) $(LIBS_CORE)
 	$(call say,LD,$@)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ -lseccomp -lpthread -lm
 
-$(UNIT): $(UNIT_OBJ) $(LIBCORE)
+# The whole of libpfspure.a, used or not: any call out of the pure layers is a link error.
+$(UNIT_PURE): $(UNIT_PURE_OBJ) $(LIBPURE)
+	@mkdir -p $(@D)
+	$(call say,LD,$@)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $(UNIT_PURE_OBJ) -Wl,--whole-archive $(LIBPURE) \
+		-Wl,--no-whole-archive -lcriterion -lpthread
+
+$(UNIT_CORE): $(UNIT_CORE_OBJ) $(LIBS_CORE)
 	@mkdir -p $(@D)
 	$(call say,LD,$@)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ -lcriterion -lpthread
 
-$(BUILD)/test/helpers/%: test/integration/helpers/%.c $(LIBCORE)
+# build/test/unit_tests runs both binaries with the same arguments (--filter ...).
+$(UNIT): $(UNIT_PURE) $(UNIT_CORE)
+	$(call say,GEN,$@)
+	$(Q)printf '%s\n' '#!/bin/sh' 'd=$$(dirname "$$0")' \
+		'"$$d/unit_pure" "$$@" && exec "$$d/unit_core" "$$@"' >$@ && chmod +x $@
+
+$(BUILD)/test/helpers/%: test/integration/helpers/%.c $(LIBS_CORE)
 	@mkdir -p $(@D)
 	$(call say,LD,$@)
-	$(Q)$(CC) $(CFLAGS_ALL) -Isrc -o $@ $< $(LIBCORE) -lpthread
+	$(Q)$(CC) $(CFLAGS_ALL) -Isrc -o $@ $< $(LIBS_CORE) -lpthread
 
-# Fuzzers: clang + libFuzzer; the core is compiled once with clang and sanitizers.
+# Fuzzers: clang + libFuzzer, on the pure layers only (compiled once with clang
+# and sanitizers): a fuzzed file that reaches beyond them fails to link.
 FUZZ_BASE := -std=gnu11 -g -O1 -Iinclude -D_GNU_SOURCE -DPFS_VERSION='"$(VERSION)"' \
 	-DPFS_POLICY_DIR='"$(POLICY_DIR)"' -fno-omit-frame-pointer
-FUZZ_CORE_OBJ := $(CORE_SRC:%.c=$(BUILD)/fuzzobj/%.o)
+FUZZ_CORE_OBJ := $(PURE_SRC:%.c=$(BUILD)/fuzzobj/%.o)
 .SECONDARY: $(FUZZ_CORE_OBJ)
 $(BUILD)/fuzzobj/%.o: %.c
 	@mkdir -p $(@D)
@@ -153,20 +186,20 @@ $(BUILD)/fuzz/%: fuzz/%.c $(FUZZ_CORE_OBJ)
 	$(Q)$(CLANG) $(FUZZ_BASE) -fsanitize=fuzzer,address,undefined -o $@ $< $(FUZZ_CORE_OBJ)
 
 # Each bench/*.c is one program; pfsbench is the files of bench/pfsbench/.
-$(BUILD)/bench/%: bench/%.c $(LIBCORE)
+$(BUILD)/bench/%: bench/%.c $(LIBS_CORE)
 	@mkdir -p $(@D)
 	$(call say,LD,$@)
-	$(Q)$(CC) $(CFLAGS_ALL) $(FUSE_CFLAGS) -o $@ $< $(LIBCORE) $(FUSE_LIBS) -lpthread -lm
+	$(Q)$(CC) $(CFLAGS_ALL) $(FUSE_CFLAGS) -o $@ $< $(LIBS_CORE) $(FUSE_LIBS) -lpthread -lm
 
 $(BUILD)/obj/bench/pfsbench/%.o: bench/pfsbench/%.c
 	@mkdir -p $(@D)
 	$(call say,CC,$@)
 	$(Q)$(CC) $(CFLAGS_ALL) $(FUSE_CFLAGS) -c $< -o $@
 
-$(BUILD)/bench/pfsbench: $(PFSBENCH_OBJ) $(LIBCORE)
+$(BUILD)/bench/pfsbench: $(PFSBENCH_OBJ) $(LIBS_CORE)
 	@mkdir -p $(@D)
 	$(call say,LD,$@)
-	$(Q)$(CC) $(CFLAGS_ALL) $(FUSE_CFLAGS) -o $@ $(PFSBENCH_OBJ) $(LIBCORE) $(FUSE_LIBS) -lpthread -lm
+	$(Q)$(CC) $(CFLAGS_ALL) $(FUSE_CFLAGS) -o $@ $(PFSBENCH_OBJ) $(LIBS_CORE) $(FUSE_LIBS) -lpthread -lm
 
 unit: $(UNIT)
 	$(UNIT) --jobs 2
@@ -188,13 +221,17 @@ test: all $(UNIT) $(IT_HELPERS) $(FUZZERS)
 C_FILES = $(shell git ls-files '*.c' '*.h' 2>/dev/null || find src include test fuzz bench -name '*.[ch]')
 SH_FILES = $(shell git ls-files '*.sh' .ci/run 2>/dev/null)
 
+# The layering, on the built objects: folder order, and no cycle between files.
+check-layers: $(PURE_OBJ) $(CORE_OBJ) $(FS_OBJ) $(BUILD)/obj/src/fs/main.o $(PFS_OBJ)
+	scripts/layers.sh $^
+
 check-format:
 	clang-format --dry-run --Werror $(C_FILES)
 
 format:
 	clang-format -i $(C_FILES)
 
-lint: check-format
+lint: check-format check-layers
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability,performance \
 		--inline-suppr --suppress=missingIncludeSystem -Iinclude -D_GNU_SOURCE \
 		--suppress=unknownMacro --suppressions-list=scripts/cppcheck.supp src

@@ -10,17 +10,9 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "pfs/idmap.h"
+
 #define PFS_MAX_GROUPS 64
-
-struct pfs_idmap_range {
-	uint32_t inside, outside, count;
-};
-
-/* A uid_map/gid_map: ids of the mount's user namespace <-> the daemon's. */
-struct pfs_idmap {
-	struct pfs_idmap_range r[16];
-	int n; /* 0 = identity */
-};
 
 struct pfs_caller {
 	pid_t tid; /* request pid: a thread id in the backing's pid ns; 0 = not visible there */
@@ -40,12 +32,5 @@ int pfs_caller_tgid(int backing_fd, struct pfs_caller *c);
 /* Loads groups and capabilities; caps count only if the caller shares userns_ino. */
 int pfs_caller_load_creds(int backing_fd, struct pfs_caller *c, const struct pfs_idmap *gidmap,
 			  uint64_t mount_userns_ino);
-
-/* Parses uid_map text ("inside outside count" lines). */
-int pfs_idmap_parse(const char *text, struct pfs_idmap *m);
-/* Maps an inside id out; (uint32_t)-1 when unmapped. */
-uint32_t pfs_idmap_out(const struct pfs_idmap *m, uint32_t inside);
-/* Maps an outside id in; overflow id 65534 when unmapped. */
-uint32_t pfs_idmap_in(const struct pfs_idmap *m, uint32_t outside);
 
 #endif

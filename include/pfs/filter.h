@@ -11,9 +11,37 @@
 #include <stddef.h>
 
 #include "pfs/buf.h"
-#include "pfs/caller.h"
+#include "pfs/idmap.h"
 #include "pfs/policy.h"
+#include "pfs/ppath.h"
 #include "pfs/trace.h"
+
+/*
+ * The registry of the files the filters claim, one row per kind: read by the
+ * view (which filter renders a file, which namespaces its read needs) and so
+ * by the daemon, `pfs policy explain` and `pfs audit --policy`. A new kind is
+ * one row in filter_kinds.c plus its own file.
+ */
+struct pfs_filter_in {
+	const struct pfs_policy *policy;
+	const char *data; /* the backing content, never NULL */
+	size_t len;
+	const struct pfs_idmap *uidmap, *gidmap; /* mount's user ns <-> daemon */
+	const struct pfs_trace *trace;
+	/* A sibling file in the same process directory, read as the reader. */
+	int (*read_sibling)(void *ctx, const char *name, struct pfs_buf *out);
+	/* Whether the reader reads its own process. */
+	bool (*is_self)(void *ctx);
+	void *ctx;
+};
+struct pfs_filter_kind {
+	const char *name; /* the file below /proc/<pid> or /proc/<pid>/task/<tid> */
+	unsigned ns; /* PFS_NS_* (pfs/nsneed.h) its read needs */
+	/* Writes the filtered content to out; NULL: served as the backing has it. */
+	int (*filter)(const struct pfs_filter_in *in, struct pfs_buf *out);
+};
+/* The row for a logical path; NULL for files no filter claims. */
+const struct pfs_filter_kind *pfs_filter_kind_of(const struct pfs_ppath *pp);
 
 /* /proc/<pid>/mountinfo: drops, rewrites, redacts; re-parents orphans. */
 int pfs_filter_mountinfo(const struct pfs_policy *p, const char *in, size_t len,

@@ -37,6 +37,11 @@ enum pfs_status {
 };
 
 const char *pfs_status_name(enum pfs_status s);
+/* The status named name ("TLE"); PFS_ST_XX when unknown. */
+enum pfs_status pfs_status_parse(const char *name);
+
+/* Room for the rows of pfs_limit_defs (limits.h) in a result. */
+#define PFS_LIMITS_MAX 16
 
 /* Flags of pfs_limits_apply_rlimits() and pfs_monitor_config.rlimit_flags. */
 #define PFS_RLIM_AS 0x1 /* also set RLIMIT_AS and RLIMIT_DATA to limits.mem_bytes */
@@ -79,8 +84,7 @@ struct pfs_monitor_result {
 	char message[512];
 	/* which mechanism enforced each limit: "rlimit", "cgroup", "monitor", a
 	 * '+'-joined combination such as "rlimit+monitor", or "" when unlimited */
-	const char *mech_cpu, *mech_wall, *mech_mem, *mech_procs, *mech_threads, *mech_fds,
-		*mech_output;
+	const char *mech[PFS_LIMITS_MAX]; /* per row of pfs_limit_defs */
 	struct pfs_limits limits;
 	/* Added fields: */
 	uint64_t killed_value; /* the value seen when killed_by fired (us, bytes, count) */

@@ -28,6 +28,8 @@ enum pfs_ptrace_mode {
  * daemon does (EOF on its socket).
  */
 int pfs_oracle_start(int backing_fd, struct pfs_oracle **out);
+/* Ends the helper (EOF on its socket) and frees o; NULL is a no-op. */
+void pfs_oracle_stop(struct pfs_oracle *o);
 /* The access the daemon is about to make for the caller. */
 enum pfs_access_op {
 	PFS_OP_NONE,

@@ -32,6 +32,7 @@ struct pfs_view {
 	struct pfs_idmap uidmap, gidmap; /* mount's user ns <-> daemon */
 	uint64_t mount_userns_ino; /* 0: do not check callers' user ns */
 	bool as_caller; /* make backing accesses with the caller's creds */
+	bool enter_ns; /* enter the caller's namespaces for link text and sysctls */
 	bool rw; /* mounted read-write */
 	bool policy_uses_self; /* some rule has {self}: resolve caller tgids */
 	unsigned long pidns_pid_max; /* kernel/pid_max of the backing's pid ns; 0: unknown */
@@ -55,15 +56,29 @@ void pfs_view_decide(const struct pfs_view *v, struct pfs_caller *c, const struc
 /* 0 when the caller may see loc at all; -ENOENT when hidden (policy, pid, fd, map). */
 int pfs_view_visible(const struct pfs_view *v, struct pfs_caller *c, const struct pfs_loc *loc,
 		     const struct pfs_path_decision *d);
+enum pfs_reach {
+	PFS_REACH_SEE, /* look up, stat, open (open checks the action itself) */
+	PFS_REACH_USE, /* read a link, list a directory, follow a relative link text */
+};
+/*
+ * The decision for loc (d) and whether the caller can reach it: -ENOENT when
+ * hidden; for PFS_REACH_USE also -EACCES when denied. The one check every
+ * request makes before anything else.
+ */
+int pfs_view_reach(const struct pfs_view *v, struct pfs_caller *c, const struct pfs_loc *loc,
+		   enum pfs_reach how, struct pfs_path_decision *d);
 /* Whether process pid is visible to the caller. */
 int pfs_view_pid_visible(const struct pfs_view *v, struct pfs_caller *c, pid_t pid);
-/* lstat of loc as the caller, ids mapped into the mount's user namespace. */
+/*
+ * lstat of loc as the caller, ids mapped into the mount's user namespace;
+ * sysctl entries in the caller's namespaces (v->enter_ns).
+ */
 int pfs_view_stat(const struct pfs_view *v, struct pfs_caller *c, const struct pfs_loc *loc,
 		  struct stat *st);
 /* Text of /proc/self (thread=false) or /proc/thread-self for the caller. */
 int pfs_view_self_link(const struct pfs_view *v, struct pfs_caller *c, bool thread,
 		       struct pfs_buf *out);
-/* readlink of loc as the caller. */
+/* readlink of loc as the caller, against the caller's root (v->enter_ns). */
 int pfs_view_readlink(const struct pfs_view *v, struct pfs_caller *c, const struct pfs_loc *loc,
 		      struct pfs_buf *out);
 
@@ -78,7 +93,10 @@ int pfs_view_idmap_io(const struct pfs_view *v, struct pfs_caller *c, const stru
 		      enum pfs_access_op op, char *data, size_t len);
 int pfs_view_open_check(const struct pfs_view *v, const struct pfs_loc *loc,
 			const struct pfs_path_decision *d, int flags);
-/* Renders the content a read of loc returns: read as the caller, filtered. */
+/*
+ * Renders the content a read of loc returns: read as the caller, in the
+ * namespaces the file needs (v->enter_ns), filtered.
+ */
 int pfs_view_render(const struct pfs_view *v, struct pfs_caller *c, const struct pfs_loc *loc,
 		    const struct pfs_path_decision *d, const struct pfs_trace *t,
 		    struct pfs_buf *out);
@@ -109,9 +127,13 @@ int pfs_view_opendir_check(const struct pfs_view *v, struct pfs_caller *c,
  * text (entry) and the identity the kernel's stat through that link gives.
  */
 bool pfs_view_is_magic_name(const struct pfs_loc *dir, const char *name);
-int pfs_view_magic_resolve(const struct pfs_view *v, struct pfs_caller *c,
-			   const struct pfs_loc *dir, const char *name, char *entry,
-			   size_t entry_len, struct stat *st);
+/*
+ * Looks name up in dir for the caller: dir must be reachable (PFS_REACH_USE)
+ * and a target the fd rules hide is as absent by name as by number. Relay
+ * names `fd:N` resolve to fd N.
+ */
+int pfs_view_magic_lookup(const struct pfs_view *v, struct pfs_caller *c, const struct pfs_loc *dir,
+			  const char *name, char *entry, size_t entry_len, struct stat *st);
 /*
  * The relay name `fd:N` for the entry fd/N, as a link text (see view_magic.c).
  * Whether an absolute link text, resolved from the current thread's root,

@@ -291,6 +291,15 @@ int pfs_oracle_start(int backing_fd, struct pfs_oracle **out)
 	return 0;
 }
 
+void pfs_oracle_stop(struct pfs_oracle *o)
+{
+	if (!o)
+		return;
+	close(o->sock);
+	pthread_mutex_destroy(&o->lock);
+	free(o);
+}
+
 static void fill(struct oracle_req *q, const struct pfs_caller *c, const struct pfs_idmap *gidmap,
 		 pid_t tid, const char *rel, enum pfs_access_op op)
 {

@@ -1,10 +1,10 @@
 /*
  * pfs audit --policy: checks each suggested rule. The offending content is
- * re-rendered with the content filters twice: under the policy alone and
- * under the policy plus the rule. A finding is "already covered" when the
- * policy alone removes it, "verified" when the rule does, "not verified"
- * otherwise. The rendering is the same code the daemon serves with
- * (include/pfs/filter.h, pfs_policy_decide_path, pfs_policy_pid_visible).
+ * re-rendered twice: under the policy alone and under the policy plus the
+ * rule. A finding is "already covered" when the policy alone removes it,
+ * "verified" when the rule does, "not verified" otherwise. Content is
+ * rendered by the view the daemon serves with (pfs_view_render: replacements,
+ * the registry's filter for the file, line rules), for the auditor as reader.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -20,6 +20,7 @@
 #include "pfs/filter.h"
 #include "pfs/mountinfo.h"
 #include "pfs/policy.h"
+#include "pfs/view.h"
 
 #define CONTENT_MAX (4 * 1024 * 1024)
 
@@ -144,6 +145,36 @@ static void decide(const struct pfs_audit_opts *o, const struct pfs_policy *p, c
 	d->has_line_rules |= d2.has_line_rules;
 }
 
+/*
+ * path as the daemon serves it under p with decision d, to the auditor:
+ * /proc/self/X is the auditor's /proc/<pid>/X, and a global file that is
+ * not there (/proc/net/X read from outside the sandbox) is pid 1's.
+ */
+static int render(const struct pfs_audit_opts *o, const struct pfs_policy *p, const char *path,
+		  const struct pfs_path_decision *d, struct pfs_buf *out)
+{
+	struct pfs_view v = {.backing_fd = o->proc_fd, .policy = p};
+	pfs_view_policy_changed(&v);
+	struct pfs_caller c;
+	pfs_caller_init(&c, o->self_pid, 0, 0);
+	char logical[512];
+	if (o->self_pid && !strncmp(path, "/proc/self/", 11))
+		snprintf(logical, sizeof(logical), "/proc/%d/%s", (int)o->self_pid, path + 11);
+	else
+		snprintf(logical, sizeof(logical), "%s", path);
+	struct pfs_loc loc;
+	if (pfs_loc_init(&loc, o->proc_fd, rel_of(path), logical) < 0)
+		return -EINVAL;
+	int r = pfs_view_render(&v, &c, &loc, d, NULL, out);
+	char alt[256];
+	if (r == -ENOENT && !pid_of(path) &&
+	    (size_t)snprintf(alt, sizeof(alt), "1/%s", loc.rel) < sizeof(alt)) {
+		loc.rel = alt;
+		r = pfs_view_render(&v, &c, &loc, d, NULL, out);
+	}
+	return r;
+}
+
 /* Renders the finding's content under p; *present: the leak is still there. */
 static int present_under(const struct pfs_audit_opts *o, const struct pfs_policy *p,
 			 const struct pfs_finding *f, bool *present)
@@ -170,42 +201,13 @@ static int present_under(const struct pfs_audit_opts *o, const struct pfs_policy
 		*present = !pfs_fd_target_hidden(p, f->value, NULL);
 		return 0;
 	}
-	cleanup_buf struct pfs_buf in = PFS_BUF_INIT;
 	cleanup_buf struct pfs_buf out = PFS_BUF_INIT;
-	int r = pfs_audit_read(o->proc_fd, rel_of(f->path), CONTENT_MAX, &in);
-	if (r == -ENOENT && !pid_of(f->path)) /* /proc/net/X read from outside: 1/net/X */
-		r = pfs_audit_read_self(o, rel_of(f->path), CONTENT_MAX, &in);
-	if (r < 0)
-		return r;
-	switch (f->kind) {
-	case PFS_AK_MOUNTINFO:
-		r = pfs_filter_mountinfo(p, in.data, in.len, &out, NULL);
-		break;
-	case PFS_AK_MAPS:
-		r = pfs_filter_maps(p, in.data, in.len, &out, NULL);
-		break;
-	case PFS_AK_ENVIRON:
-		r = pfs_filter_environ(p, in.data, in.len, false, &out, NULL);
-		/* NUL-separated: make it one string for the search */
-		for (size_t i = 0; !r && i < out.len; i++)
-			if (!out.data[i])
-				out.data[i] = '\n';
-		break;
-	default:
-		r = pfs_filter_lines(p, f->path, &m, in.data, in.len, &out, NULL);
-		if (r == 0 && !strncmp(f->path, "/proc/self/", 11) && o->self_pid) {
-			/* the daemon matches content rules on the resolved path */
-			char alt[512];
-			snprintf(alt, sizeof(alt), "/proc/%d/%s", (int)o->self_pid, f->path + 11);
-			pfs_buf_reset(&in);
-			r = pfs_buf_append(&in, out.data ? out.data : "", out.len);
-			pfs_buf_reset(&out);
-			if (r == 0)
-				r = pfs_filter_lines(p, alt, &m, in.data, in.len, &out, NULL);
-		}
-		break;
-	}
-	if (r == -EBADMSG) {
+	int r = render(o, p, f->path, &d, &out);
+	/* NUL-separated: make it one string for the search */
+	for (size_t i = 0; !r && f->kind == PFS_AK_ENVIRON && i < out.len; i++)
+		if (!out.data[i])
+			out.data[i] = '\n';
+	if (r == -EIO) {
 		*present = false; /* fail closed: the daemon serves nothing */
 		return 0;
 	}

@@ -81,22 +81,108 @@ static int parse_count(const char *v, uint64_t *out)
 	return 0;
 }
 
+static int unknown_limit(const char *item, struct pfs_error *err)
+{
+	char known[256] = "";
+	size_t n = 0;
+	for (size_t i = 0; i < pfs_n_limit_defs && n < sizeof(known); i++)
+		n += (size_t)snprintf(known + n, sizeof(known) - n, "%s%s", i ? ", " : "",
+				      pfs_limit_defs[i].key);
+	return pfs_err_set(err, EINVAL, "unknown limit '%s'; known: %s", item, known);
+}
+
+#define FIELD(f) offsetof(struct pfs_limits, f)
+/* In the order of the result JSON and of the parser's list of known keys. */
+const struct pfs_limit_def pfs_limit_defs[] = {
+	{
+		.key = "cpu",
+		.off = FIELD(cpu_us),
+		.parse = parse_time_us,
+		.example = "cpu=2s",
+		.unit = "us",
+		.measure = PFS_MEASURE_CPU_US,
+		.status = "TLE",
+		.what = "of CPU used",
+		.check = 0,
+		.rlimit = true,
+	},
+	{
+		.key = "wall",
+		.off = FIELD(wall_us),
+		.parse = parse_time_us,
+		.example = "wall=5s",
+		.unit = "us",
+		.measure = PFS_MEASURE_WALL_US,
+		.status = "WLE",
+		.what = "elapsed",
+		.check = 5,
+	},
+	{
+		.key = "mem",
+		.off = FIELD(mem_bytes),
+		.parse = parse_size,
+		.example = "mem=256M",
+		.unit = "bytes",
+		.measure = PFS_MEASURE_RSS,
+		.status = "MLE",
+		.what = "bytes resident",
+		.check = 1,
+		.rlimit_if_as = true,
+		.cgroup = "memory.max",
+	},
+	{
+		.key = "procs",
+		.off = FIELD(procs),
+		.parse = parse_count,
+		.example = "procs=64",
+		.unit = "count",
+		.measure = PFS_MEASURE_PROCS,
+		.status = "PLE",
+		.what = "processes",
+		.check = 2,
+	},
+	{
+		.key = "threads",
+		.off = FIELD(threads),
+		.parse = parse_count,
+		.example = "threads=256",
+		.unit = "count",
+		.measure = PFS_MEASURE_THREADS,
+		.status = "PLE",
+		.what = "threads",
+		.check = 3,
+		.cgroup = "pids.max",
+	},
+	{
+		.key = "fds",
+		.off = FIELD(fds),
+		.parse = parse_count,
+		.example = "fds=256",
+		.unit = "count",
+		.measure = PFS_MEASURE_PROC_FDS,
+		.status = "FLE",
+		.what = "open fds",
+		.check = 4,
+		.rlimit = true,
+	},
+	{
+		.key = "output",
+		.off = FIELD(output_bytes),
+		.parse = parse_size,
+		.example = "output=16M",
+		.unit = "bytes",
+		.measure = PFS_MEASURE_NONE,
+		.status = "FLE",
+		.what = "bytes written to a file",
+		.check = 6,
+		.rlimit = true,
+	},
+};
+const size_t pfs_n_limit_defs = ARRAY_SIZE(pfs_limit_defs);
+
 int pfs_limits_parse(const char *spec, struct pfs_limits *out, struct pfs_error *err)
 {
-	static const struct {
-		const char *key;
-		size_t off;
-		int (*parse)(const char *, uint64_t *);
-		const char *example;
-	} keys[] = {
-		{"cpu", offsetof(struct pfs_limits, cpu_us), parse_time_us, "cpu=2s"},
-		{"wall", offsetof(struct pfs_limits, wall_us), parse_time_us, "wall=5s"},
-		{"mem", offsetof(struct pfs_limits, mem_bytes), parse_size, "mem=256M"},
-		{"procs", offsetof(struct pfs_limits, procs), parse_count, "procs=64"},
-		{"threads", offsetof(struct pfs_limits, threads), parse_count, "threads=256"},
-		{"fds", offsetof(struct pfs_limits, fds), parse_count, "fds=256"},
-		{"output", offsetof(struct pfs_limits, output_bytes), parse_size, "output=16M"},
-	};
+	const struct pfs_limit_def *keys = pfs_limit_defs;
 	if (!spec || !*spec)
 		return pfs_err_set(err, EINVAL,
 				   "empty limit list; write e.g. cpu=2s,wall=5s,mem=256M");
@@ -114,14 +200,11 @@ int pfs_limits_parse(const char *spec, struct pfs_limits *out, struct pfs_error 
 		*eq = '\0';
 		const char *val = eq + 1;
 		size_t i;
-		for (i = 0; i < ARRAY_SIZE(keys); i++)
+		for (i = 0; i < pfs_n_limit_defs; i++)
 			if (!strcmp(item, keys[i].key))
 				break;
-		if (i == ARRAY_SIZE(keys))
-			return pfs_err_set(err, EINVAL,
-					   "unknown limit '%s'; known: cpu, wall, mem, procs, "
-					   "threads, fds, output",
-					   item);
+		if (i == pfs_n_limit_defs)
+			return unknown_limit(item, err);
 		uint64_t *slot = (uint64_t *)((char *)&next + keys[i].off);
 		if (keys[i].parse(val, slot) < 0)
 			return pfs_err_set(err, EINVAL, "bad value '%s' for limit %s; e.g. %s", val,

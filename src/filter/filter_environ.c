@@ -82,3 +82,9 @@ int pfs_filter_environ(const struct pfs_policy *p, const char *in, size_t len, b
 	}
 	return r;
 }
+
+int pfs_fk_environ(const struct pfs_filter_in *in, struct pfs_buf *out)
+{
+	return pfs_filter_environ(in->policy, in->data, in->len, in->is_self(in->ctx), out,
+				  in->trace);
+}

@@ -225,3 +225,8 @@ int pfs_maps_range_hidden(const struct pfs_policy *p, const char *maps, size_t m
 	}
 	return 0;
 }
+
+int pfs_fk_maps(const struct pfs_filter_in *in, struct pfs_buf *out)
+{
+	return pfs_filter_maps(in->policy, in->data, in->len, out, in->trace);
+}

@@ -233,3 +233,24 @@ int pfs_filter_mounts(const struct pfs_policy *p, const char *in, size_t len, st
 {
 	return pfs_filter_mounts_paired(p, in, len, NULL, 0, out, t);
 }
+
+int pfs_fk_mountinfo(const struct pfs_filter_in *in, struct pfs_buf *out)
+{
+	return pfs_filter_mountinfo(in->policy, in->data, in->len, out, in->trace);
+}
+
+/*
+ * mounts lacks fields that rules may match (root, options): decided with the
+ * mountinfo read alongside, so the tables agree.
+ */
+int pfs_fk_mounts(const struct pfs_filter_in *in, struct pfs_buf *out)
+{
+	if (!in->policy->n_mount_rules)
+		return pfs_buf_append(out, in->data, in->len);
+	cleanup_buf struct pfs_buf mi = PFS_BUF_INIT;
+	int r = in->read_sibling(in->ctx, "mountinfo", &mi);
+	if (r < 0)
+		return r;
+	return pfs_filter_mounts_paired(in->policy, in->data, in->len, mi.data ? mi.data : "",
+					mi.len, out, in->trace);
+}

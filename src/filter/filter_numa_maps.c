@@ -98,3 +98,8 @@ int pfs_filter_numa_maps(const struct pfs_policy *p, const char *in, size_t len,
 	}
 	return 0;
 }
+
+int pfs_fk_numa_maps(const struct pfs_filter_in *in, struct pfs_buf *out)
+{
+	return pfs_filter_numa_maps(in->policy, in->data, in->len, out, in->trace);
+}

@@ -335,3 +335,21 @@ int pfs_filter_smaps_rollup(const struct pfs_policy *p, const char *rollup, size
 		       &dropper->src);
 	return rollup_emit(&hdr, first, last, k, nk, out);
 }
+
+int pfs_fk_smaps(const struct pfs_filter_in *in, struct pfs_buf *out)
+{
+	return pfs_filter_smaps(in->policy, in->data, in->len, out, in->trace);
+}
+
+/* The rollup's sums are recomputed from smaps without the hidden mappings. */
+int pfs_fk_smaps_rollup(const struct pfs_filter_in *in, struct pfs_buf *out)
+{
+	if (!in->policy->n_maps_rules)
+		return pfs_buf_append(out, in->data, in->len);
+	cleanup_buf struct pfs_buf smaps = PFS_BUF_INIT;
+	int r = in->read_sibling(in->ctx, "smaps", &smaps);
+	if (r < 0)
+		return r;
+	return pfs_filter_smaps_rollup(in->policy, in->data, in->len, smaps.data ? smaps.data : "",
+				       smaps.len, out, in->trace);
+}

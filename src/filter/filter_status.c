@@ -65,3 +65,8 @@ int pfs_filter_status_ids(const struct pfs_idmap *uidmap, const struct pfs_idmap
 	}
 	return 0;
 }
+
+int pfs_fk_status(const struct pfs_filter_in *in, struct pfs_buf *out)
+{
+	return pfs_filter_status_ids(in->uidmap, in->gidmap, in->data, in->len, out);
+}

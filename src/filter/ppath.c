@@ -61,23 +61,3 @@ int pfs_ppath_parse(const char *path, struct pfs_ppath *out)
 	}
 	return 0;
 }
-
-enum pfs_file_kind pfs_file_kind(const struct pfs_ppath *pp)
-{
-	static const struct {
-		const char *name;
-		enum pfs_file_kind kind;
-	} table[] = {
-		{"mountinfo", PFS_FK_MOUNTINFO},   {"mounts", PFS_FK_MOUNTS},
-		{"mountstats", PFS_FK_MOUNTSTATS}, {"maps", PFS_FK_MAPS},
-		{"smaps", PFS_FK_SMAPS},	   {"smaps_rollup", PFS_FK_SMAPS_ROLLUP},
-		{"numa_maps", PFS_FK_NUMA_MAPS},   {"environ", PFS_FK_ENVIRON},
-		{"status", PFS_FK_STATUS},
-	};
-	if (!pp->pid)
-		return PFS_FK_PLAIN; /* /proc/mounts is a link to self/mounts */
-	for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++)
-		if (!strcmp(pp->rest, table[i].name))
-			return table[i].kind;
-	return PFS_FK_PLAIN;
-}

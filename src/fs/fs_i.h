@@ -43,83 +43,84 @@ struct pfs_node {
 	struct pfs_node *anchor; /* nearest ancestor-or-self with anchor_fd; NULL: backing root */
 	ino_t backing_ino; /* the backing's st_ino when looked up (pid dirs: identity) */
 	mode_t type; /* S_IFDIR, S_IFLNK, S_IFREG */
-	uint64_t nlookup;
-	unsigned refs; /* children and open handles keep a node alive */
-	bool detached; /* removed from the parent's children (stale process) */
+	uint64_t nlookup; /* nodes_lock */
+	unsigned refs; /* children and open handles keep a node alive; nodes_lock */
+	bool detached; /* removed from the parent's children (stale process); nodes_lock */
 	bool per_caller; /* answers differ between callers: never cached */
 	bool magic; /* a relative link text in fd/ or ns/ (magic.c) */
-	struct pfs_node *children;
+	struct pfs_node *children; /* nodes_lock */
 	UT_hash_handle hh;
 };
 
+/*
+ * The daemon's state: the session's userdata (fuse_req_userdata), so nothing
+ * in src/fs is global. Each field says what guards it.
+ */
 struct pfs_fs {
-	struct pfs_fs_options opt;
-	struct fuse_session *se;
-	struct pfs_view view; /* view.policy guarded by policy_lock */
+	struct pfs_fs_options opt; /* set before serving, then read-only */
+	struct fuse_session *se; /* set before serving */
+	/* view.policy and view.policy_uses_self: policy_lock (written by reload);
+	 * the rest of the view: set before serving, then read-only */
+	struct pfs_view view;
 	pthread_rwlock_t policy_lock;
-	char *policy_path; /* resolved, for reload */
+	char *policy_path; /* resolved, for reload; set before serving */
 	pthread_mutex_t nodes_lock;
-	struct pfs_node root;
-	atomic_size_t snapshot_bytes;
-	bool debug;
+	struct pfs_node root; /* the node tree (children, nlookup, refs, detached): nodes_lock */
+	atomic_size_t snapshot_bytes; /* atomic */
+	bool debug; /* set before serving */
 };
 
-extern struct pfs_fs pfs_fs;
+static inline struct pfs_fs *pfs_req_fs(fuse_req_t req)
+{
+	return fuse_req_userdata(req);
+}
 
 /* Node table (node.c). */
-struct pfs_node *pfs_node_get(fuse_ino_t ino);
-fuse_ino_t pfs_node_ino(const struct pfs_node *n);
+struct pfs_node *pfs_node_get(struct pfs_fs *fs, fuse_ino_t ino);
+fuse_ino_t pfs_node_ino(struct pfs_fs *fs, const struct pfs_node *n);
 /* Finds or creates parent/name for a lookup; takes one lookup reference. */
-int pfs_node_lookup(struct pfs_node *parent, const char *name, struct pfs_node **out,
-		    struct stat *st, struct pfs_caller *c);
-void pfs_node_forget(struct pfs_node *n, uint64_t nlookup);
-void pfs_node_ref(struct pfs_node *n);
-void pfs_node_unref(struct pfs_node *n);
+int pfs_node_lookup(struct pfs_fs *fs, struct pfs_node *parent, const char *name,
+		    struct pfs_node **out, struct stat *st, struct pfs_caller *c);
+void pfs_node_forget(struct pfs_fs *fs, struct pfs_node *n, uint64_t nlookup);
+void pfs_node_ref(struct pfs_fs *fs, struct pfs_node *n);
+void pfs_node_unref(struct pfs_fs *fs, struct pfs_node *n);
 /* Location of node for the core view. */
-void pfs_node_loc(const struct pfs_node *n, struct pfs_loc *loc);
-void pfs_nodes_init(void);
-void pfs_nodes_destroy(void);
+void pfs_node_loc(struct pfs_fs *fs, const struct pfs_node *n, struct pfs_loc *loc);
+void pfs_nodes_init(struct pfs_fs *fs);
+void pfs_nodes_destroy(struct pfs_fs *fs);
 
 /* Request context (request.c). */
 void pfs_req_caller(fuse_req_t req, struct pfs_caller *c);
-void pfs_policy_rdlock(void);
-void pfs_policy_unlock(void);
+void pfs_policy_rdlock(struct pfs_fs *fs);
+void pfs_policy_unlock(struct pfs_fs *fs);
 /* Timeouts for entries and attributes: zero for anything that differs between callers. */
 double pfs_cache_timeout(const struct pfs_node *n);
 /* Entry timeout: may exceed the attribute timeout for entries fixed per process. */
-double pfs_entry_timeout(const struct pfs_node *n);
+double pfs_entry_timeout(struct pfs_fs *fs, const struct pfs_node *n);
 
 /* Logs a failed operation: expected denials at debug level, the rest as errors. */
 void pfs_log_failure(const char *op, const char *path, int err);
 
-/* Caller namespaces (nsview.c). */
-enum pfs_ns_need {
-	PFS_NS_ROOT = 1,
-	PFS_NS_UTS = 2,
-	PFS_NS_IPC = 4,
-	PFS_NS_NET = 8,
-	PFS_NS_CGROUP = 16
-};
-/* The namespaces whose sysctl entries differ in name, not only in content. */
-#define PFS_NS_SYSCTL (PFS_NS_UTS | PFS_NS_IPC | PFS_NS_NET)
-unsigned pfs_ns_needs(const struct pfs_loc *loc, bool is_link);
-/* Makes this thread see paths and sysctls as the caller does. -errno on failure. */
-int pfs_ns_enter(const struct pfs_caller *c, unsigned needs);
+/* The process n's node belongs to has gone: its anchor fd was closed. */
+bool pfs_node_gone(const struct pfs_node *n);
 
 /* What the blocked caller is doing (intent.c). */
 enum pfs_intent { PFS_INTENT_OTHER, PFS_INTENT_READLINK, PFS_INTENT_STAT };
-enum pfs_intent pfs_caller_intent(const struct pfs_caller *c);
+enum pfs_intent pfs_caller_intent(const struct pfs_fs *fs, const struct pfs_caller *c);
 
-/* Relative link texts and relay names as names (magic.c). */
-bool pfs_magic_name(const struct pfs_node *dir, const char *name);
+/* Relative link texts and relay names as names (node.c): what a lookup and a stat see. */
+bool pfs_magic_name(struct pfs_fs *fs, const struct pfs_node *dir, const char *name);
 /* Identity of dir/name; the target's own type only if real_type, else as opened. */
-int pfs_magic_stat(struct pfs_node *dir, const char *name, struct pfs_caller *c, bool real_type,
-		   struct stat *st);
-int pfs_magic_lookup_stat(struct pfs_node *dir, const char *name, struct pfs_caller *c,
-			  struct stat *st);
-int pfs_magic_getattr(struct pfs_node *n, struct pfs_caller *c, struct stat *st);
-/* Replaces the text of an fd/N link that a non-readlink caller follows but cannot reach. */
-void pfs_magic_follow(struct pfs_caller *c, const struct pfs_loc *link, struct pfs_buf *text);
+int pfs_magic_stat(struct pfs_fs *fs, const struct pfs_node *dir, const char *name,
+		   struct pfs_caller *c, bool real_type, struct stat *st);
+int pfs_magic_lookup_stat(struct pfs_fs *fs, const struct pfs_node *dir, const char *name,
+			  struct pfs_caller *c, struct stat *st);
+int pfs_magic_getattr(struct pfs_fs *fs, const struct pfs_node *n, struct pfs_caller *c,
+		      struct stat *st);
+/* Replaces the text of an fd/N link that a non-readlink caller follows but cannot reach (magic.c). */
+void pfs_magic_follow(const struct pfs_fs *fs, struct pfs_caller *c, const struct pfs_loc *link,
+		      struct pfs_buf *text);
+/* Opening one: a relay to the real object (magic.c). */
 void pfs_magic_open(fuse_req_t req, struct pfs_node *n, struct fuse_file_info *fi);
 void pfs_magic_read(fuse_req_t req, size_t size, off_t off, struct fuse_file_info *fi);
 void pfs_magic_write(fuse_req_t req, const char *buf, size_t size, off_t off,
@@ -129,8 +130,8 @@ void pfs_magic_setattr(fuse_req_t req, struct pfs_node *n, struct stat *attr, in
 void pfs_magic_release(fuse_req_t req, struct fuse_file_info *fi);
 
 /* Snapshot accounting (ops_file.c). */
-int pfs_snapshot_charge(size_t bytes);
-void pfs_snapshot_uncharge(size_t bytes);
+int pfs_snapshot_charge(struct pfs_fs *fs, size_t bytes);
+void pfs_snapshot_uncharge(struct pfs_fs *fs, size_t bytes);
 
 /* Handlers. */
 void pfs_op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name);
@@ -169,8 +170,8 @@ void pfs_op_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name, const cha
 void pfs_op_removexattr(fuse_req_t req, fuse_ino_t ino, const char *name);
 
 /* Startup (setup.c). */
-int pfs_fs_setup(struct pfs_error *err);
-int pfs_fs_load_policy(struct pfs_policy **out, struct pfs_error *err);
-void pfs_fs_start_reload_thread(void);
+int pfs_fs_setup(struct pfs_fs *fs, struct pfs_error *err);
+int pfs_fs_load_policy(struct pfs_fs *fs, struct pfs_policy **out, struct pfs_error *err);
+void pfs_fs_start_reload_thread(struct pfs_fs *fs);
 
 #endif

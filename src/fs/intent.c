@@ -18,13 +18,13 @@
 #include "pfs/cleanup.h"
 
 /* The caller's current system call number, or -errno. */
-static long caller_syscall(const struct pfs_caller *c)
+static long caller_syscall(int backing_fd, const struct pfs_caller *c)
 {
 	if (c->tid <= 0)
 		return -ENOENT;
 	char rel[32];
 	snprintf(rel, sizeof(rel), "%d/syscall", (int)c->tid);
-	cleanup_close int fd = openat(pfs_fs.view.backing_fd, rel, O_RDONLY | O_CLOEXEC);
+	cleanup_close int fd = openat(backing_fd, rel, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
 	char text[32];
@@ -37,9 +37,9 @@ static long caller_syscall(const struct pfs_caller *c)
 	return end == text ? -EIO : nr;
 }
 
-enum pfs_intent pfs_caller_intent(const struct pfs_caller *c)
+enum pfs_intent pfs_caller_intent(const struct pfs_fs *fs, const struct pfs_caller *c)
 {
-	switch (caller_syscall(c)) {
+	switch (caller_syscall(fs->view.backing_fd, c)) {
 #ifdef __NR_readlink
 	case __NR_readlink:
 #endif

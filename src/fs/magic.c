@@ -17,7 +17,9 @@
  * permission check): the same open file natively reached, on a mount that is
  * otherwise read-only. A namespace opens the same way (reads: EINVAL, as
  * natively); `pfs run`'s supervisor swaps it for the real one at setns.
- * Other objects give ENXIO: FUSE cannot hand back the real file.
+ * Other objects give ENXIO: FUSE cannot hand back the real file. Looking
+ * these names up and their attributes are node.c's (pfs_magic_name,
+ * pfs_magic_stat); this file is the relay.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -36,75 +38,8 @@ struct relay {
 	struct pfs_node *node;
 };
 
-/* Called with the policy lock held. */
-static int resolve(struct pfs_node *dir, const char *name, struct pfs_caller *c, char *entry,
-		   size_t entry_len, struct stat *st)
-{
-	if (dir->anchor && dir->anchor->anchor_fd < 0)
-		return -ENOENT;
-	struct pfs_loc loc;
-	pfs_node_loc(dir, &loc);
-	struct pfs_path_decision d;
-	pfs_view_decide(&pfs_fs.view, c, &loc, &d);
-	int r = pfs_view_visible(&pfs_fs.view, c, &loc, &d);
-	if (r == 0 && d.action == PFS_ACT_DENY)
-		r = -EACCES;
-	if (r == 0)
-		r = pfs_view_magic_resolve(&pfs_fs.view, c, &loc, name, entry, entry_len, st);
-	return r;
-}
-
-bool pfs_magic_name(const struct pfs_node *dir, const char *name)
-{
-	if (!dir->anchor)
-		return false;
-	struct pfs_loc loc;
-	pfs_node_loc(dir, &loc);
-	return pfs_view_is_magic_name(&loc, name);
-}
-
-/* The type a magic node is served with: the target's own only when asked (a stat). */
-static mode_t served_type(mode_t real, bool real_type)
-{
-	if (S_ISSOCK(real))
-		return S_IFSOCK;
-	if (real_type && (S_ISFIFO(real) || S_ISCHR(real) || S_ISBLK(real)))
-		return real & S_IFMT;
-	return S_IFREG;
-}
-
-int pfs_magic_stat(struct pfs_node *dir, const char *name, struct pfs_caller *c, bool real_type,
-		   struct stat *st)
-{
-	char entry[32];
-	int r = resolve(dir, name, c, entry, sizeof(entry), st);
-	if (r < 0)
-		return r;
-	mode_t type = served_type(st->st_mode, real_type);
-	if (!S_ISREG(st->st_mode))
-		st->st_size = 0;
-	if (!S_ISCHR(type) && !S_ISBLK(type))
-		st->st_rdev = 0;
-	st->st_mode = type | (st->st_mode & 07777);
-	st->st_nlink = 1;
-	return 0;
-}
-
-int pfs_magic_lookup_stat(struct pfs_node *dir, const char *name, struct pfs_caller *c,
-			  struct stat *st)
-{
-	return pfs_magic_stat(dir, name, c, pfs_caller_intent(c) == PFS_INTENT_STAT, st);
-}
-
-int pfs_magic_getattr(struct pfs_node *n, struct pfs_caller *c, struct stat *st)
-{
-	int r = pfs_magic_stat(n->parent, n->name, c, n->type != S_IFREG, st);
-	if (r == 0) /* an inode never changes type; a new object gets a new node at lookup */
-		st->st_mode = n->type | (st->st_mode & 07777);
-	return r;
-}
-
-void pfs_magic_follow(struct pfs_caller *c, const struct pfs_loc *link, struct pfs_buf *text)
+void pfs_magic_follow(const struct pfs_fs *fs, struct pfs_caller *c, const struct pfs_loc *link,
+		      struct pfs_buf *text)
 {
 	const char *t = text->data;
 	if (strncmp(link->pp.rest, "fd/", 3) != 0 || !t || t[0] != '/')
@@ -114,31 +49,33 @@ void pfs_magic_follow(struct pfs_caller *c, const struct pfs_loc *link, struct p
 		return;
 	if (pfs_view_link_reaches(link, t) != 0)
 		return;
-	if (pfs_caller_intent(c) == PFS_INTENT_READLINK)
+	if (pfs_caller_intent(fs, c) == PFS_INTENT_READLINK)
 		return;
 	pfs_view_relay_name(link->pp.rest + 3, text);
 }
 
 void pfs_magic_open(fuse_req_t req, struct pfs_node *n, struct fuse_file_info *fi)
 {
+	struct pfs_fs *fs = pfs_req_fs(req);
 	struct pfs_caller c;
 	pfs_req_caller(req, &c);
 	char entry[32];
 	struct stat st = {0};
-	pfs_policy_rdlock();
-	int r = resolve(n->parent, n->name, &c, entry, sizeof(entry), &st);
+	struct pfs_loc loc;
+	pfs_node_loc(fs, n->parent, &loc);
+	pfs_policy_rdlock(fs);
+	int r = pfs_node_gone(n->parent) ? -ENOENT
+					 : pfs_view_magic_lookup(&fs->view, &c, &loc, n->name,
+								 entry, sizeof(entry), &st);
 	bool relay = !strncmp(n->name, "fd:", 3);
 	/* a namespace: opened as the caller (the kernel's check), read gives EINVAL as natively */
 	bool ns = !strcmp(n->parent->name, "ns");
 	if (r == 0 && !S_ISFIFO(st.st_mode) && !ns &&
 	    !(relay && (S_ISREG(st.st_mode) || S_ISCHR(st.st_mode))))
 		r = -ENXIO;
-	if (r == 0) {
-		struct pfs_loc loc;
-		pfs_node_loc(n->parent, &loc);
-		r = pfs_view_magic_open(&pfs_fs.view, &c, &loc, entry, fi->flags);
-	}
-	pfs_policy_unlock();
+	if (r == 0)
+		r = pfs_view_magic_open(&fs->view, &c, &loc, entry, fi->flags);
+	pfs_policy_unlock(fs);
 	struct relay *rl = r >= 0 ? calloc(1, sizeof(*rl)) : NULL;
 	if (r >= 0 && !rl) {
 		close(r);
@@ -153,14 +90,14 @@ void pfs_magic_open(fuse_req_t req, struct pfs_node *n, struct fuse_file_info *f
 	rl->flags = fi->flags;
 	rl->seekable = S_ISREG(st.st_mode);
 	rl->node = n;
-	pfs_node_ref(n);
+	pfs_node_ref(fs, n);
 	fi->fh = (uintptr_t)rl;
 	fi->direct_io = 1;
 	fi->nonseekable = !rl->seekable;
 	fi->keep_cache = 0;
 	if (fuse_reply_open(req, fi) != 0) {
 		close(rl->fd);
-		pfs_node_unref(n);
+		pfs_node_unref(fs, n);
 		free(rl);
 	}
 }
@@ -238,9 +175,10 @@ void pfs_magic_setattr(fuse_req_t req, struct pfs_node *n, struct stat *attr, in
 	pfs_req_caller(req, &c);
 	struct stat st = {0};
 	if (r == 0) {
-		pfs_policy_rdlock();
-		r = pfs_magic_getattr(n, &c, &st);
-		pfs_policy_unlock();
+		struct pfs_fs *fs = pfs_req_fs(req);
+		pfs_policy_rdlock(fs);
+		r = pfs_magic_getattr(fs, n, &c, &st);
+		pfs_policy_unlock(fs);
 	}
 	if (r < 0)
 		fuse_reply_err(req, -r);
@@ -250,9 +188,10 @@ void pfs_magic_setattr(fuse_req_t req, struct pfs_node *n, struct stat *attr, in
 
 void pfs_magic_release(fuse_req_t req, struct fuse_file_info *fi)
 {
+	struct pfs_fs *fs = pfs_req_fs(req);
 	struct relay *rl = (struct relay *)(uintptr_t)fi->fh;
 	close(rl->fd);
-	pfs_node_unref(rl->node);
+	pfs_node_unref(fs, rl->node);
 	free(rl);
 	fuse_reply_err(req, 0);
 }

@@ -10,8 +10,7 @@
 
 #include "fs_i.h"
 #include "pfs/log.h"
-
-struct pfs_fs pfs_fs;
+#include "pfs/oracle.h"
 
 #define OPT(t, field, v)                                                                           \
 	{                                                                                          \
@@ -165,22 +164,22 @@ static void pfs_init(void *userdata, struct fuse_conn_info *conn)
 		conn->want |= FUSE_CAP_PARALLEL_DIROPS;
 }
 
-static int serve(struct fuse_args *args, struct fuse_cmdline_opts *cl)
+static int serve(struct pfs_fs *fs, struct fuse_args *args, struct fuse_cmdline_opts *cl)
 {
 	struct fuse_lowlevel_ops o = ops;
 	o.init = pfs_init;
-	pfs_fs.se = fuse_session_new(args, &o, sizeof(o), NULL);
-	if (!pfs_fs.se)
+	fs->se = fuse_session_new(args, &o, sizeof(o), fs);
+	if (!fs->se)
 		return 1;
 	int ret = 1;
-	if (fuse_set_signal_handlers(pfs_fs.se) != 0)
+	if (fuse_set_signal_handlers(fs->se) != 0)
 		goto out_session;
 	/* SIGHUP means reload: blocked here, before any thread exists, and taken by one thread. */
 	sigset_t hup;
 	sigemptyset(&hup);
 	sigaddset(&hup, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &hup, NULL);
-	if (fuse_session_mount(pfs_fs.se, cl->mountpoint) != 0) {
+	if (fuse_session_mount(fs->se, cl->mountpoint) != 0) {
 		fprintf(stderr,
 			"procfilterfs: cannot mount at %s; is it a directory, and is "
 			"/dev/fuse usable (modprobe fuse)?\n",
@@ -189,36 +188,36 @@ static int serve(struct fuse_args *args, struct fuse_cmdline_opts *cl)
 	}
 	fuse_daemonize(cl->foreground);
 	if (!cl->foreground)
-		pfs_log_init("procfilterfs", pfs_fs.debug ? PFS_LOG_DEBUG : PFS_LOG_WARN, 1);
-	pfs_fs_start_reload_thread();
-	if (pfs_fs.opt.ready_fd >= 0) {
-		if (write(pfs_fs.opt.ready_fd, "R", 1) != 1)
-			pfs_warn("cannot signal readiness on fd %d", pfs_fs.opt.ready_fd);
-		close(pfs_fs.opt.ready_fd);
+		pfs_log_init("procfilterfs", fs->debug ? PFS_LOG_DEBUG : PFS_LOG_WARN, 1);
+	pfs_fs_start_reload_thread(fs);
+	if (fs->opt.ready_fd >= 0) {
+		if (write(fs->opt.ready_fd, "R", 1) != 1)
+			pfs_warn("cannot signal readiness on fd %d", fs->opt.ready_fd);
+		close(fs->opt.ready_fd);
 	}
 	struct fuse_loop_config *cfg = fuse_loop_cfg_create();
 	/* No idle-thread limit: destroying and re-creating workers only costs. */
-	fuse_loop_cfg_set_max_threads(cfg, pfs_fs.opt.threads);
-	ret = cl->singlethread ? fuse_session_loop(pfs_fs.se)
-			       : fuse_session_loop_mt(pfs_fs.se, cfg);
+	fuse_loop_cfg_set_max_threads(cfg, fs->opt.threads);
+	ret = cl->singlethread ? fuse_session_loop(fs->se) : fuse_session_loop_mt(fs->se, cfg);
 	fuse_loop_cfg_destroy(cfg);
-	fuse_session_unmount(pfs_fs.se);
+	fuse_session_unmount(fs->se);
 out_signals:
-	fuse_remove_signal_handlers(pfs_fs.se);
+	fuse_remove_signal_handlers(fs->se);
 out_session:
-	fuse_session_destroy(pfs_fs.se);
+	fuse_session_destroy(fs->se);
 	return ret ? 1 : 0;
 }
 
 /* Everything between parsing and serving; main() owns and frees what it allocates. */
-static int run(const char *prog, struct fuse_args *args, struct fuse_cmdline_opts *cl)
+static int run(struct pfs_fs *fs, const char *prog, struct fuse_args *args,
+	       struct fuse_cmdline_opts *cl)
 {
-	pfs_fs.opt.backing_fd = -1;
-	pfs_fs.opt.ready_fd = -1;
-	pfs_fs.opt.threads = 8;
-	pfs_fs.opt.enter_ns = 1;
-	pfs_fs.opt.snapshot_max = 64u << 20;
-	if (fuse_opt_parse(args, &pfs_fs.opt, option_spec, opt_proc) == -1)
+	fs->opt.backing_fd = -1;
+	fs->opt.ready_fd = -1;
+	fs->opt.threads = 8;
+	fs->opt.enter_ns = 1;
+	fs->opt.snapshot_max = 64u << 20;
+	if (fuse_opt_parse(args, &fs->opt, option_spec, opt_proc) == -1)
 		return 2;
 	if (fuse_parse_cmdline(args, cl) != 0)
 		return 2;
@@ -239,34 +238,33 @@ static int run(const char *prog, struct fuse_args *args, struct fuse_cmdline_opt
 			prog);
 		return 2;
 	}
-	if (snapshot_max_text && parse_size(snapshot_max_text, &pfs_fs.opt.snapshot_max) < 0) {
+	if (snapshot_max_text && parse_size(snapshot_max_text, &fs->opt.snapshot_max) < 0) {
 		fprintf(stderr, "procfilterfs: bad snapshot_max=%s; write e.g. 64M\n",
 			snapshot_max_text);
 		return 2;
 	}
-	if (pfs_fs.opt.threads < 1 || pfs_fs.opt.threads > 1024) {
-		fprintf(stderr, "procfilterfs: threads=%u out of range 1..1024\n",
-			pfs_fs.opt.threads);
+	if (fs->opt.threads < 1 || fs->opt.threads > 1024) {
+		fprintf(stderr, "procfilterfs: threads=%u out of range 1..1024\n", fs->opt.threads);
 		return 2;
 	}
-	pfs_fs.debug = cl->debug;
+	fs->debug = cl->debug;
 	pfs_log_init("procfilterfs", cl->debug ? PFS_LOG_DEBUG : PFS_LOG_WARN, 0);
 	raise_nofile();
-	pfs_nodes_init();
+	pfs_nodes_init(fs);
 	struct pfs_error err;
 	pfs_err_clear(&err);
-	if (pfs_fs_setup(&err) < 0) {
+	if (pfs_fs_setup(fs, &err) < 0) {
 		fprintf(stderr, "procfilterfs: %s\n", err.msg);
 		return 1;
 	}
 	fuse_opt_add_arg(args, "-ofsname=procfilterfs,subtype=procfilterfs");
 	if (getuid() == 0)
 		fuse_opt_add_arg(args, "-oallow_other");
-	if (!pfs_fs.opt.rw)
+	if (!fs->opt.rw)
 		fuse_opt_add_arg(args, "-oro");
-	int ret = serve(args, cl);
-	pfs_nodes_destroy();
-	pfs_policy_free((struct pfs_policy *)pfs_fs.view.policy);
+	int ret = serve(fs, args, cl);
+	pfs_nodes_destroy(fs);
+	pfs_policy_free((struct pfs_policy *)fs->view.policy);
 	return ret;
 }
 
@@ -275,13 +273,17 @@ int main(int argc, char **argv)
 	drop_mount_source(&argc, argv);
 	struct fuse_args args = FUSE_ARGS_INIT(argc, argv);
 	struct fuse_cmdline_opts cl = {0};
-	int ret = run(argv[0], &args, &cl);
+	/* The daemon's state: the session's userdata, reached by each request. */
+	struct pfs_fs fs = {0};
+	int ret = run(&fs, argv[0], &args, &cl);
+	pfs_oracle_stop(fs.view.oracle);
+	free(fs.policy_path);
 	free(cl.mountpoint);
 	fuse_opt_free_args(&args);
-	free(pfs_fs.opt.backing);
-	free(pfs_fs.opt.policy);
-	free(pfs_fs.opt.tenant);
-	free(pfs_fs.opt.policy_dir);
+	free(fs.opt.backing);
+	free(fs.opt.policy);
+	free(fs.opt.tenant);
+	free(fs.opt.policy_dir);
 	free(snapshot_max_text);
 	return ret;
 }

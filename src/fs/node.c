@@ -9,19 +9,19 @@
 #include "pfs/cleanup.h"
 #include "pfs/ppath.h"
 
-struct pfs_node *pfs_node_get(fuse_ino_t ino)
+struct pfs_node *pfs_node_get(struct pfs_fs *fs, fuse_ino_t ino)
 {
-	return ino == FUSE_ROOT_ID ? &pfs_fs.root : (struct pfs_node *)(uintptr_t)ino;
+	return ino == FUSE_ROOT_ID ? &fs->root : (struct pfs_node *)(uintptr_t)ino;
 }
 
-fuse_ino_t pfs_node_ino(const struct pfs_node *n)
+fuse_ino_t pfs_node_ino(struct pfs_fs *fs, const struct pfs_node *n)
 {
-	return n == &pfs_fs.root ? FUSE_ROOT_ID : (fuse_ino_t)(uintptr_t)n;
+	return n == &fs->root ? FUSE_ROOT_ID : (fuse_ino_t)(uintptr_t)n;
 }
 
-void pfs_nodes_init(void)
+void pfs_nodes_init(struct pfs_fs *fs)
 {
-	struct pfs_node *r = &pfs_fs.root;
+	struct pfs_node *r = &fs->root;
 	memset(r, 0, sizeof(*r));
 	r->name = "";
 	r->path = "/proc";
@@ -29,21 +29,81 @@ void pfs_nodes_init(void)
 	r->anchor_fd = -1;
 	r->type = S_IFDIR;
 	r->nlookup = 1;
-	pthread_mutex_init(&pfs_fs.nodes_lock, NULL);
+	pthread_mutex_init(&fs->nodes_lock, NULL);
 }
 
-void pfs_node_loc(const struct pfs_node *n, struct pfs_loc *loc)
+void pfs_node_loc(struct pfs_fs *fs, const struct pfs_node *n, struct pfs_loc *loc)
 {
-	int dirfd = n->anchor ? n->anchor->anchor_fd : pfs_fs.view.backing_fd;
+	int dirfd = n->anchor ? n->anchor->anchor_fd : fs->view.backing_fd;
 	pfs_loc_init(loc, dirfd, n->rel, n->path);
 }
 
+bool pfs_node_gone(const struct pfs_node *n)
+{
+	return n->anchor && n->anchor->anchor_fd < 0;
+}
+
+bool pfs_magic_name(struct pfs_fs *fs, const struct pfs_node *dir, const char *name)
+{
+	if (!dir->anchor)
+		return false;
+	struct pfs_loc loc;
+	pfs_node_loc(fs, dir, &loc);
+	return pfs_view_is_magic_name(&loc, name);
+}
+
+/* The type a magic node is served with: the target's own only when asked (a stat). */
+static mode_t served_type(mode_t real, bool real_type)
+{
+	if (S_ISSOCK(real))
+		return S_IFSOCK;
+	if (real_type && (S_ISFIFO(real) || S_ISCHR(real) || S_ISBLK(real)))
+		return real & S_IFMT;
+	return S_IFREG;
+}
+
+int pfs_magic_stat(struct pfs_fs *fs, const struct pfs_node *dir, const char *name,
+		   struct pfs_caller *c, bool real_type, struct stat *st)
+{
+	if (pfs_node_gone(dir))
+		return -ENOENT;
+	struct pfs_loc loc;
+	pfs_node_loc(fs, dir, &loc);
+	char entry[32];
+	int r = pfs_view_magic_lookup(&fs->view, c, &loc, name, entry, sizeof(entry), st);
+	if (r < 0)
+		return r;
+	mode_t type = served_type(st->st_mode, real_type);
+	if (!S_ISREG(st->st_mode))
+		st->st_size = 0;
+	if (!S_ISCHR(type) && !S_ISBLK(type))
+		st->st_rdev = 0;
+	st->st_mode = type | (st->st_mode & 07777);
+	st->st_nlink = 1;
+	return 0;
+}
+
+int pfs_magic_lookup_stat(struct pfs_fs *fs, const struct pfs_node *dir, const char *name,
+			  struct pfs_caller *c, struct stat *st)
+{
+	return pfs_magic_stat(fs, dir, name, c, pfs_caller_intent(fs, c) == PFS_INTENT_STAT, st);
+}
+
+int pfs_magic_getattr(struct pfs_fs *fs, const struct pfs_node *n, struct pfs_caller *c,
+		      struct stat *st)
+{
+	int r = pfs_magic_stat(fs, n->parent, n->name, c, n->type != S_IFREG, st);
+	if (r == 0) /* an inode never changes type; a new object gets a new node at lookup */
+		st->st_mode = n->type | (st->st_mode & 07777);
+	return r;
+}
+
 /* A pid directory under /proc, or a tid directory under /proc/<pid>/task. */
-static bool is_process_dir(const struct pfs_node *parent, const char *name)
+static bool is_process_dir(struct pfs_fs *fs, const struct pfs_node *parent, const char *name)
 {
 	if (!pfs_parse_pid(name, strlen(name)))
 		return false;
-	if (parent == &pfs_fs.root)
+	if (parent == &fs->root)
 		return true;
 	return !strcmp(parent->name, "task") && parent->parent &&
 	       parent->parent == parent->parent->anchor && parent->parent->anchor_fd >= 0;
@@ -59,9 +119,9 @@ static void node_free(struct pfs_node *n)
 }
 
 /* Called with nodes_lock held. Frees n if nothing holds it, then its parents. */
-static void maybe_release(struct pfs_node *n)
+static void maybe_release(struct pfs_fs *fs, struct pfs_node *n)
 {
-	while (n && n != &pfs_fs.root && n->nlookup == 0 && n->refs == 0) {
+	while (n && n != &fs->root && n->nlookup == 0 && n->refs == 0) {
 		struct pfs_node *parent = n->parent;
 		if (!n->detached)
 			HASH_DEL(parent->children, n);
@@ -71,29 +131,29 @@ static void maybe_release(struct pfs_node *n)
 	}
 }
 
-void pfs_node_ref(struct pfs_node *n)
+void pfs_node_ref(struct pfs_fs *fs, struct pfs_node *n)
 {
-	pthread_mutex_lock(&pfs_fs.nodes_lock);
+	pthread_mutex_lock(&fs->nodes_lock);
 	n->refs++;
-	pthread_mutex_unlock(&pfs_fs.nodes_lock);
+	pthread_mutex_unlock(&fs->nodes_lock);
 }
 
-void pfs_node_unref(struct pfs_node *n)
+void pfs_node_unref(struct pfs_fs *fs, struct pfs_node *n)
 {
-	pthread_mutex_lock(&pfs_fs.nodes_lock);
+	pthread_mutex_lock(&fs->nodes_lock);
 	n->refs--;
-	maybe_release(n);
-	pthread_mutex_unlock(&pfs_fs.nodes_lock);
+	maybe_release(fs, n);
+	pthread_mutex_unlock(&fs->nodes_lock);
 }
 
-void pfs_node_forget(struct pfs_node *n, uint64_t nlookup)
+void pfs_node_forget(struct pfs_fs *fs, struct pfs_node *n, uint64_t nlookup)
 {
-	if (n == &pfs_fs.root)
+	if (n == &fs->root)
 		return;
-	pthread_mutex_lock(&pfs_fs.nodes_lock);
+	pthread_mutex_lock(&fs->nodes_lock);
 	n->nlookup = nlookup > n->nlookup ? 0 : n->nlookup - nlookup;
-	maybe_release(n);
-	pthread_mutex_unlock(&pfs_fs.nodes_lock);
+	maybe_release(fs, n);
+	pthread_mutex_unlock(&fs->nodes_lock);
 }
 
 static struct pfs_node *node_new(struct pfs_node *parent, const char *name, char *path,
@@ -126,10 +186,10 @@ static struct pfs_node *node_new(struct pfs_node *parent, const char *name, char
 }
 
 /* Finds or makes parent/name (with nodes_lock); takes path and anchor_fd. */
-static int insert(struct pfs_node *parent, const char *name, char **path, int anchor_fd,
-		  const struct stat *st, bool magic, struct pfs_node **out)
+static int insert(struct pfs_fs *fs, struct pfs_node *parent, const char *name, char **path,
+		  int anchor_fd, const struct stat *st, bool magic, struct pfs_node **out)
 {
-	pthread_mutex_lock(&pfs_fs.nodes_lock);
+	pthread_mutex_lock(&fs->nodes_lock);
 	struct pfs_node *n = NULL;
 	HASH_FIND_STR(parent->children, name, n);
 	if (n && ((n->type != (st->st_mode & S_IFMT)) ||
@@ -141,7 +201,7 @@ static int insert(struct pfs_node *parent, const char *name, char **path, int an
 	if (!n) {
 		n = node_new(parent, name, *path, anchor_fd, st->st_ino, st->st_mode & S_IFMT);
 		if (!n) {
-			pthread_mutex_unlock(&pfs_fs.nodes_lock);
+			pthread_mutex_unlock(&fs->nodes_lock);
 			if (anchor_fd >= 0)
 				close(anchor_fd);
 			return -ENOMEM;
@@ -154,7 +214,7 @@ static int insert(struct pfs_node *parent, const char *name, char **path, int an
 		close(anchor_fd);
 	}
 	n->nlookup++;
-	pthread_mutex_unlock(&pfs_fs.nodes_lock);
+	pthread_mutex_unlock(&fs->nodes_lock);
 	*out = n;
 	return 0;
 }
@@ -164,51 +224,48 @@ static int insert(struct pfs_node *parent, const char *name, char **path, int an
  * then find or make the node. A pid directory whose backing inode changed is a
  * different process: the old node is detached and a new one made.
  */
-int pfs_node_lookup(struct pfs_node *parent, const char *name, struct pfs_node **out,
-		    struct stat *st, struct pfs_caller *c)
+int pfs_node_lookup(struct pfs_fs *fs, struct pfs_node *parent, const char *name,
+		    struct pfs_node **out, struct stat *st, struct pfs_caller *c)
 {
 	if (strchr(name, '/') || !strcmp(name, ".") || !strcmp(name, ".."))
 		return -ENOENT;
-	if (parent->anchor && parent->anchor->anchor_fd < 0)
+	if (pfs_node_gone(parent))
 		return -ENOENT;
 	cleanup_free char *path = NULL;
 	if (asprintf(&path, "%s/%s", parent->path, name) < 0)
 		return -ENOMEM;
 
-	bool magic = pfs_magic_name(parent, name);
+	bool magic = pfs_magic_name(fs, parent, name);
 	if (magic) {
-		int mr = pfs_magic_lookup_stat(parent, name, c, st);
+		int mr = pfs_magic_lookup_stat(fs, parent, name, c, st);
 		if (mr < 0)
 			return mr;
-		return insert(parent, name, &path, -1, st, true, out);
+		return insert(fs, parent, name, &path, -1, st, true, out);
 	}
 
 	struct pfs_loc loc;
-	int pdir = parent->anchor ? parent->anchor->anchor_fd : pfs_fs.view.backing_fd;
+	int pdir = parent->anchor ? parent->anchor->anchor_fd : fs->view.backing_fd;
 	size_t skip = parent->anchor ? strlen(parent->anchor->path) + 1 : strlen("/proc/");
 	if (pfs_loc_init(&loc, pdir, path + skip, path) < 0)
 		return -ENOENT;
 	struct pfs_path_decision d;
-	pfs_view_decide(&pfs_fs.view, c, &loc, &d);
-	int r = pfs_view_visible(&pfs_fs.view, c, &loc, &d);
+	int r = pfs_view_reach(&fs->view, c, &loc, PFS_REACH_SEE, &d);
 	if (r < 0)
 		return r;
 
 	cleanup_close int anchor_fd = -1;
-	if (is_process_dir(parent, name)) {
+	if (is_process_dir(fs, parent, name)) {
 		anchor_fd = openat(pdir, loc.rel, O_PATH | O_DIRECTORY | O_CLOEXEC);
 		if (anchor_fd < 0)
 			return errno == ESRCH ? -ENOENT : -errno;
 		loc.dirfd = anchor_fd;
 		loc.rel = "";
 	}
-	r = pfs_ns_enter(c, pfs_ns_needs(&loc, false) & PFS_NS_SYSCTL);
-	if (r == 0)
-		r = pfs_view_stat(&pfs_fs.view, c, &loc, st);
+	r = pfs_view_stat(&fs->view, c, &loc, st);
 	if (r < 0)
 		return r;
 
-	return insert(parent, name, &path, steal_fd(anchor_fd), st, false, out);
+	return insert(fs, parent, name, &path, steal_fd(anchor_fd), st, false, out);
 }
 
 static void destroy_tree(struct pfs_node *n)
@@ -221,9 +278,9 @@ static void destroy_tree(struct pfs_node *n)
 	}
 }
 
-void pfs_nodes_destroy(void)
+void pfs_nodes_destroy(struct pfs_fs *fs)
 {
-	pthread_mutex_lock(&pfs_fs.nodes_lock);
-	destroy_tree(&pfs_fs.root);
-	pthread_mutex_unlock(&pfs_fs.nodes_lock);
+	pthread_mutex_lock(&fs->nodes_lock);
+	destroy_tree(&fs->root);
+	pthread_mutex_unlock(&fs->nodes_lock);
 }

@@ -54,33 +54,27 @@ static int add_entry(void *opaque, const struct pfs_dirent *e)
 	return 0;
 }
 
-static int list_dir(struct dir_handle *h, struct pfs_caller *c)
+static int list_dir(struct pfs_fs *fs, struct dir_handle *h, struct pfs_caller *c)
 {
 	entries_free(h);
 	struct pfs_loc loc;
-	pfs_node_loc(h->node, &loc);
-	if (h->node->anchor && h->node->anchor->anchor_fd < 0)
+	pfs_node_loc(fs, h->node, &loc);
+	if (pfs_node_gone(h->node))
 		return -ENOENT;
 	struct pfs_node *up = h->node->parent ? h->node->parent : h->node;
-	ino_t self_ino = h->node == &pfs_fs.root ? 1 : h->node->backing_ino;
-	ino_t up_ino = up == &pfs_fs.root ? 1 : up->backing_ino;
+	ino_t self_ino = h->node == &fs->root ? 1 : h->node->backing_ino;
+	ino_t up_ino = up == &fs->root ? 1 : up->backing_ino;
 	int r = add_entry(h, &(struct pfs_dirent){".", self_ino, DT_DIR});
 	if (r == 0)
 		r = add_entry(h, &(struct pfs_dirent){"..", up_ino, DT_DIR});
 	if (r < 0)
 		return r;
-	pfs_policy_rdlock();
+	pfs_policy_rdlock(fs);
 	struct pfs_path_decision d;
-	pfs_view_decide(&pfs_fs.view, c, &loc, &d);
-	r = pfs_view_visible(&pfs_fs.view, c, &loc, &d);
-	if (r == 0 && d.action == PFS_ACT_DENY)
-		r = -EACCES;
-	/* /proc/sys/net lists the entries of the reader's network namespace */
+	r = pfs_view_reach(&fs->view, c, &loc, PFS_REACH_USE, &d);
 	if (r == 0)
-		r = pfs_ns_enter(c, pfs_ns_needs(&loc, false) & PFS_NS_SYSCTL);
-	if (r == 0)
-		r = pfs_view_list(&pfs_fs.view, c, &loc, add_entry, h, NULL);
-	pfs_policy_unlock();
+		r = pfs_view_list(&fs->view, c, &loc, add_entry, h, NULL);
+	pfs_policy_unlock(fs);
 	if (r < 0)
 		entries_free(h);
 	return r;
@@ -88,25 +82,23 @@ static int list_dir(struct dir_handle *h, struct pfs_caller *c)
 
 void pfs_op_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
-	struct pfs_node *n = pfs_node_get(ino);
+	struct pfs_fs *fs = pfs_req_fs(req);
+	struct pfs_node *n = pfs_node_get(fs, ino);
 	struct pfs_caller c;
 	pfs_req_caller(req, &c);
 	struct stat st;
 	struct pfs_loc loc;
-	pfs_node_loc(n, &loc);
-	pfs_policy_rdlock();
+	pfs_node_loc(fs, n, &loc);
+	pfs_policy_rdlock(fs);
 	struct pfs_path_decision d;
-	pfs_view_decide(&pfs_fs.view, &c, &loc, &d);
-	int r = pfs_view_visible(&pfs_fs.view, &c, &loc, &d);
-	if (r == 0 && d.action == PFS_ACT_DENY)
-		r = -EACCES;
+	int r = pfs_view_reach(&fs->view, &c, &loc, PFS_REACH_USE, &d);
 	if (r == 0)
-		r = pfs_view_stat(&pfs_fs.view, &c, &loc, &st);
+		r = pfs_view_stat(&fs->view, &c, &loc, &st);
 	if (r == 0 && !S_ISDIR(st.st_mode))
 		r = -ENOTDIR;
 	if (r == 0)
-		r = pfs_view_opendir_check(&pfs_fs.view, &c, &loc);
-	pfs_policy_unlock();
+		r = pfs_view_opendir_check(&fs->view, &c, &loc);
+	pfs_policy_unlock(fs);
 	struct dir_handle *h = r == 0 ? calloc(1, sizeof(*h)) : NULL;
 	if (!h) {
 		r = r < 0 ? r : -ENOMEM;
@@ -117,12 +109,12 @@ void pfs_op_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	h->node = n;
 	h->opener = c;
 	pthread_mutex_init(&h->lock, NULL);
-	pfs_node_ref(n);
+	pfs_node_ref(fs, n);
 	fi->fh = (uintptr_t)h;
 	fi->cache_readdir = 0;
 	fi->keep_cache = 0;
 	if (fuse_reply_open(req, fi) != 0) {
-		pfs_node_unref(n);
+		pfs_node_unref(fs, n);
 		free(h);
 	}
 }
@@ -130,12 +122,13 @@ void pfs_op_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 void pfs_op_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		    struct fuse_file_info *fi)
 {
+	struct pfs_fs *fs = pfs_req_fs(req);
 	struct dir_handle *h = (struct dir_handle *)(uintptr_t)fi->fh;
 	pthread_mutex_lock(&h->lock);
 	int r = 0;
 	if (off == 0 || !h->listed) {
 		/* The reader of the listing is the opener (the fd may have been passed). */
-		r = list_dir(h, &h->opener);
+		r = list_dir(fs, h, &h->opener);
 		h->listed = r == 0;
 	}
 	if (r < 0) {
@@ -166,10 +159,11 @@ void pfs_op_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 
 void pfs_op_releasedir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
+	struct pfs_fs *fs = pfs_req_fs(req);
 	struct dir_handle *h = (struct dir_handle *)(uintptr_t)fi->fh;
 	entries_free(h);
 	pthread_mutex_destroy(&h->lock);
-	pfs_node_unref(h->node);
+	pfs_node_unref(fs, h->node);
 	free(h);
 	fuse_reply_err(req, 0);
 }

@@ -9,84 +9,72 @@
 #include "pfs/cleanup.h"
 #include "pfs/log.h"
 
-/* Errors that are the expected answer of a filtered /proc, not worth a log line. */
-static bool expected_errno(int e)
-{
-	return e == ENOENT || e == EACCES || e == EROFS || e == ESRCH || e == EINVAL ||
-	       e == ENOTDIR || e == EPERM || e == ENXIO;
-}
-
-void pfs_log_failure(const char *op, const char *path, int err)
-{
-	if (expected_errno(-err))
-		pfs_debug("%s %s: %s", op, path, strerror(-err));
-	else
-		pfs_err("%s %s: %s", op, path, strerror(-err));
-}
-
 void pfs_op_lookup(fuse_req_t req, fuse_ino_t parent_ino, const char *name)
 {
-	struct pfs_node *parent = pfs_node_get(parent_ino);
+	struct pfs_fs *fs = pfs_req_fs(req);
+	struct pfs_node *parent = pfs_node_get(fs, parent_ino);
 	struct pfs_caller c;
 	pfs_req_caller(req, &c);
 	struct fuse_entry_param e;
 	memset(&e, 0, sizeof(e));
 	struct pfs_node *n = NULL;
-	pfs_policy_rdlock();
-	int r = pfs_node_lookup(parent, name, &n, &e.attr, &c);
-	pfs_policy_unlock();
+	pfs_policy_rdlock(fs);
+	int r = pfs_node_lookup(fs, parent, name, &n, &e.attr, &c);
+	pfs_policy_unlock(fs);
 	if (r < 0) {
-		if (pfs_fs.debug)
+		if (fs->debug)
 			pfs_log_failure("lookup", parent->path, r);
 		fuse_reply_err(req, -r);
 		return;
 	}
-	e.ino = pfs_node_ino(n);
+	e.ino = pfs_node_ino(fs, n);
 	e.attr_timeout = pfs_cache_timeout(n);
-	e.entry_timeout = pfs_entry_timeout(n);
+	e.entry_timeout = pfs_entry_timeout(fs, n);
 	if (fuse_reply_entry(req, &e) != 0)
-		pfs_node_forget(n, 1);
+		pfs_node_forget(fs, n, 1);
 }
 
 void pfs_op_forget(fuse_req_t req, fuse_ino_t ino, uint64_t nlookup)
 {
-	pfs_node_forget(pfs_node_get(ino), nlookup);
+	struct pfs_fs *fs = pfs_req_fs(req);
+	pfs_node_forget(fs, pfs_node_get(fs, ino), nlookup);
 	fuse_reply_none(req);
 }
 
 void pfs_op_forget_multi(fuse_req_t req, size_t count, struct fuse_forget_data *forgets)
 {
+	struct pfs_fs *fs = pfs_req_fs(req);
 	for (size_t i = 0; i < count; i++)
-		pfs_node_forget(pfs_node_get(forgets[i].ino), forgets[i].nlookup);
+		pfs_node_forget(fs, pfs_node_get(fs, forgets[i].ino), forgets[i].nlookup);
 	fuse_reply_none(req);
 }
 
 /* Visibility and attributes of an existing node, for this caller. */
-static int node_stat(struct pfs_node *n, struct pfs_caller *c, struct stat *st)
+static int node_stat(struct pfs_fs *fs, struct pfs_node *n, struct pfs_caller *c, struct stat *st)
 {
 	if (n->magic)
-		return pfs_magic_getattr(n, c, st);
+		return pfs_magic_getattr(fs, n, c, st);
 	struct pfs_loc loc;
-	pfs_node_loc(n, &loc);
-	if (n->anchor && n->anchor->anchor_fd < 0)
+	pfs_node_loc(fs, n, &loc);
+	if (pfs_node_gone(n))
 		return -ENOENT;
 	struct pfs_path_decision d;
-	pfs_view_decide(&pfs_fs.view, c, &loc, &d);
-	int r = pfs_view_visible(&pfs_fs.view, c, &loc, &d);
+	int r = pfs_view_reach(&fs->view, c, &loc, PFS_REACH_SEE, &d);
 	if (r < 0)
 		return r;
-	return pfs_view_stat(&pfs_fs.view, c, &loc, st);
+	return pfs_view_stat(&fs->view, c, &loc, st);
 }
 
 void pfs_op_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
-	struct pfs_node *n = pfs_node_get(ino);
+	struct pfs_fs *fs = pfs_req_fs(req);
+	struct pfs_node *n = pfs_node_get(fs, ino);
 	struct pfs_caller c;
 	pfs_req_caller(req, &c);
 	struct stat st;
-	pfs_policy_rdlock();
-	int r = node_stat(n, &c, &st);
-	pfs_policy_unlock();
+	pfs_policy_rdlock(fs);
+	int r = node_stat(fs, n, &c, &st);
+	pfs_policy_unlock(fs);
 	if (r < 0) {
 		pfs_log_failure("getattr", n->path, r);
 		fuse_reply_err(req, -r);
@@ -98,8 +86,9 @@ void pfs_op_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 void pfs_op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to_set,
 		    struct fuse_file_info *fi)
 {
+	struct pfs_fs *fs = pfs_req_fs(req);
 	/* O_TRUNC on a writable proc file arrives as a size change: proc ignores it. */
-	struct pfs_node *n = pfs_node_get(ino);
+	struct pfs_node *n = pfs_node_get(fs, ino);
 	if (n->magic) {
 		pfs_magic_setattr(req, n, attr, to_set, fi);
 		return;
@@ -108,49 +97,45 @@ void pfs_op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to_se
 		struct pfs_caller c;
 		pfs_req_caller(req, &c);
 		struct pfs_loc loc;
-		pfs_node_loc(n, &loc);
+		pfs_node_loc(fs, n, &loc);
 		struct pfs_path_decision d;
-		pfs_policy_rdlock();
-		pfs_view_decide(&pfs_fs.view, &c, &loc, &d);
-		int r = pfs_view_open_check(&pfs_fs.view, &loc, &d, O_WRONLY | O_TRUNC);
-		pfs_policy_unlock();
-		if (r == 0 || pfs_fs.opt.rw) {
+		pfs_policy_rdlock(fs);
+		pfs_view_decide(&fs->view, &c, &loc, &d);
+		int r = pfs_view_open_check(&fs->view, &loc, &d, O_WRONLY | O_TRUNC);
+		pfs_policy_unlock(fs);
+		if (r == 0 || fs->opt.rw) {
 			pfs_op_getattr(req, ino, fi);
 			return;
 		}
 	}
 	pfs_debug("setattr %s refused", n->path);
-	fuse_reply_err(req, pfs_fs.opt.rw ? EPERM : EROFS);
+	fuse_reply_err(req, fs->opt.rw ? EPERM : EROFS);
 }
 
 void pfs_op_readlink(fuse_req_t req, fuse_ino_t ino)
 {
-	struct pfs_node *n = pfs_node_get(ino);
+	struct pfs_fs *fs = pfs_req_fs(req);
+	struct pfs_node *n = pfs_node_get(fs, ino);
 	struct pfs_caller c;
 	pfs_req_caller(req, &c);
 	cleanup_buf struct pfs_buf out = PFS_BUF_INIT;
 	int r;
-	pfs_policy_rdlock();
-	if (n->parent == &pfs_fs.root && !strcmp(n->name, "self")) {
-		r = pfs_view_self_link(&pfs_fs.view, &c, false, &out);
-	} else if (n->parent == &pfs_fs.root && !strcmp(n->name, "thread-self")) {
-		r = pfs_view_self_link(&pfs_fs.view, &c, true, &out);
+	pfs_policy_rdlock(fs);
+	if (n->parent == &fs->root && !strcmp(n->name, "self")) {
+		r = pfs_view_self_link(&fs->view, &c, false, &out);
+	} else if (n->parent == &fs->root && !strcmp(n->name, "thread-self")) {
+		r = pfs_view_self_link(&fs->view, &c, true, &out);
 	} else {
 		struct pfs_loc loc;
-		pfs_node_loc(n, &loc);
+		pfs_node_loc(fs, n, &loc);
 		struct pfs_path_decision d;
-		pfs_view_decide(&pfs_fs.view, &c, &loc, &d);
-		r = pfs_view_visible(&pfs_fs.view, &c, &loc, &d);
-		if (r == 0 && d.action == PFS_ACT_DENY)
-			r = -EACCES;
+		r = pfs_view_reach(&fs->view, &c, &loc, PFS_REACH_USE, &d);
 		if (r == 0)
-			r = pfs_ns_enter(&c, pfs_ns_needs(&loc, true));
+			r = pfs_view_readlink(&fs->view, &c, &loc, &out);
 		if (r == 0)
-			r = pfs_view_readlink(&pfs_fs.view, &c, &loc, &out);
-		if (r == 0)
-			pfs_magic_follow(&c, &loc, &out);
+			pfs_magic_follow(fs, &c, &loc, &out);
 	}
-	pfs_policy_unlock();
+	pfs_policy_unlock(fs);
 	if (r < 0) {
 		pfs_log_failure("readlink", n->path, r);
 		fuse_reply_err(req, -r);
@@ -172,19 +157,20 @@ void pfs_op_statfs(fuse_req_t req, fuse_ino_t ino)
 
 void pfs_op_access(fuse_req_t req, fuse_ino_t ino, int mask)
 {
-	struct pfs_node *n = pfs_node_get(ino);
+	struct pfs_fs *fs = pfs_req_fs(req);
+	struct pfs_node *n = pfs_node_get(fs, ino);
 	struct pfs_caller c;
 	pfs_req_caller(req, &c);
 	struct stat st;
-	pfs_policy_rdlock();
-	int r = node_stat(n, &c, &st);
+	pfs_policy_rdlock(fs);
+	int r = node_stat(fs, n, &c, &st);
 	if (r == 0 && (mask & W_OK)) {
 		struct pfs_loc loc;
-		pfs_node_loc(n, &loc);
+		pfs_node_loc(fs, n, &loc);
 		struct pfs_path_decision d;
-		pfs_view_decide(&pfs_fs.view, &c, &loc, &d);
-		r = pfs_view_open_check(&pfs_fs.view, &loc, &d, O_WRONLY);
+		pfs_view_decide(&fs->view, &c, &loc, &d);
+		r = pfs_view_open_check(&fs->view, &loc, &d, O_WRONLY);
 	}
-	pfs_policy_unlock();
+	pfs_policy_unlock(fs);
 	fuse_reply_err(req, r < 0 ? -r : 0);
 }

@@ -26,73 +26,72 @@ struct pfs_file_handle {
 	int direct_fd; /* mem, pagemap: read in place (pfs_view_random_access), else -1 */
 };
 
-int pfs_snapshot_charge(size_t bytes)
+int pfs_snapshot_charge(struct pfs_fs *fs, size_t bytes)
 {
-	size_t cur = atomic_load(&pfs_fs.snapshot_bytes);
+	size_t cur = atomic_load(&fs->snapshot_bytes);
 	do {
-		if (cur + bytes > pfs_fs.opt.snapshot_max)
+		if (cur + bytes > fs->opt.snapshot_max)
 			return -ENOMEM;
-	} while (!atomic_compare_exchange_weak(&pfs_fs.snapshot_bytes, &cur, cur + bytes));
+	} while (!atomic_compare_exchange_weak(&fs->snapshot_bytes, &cur, cur + bytes));
 	return 0;
 }
 
-void pfs_snapshot_uncharge(size_t bytes)
+void pfs_snapshot_uncharge(struct pfs_fs *fs, size_t bytes)
 {
-	atomic_fetch_sub(&pfs_fs.snapshot_bytes, bytes);
+	atomic_fetch_sub(&fs->snapshot_bytes, bytes);
 }
 
 /* Renders the node's content for the opener into h->snap, within the cap. */
-static int render(struct pfs_file_handle *h)
+static int render(struct pfs_fs *fs, struct pfs_file_handle *h)
 {
 	struct pfs_loc loc;
-	pfs_node_loc(h->node, &loc);
-	if (h->node->anchor && h->node->anchor->anchor_fd < 0)
+	pfs_node_loc(fs, h->node, &loc);
+	if (pfs_node_gone(h->node))
 		return -ENOENT;
 	struct pfs_buf fresh = PFS_BUF_INIT;
-	pfs_policy_rdlock();
+	pfs_policy_rdlock(fs);
 	struct pfs_path_decision d;
-	pfs_view_decide(&pfs_fs.view, &h->opener, &loc, &d);
-	int r = pfs_view_visible(&pfs_fs.view, &h->opener, &loc, &d);
+	int r = pfs_view_reach(&fs->view, &h->opener, &loc, PFS_REACH_SEE, &d);
 	if (r == 0)
-		r = pfs_ns_enter(&h->opener, pfs_ns_needs(&loc, false));
+		r = pfs_view_render(&fs->view, &h->opener, &loc, &d, NULL, &fresh);
+	pfs_policy_unlock(fs);
 	if (r == 0)
-		r = pfs_view_render(&pfs_fs.view, &h->opener, &loc, &d, NULL, &fresh);
-	pfs_policy_unlock();
-	if (r == 0)
-		r = pfs_snapshot_charge(fresh.len);
+		r = pfs_snapshot_charge(fs, fresh.len);
 	if (r < 0) {
 		pfs_buf_free(&fresh);
 		return r;
 	}
-	pfs_snapshot_uncharge(h->charged);
+	pfs_snapshot_uncharge(fs, h->charged);
 	pfs_buf_free(&h->snap);
 	h->snap = fresh;
 	h->charged = fresh.len;
 	return 0;
 }
 
-static int pfs_fs_open_probe(struct pfs_file_handle *h, const struct pfs_loc *loc)
+static int pfs_fs_open_probe(struct pfs_fs *fs, struct pfs_file_handle *h,
+			     const struct pfs_loc *loc)
 {
-	pfs_policy_rdlock();
-	int r = pfs_view_open_probe(&pfs_fs.view, &h->opener, loc);
-	pfs_policy_unlock();
+	pfs_policy_rdlock(fs);
+	int r = pfs_view_open_probe(&fs->view, &h->opener, loc);
+	pfs_policy_unlock(fs);
 	return r;
 }
 
-static void handle_free(struct pfs_file_handle *h)
+static void handle_free(struct pfs_fs *fs, struct pfs_file_handle *h)
 {
-	pfs_snapshot_uncharge(h->charged);
+	pfs_snapshot_uncharge(fs, h->charged);
 	pfs_buf_free(&h->snap);
 	if (h->direct_fd >= 0)
 		close(h->direct_fd);
 	pthread_mutex_destroy(&h->lock);
-	pfs_node_unref(h->node);
+	pfs_node_unref(fs, h->node);
 	free(h);
 }
 
 void pfs_op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
-	struct pfs_node *n = pfs_node_get(ino);
+	struct pfs_fs *fs = pfs_req_fs(req);
+	struct pfs_node *n = pfs_node_get(fs, ino);
 	if (n->magic) {
 		pfs_magic_open(req, n, fi);
 		return;
@@ -106,41 +105,40 @@ void pfs_op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	h->direct_fd = -1;
 	pfs_req_caller(req, &h->opener);
 	pthread_mutex_init(&h->lock, NULL);
-	pfs_node_ref(n);
+	pfs_node_ref(fs, n);
 	h->readable = (fi->flags & O_ACCMODE) != O_WRONLY;
 
 	struct pfs_loc loc;
-	pfs_node_loc(n, &loc);
-	pfs_policy_rdlock();
+	pfs_node_loc(fs, n, &loc);
+	pfs_policy_rdlock(fs);
 	struct pfs_path_decision d;
-	pfs_view_decide(&pfs_fs.view, &h->opener, &loc, &d);
-	int r = pfs_view_visible(&pfs_fs.view, &h->opener, &loc, &d);
+	int r = pfs_view_reach(&fs->view, &h->opener, &loc, PFS_REACH_SEE, &d);
 	if (r == 0)
-		r = pfs_view_open_check(&pfs_fs.view, &loc, &d, fi->flags);
-	pfs_policy_unlock();
+		r = pfs_view_open_check(&fs->view, &loc, &d, fi->flags);
+	pfs_policy_unlock(fs);
 	if (r == 0 && h->readable && pfs_view_random_access(&loc)) {
-		pfs_policy_rdlock();
-		r = pfs_view_open_fd(&pfs_fs.view, &h->opener, &loc);
-		pfs_policy_unlock();
+		pfs_policy_rdlock(fs);
+		r = pfs_view_open_fd(&fs->view, &h->opener, &loc);
+		pfs_policy_unlock(fs);
 		if (r >= 0) {
 			h->direct_fd = r;
 			r = 0;
 		}
 	} else if (r == 0 && h->readable) {
-		r = render(h);
+		r = render(fs, h);
 		/*
 		 * A zombie's files open fine and fail at read (ESRCH), and so do
 		 * files whose content the kernel refuses only at read: keep that shape.
 		 */
-		if (r == -ESRCH ||
-		    (r < 0 && r != -ENOENT && r != -ENOMEM && pfs_fs_open_probe(h, &loc) == 0)) {
+		if (r == -ESRCH || (r < 0 && r != -ENOENT && r != -ENOMEM &&
+				    pfs_fs_open_probe(fs, h, &loc) == 0)) {
 			h->read_err = -r;
 			r = 0;
 		}
 	}
 	if (r < 0) {
 		pfs_log_failure("open", n->path, r);
-		handle_free(h);
+		handle_free(fs, h);
 		fuse_reply_err(req, -r);
 		return;
 	}
@@ -149,7 +147,7 @@ void pfs_op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	fi->keep_cache = 0;
 	fi->nonseekable = 0;
 	if (fuse_reply_open(req, fi) != 0)
-		handle_free(h);
+		handle_free(fs, h);
 }
 
 static void read_in_place(fuse_req_t req, struct pfs_file_handle *h, size_t size, off_t off)
@@ -169,7 +167,8 @@ static void read_in_place(fuse_req_t req, struct pfs_file_handle *h, size_t size
 
 void pfs_op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, struct fuse_file_info *fi)
 {
-	if (pfs_node_get(ino)->magic) {
+	struct pfs_fs *fs = pfs_req_fs(req);
+	if (pfs_node_get(fs, ino)->magic) {
 		pfs_magic_read(req, size, off, fi);
 		return;
 	}
@@ -181,7 +180,7 @@ void pfs_op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, struct 
 	pthread_mutex_lock(&h->lock);
 	int r = h->read_err ? -h->read_err : 0;
 	if (r == 0 && off == 0 && h->served)
-		r = render(h);
+		r = render(fs, h);
 	if (r < 0) {
 		pthread_mutex_unlock(&h->lock);
 		pfs_log_failure("read", h->node->path, r);
@@ -211,21 +210,19 @@ void pfs_op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, struct 
 void pfs_op_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t size, off_t off,
 		  struct fuse_file_info *fi)
 {
-	if (pfs_node_get(ino)->magic) {
+	struct pfs_fs *fs = pfs_req_fs(req);
+	if (pfs_node_get(fs, ino)->magic) {
 		pfs_magic_write(req, buf, size, off, fi);
 		return;
 	}
 	struct pfs_file_handle *h = (struct pfs_file_handle *)(uintptr_t)fi->fh;
 	struct pfs_loc loc;
-	pfs_node_loc(h->node, &loc);
-	pfs_policy_rdlock();
+	pfs_node_loc(fs, h->node, &loc);
+	pfs_policy_rdlock(fs);
 	struct pfs_path_decision d;
-	pfs_view_decide(&pfs_fs.view, &h->opener, &loc, &d);
-	int r = pfs_view_visible(&pfs_fs.view, &h->opener, &loc, &d);
-	if (r == 0)
-		r = pfs_ns_enter(&h->opener, pfs_ns_needs(&loc, false));
-	ssize_t w = r < 0 ? r : pfs_view_write(&pfs_fs.view, &h->opener, &loc, &d, buf, size, off);
-	pfs_policy_unlock();
+	int r = pfs_view_reach(&fs->view, &h->opener, &loc, PFS_REACH_SEE, &d);
+	ssize_t w = r < 0 ? r : pfs_view_write(&fs->view, &h->opener, &loc, &d, buf, size, off);
+	pfs_policy_unlock(fs);
 	if (w < 0) {
 		pfs_log_failure("write", h->node->path, (int)w);
 		fuse_reply_err(req, (int)-w);
@@ -242,10 +239,11 @@ void pfs_op_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 
 void pfs_op_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
-	if (pfs_node_get(ino)->magic) {
+	struct pfs_fs *fs = pfs_req_fs(req);
+	if (pfs_node_get(fs, ino)->magic) {
 		pfs_magic_release(req, fi);
 		return;
 	}
-	handle_free((struct pfs_file_handle *)(uintptr_t)fi->fh);
+	handle_free(fs, (struct pfs_file_handle *)(uintptr_t)fi->fh);
 	fuse_reply_err(req, 0);
 }

@@ -14,7 +14,7 @@
 static void refuse(fuse_req_t req, const char *op, int native)
 {
 	pfs_debug("%s refused", op);
-	fuse_reply_err(req, pfs_fs.opt.rw ? native : EROFS);
+	fuse_reply_err(req, pfs_req_fs(req)->opt.rw ? native : EROFS);
 }
 
 void pfs_op_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode,

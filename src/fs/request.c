@@ -1,5 +1,9 @@
 /* Per-request context: who is asking, under which policy, and what may be cached. */
+#include <errno.h>
+#include <string.h>
+
 #include "fs_i.h"
+#include "pfs/log.h"
 
 void pfs_req_caller(fuse_req_t req, struct pfs_caller *c)
 {
@@ -7,14 +11,14 @@ void pfs_req_caller(fuse_req_t req, struct pfs_caller *c)
 	pfs_caller_init(c, ctx->pid, ctx->uid, ctx->gid);
 }
 
-void pfs_policy_rdlock(void)
+void pfs_policy_rdlock(struct pfs_fs *fs)
 {
-	pthread_rwlock_rdlock(&pfs_fs.policy_lock);
+	pthread_rwlock_rdlock(&fs->policy_lock);
 }
 
-void pfs_policy_unlock(void)
+void pfs_policy_unlock(struct pfs_fs *fs)
 {
-	pthread_rwlock_unlock(&pfs_fs.policy_lock);
+	pthread_rwlock_unlock(&fs->policy_lock);
 }
 
 /*
@@ -38,12 +42,26 @@ double pfs_cache_timeout(const struct pfs_node *n)
  * attributes are not cached (pfs_cache_timeout). Not when the policy has
  * {self} rules: then a decision below a pid directory depends on the caller.
  */
-double pfs_entry_timeout(const struct pfs_node *n)
+double pfs_entry_timeout(struct pfs_fs *fs, const struct pfs_node *n)
 {
 	if (!n->per_caller)
 		return 1.0;
-	if (n->type != S_IFDIR && n->anchor && n->parent == n->anchor &&
-	    !pfs_fs.view.policy_uses_self)
+	if (n->type != S_IFDIR && n->anchor && n->parent == n->anchor && !fs->view.policy_uses_self)
 		return 1.0;
 	return 0.0;
+}
+
+/* Errors that are the expected answer of a filtered /proc, not worth a log line. */
+static bool expected_errno(int e)
+{
+	return e == ENOENT || e == EACCES || e == EROFS || e == ESRCH || e == EINVAL ||
+	       e == ENOTDIR || e == EPERM || e == ENXIO;
+}
+
+void pfs_log_failure(const char *op, const char *path, int err)
+{
+	if (expected_errno(-err))
+		pfs_debug("%s %s: %s", op, path, strerror(-err));
+	else
+		pfs_err("%s %s: %s", op, path, strerror(-err));
 }

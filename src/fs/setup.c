@@ -17,9 +17,9 @@
 #include "pfs/log.h"
 #include "pfs/oracle.h"
 
-static int resolve_policy_path(char **out, struct pfs_error *err)
+static int resolve_policy_path(struct pfs_fs *fs, char **out, struct pfs_error *err)
 {
-	const struct pfs_fs_options *o = &pfs_fs.opt;
+	const struct pfs_fs_options *o = &fs->opt;
 	*out = NULL;
 	if (o->policy && o->tenant)
 		return pfs_err_set(err, EINVAL, "both policy= and tenant= given; use one of them");
@@ -33,16 +33,16 @@ static int resolve_policy_path(char **out, struct pfs_error *err)
 	return 0;
 }
 
-int pfs_fs_load_policy(struct pfs_policy **out, struct pfs_error *err)
+int pfs_fs_load_policy(struct pfs_fs *fs, struct pfs_policy **out, struct pfs_error *err)
 {
-	if (!pfs_fs.policy_path)
+	if (!fs->policy_path)
 		return pfs_policy_new_empty(out);
-	return pfs_policy_load(pfs_fs.policy_path, out, err);
+	return pfs_policy_load(fs->policy_path, out, err);
 }
 
-static int open_backing(struct pfs_error *err)
+static int open_backing(struct pfs_fs *fs, struct pfs_error *err)
 {
-	const struct pfs_fs_options *o = &pfs_fs.opt;
+	const struct pfs_fs_options *o = &fs->opt;
 	int fd;
 	if (o->backing_fd >= 0) {
 		fd = o->backing_fd;
@@ -61,18 +61,18 @@ static int open_backing(struct pfs_error *err)
 				   "a procfs instance with backing_fd=N");
 	struct statfs sf;
 	/* Callers' credentials come from the backing: a fixture tree has none to give. */
-	pfs_fs.view.as_caller = fstatfs(fd, &sf) == 0 && sf.f_type == PROC_SUPER_MAGIC;
-	if (!pfs_fs.view.as_caller)
+	fs->view.as_caller = fstatfs(fd, &sf) == 0 && sf.f_type == PROC_SUPER_MAGIC;
+	if (!fs->view.as_caller)
 		pfs_warn("the backing is not a procfs; serving it with the daemon's credentials");
-	pfs_fs.view.backing_fd = fd;
+	fs->view.backing_fd = fd;
 	return 0;
 }
 
 /* The mount's user namespace is that of the backing's pid 1 (the sandbox's init). */
-static void load_id_maps(void)
+static void load_id_maps(struct pfs_fs *fs)
 {
 	char text[4096];
-	struct pfs_view *v = &pfs_fs.view;
+	struct pfs_view *v = &fs->view;
 	if (pfs_read_small_at(v->backing_fd, "1/uid_map", text, sizeof(text)) > 0)
 		pfs_idmap_parse(text, &v->uidmap);
 	if (pfs_read_small_at(v->backing_fd, "1/gid_map", text, sizeof(text)) > 0)
@@ -91,30 +91,31 @@ static void load_id_maps(void)
 	}
 }
 
-int pfs_fs_setup(struct pfs_error *err)
+int pfs_fs_setup(struct pfs_fs *fs, struct pfs_error *err)
 {
-	int r = open_backing(err);
+	int r = open_backing(fs, err);
 	if (r < 0)
 		return r;
-	r = resolve_policy_path(&pfs_fs.policy_path, err);
+	r = resolve_policy_path(fs, &fs->policy_path, err);
 	if (r < 0)
 		return r;
 	struct pfs_policy *p = NULL;
-	r = pfs_fs_load_policy(&p, err);
+	r = pfs_fs_load_policy(fs, &p, err);
 	if (r < 0)
 		return r;
-	if (pfs_fs.opt.rw && p->rw_forbidden) {
+	if (fs->opt.rw && p->rw_forbidden) {
 		pfs_policy_free(p);
 		return pfs_err_set(err, EPERM,
 				   "the policy says `proc-rw forbid` but the mount asks for rw; "
 				   "mount read-only or change the policy");
 	}
-	pfs_fs.view.policy = p;
-	pfs_view_policy_changed(&pfs_fs.view);
-	pfs_fs.view.rw = pfs_fs.opt.rw;
-	pfs_fs.view.pidns_pid_max = pfs_fs.opt.pidns_pid_max;
-	load_id_maps();
-	pthread_rwlock_init(&pfs_fs.policy_lock, NULL);
+	fs->view.policy = p;
+	pfs_view_policy_changed(&fs->view);
+	fs->view.rw = fs->opt.rw;
+	fs->view.pidns_pid_max = fs->opt.pidns_pid_max;
+	fs->view.enter_ns = fs->opt.enter_ns;
+	load_id_maps(fs);
+	pthread_rwlock_init(&fs->policy_lock, NULL);
 	return 0;
 }
 
@@ -124,7 +125,8 @@ struct inval {
 };
 
 /* Collects cached (caller-independent) entries so the kernel forgets them. */
-static void collect(struct pfs_node *n, struct inval **v, size_t *len, size_t *cap)
+static void collect(struct pfs_fs *fs, struct pfs_node *n, struct inval **v, size_t *len,
+		    size_t *cap)
 {
 	struct pfs_node *child, *tmp;
 	HASH_ITER (hh, n->children, child, tmp) {
@@ -141,34 +143,33 @@ static void collect(struct pfs_node *n, struct inval **v, size_t *len, size_t *c
 		char *name = strdup(child->name);
 		if (!name)
 			return;
-		(*v)[(*len)++] = (struct inval){pfs_node_ino(n), name};
-		collect(child, v, len, cap);
+		(*v)[(*len)++] = (struct inval){pfs_node_ino(fs, n), name};
+		collect(fs, child, v, len, cap);
 	}
 }
 
-static void invalidate_cached_entries(void)
+static void invalidate_cached_entries(struct pfs_fs *fs)
 {
 	struct inval *v = NULL;
 	size_t len = 0, cap = 0;
-	pthread_mutex_lock(&pfs_fs.nodes_lock);
-	collect(&pfs_fs.root, &v, &len, &cap);
-	pthread_mutex_unlock(&pfs_fs.nodes_lock);
+	pthread_mutex_lock(&fs->nodes_lock);
+	collect(fs, &fs->root, &v, &len, &cap);
+	pthread_mutex_unlock(&fs->nodes_lock);
 	/* Outside the lock: the kernel may answer with FORGETs that take it. */
 	for (size_t i = 0; i < len; i++) {
-		fuse_lowlevel_notify_inval_entry(pfs_fs.se, v[i].parent, v[i].name,
-						 strlen(v[i].name));
+		fuse_lowlevel_notify_inval_entry(fs->se, v[i].parent, v[i].name, strlen(v[i].name));
 		free(v[i].name);
 	}
 	free(v);
 }
 
-static void reload(void)
+static void reload(struct pfs_fs *fs)
 {
 	struct pfs_error err;
 	pfs_err_clear(&err);
 	struct pfs_policy *p = NULL;
-	int r = pfs_fs_load_policy(&p, &err);
-	if (r == 0 && pfs_fs.opt.rw && p->rw_forbidden) {
+	int r = pfs_fs_load_policy(fs, &p, &err);
+	if (r == 0 && fs->opt.rw && p->rw_forbidden) {
 		pfs_policy_free(p);
 		r = pfs_err_set(&err, EPERM, "the new policy forbids this rw mount");
 	}
@@ -177,34 +178,35 @@ static void reload(void)
 			err.msg[0] ? err.msg : strerror(-r));
 		return;
 	}
-	pthread_rwlock_wrlock(&pfs_fs.policy_lock);
-	struct pfs_policy *old = (struct pfs_policy *)pfs_fs.view.policy;
-	pfs_fs.view.policy = p;
-	pfs_view_policy_changed(&pfs_fs.view);
-	pthread_rwlock_unlock(&pfs_fs.policy_lock);
+	pthread_rwlock_wrlock(&fs->policy_lock);
+	struct pfs_policy *old = (struct pfs_policy *)fs->view.policy;
+	fs->view.policy = p;
+	pfs_view_policy_changed(&fs->view);
+	pthread_rwlock_unlock(&fs->policy_lock);
 	pfs_policy_free(old);
-	invalidate_cached_entries();
-	pfs_info("policy reloaded from %s", pfs_fs.policy_path ? pfs_fs.policy_path : "(none)");
+	invalidate_cached_entries(fs);
+	pfs_info("policy reloaded from %s", fs->policy_path ? fs->policy_path : "(none)");
 }
 
 static void *reload_thread(void *arg)
 {
+	struct pfs_fs *fs = arg;
 	sigset_t set;
 	sigemptyset(&set);
 	sigaddset(&set, SIGHUP);
 	for (;;) {
 		int sig = 0;
 		if (sigwait(&set, &sig) == 0 && sig == SIGHUP)
-			reload();
+			reload(fs);
 	}
 	return NULL;
 }
 
-void pfs_fs_start_reload_thread(void)
+void pfs_fs_start_reload_thread(struct pfs_fs *fs)
 {
 	/* SIGHUP is blocked in every thread (set before any is made) and taken here. */
 	pthread_t t;
-	if (pthread_create(&t, NULL, reload_thread, NULL) == 0)
+	if (pthread_create(&t, NULL, reload_thread, fs) == 0)
 		pthread_detach(t);
 	else
 		pfs_err("cannot start the reload thread: SIGHUP will not reload the policy");

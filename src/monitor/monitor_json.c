@@ -7,16 +7,25 @@
 #include "pfs/monitor.h"
 #include "monitor_parse_i.h"
 
+static const char *const names[] = {
+	[PFS_ST_OK] = "OK",   [PFS_ST_RE] = "RE",   [PFS_ST_SG] = "SG",
+	[PFS_ST_TLE] = "TLE", [PFS_ST_WLE] = "WLE", [PFS_ST_MLE] = "MLE",
+	[PFS_ST_PLE] = "PLE", [PFS_ST_FLE] = "FLE", [PFS_ST_XX] = "XX",
+};
+
 const char *pfs_status_name(enum pfs_status s)
 {
-	static const char *const names[] = {
-		[PFS_ST_OK] = "OK",   [PFS_ST_RE] = "RE",   [PFS_ST_SG] = "SG",
-		[PFS_ST_TLE] = "TLE", [PFS_ST_WLE] = "WLE", [PFS_ST_MLE] = "MLE",
-		[PFS_ST_PLE] = "PLE", [PFS_ST_FLE] = "FLE", [PFS_ST_XX] = "XX",
-	};
 	if ((unsigned)s < sizeof(names) / sizeof(names[0]) && names[s])
 		return names[s];
 	return "XX";
+}
+
+enum pfs_status pfs_status_parse(const char *name)
+{
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (names[i] && !strcmp(names[i], name))
+			return (enum pfs_status)i;
+	return PFS_ST_XX;
 }
 
 static void limit_json(FILE *f, const char *name, uint64_t value, const char *unit,
@@ -50,13 +59,11 @@ int pfs_result_write_json(const struct pfs_monitor_result *r, FILE *f)
 		r->peak_procs, r->peak_threads);
 	fprintf(f, "  \"peak_fds\": %" PRIu64 ",\n", r->peak_fds);
 	fprintf(f, "  \"limits\": {\n");
-	limit_json(f, "cpu", l->cpu_us, "us", r->mech_cpu, false);
-	limit_json(f, "wall", l->wall_us, "us", r->mech_wall, false);
-	limit_json(f, "mem", l->mem_bytes, "bytes", r->mech_mem, false);
-	limit_json(f, "procs", l->procs, "count", r->mech_procs, false);
-	limit_json(f, "threads", l->threads, "count", r->mech_threads, false);
-	limit_json(f, "fds", l->fds, "count", r->mech_fds, false);
-	limit_json(f, "output", l->output_bytes, "bytes", r->mech_output, true);
+	for (size_t i = 0; i < pfs_n_limit_defs && i < PFS_LIMITS_MAX; i++) {
+		const struct pfs_limit_def *d = &pfs_limit_defs[i];
+		limit_json(f, d->key, pfs_limit_get(l, d), d->unit, r->mech[i],
+			   i + 1 == pfs_n_limit_defs);
+	}
 	fprintf(f, "  },\n  \"killed_by\": ");
 	if (r->killed_by[0])
 		pfs_json_str(f, r->killed_by);

@@ -38,7 +38,6 @@ struct run {
 	long clk_tck;
 	uint64_t peak_rss, peak_hwm, last_cpu_us, last_user_us, last_sys_us;
 	uint64_t oom_at_start;
-	bool cg_memory, cg_pids;
 	siginfo_t si;
 	struct rusage ru;
 };
@@ -115,32 +114,56 @@ __attribute__((format(printf, 6, 7))) static void fire(struct run *r, enum pfs_s
 	r->term_at = now_us(r);
 }
 
+static uint64_t measured(const struct pfs_limit_def *d, const struct pfs_sample_totals *t,
+			 uint64_t cpu_us, uint64_t now)
+{
+	switch (d->measure) {
+	case PFS_MEASURE_CPU_US:
+		return cpu_us;
+	case PFS_MEASURE_WALL_US:
+		return now;
+	case PFS_MEASURE_RSS:
+		return t->rss_bytes;
+	case PFS_MEASURE_PROCS:
+		return t->procs;
+	case PFS_MEASURE_THREADS:
+		return t->threads;
+	case PFS_MEASURE_PROC_FDS:
+		return t->max_fds;
+	case PFS_MEASURE_NONE:
+		break;
+	}
+	return 0;
+}
+
+/* Fires the first limit, in the rows' check order, that the sample exceeds. */
 static void check_limits(struct run *r, const struct pfs_sample_totals *t, uint64_t cpu_us,
 			 uint64_t now)
 {
-	const struct pfs_limits *l = &r->cfg->limits;
-	if (l->cpu_us && cpu_us > l->cpu_us)
-		fire(r, PFS_ST_TLE, "cpu", cpu_us, l->cpu_us,
-		     "cpu limit: %.3f s of CPU used, limit %.3f s", (double)cpu_us / 1e6,
-		     (double)l->cpu_us / 1e6);
-	else if (l->mem_bytes && t->rss_bytes > l->mem_bytes)
-		fire(r, PFS_ST_MLE, "mem", t->rss_bytes, l->mem_bytes,
-		     "mem limit: %" PRIu64 " bytes resident, limit %" PRIu64, t->rss_bytes,
-		     l->mem_bytes);
-	else if (l->procs && t->procs > l->procs)
-		fire(r, PFS_ST_PLE, "procs", t->procs, l->procs,
-		     "procs limit: %" PRIu64 " processes, limit %" PRIu64, t->procs, l->procs);
-	else if (l->threads && t->threads > l->threads)
-		fire(r, PFS_ST_PLE, "threads", t->threads, l->threads,
-		     "threads limit: %" PRIu64 " threads, limit %" PRIu64, t->threads, l->threads);
-	else if (l->fds && t->max_fds > l->fds)
-		fire(r, PFS_ST_FLE, "fds", t->max_fds, l->fds,
-		     "fds limit: pid %d has %" PRIu64 " open fds, limit %" PRIu64,
-		     (int)t->max_fds_pid, t->max_fds, l->fds);
-	else if (l->wall_us && now >= l->wall_us)
-		fire(r, PFS_ST_WLE, "wall", now, l->wall_us,
-		     "wall limit: %.3f s elapsed, limit %.3f s", (double)now / 1e6,
-		     (double)l->wall_us / 1e6);
+	for (unsigned rank = 0; rank < pfs_n_limit_defs; rank++) {
+		for (size_t i = 0; i < pfs_n_limit_defs; i++) {
+			const struct pfs_limit_def *d = &pfs_limit_defs[i];
+			uint64_t max = pfs_limit_get(&r->cfg->limits, d);
+			if (d->check != rank || d->measure == PFS_MEASURE_NONE || !max)
+				continue;
+			uint64_t v = measured(d, t, cpu_us, now);
+			/* time limits fire when reached, the others when exceeded */
+			if (d->measure == PFS_MEASURE_WALL_US ? v < max : v <= max)
+				continue;
+			char who[32] = "";
+			if (d->measure == PFS_MEASURE_PROC_FDS)
+				snprintf(who, sizeof(who), "pid %d has ", (int)t->max_fds_pid);
+			if (!strcmp(d->unit, "us"))
+				fire(r, pfs_status_parse(d->status), d->key, v, max,
+				     "%s limit: %.3f s %s, limit %.3f s", d->key, (double)v / 1e6,
+				     d->what, (double)max / 1e6);
+			else
+				fire(r, pfs_status_parse(d->status), d->key, v, max,
+				     "%s limit: %s%" PRIu64 " %s, limit %" PRIu64, d->key, who, v,
+				     d->what, max);
+			return;
+		}
+	}
 }
 
 static void sample(struct run *r, uint64_t now)
@@ -251,25 +274,26 @@ static bool cg_file_set(int cgfd, const char *name)
 	return n > 0 && strncmp(buf, "max", 3) != 0;
 }
 
+/* How each limit is enforced: a cgroup file if set, else a kernel rlimit, and the monitor. */
 static void set_mechanisms(struct run *r)
 {
-	const struct pfs_limits *l = &r->cfg->limits;
 	struct pfs_monitor_result *res = r->res;
 	bool rl = !(r->cfg->rlimit_flags & PFS_RLIM_NONE);
 	int cg = r->cfg->cgroup_fd;
-	r->cg_memory = cg >= 0 && cg_file_set(cg, "memory.max");
-	r->cg_pids = cg >= 0 && cg_file_set(cg, "pids.max");
 	res->cgroup_used = cg >= 0;
-	res->mech_cpu = !l->cpu_us ? "" : rl ? "rlimit+monitor" : "monitor";
-	res->mech_wall = l->wall_us ? "monitor" : "";
-	res->mech_mem = !l->mem_bytes				     ? ""
-			: r->cg_memory				     ? "cgroup+monitor"
-			: rl && (r->cfg->rlimit_flags & PFS_RLIM_AS) ? "rlimit+monitor"
-								     : "monitor";
-	res->mech_procs = l->procs ? "monitor" : "";
-	res->mech_threads = !l->threads ? "" : r->cg_pids ? "cgroup+monitor" : "monitor";
-	res->mech_fds = !l->fds ? "" : rl ? "rlimit+monitor" : "monitor";
-	res->mech_output = l->output_bytes && rl ? "rlimit" : "";
+	for (size_t i = 0; i < pfs_n_limit_defs && i < PFS_LIMITS_MAX; i++) {
+		const struct pfs_limit_def *d = &pfs_limit_defs[i];
+		bool monitor = d->measure != PFS_MEASURE_NONE;
+		bool cgroup = d->cgroup && cg >= 0 && cg_file_set(cg, d->cgroup);
+		bool rlimit =
+			!cgroup && rl &&
+			(d->rlimit || (d->rlimit_if_as && (r->cfg->rlimit_flags & PFS_RLIM_AS)));
+		const char *m = cgroup	  ? (monitor ? "cgroup+monitor" : "cgroup")
+				: rlimit  ? (monitor ? "rlimit+monitor" : "rlimit")
+				: monitor ? "monitor"
+					  : "";
+		res->mech[i] = pfs_limit_get(&r->cfg->limits, d) ? m : "";
+	}
 }
 
 static double tv_s(struct timeval tv)

@@ -2,16 +2,19 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <linux/magic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <unistd.h>
 
 #include "pfs/buf.h"
 #include "pfs/cleanup.h"
 #include "pfs/cli.h"
+#include "pfs/nsview.h"
 #include "pfs/policy.h"
 #include "pfs/trace.h"
 #include "pfs/view.h"
@@ -255,7 +258,13 @@ static int explain(const struct explain_opts *o, struct pfs_policy *p, int backi
 	char path[PATH_MAX];
 	if (resolve_self(o, path, sizeof(path)) < 0)
 		return 2;
-	struct pfs_view v = {.backing_fd = backing_fd, .policy = p};
+	struct statfs sf;
+	/*
+	 * On a live proc, link text and sysctls are read in the caller's
+	 * namespaces and root, as the daemon reads them; a fixture tree has none.
+	 */
+	bool live = fstatfs(backing_fd, &sf) == 0 && sf.f_type == PROC_SUPER_MAGIC;
+	struct pfs_view v = {.backing_fd = backing_fd, .policy = p, .enter_ns = live};
 	pfs_view_policy_changed(&v);
 	struct pfs_caller c;
 	pfs_caller_init(&c, o->pid, o->uid, getgid());
@@ -340,7 +349,12 @@ static int cmd_explain(int argc, char **argv)
 		pfs_policy_free(p);
 		return 1;
 	}
+	/* On a live proc explain enters the reader's namespaces and root: come back after. */
+	struct pfs_ns_saved ns;
+	bool saved = pfs_ns_save(&ns) == 0;
 	r = explain(&o, p, fd);
+	if (saved)
+		(void)pfs_ns_restore(&ns); /* nothing to undo when it could not enter */
 	pfs_policy_free(p);
 	return r;
 }

@@ -48,6 +48,12 @@ void ptok_clear(struct ptok *t);
 struct ploader {
 	struct pfs_policy *p;
 	struct pfs_error *err;
+	/*
+	 * Loads an include found by the parser at lx's current line: the loader's
+	 * business (files, cycles, depth), so the parser calls back into it.
+	 */
+	int (*include)(struct ploader *ld, const struct plex *lx, unsigned col, const char *rel,
+		       const char *base_dir);
 	struct {
 		dev_t dev;
 		ino_t ino;
@@ -61,9 +67,7 @@ struct ploader {
  */
 int pfs_policy_parse_text(struct ploader *ld, const char *name, const char *text, size_t len,
 			  const char *base_dir);
-/* Loads an include found by the parser at lx's current line. */
-int pfs_policy_include(struct ploader *ld, const struct plex *lx, unsigned col, const char *rel,
-		       const char *base_dir);
+/* The policy object (policy.c). */
 void pfs_policy_mount_rule_free(struct pfs_mount_rule *m);
 
 /* The path rule index (policy_index.c): built once a policy is fully loaded. */

@@ -1,4 +1,4 @@
-/* Loading policies: files, strings, includes (relative, cycle-checked), freeing. */
+/* Loading policies: files, strings, includes (relative, cycle-checked). */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -9,19 +9,6 @@
 
 #include "pfs/cleanup.h"
 #include "policy_i.h"
-
-const char *pfs_policy_add_file(struct pfs_policy *p, const char *name)
-{
-	char **nf = realloc(p->files, (p->n_files + 1) * sizeof(*nf));
-	if (!nf)
-		return NULL;
-	p->files = nf;
-	char *copy = strdup(name);
-	if (!copy)
-		return NULL;
-	p->files[p->n_files++] = copy;
-	return copy;
-}
 
 /* Lexically normalises a path: drops "." and empty components, folds "x/..". */
 static char *normalize_path(const char *path)
@@ -158,8 +145,8 @@ static int load_file(struct ploader *ld, const char *path, const struct plex *lx
 	return r;
 }
 
-int pfs_policy_include(struct ploader *ld, const struct plex *lx, unsigned col, const char *rel,
-		       const char *base_dir)
+static int load_include(struct ploader *ld, const struct plex *lx, unsigned col, const char *rel,
+			const char *base_dir)
 {
 	if (!base_dir)
 		return plex_error(lx, col,
@@ -178,12 +165,6 @@ int pfs_policy_include(struct ploader *ld, const struct plex *lx, unsigned col, 
 	return load_file(ld, path, lx, col);
 }
 
-int pfs_policy_new_empty(struct pfs_policy **out)
-{
-	*out = calloc(1, sizeof(**out));
-	return *out ? 0 : -ENOMEM;
-}
-
 int pfs_policy_load(const char *path, struct pfs_policy **out, struct pfs_error *err)
 {
 	*out = NULL;
@@ -192,7 +173,7 @@ int pfs_policy_load(const char *path, struct pfs_policy **out, struct pfs_error 
 	if (r < 0)
 		return r;
 	cleanup_free char *norm = normalize_path(path);
-	struct ploader ld = {.p = p, .err = err};
+	struct ploader ld = {.p = p, .err = err, .include = load_include};
 	r = norm ? load_file(&ld, norm, NULL, 0) : -ENOMEM;
 	if (r == 0)
 		r = pfs_policy_build_index(p);
@@ -213,7 +194,7 @@ int pfs_policy_load_string(const char *name, const char *text, struct pfs_policy
 	if (r < 0)
 		return r;
 	cleanup_free char *dir = strchr(name, '/') ? dir_of(name) : NULL;
-	struct ploader ld = {.p = p, .err = err};
+	struct ploader ld = {.p = p, .err = err, .include = load_include};
 	if (strchr(name, '/') && !dir)
 		r = -ENOMEM;
 	else
@@ -226,57 +207,4 @@ int pfs_policy_load_string(const char *name, const char *text, struct pfs_policy
 	}
 	*out = p;
 	return 0;
-}
-
-void pfs_policy_mount_rule_free(struct pfs_mount_rule *m)
-{
-	for (size_t i = 0; i < m->n_matches; i++)
-		pfs_glob_free(m->matches[i].glob);
-	free(m->matches);
-	free(m->value);
-	for (size_t i = 0; i < m->n_options; i++)
-		free(m->options[i]);
-	free(m->options);
-}
-
-void pfs_policy_free(struct pfs_policy *p)
-{
-	if (!p)
-		return;
-	for (size_t i = 0; i < p->n_path_rules; i++)
-		pfs_glob_free(p->path_rules[i].glob);
-	free(p->path_rules);
-	for (size_t i = 0; i < p->n_pid_rules; i++)
-		pfs_glob_free(p->pid_rules[i].glob);
-	free(p->pid_rules);
-	for (size_t i = 0; i < p->n_mount_rules; i++)
-		pfs_policy_mount_rule_free(&p->mount_rules[i]);
-	free(p->mount_rules);
-	for (size_t i = 0; i < p->n_maps_rules; i++) {
-		pfs_glob_free(p->maps_rules[i].glob);
-		free(p->maps_rules[i].value);
-	}
-	free(p->maps_rules);
-	for (size_t i = 0; i < p->n_fd_rules; i++)
-		pfs_glob_free(p->fd_rules[i].glob);
-	free(p->fd_rules);
-	for (size_t i = 0; i < p->n_environ_rules; i++) {
-		pfs_glob_free(p->environ_rules[i].glob);
-		free(p->environ_rules[i].value);
-	}
-	free(p->environ_rules);
-	for (size_t i = 0; i < p->n_content_rules; i++) {
-		struct pfs_content_rule *c = &p->content_rules[i];
-		pfs_glob_free(c->path);
-		free(c->text);
-		if (c->has_re)
-			regfree(&c->re);
-	}
-	free(p->content_rules);
-	free(p->limits);
-	pfs_policy_free_index(p->path_index);
-	for (size_t i = 0; i < p->n_files; i++)
-		free(p->files[i]);
-	free(p->files);
-	free(p);
 }

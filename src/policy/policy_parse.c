@@ -563,7 +563,7 @@ static int st_include(struct pctx *c)
 		return r;
 	if (!*t.s)
 		return plex_error(&c->lx, t.col, "empty include path; name a .policy file");
-	return pfs_policy_include(c->ld, &c->lx, t.col, t.s, c->base_dir);
+	return c->ld->include(c->ld, &c->lx, t.col, t.s, c->base_dir);
 }
 
 static const struct {

@@ -10,6 +10,7 @@
 #include "pfs/backing.h"
 #include "pfs/cleanup.h"
 #include "pfs/filter.h"
+#include "pfs/nsview.h"
 #include "view_i.h"
 
 struct open_args {
@@ -107,8 +108,12 @@ int pfs_view_opendir_check(const struct pfs_view *v, struct pfs_caller *c,
 int pfs_view_list(const struct pfs_view *v, struct pfs_caller *c, const struct pfs_loc *loc,
 		  pfs_dirent_fn fn, void *opaque, const struct pfs_trace *t)
 {
+	/* /proc/sys/net lists the entries of the reader's network namespace */
+	int r = view_enter_ns(v, c, view_ns_needs(loc, false) & PFS_NS_SYSCTL);
+	if (r < 0)
+		return r;
 	struct open_args a = {loc, -1};
-	int r = view_as_caller(v, c, loc, PFS_OP_OPENDIR, do_opendir, &a);
+	r = view_as_caller(v, c, loc, PFS_OP_OPENDIR, do_opendir, &a);
 	if (r < 0)
 		return r == -ESRCH ? -ENOENT : r;
 	cleanup_closedir DIR *dir = pfs_fdopendir_owned(a.fd);

@@ -49,66 +49,45 @@ static int read_sibling(const struct pfs_view *v, struct pfs_caller *c, const st
 	return read_as_caller(v, c, loc, rel, out);
 }
 
-/*
- * mounts and mountstats lack fields that rules may match (root, options):
- * decide with the mountinfo read alongside, so the three tables agree.
- */
-static int filter_mount_table(const struct pfs_view *v, struct pfs_caller *c,
-			      const struct pfs_loc *loc, const struct pfs_buf *raw, bool stats,
-			      const struct pfs_trace *t, struct pfs_buf *out)
+struct sibling_ctx {
+	const struct pfs_view *v;
+	struct pfs_caller *c;
+	const struct pfs_loc *loc;
+};
+
+static int ctx_read_sibling(void *opaque, const char *name, struct pfs_buf *out)
 {
-	const struct pfs_policy *p = v->policy;
-	const char *in = raw->data ? raw->data : "";
-	if (!p->n_mount_rules)
-		return pfs_buf_append(out, in, raw->len);
-	cleanup_buf struct pfs_buf mi = PFS_BUF_INIT;
-	int r = read_sibling(v, c, loc, "mountinfo", &mi);
-	if (r < 0)
-		return r;
-	const char *mid = mi.data ? mi.data : "";
-	if (stats)
-		return pfs_filter_mountstats_paired(p, in, raw->len, mid, mi.len, out, t);
-	return pfs_filter_mounts_paired(p, in, raw->len, mid, mi.len, out, t);
+	struct sibling_ctx *x = opaque;
+	return read_sibling(x->v, x->c, x->loc, name, out);
 }
 
+static bool ctx_is_self(void *opaque)
+{
+	struct sibling_ctx *x = opaque;
+	return view_caller_tgid(x->v, x->c) == x->loc->pp.pid;
+}
+
+/* The registry's filter for loc, if any claims it; else the raw content. */
 static int filter_by_kind(const struct pfs_view *v, struct pfs_caller *c, const struct pfs_loc *loc,
 			  const struct pfs_buf *raw, const struct pfs_trace *t, struct pfs_buf *out)
 {
-	const struct pfs_policy *p = v->policy;
-	const char *in = raw->data ? raw->data : "";
-	switch (pfs_file_kind(&loc->pp)) {
-	case PFS_FK_MOUNTINFO:
-		return pfs_filter_mountinfo(p, in, raw->len, out, t);
-	case PFS_FK_MOUNTS:
-		return filter_mount_table(v, c, loc, raw, false, t, out);
-	case PFS_FK_MOUNTSTATS:
-		return filter_mount_table(v, c, loc, raw, true, t, out);
-	case PFS_FK_STATUS:
-		return pfs_filter_status_ids(&v->uidmap, &v->gidmap, in, raw->len, out);
-	case PFS_FK_MAPS:
-		return pfs_filter_maps(p, in, raw->len, out, t);
-	case PFS_FK_SMAPS:
-		return pfs_filter_smaps(p, in, raw->len, out, t);
-	case PFS_FK_NUMA_MAPS:
-		return pfs_filter_numa_maps(p, in, raw->len, out, t);
-	case PFS_FK_SMAPS_ROLLUP: {
-		if (!p->n_maps_rules)
-			return pfs_buf_append(out, in, raw->len);
-		cleanup_buf struct pfs_buf smaps = PFS_BUF_INIT;
-		int r = read_sibling(v, c, loc, "smaps", &smaps);
-		if (r < 0)
-			return r;
-		return pfs_filter_smaps_rollup(p, in, raw->len, smaps.data ? smaps.data : "",
-					       smaps.len, out, t);
-	}
-	case PFS_FK_ENVIRON: {
-		bool is_self = view_caller_tgid(v, c) == loc->pp.pid;
-		return pfs_filter_environ(p, in, raw->len, is_self, out, t);
-	}
-	case PFS_FK_PLAIN:
-		break;
-	}
-	return pfs_buf_append(out, in, raw->len);
+	const struct pfs_filter_kind *k = pfs_filter_kind_of(&loc->pp);
+	const char *data = raw->data ? raw->data : "";
+	if (!k || !k->filter)
+		return pfs_buf_append(out, data, raw->len);
+	struct sibling_ctx x = {v, c, loc};
+	struct pfs_filter_in in = {
+		.policy = v->policy,
+		.data = data,
+		.len = raw->len,
+		.uidmap = &v->uidmap,
+		.gidmap = &v->gidmap,
+		.trace = t,
+		.read_sibling = ctx_read_sibling,
+		.is_self = ctx_is_self,
+		.ctx = &x,
+	};
+	return k->filter(&in, out);
 }
 
 /*
@@ -166,6 +145,9 @@ int pfs_view_render(const struct pfs_view *v, struct pfs_caller *c, const struct
 		    struct pfs_buf *out)
 {
 	pfs_buf_reset(out);
+	int r = view_enter_ns(v, c, view_ns_needs(loc, false));
+	if (r < 0)
+		return r;
 	if (d->action == PFS_ACT_HIDE)
 		return -ENOENT;
 	if (d->action == PFS_ACT_DENY)
@@ -179,7 +161,7 @@ int pfs_view_render(const struct pfs_view *v, struct pfs_caller *c, const struct
 		return pfs_buf_append(out, d->replace->text, d->replace->text_len);
 	}
 	cleanup_buf struct pfs_buf raw = PFS_BUF_INIT;
-	int r = pidns_sysctl(v, loc, &raw);
+	r = pidns_sysctl(v, loc, &raw);
 	if (r == -ENOENT && pfs_view_is_idmap(loc) && v->oracle)
 		r = idmap_read(v, c, loc, &raw);
 	else if (r == -ENOENT)

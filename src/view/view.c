@@ -8,6 +8,7 @@
 #include "pfs/backing.h"
 #include "pfs/cleanup.h"
 #include "pfs/filter.h"
+#include "pfs/nsview.h"
 #include "pfs/oracle.h"
 #include "view_i.h"
 
@@ -103,6 +104,16 @@ int pfs_view_visible(const struct pfs_view *v, struct pfs_caller *c, const struc
 	return 0;
 }
 
+int pfs_view_reach(const struct pfs_view *v, struct pfs_caller *c, const struct pfs_loc *loc,
+		   enum pfs_reach how, struct pfs_path_decision *d)
+{
+	pfs_view_decide(v, c, loc, d);
+	int r = pfs_view_visible(v, c, loc, d);
+	if (r == 0 && how == PFS_REACH_USE && d->action == PFS_ACT_DENY)
+		return -EACCES;
+	return r;
+}
+
 struct stat_args {
 	const struct pfs_loc *loc;
 	struct stat *st;
@@ -118,6 +129,10 @@ static int do_stat(void *arg)
 int pfs_view_stat(const struct pfs_view *v, struct pfs_caller *c, const struct pfs_loc *loc,
 		  struct stat *st)
 {
+	/* a sysctl entry's name exists in the reader's namespace or not */
+	int r = view_enter_ns(v, c, view_ns_needs(loc, false) & PFS_NS_SYSCTL);
+	if (r < 0)
+		return r;
 	struct stat_args a = {loc, st};
 	return view_stat_result(v, view_as_caller_cheap(v, c, loc, PFS_OP_LSTAT, do_stat, &a), st);
 }
@@ -158,8 +173,11 @@ static int do_readlink(void *arg)
 int pfs_view_readlink(const struct pfs_view *v, struct pfs_caller *c, const struct pfs_loc *loc,
 		      struct pfs_buf *out)
 {
+	int r = view_enter_ns(v, c, PFS_NS_ROOT);
+	if (r < 0)
+		return r;
 	struct readlink_args a = {loc, out};
-	int r = view_as_caller(v, c, loc, PFS_OP_READLINK, do_readlink, &a);
+	r = view_as_caller(v, c, loc, PFS_OP_READLINK, do_readlink, &a);
 	return r == -ESRCH ? -ENOENT : r;
 }
 
@@ -226,7 +244,9 @@ static int do_write(void *arg)
 ssize_t pfs_view_write(const struct pfs_view *v, struct pfs_caller *c, const struct pfs_loc *loc,
 		       const struct pfs_path_decision *d, const char *data, size_t len, off_t off)
 {
-	int r = pfs_view_open_check(v, loc, d, O_WRONLY);
+	int r = view_enter_ns(v, c, view_ns_needs(loc, false));
+	if (r == 0)
+		r = pfs_view_open_check(v, loc, d, O_WRONLY);
 	if (r < 0)
 		return r;
 	if (pfs_view_is_idmap(loc) && v->oracle)

@@ -104,12 +104,18 @@ static int do_resolve(void *arg)
 	return -ENOENT;
 }
 
-int pfs_view_magic_resolve(const struct pfs_view *v, struct pfs_caller *c,
-			   const struct pfs_loc *dir, const char *name, char *entry,
-			   size_t entry_len, struct stat *st)
+int pfs_view_magic_lookup(const struct pfs_view *v, struct pfs_caller *c, const struct pfs_loc *dir,
+			  const char *name, char *entry, size_t entry_len, struct stat *st)
 {
+	struct pfs_path_decision d;
+	int r = pfs_view_reach(v, c, dir, PFS_REACH_USE, &d);
+	if (r < 0)
+		return r;
+	if (!strcmp(dir->pp.rest, "fd") && v->policy->n_fd_rules &&
+	    pfs_fd_target_hidden(v->policy, name, NULL))
+		return -ENOENT;
 	struct magic_args a = {dir, name, entry, entry_len, st};
-	int r = view_stat_result(v, view_as_caller(v, c, dir, PFS_OP_OPENDIR, do_resolve, &a), st);
+	r = view_stat_result(v, view_as_caller(v, c, dir, PFS_OP_OPENDIR, do_resolve, &a), st);
 	if (r < 0 || strcmp(dir->pp.rest, "fd") != 0 || !v->policy->n_fd_rules)
 		return r;
 	/* a target the fd rules hide is as absent by name as by number */

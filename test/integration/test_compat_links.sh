@@ -188,6 +188,24 @@ case_ns_links() {
 	assert_eq "ns links" $'format\nOperation not permitted\nOperation not permitted' "$out"
 }
 
+# pfs policy explain renders link text with the view the daemon uses: against
+# the reader's root, so a chrooted reader's cwd reads as it does inside.
+case_explain_link_root() {
+	local jail="$T/jail" pid out
+	mkdir -p "$jail/sub" || return 1
+	python3 -c 'import os, sys, time
+os.chroot(sys.argv[1]); os.chdir("/sub"); print("ready", flush=True); time.sleep(60)' "$jail" >"$T/jail.out" &
+	pid=$!
+	add_cleanup "kill $pid 2>/dev/null"
+	for _ in $(seq 50); do [ -s "$T/jail.out" ] && break; sleep 0.1; done
+	out=$("$PFS" policy explain "$FILTERS/passthrough.policy" --pid "$pid" "/proc/$pid/cwd")
+	assert_eq "explain status" 0 $? || return 1
+	assert_eq "link text in the reader's root" "# link -> /sub" "$(grep '^# link' <<<"$out")" || return 1
+	out=$("$PFS" policy explain "$FILTERS/passthrough.policy" "/proc/$pid/cwd")
+	assert_eq "host reader's text" "# link -> $jail/sub" "$(grep '^# link' <<<"$out")"
+	kill "$pid"
+}
+
 run_case "self and thread-self are the caller's, from any thread" case_self_links
 run_case "content bound at open; rewind and seeking" case_bound_at_open
 run_case "status ids and NS* fields as the kernel's; st_uid mapped" case_status_ids
@@ -199,3 +217,4 @@ run_case "fd link texts and stat per kind; ttyname" case_fd_kinds
 run_case "process substitution and /dev/stdin never hang" case_process_substitution
 run_case "reopening fd/N: pipe, socket ENXIO, O_DIRECTORY ENOTDIR" case_reopen_fd
 run_case "ns links: text, identity, setns outcome" case_ns_links
+run_case "explain: link text in the reader's root, as the daemon renders it" case_explain_link_root

@@ -19,12 +19,41 @@ static char *render(const struct pfs_monitor_result *r)
 	return out;
 }
 
+static size_t limit_row(const char *key)
+{
+	for (size_t i = 0; i < pfs_n_limit_defs; i++)
+		if (!strcmp(pfs_limit_defs[i].key, key))
+			return i;
+	cr_assert_fail("no limit %s", key);
+	return 0;
+}
+
 Test(monitor_json, status_names_match_the_issue_table)
 {
 	const char *want[] = {"OK", "RE", "SG", "TLE", "WLE", "MLE", "PLE", "FLE", "XX"};
 	for (int s = PFS_ST_OK; s <= PFS_ST_XX; s++)
 		cr_assert_str_eq(pfs_status_name((enum pfs_status)s), want[s]);
 	cr_assert_str_eq(pfs_status_name((enum pfs_status)99), "XX");
+	for (int s = PFS_ST_OK; s <= PFS_ST_XX; s++)
+		cr_assert_eq(pfs_status_parse(want[s]), (enum pfs_status)s);
+	cr_assert_eq(pfs_status_parse("nope"), PFS_ST_XX);
+}
+
+/* Every limit row names a status, a unit and a check rank of its own. */
+Test(monitor_json, limit_rows_are_complete)
+{
+	cr_assert_leq(pfs_n_limit_defs, PFS_LIMITS_MAX);
+	bool rank_used[PFS_LIMITS_MAX] = {false};
+	for (size_t i = 0; i < pfs_n_limit_defs; i++) {
+		const struct pfs_limit_def *d = &pfs_limit_defs[i];
+		cr_assert_neq(pfs_status_parse(d->status), PFS_ST_XX, "%s", d->key);
+		cr_assert(!strcmp(d->unit, "us") || !strcmp(d->unit, "bytes") ||
+				  !strcmp(d->unit, "count"),
+			  "%s", d->key);
+		cr_assert_lt(d->check, pfs_n_limit_defs, "%s", d->key);
+		cr_assert(!rank_used[d->check], "%s shares its check rank", d->key);
+		rank_used[d->check] = true;
+	}
 }
 
 Test(monitor_json, all_fields_and_values)
@@ -44,9 +73,9 @@ Test(monitor_json, all_fields_and_values)
 		.killed_by = "mem",
 		.killed_value = 70000000,
 		.limits = {.mem_bytes = 64 << 20, .wall_us = 5000000},
-		.mech_mem = "monitor",
-		.mech_wall = "monitor",
 	};
+	r.mech[limit_row("mem")] = "monitor";
+	r.mech[limit_row("wall")] = "monitor";
 	snprintf(r.message, sizeof(r.message), "mem limit: \"quoted\"\\ and\nnewline\x01");
 	char *j = render(&r);
 	const char *want[] = {

@@ -14,9 +14,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "fs_i.h"
 #include "pfs/cleanup.h"
 #include "pfs/log.h"
+#include "pfs/nsview.h"
 
 struct thread_ns {
 	ino_t mnt, uts, ipc, net, cgroup;
@@ -25,33 +25,6 @@ struct thread_ns {
 };
 
 static __thread struct thread_ns tns;
-
-unsigned pfs_ns_needs(const struct pfs_loc *loc, bool is_link)
-{
-	if (is_link)
-		return PFS_NS_ROOT;
-	const struct pfs_ppath *pp = &loc->pp;
-	if (pp->pid) {
-		switch (pfs_file_kind(pp)) {
-		case PFS_FK_MAPS:
-		case PFS_FK_SMAPS:
-		case PFS_FK_NUMA_MAPS:
-			return PFS_NS_ROOT;
-		default:
-			break;
-		}
-		return !strcmp(pp->rest, "cgroup") ? PFS_NS_CGROUP : 0;
-	}
-	const char *r = pp->rest;
-	if (!strncmp(r, "sys/net", 7))
-		return PFS_NS_NET;
-	if (!strcmp(r, "sys/kernel/hostname") || !strcmp(r, "sys/kernel/domainname"))
-		return PFS_NS_UTS;
-	if (!strncmp(r, "sys/kernel/sem", 14) || !strncmp(r, "sys/kernel/shm", 14) ||
-	    !strncmp(r, "sys/kernel/msg", 14) || !strncmp(r, "sys/fs/mqueue", 13))
-		return PFS_NS_IPC;
-	return 0;
-}
 
 /*
  * setns(CLONE_NEWNS) fails with EINVAL, and chroot would move other threads
@@ -68,16 +41,16 @@ static int private_fs(void)
 	return 0;
 }
 
-static int enter_one(pid_t tid, const char *type, int nstype, ino_t *cur)
+static int enter_one(int backing_fd, pid_t tid, const char *type, int nstype, ino_t *cur)
 {
 	char rel[64];
 	snprintf(rel, sizeof(rel), "%d/ns/%s", tid, type);
 	struct stat st;
-	if (fstatat(pfs_fs.view.backing_fd, rel, &st, 0) < 0)
+	if (fstatat(backing_fd, rel, &st, 0) < 0)
 		return errno == ESRCH ? -ENOENT : -errno;
 	if (st.st_ino == *cur)
 		return 0;
-	cleanup_close int fd = openat(pfs_fs.view.backing_fd, rel, O_RDONLY | O_CLOEXEC);
+	cleanup_close int fd = openat(backing_fd, rel, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return errno == ESRCH ? -ENOENT : -errno;
 	int r = nstype == CLONE_NEWNS ? private_fs() : 0;
@@ -92,17 +65,16 @@ static int enter_one(pid_t tid, const char *type, int nstype, ino_t *cur)
 	return 0;
 }
 
-static int enter_root(pid_t tid)
+static int enter_root(int backing_fd, pid_t tid)
 {
 	char rel[64];
 	snprintf(rel, sizeof(rel), "%d/root", tid);
 	struct stat want, have;
-	if (fstatat(pfs_fs.view.backing_fd, rel, &want, 0) < 0)
+	if (fstatat(backing_fd, rel, &want, 0) < 0)
 		return errno == ESRCH ? -ENOENT : -errno;
 	if (stat("/", &have) == 0 && have.st_dev == want.st_dev && have.st_ino == want.st_ino)
 		return 0;
-	cleanup_close int fd =
-		openat(pfs_fs.view.backing_fd, rel, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	cleanup_close int fd = openat(backing_fd, rel, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
 		return errno == ESRCH ? -ENOENT : -errno;
 	int r = private_fs();
@@ -116,25 +88,57 @@ static int enter_root(pid_t tid)
 	return 0;
 }
 
-int pfs_ns_enter(const struct pfs_caller *c, unsigned needs)
+int pfs_ns_enter(int backing_fd, const struct pfs_caller *c, unsigned needs)
 {
-	if (!needs || !pfs_fs.opt.enter_ns)
+	if (!needs)
 		return 0;
 	if (c->tid <= 0)
 		return -ENOENT;
 	int r = 0;
 	if (needs & PFS_NS_ROOT) {
-		r = enter_one(c->tid, "mnt", CLONE_NEWNS, &tns.mnt);
+		r = enter_one(backing_fd, c->tid, "mnt", CLONE_NEWNS, &tns.mnt);
 		if (r == 0)
-			r = enter_root(c->tid);
+			r = enter_root(backing_fd, c->tid);
 	}
 	if (r == 0 && (needs & PFS_NS_UTS))
-		r = enter_one(c->tid, "uts", CLONE_NEWUTS, &tns.uts);
+		r = enter_one(backing_fd, c->tid, "uts", CLONE_NEWUTS, &tns.uts);
 	if (r == 0 && (needs & PFS_NS_IPC))
-		r = enter_one(c->tid, "ipc", CLONE_NEWIPC, &tns.ipc);
+		r = enter_one(backing_fd, c->tid, "ipc", CLONE_NEWIPC, &tns.ipc);
 	if (r == 0 && (needs & PFS_NS_NET))
-		r = enter_one(c->tid, "net", CLONE_NEWNET, &tns.net);
+		r = enter_one(backing_fd, c->tid, "net", CLONE_NEWNET, &tns.net);
 	if (r == 0 && (needs & PFS_NS_CGROUP))
-		r = enter_one(c->tid, "cgroup", CLONE_NEWCGROUP, &tns.cgroup);
+		r = enter_one(backing_fd, c->tid, "cgroup", CLONE_NEWCGROUP, &tns.cgroup);
+	return r;
+}
+
+int pfs_ns_save(struct pfs_ns_saved *s)
+{
+	s->mnt = open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC);
+	s->root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	s->cwd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (s->mnt < 0 || s->root < 0 || s->cwd < 0) {
+		int e = errno;
+		pfs_ns_restore(s);
+		return -e;
+	}
+	return 0;
+}
+
+int pfs_ns_restore(struct pfs_ns_saved *s)
+{
+	int r = 0;
+	if (s->mnt >= 0 && s->root >= 0 && s->cwd >= 0) {
+		if (private_fs() < 0 || setns(s->mnt, CLONE_NEWNS) < 0 || fchdir(s->root) < 0 ||
+		    chroot(".") < 0 || fchdir(s->cwd) < 0)
+			r = -errno;
+		else
+			memset(&tns, 0, sizeof(tns));
+	}
+	int *fds[] = {&s->mnt, &s->root, &s->cwd};
+	for (size_t i = 0; i < 3; i++) {
+		if (*fds[i] >= 0)
+			close(*fds[i]);
+		*fds[i] = -1;
+	}
 	return r;
 }

@@ -1,0 +1,38 @@
+/*
+ * The registry of filtered files: one row per kind, read by the view for
+ * rendering and for the namespaces a read needs. A new kind is a row here plus
+ * its own file (its filter and the pfs_fk_* adapter declared below).
+ */
+#include <string.h>
+
+#include "pfs/filter.h"
+#include "pfs/nsneed.h"
+
+typedef int pfs_fk_fn(const struct pfs_filter_in *in, struct pfs_buf *out);
+pfs_fk_fn pfs_fk_mountinfo, pfs_fk_mounts, pfs_fk_mountstats, pfs_fk_maps, pfs_fk_smaps,
+	pfs_fk_smaps_rollup, pfs_fk_numa_maps, pfs_fk_environ, pfs_fk_status;
+
+static const struct pfs_filter_kind kinds[] = {
+	{"mountinfo", 0, pfs_fk_mountinfo},
+	{"mounts", 0, pfs_fk_mounts},
+	{"mountstats", 0, pfs_fk_mountstats},
+	/* pathnames are rendered against the reader's root */
+	{"maps", PFS_NS_ROOT, pfs_fk_maps},
+	{"smaps", PFS_NS_ROOT, pfs_fk_smaps},
+	{"smaps_rollup", 0, pfs_fk_smaps_rollup},
+	{"numa_maps", PFS_NS_ROOT, pfs_fk_numa_maps},
+	{"environ", 0, pfs_fk_environ},
+	{"status", 0, pfs_fk_status},
+	/* paths relative to the reader's cgroup namespace root; not filtered */
+	{"cgroup", PFS_NS_CGROUP, NULL},
+};
+
+const struct pfs_filter_kind *pfs_filter_kind_of(const struct pfs_ppath *pp)
+{
+	if (!pp->pid)
+		return NULL; /* /proc/mounts is a link to self/mounts */
+	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
+		if (!strcmp(pp->rest, kinds[i].name))
+			return &kinds[i];
+	return NULL;
+}
