@@ -135,6 +135,8 @@ int pfs_proc_backing_open(int *backing_fd, struct pfs_error *err);
 int pfs_proc_fuse_open(const struct pfs_run_opts *o, int *fuse_fd, struct pfs_error *err);
 int pfs_proc_fuse_mount(const struct pfs_run_opts *o, const char *newroot, int fuse_fd,
 			struct pfs_error *err);
+/* Mounts the FUSE /proc on target, also for pfs oci-hook; flags beyond nosuid,nodev,noexec. */
+int pfs_proc_fuse_mount_at(const char *target, int fd, unsigned long flags, struct pfs_error *err);
 int pfs_proc_kernel_mount(const struct pfs_run_opts *o, const char *newroot, struct pfs_error *err);
 int pfs_proc_unsafe_mount(const char *newroot, const char *path, int backing_fd,
 			  struct pfs_error *err);
