@@ -183,6 +183,8 @@ struct pfs_daemon {
 int pfs_daemon_find(struct pfs_run_opts *o, struct pfs_error *err);
 int pfs_daemon_start(const struct pfs_run_opts *o, int backing_fd, int fuse_fd,
 		     struct pfs_daemon *d, struct pfs_error *err);
+/* Waits grace_ms for the daemon to exit, then SIGTERM, then SIGKILL; reaps it. */
+void pfs_daemon_stop(struct pfs_daemon *d, int grace_ms);
 
 /* run_wait.c: waits for the sandbox through the monitor; writes the result. */
 struct pfs_run_target {
