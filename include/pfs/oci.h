@@ -35,6 +35,7 @@ struct pfs_oci_config {
 	char *state_dir; /* per-container state: PFS_OCI_STATE_DIR */
 	char *runtime; /* oci-runtime: the runtime it wraps */
 	bool policy_any_path; /* io.procfilterfs.policy may name any file */
+	bool debug; /* the daemon logs every request (-d) */
 };
 
 /* Reads path (required when given; the default path may be absent). */
@@ -91,6 +92,7 @@ struct pfs_oci_daemon_args {
 	const char *policy_file;
 	const char *state_dir; /* this container's directory */
 	bool rw;
+	bool debug;
 	unsigned long pid_max;
 	int ctr_pidfd;
 };

@@ -141,6 +141,7 @@ static int start(const struct pfs_oci_config *c, const struct pfs_oci_spec *s,
 						.policy_file = policy,
 						.state_dir = dir,
 						.rw = !s->proc_ro && !rw_forbidden,
+						.debug = c->debug,
 						.pid_max = m.pid_max,
 						.ctr_pidfd = ctr};
 		r = pfs_oci_supervise(&a, backing, fuse, err);

@@ -62,6 +62,13 @@ static int apply(struct pfs_oci_config *c, const char *key, const char *v, const
 					   strs[i].abs ? "an absolute path" : "a value");
 		return set_str(strs[i].field, v);
 	}
+	if (!strcmp(key, "debug")) {
+		if (strcmp(v, "yes") && strcmp(v, "no"))
+			return pfs_err_set(err, EINVAL, "%s:%d: debug is `yes` or `no`, not '%s'",
+					   path, line, v);
+		c->debug = !strcmp(v, "yes");
+		return 0;
+	}
 	if (!strcmp(key, "policy-annotation")) {
 		if (strcmp(v, "any") && strcmp(v, "policy-dir"))
 			return pfs_err_set(err, EINVAL,

@@ -114,7 +114,8 @@ static void supervisor(const struct pfs_oci_daemon_args *a, int backing_fd, int 
 	struct pfs_run_opts o = {.daemon_path = a->daemon_path,
 				 .policy_file = a->policy_file,
 				 .proc_rw = a->rw,
-				 .pidns_pid_max = a->pid_max};
+				 .pidns_pid_max = a->pid_max,
+				 .verbose = a->debug ? 2 : 0};
 	struct pfs_daemon d = {.pid = -1, .pidfd = -1};
 	struct pfs_error err = {0};
 	int r = pfs_daemon_start(&o, backing_fd, fuse_fd, &d, &err);

@@ -21,6 +21,10 @@ static void usage(FILE *f)
 
 int main(int argc, char **argv)
 {
+	/* installed as pfs-runc and pfs-crun: the runtime shim over runc or crun */
+	const char *self = strrchr(argv[0], '/') ? strrchr(argv[0], '/') + 1 : argv[0];
+	if (!strcmp(self, "pfs-runc") || !strcmp(self, "pfs-crun"))
+		return pfs_cmd_oci_runtime(argc, argv, self + 4);
 	if (argc < 2) {
 		usage(stderr);
 		return 2;
@@ -42,6 +46,8 @@ int main(int argc, char **argv)
 		return pfs_cmd_audit(argc - 1, argv + 1);
 	if (!strcmp(cmd, "oci-hook"))
 		return pfs_cmd_oci_hook(argc - 1, argv + 1);
+	if (!strcmp(cmd, "oci-runtime"))
+		return pfs_cmd_oci_runtime(argc - 1, argv + 1, NULL);
 	fprintf(stderr, "pfs: unknown command '%s'\n", cmd);
 	usage(stderr);
 	return 2;
