@@ -83,8 +83,21 @@ struct pfs_oci_made {
 	int fuse_fd;
 	unsigned long pid_max; /* of the container's pid namespace */
 };
-int pfs_oci_enter_and_mount(const struct pfs_oci_spec *s, int ctr_pidfd, const char *dev_fuse,
-			    struct pfs_oci_made *m, struct pfs_error *err);
+/* root: the container's root in its mount namespace, NULL for the backing only. */
+int pfs_oci_enter_and_mount(const struct pfs_oci_spec *s, const char *root, int ctr_pidfd,
+			    const char *dev_fuse, struct pfs_oci_made *m, struct pfs_error *err);
+
+/*
+ * oci_gate.c: runc refuses a /proc that is not procfs in its own init
+ * (libcontainer's EnsureProcHandle), so for runc the mount waits for the
+ * workload's execve: every thread of the init is traced, and the exec stops
+ * the new image before its first instruction.
+ */
+bool pfs_oci_gate_wanted(pid_t pid);
+int pfs_oci_gate_seize(pid_t pid, struct pfs_error *err);
+/* 1: pid is stopped at its exec; 0: it ended first; -errno. */
+int pfs_oci_gate_wait(pid_t pid);
+void pfs_oci_gate_release(pid_t pid);
 
 /* oci_supervise.c */
 struct pfs_oci_daemon_args {
@@ -95,8 +108,11 @@ struct pfs_oci_daemon_args {
 	bool debug;
 	unsigned long pid_max;
 	int ctr_pidfd;
+	const struct pfs_oci_spec *spec;
+	bool gate; /* mount at the workload's exec (runc), not now */
 };
-/* Forks the supervisor; returns once the daemon serves, or with its error. */
+/* Forks the supervisor; returns once the daemon serves (or, gated, once the
+ * init is traced), or with its error. */
 int pfs_oci_supervise(const struct pfs_oci_daemon_args *a, int backing_fd, int fuse_fd,
 		      struct pfs_error *err);
 /* poststop: waits for the supervisor of dir to finish, stops it after timeout_ms. */

@@ -129,8 +129,11 @@ static int start(const struct pfs_oci_config *c, const struct pfs_oci_spec *s,
 	r = make_state_dir(c->state_dir, s->id, dir, sizeof(dir), err);
 	if (r < 0)
 		return r;
+	/* runc: the mount waits for the workload's exec (oci_gate.c); the
+	 * backing made now serves the policy's masks only */
+	bool gate = pfs_oci_gate_wanted(s->pid);
 	struct pfs_oci_made m = {.backing_fd = -1, .fuse_fd = -1};
-	r = pfs_oci_enter_and_mount(s, ctr, "/dev/fuse", &m, err);
+	r = pfs_oci_enter_and_mount(s, gate ? NULL : s->rootfs, ctr, "/dev/fuse", &m, err);
 	cleanup_close int backing = m.backing_fd;
 	cleanup_close int fuse = m.fuse_fd;
 	bool rw_forbidden = false;
@@ -143,7 +146,9 @@ static int start(const struct pfs_oci_config *c, const struct pfs_oci_spec *s,
 						.rw = !s->proc_ro && !rw_forbidden,
 						.debug = c->debug,
 						.pid_max = m.pid_max,
-						.ctr_pidfd = ctr};
+						.ctr_pidfd = ctr,
+						.spec = s,
+						.gate = gate};
 		r = pfs_oci_supervise(&a, backing, fuse, err);
 	}
 	if (r < 0)

@@ -6,9 +6,10 @@
  * namespace: the FUSE connection numbers its callers in the mounter's pid
  * namespace, and the daemon reads them in the backing's.
  *
- * At createRuntime (runc, crun) the container's mount namespace still has
- * the host's root: <rootfs> is the bundle's root path there, and the mounts
- * the runtime makes later (pivot, masks) land on top of ours.
+ * At createRuntime (crun) the container's mount namespace still has the
+ * host's root: <rootfs> is the bundle's root path there, and the mounts the
+ * runtime makes later (pivot, masks) land on top of ours. At the exec of the
+ * workload (runc: oci_gate.c) the root is "/" and the masks lie below.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -65,29 +66,33 @@ static int check_target(int fd, const char *rootfs, struct pfs_error *err)
 	return 0;
 }
 
-static int make(const struct pfs_oci_spec *s, int fuse_fd, int sock, struct pfs_error *err)
+/* root: where the container's root is in its mount namespace; NULL: no mount. */
+static int make(const struct pfs_oci_spec *s, const char *root, int fuse_fd, int sock,
+		struct pfs_error *err)
 {
 	cleanup_close int target = -1;
-	int r = open_target(s->rootfs, &target, err);
-	if (r == 0)
-		r = check_target(target, s->rootfs, err);
+	int r = root ? open_target(root, &target, err) : 0;
+	if (r == 0 && root)
+		r = check_target(target, root, err);
 	cleanup_close int backing = -1;
 	if (r == 0)
 		r = pfs_proc_backing_open(&backing, err);
 	if (r < 0)
 		return r;
-	char at[64];
-	snprintf(at, sizeof(at), "/proc/self/fd/%d", target);
-	r = pfs_proc_fuse_mount_at(at, fuse_fd, s->proc_ro ? MS_RDONLY : 0, err);
-	if (r < 0)
-		return pfs_err_prefix(err, "container %s", s->id);
+	if (root) {
+		char at[64];
+		snprintf(at, sizeof(at), "/proc/self/fd/%d", target);
+		r = pfs_proc_fuse_mount_at(at, fuse_fd, s->proc_ro ? MS_RDONLY : 0, err);
+		if (r < 0)
+			return pfs_err_prefix(err, "container %s", s->id);
+	}
 	int fds[2] = {backing, fuse_fd};
-	struct pfs_msg m = {.type = PFS_MSG_FDS, .code = 2};
+	struct pfs_msg m = {.type = PFS_MSG_FDS, .code = root ? 2 : 1};
 	/* pid_max is per pid namespace, read as the reader's: only an insider reads it */
 	char pm[32] = "";
 	if (pfs_read_small_at(backing, "sys/kernel/pid_max", pm, sizeof(pm)) > 0)
 		m.err.code = (int)strtol(pm, NULL, 10);
-	r = pfs_msg_send(sock, &m, fds, 2);
+	r = pfs_msg_send(sock, &m, fds, (size_t)m.code);
 	return r < 0 ? pfs_err_set(err, -r, "cannot pass fds to the hook: %s", strerror(-r)) : 0;
 }
 
@@ -101,7 +106,8 @@ static bool same_userns(pid_t pid)
 }
 
 /* The child: joins the namespaces; its child, in the pid namespace, makes the mounts. */
-static int enter(const struct pfs_oci_spec *s, int ctr_pidfd, int fuse_fd, int sock)
+static int enter(const struct pfs_oci_spec *s, const char *root, int ctr_pidfd, int fuse_fd,
+		 int sock)
 {
 	struct pfs_error err = {0};
 	int flags = CLONE_NEWNS | CLONE_NEWPID | (same_userns(s->pid) ? 0 : CLONE_NEWUSER);
@@ -114,7 +120,7 @@ static int enter(const struct pfs_oci_spec *s, int ctr_pidfd, int fuse_fd, int s
 	pid_t pid = fork();
 	if (pid == 0) {
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		int r = make(s, fuse_fd, sock, &err);
+		int r = make(s, root, fuse_fd, sock, &err);
 		if (r < 0) {
 			if (!err.msg[0])
 				pfs_err_set(&err, -r, "%s", strerror(-r));
@@ -128,12 +134,12 @@ static int enter(const struct pfs_oci_spec *s, int ctr_pidfd, int fuse_fd, int s
 	return WIFEXITED(st) ? WEXITSTATUS(st) : 1;
 }
 
-int pfs_oci_enter_and_mount(const struct pfs_oci_spec *s, int ctr_pidfd, const char *dev_fuse,
-			    struct pfs_oci_made *m, struct pfs_error *err)
+int pfs_oci_enter_and_mount(const struct pfs_oci_spec *s, const char *root, int ctr_pidfd,
+			    const char *dev_fuse, struct pfs_oci_made *m, struct pfs_error *err)
 {
 	struct pfs_run_opts fo = {.dev_fuse = dev_fuse};
 	cleanup_close int fuse_fd = -1;
-	int r = pfs_proc_fuse_open(&fo, &fuse_fd, err);
+	int r = root ? pfs_proc_fuse_open(&fo, &fuse_fd, err) : 0;
 	if (r < 0)
 		return r;
 	int sv[2];
@@ -144,7 +150,7 @@ int pfs_oci_enter_and_mount(const struct pfs_oci_spec *s, int ctr_pidfd, const c
 	pid_t pid = fork();
 	if (pid == 0) {
 		close(sv[0]);
-		_exit(enter(s, ctr_pidfd, fuse_fd, sv[1]));
+		_exit(enter(s, root, ctr_pidfd, fuse_fd, sv[1]));
 	}
 	close(sv[1]);
 	if (pid < 0)
@@ -154,9 +160,9 @@ int pfs_oci_enter_and_mount(const struct pfs_oci_spec *s, int ctr_pidfd, const c
 	size_t n = 0;
 	r = pfs_msg_recv(sock, &msg, fds, 2, &n);
 	waitpid(pid, NULL, 0);
-	if (r == 0 && msg.type == PFS_MSG_FDS && n == 2) {
+	if (r == 0 && msg.type == PFS_MSG_FDS && n == (root ? 2u : 1u)) {
 		m->backing_fd = fds[0];
-		m->fuse_fd = fds[1];
+		m->fuse_fd = root ? fds[1] : -1;
 		m->pid_max = msg.err.code > 0 ? (unsigned long)msg.err.code : 0;
 		return 0;
 	}

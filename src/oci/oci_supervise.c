@@ -100,6 +100,58 @@ static int write_pids(const char *dir, pid_t daemon, struct pfs_error *err)
 	return 0;
 }
 
+static int start_daemon(const struct pfs_oci_daemon_args *a, int backing_fd, int fuse_fd,
+			struct pfs_daemon *d, struct pfs_error *err)
+{
+	struct pfs_run_opts o = {.daemon_path = a->daemon_path,
+				 .policy_file = a->policy_file,
+				 .proc_rw = a->rw,
+				 .pidns_pid_max = a->pid_max,
+				 .verbose = a->debug ? 2 : 0};
+	int r = pfs_daemon_start(&o, backing_fd, fuse_fd, d, err);
+	if (r == 0)
+		r = write_pids(a->state_dir, d->pid, err);
+	if (r < 0)
+		pfs_daemon_stop(d, 0);
+	else
+		note("procfilterfs %d serves the container's /proc", (int)d->pid);
+	return r;
+}
+
+/*
+ * runc: the init is traced now (the hook returns once it is), and the FUSE
+ * /proc is mounted over the container's pivoted root when the workload's
+ * exec stops it. Any failure then kills the container: the workload never
+ * runs on the kernel's /proc.
+ */
+static int gated(const struct pfs_oci_daemon_args *a, struct pfs_daemon *d, int rep)
+{
+	struct pfs_error err = {0};
+	pid_t pid = a->spec->pid;
+	int r = pfs_oci_gate_seize(pid, &err);
+	report(rep, &err);
+	if (r < 0)
+		return r;
+	r = pfs_oci_gate_wait(pid);
+	if (r <= 0) {
+		note("the container ended before its workload started");
+		return -ESRCH;
+	}
+	struct pfs_oci_made m = {.backing_fd = -1, .fuse_fd = -1};
+	r = pfs_oci_enter_and_mount(a->spec, "/", a->ctr_pidfd, "/dev/fuse", &m, &err);
+	if (r == 0) {
+		r = start_daemon(a, m.backing_fd, m.fuse_fd, d, &err);
+		close(m.backing_fd);
+		close(m.fuse_fd);
+	}
+	if (r < 0) {
+		note("%s; killing the container", err.msg);
+		syscall(SYS_pidfd_send_signal, a->ctr_pidfd, SIGKILL, NULL, 0);
+	}
+	pfs_oci_gate_release(pid);
+	return r;
+}
+
 static void supervisor(const struct pfs_oci_daemon_args *a, int backing_fd, int fuse_fd, int rep)
 {
 	setsid();
@@ -111,30 +163,27 @@ static void supervisor(const struct pfs_oci_daemon_args *a, int backing_fd, int 
 	int log = open(logp, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
 	if (null < 0 || log < 0 || dup2(null, 0) < 0 || dup2(null, 1) < 0 || dup2(log, 2) < 0)
 		_exit(1);
-	struct pfs_run_opts o = {.daemon_path = a->daemon_path,
-				 .policy_file = a->policy_file,
-				 .proc_rw = a->rw,
-				 .pidns_pid_max = a->pid_max,
-				 .verbose = a->debug ? 2 : 0};
 	struct pfs_daemon d = {.pid = -1, .pidfd = -1};
 	struct pfs_error err = {0};
-	int r = pfs_daemon_start(&o, backing_fd, fuse_fd, &d, &err);
-	close(backing_fd);
-	close(fuse_fd);
-	if (r == 0)
-		r = write_pids(a->state_dir, d.pid, &err);
-	if (r < 0) {
-		note("%s", err.msg);
-		pfs_daemon_stop(&d, 0);
+	int r;
+	if (a->gate) {
+		if (backing_fd >= 0)
+			close(backing_fd);
+		r = gated(a, &d, rep);
+	} else {
+		r = start_daemon(a, backing_fd, fuse_fd, &d, &err);
+		close(backing_fd);
+		close(fuse_fd);
+		if (r < 0)
+			note("%s", err.msg);
 		report(rep, &err);
-		_exit(1);
 	}
-	note("procfilterfs %d serves the container's /proc", (int)d.pid);
-	report(rep, &err);
-	watch(a, &d);
-	note("the container ended; procfilterfs stopped");
+	if (r == 0) {
+		watch(a, &d);
+		note("the container ended; procfilterfs stopped");
+	}
 	remove_state(a->state_dir);
-	_exit(0);
+	_exit(r < 0);
 }
 
 int pfs_oci_supervise(const struct pfs_oci_daemon_args *a, int backing_fd, int fuse_fd,

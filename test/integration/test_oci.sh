@@ -151,6 +151,20 @@ case_crun_run() {
 	no_leftovers pfs-oci-crun
 }
 
+# runc refuses a non-procfs /proc in its own init: the hook mounts at the
+# workload's exec instead (oci_gate.c), over runc's masks.
+case_runc_run() {
+	local out
+	bundle "$W/b-runc" '["/probe"]' || return 1
+	out=$(cd "$W/b-runc" && $REAPER runc run pfs-oci-runc 2>&1) || {
+		log "runc run: $out"
+		return 1
+	}
+	check_probe "$out" || return 1
+	check_cmdline_masked "$out" || return 1
+	no_leftovers pfs-oci-runc
+}
+
 case_annotation_tenant() {
 	local out
 	bundle "$W/b-tenant" '["/probe"]' io.procfilterfs.tenant=judge || return 1
@@ -232,6 +246,7 @@ EOF
 }
 
 run_case "crun run: /proc is procfilterfs, filtered, masked, nothing left" case_crun_run
+run_case "runc run: the same, mounted at the workload's exec" case_runc_run
 run_case "annotation io.procfilterfs.tenant selects the tenant's policy" case_annotation_tenant
 run_case "a bad policy fails the start with its message" case_bad_policy
 run_case "podman --runtime pfs oci-runtime, podman exec" case_podman_shim_exec
