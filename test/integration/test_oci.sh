@@ -213,6 +213,33 @@ case_podman_shim_exec() {
 	no_leftovers "$id"
 }
 
+# podman and CRI-O read OCI hook files from a hooks directory; with runc
+# (podman exec needs crun: runc refuses a FUSE /proc in `runc exec`).
+case_podman_hooks_dir() {
+	local P out st
+	mkdir -p "$W/hooks.d"
+	for st in createRuntime poststop; do
+		cat >"$W/hooks.d/pfs-$st.json" <<EOF
+{"version": "1.0.0",
+ "hook": {"path": "$PFS", "args": ["pfs", "oci-hook", "--config", "$W/hook.conf", "$st"]},
+ "when": {"always": true}, "stages": ["$st"]}
+EOF
+	done
+	P=(podman --root "$W/podman" --runroot "$W/podman-run" --cgroup-manager=cgroupfs
+		--events-backend=file --hooks-dir "$W/hooks.d" --runtime "$(command -v runc)")
+	"${P[@]}" image exists localhost/pfs-oci:test ||
+		"${P[@]}" import "$W/rootfs.tar" localhost/pfs-oci:test >/dev/null || return 1
+	add_cleanup "podman --root '$W/podman' --runroot '$W/podman-run' system reset -f"
+	out=$($REAPER "${P[@]}" run --rm --name pfs-oci-hooksdir --network none \
+		--ulimit nofile=1024:1024 --ulimit nproc=1024:1024 --env SECRET_TOKEN=hunter2 \
+		--annotation io.procfilterfs.tenant=judge localhost/pfs-oci:test /probe 2>&1) || {
+		log "podman: $out"
+		return 1
+	}
+	check_probe "$out" judge-version || return 1
+	[ -z "$(ls -A "$STATE")" ] || fail "state left: $(ls -A "$STATE")"
+}
+
 case_containerd_ctr() {
 	local out
 	mkdir -p "$W/cd"
@@ -250,4 +277,5 @@ run_case "runc run: the same, mounted at the workload's exec" case_runc_run
 run_case "annotation io.procfilterfs.tenant selects the tenant's policy" case_annotation_tenant
 run_case "a bad policy fails the start with its message" case_bad_policy
 run_case "podman --runtime pfs oci-runtime, podman exec" case_podman_shim_exec
+run_case "podman --hooks-dir with runc, annotation" case_podman_hooks_dir
 run_case "containerd: ctr run --runc-binary pfs oci-runtime" case_containerd_ctr
