@@ -188,7 +188,7 @@ int pfs_cmd_oci_hook(int argc, char **argv)
 	}
 	const char *stage = argv[optind];
 	bool starting = !strcmp(stage, "createRuntime") || !strcmp(stage, "prestart");
-	if (!starting && strcmp(stage, "poststop")) {
+	if (!starting && strcmp(stage, "poststop") != 0) {
 		fprintf(stderr,
 			"pfs oci-hook: stage '%s' is not supported; use createRuntime (or "
 			"prestart) and poststop\n",

@@ -55,7 +55,7 @@ static int apply(struct pfs_oci_config *c, const char *key, const char *v, const
 		{"state-dir", &c->state_dir, true},   {"runtime", &c->runtime, false},
 	};
 	for (size_t i = 0; i < ARRAY_SIZE(strs); i++) {
-		if (strcmp(key, strs[i].name))
+		if (strcmp(key, strs[i].name) != 0)
 			continue;
 		if (!*v || (strs[i].abs && v[0] != '/'))
 			return pfs_err_set(err, EINVAL, "%s:%d: %s needs %s", path, line, key,
@@ -63,14 +63,14 @@ static int apply(struct pfs_oci_config *c, const char *key, const char *v, const
 		return set_str(strs[i].field, v);
 	}
 	if (!strcmp(key, "debug")) {
-		if (strcmp(v, "yes") && strcmp(v, "no"))
+		if (strcmp(v, "yes") != 0 && strcmp(v, "no") != 0)
 			return pfs_err_set(err, EINVAL, "%s:%d: debug is `yes` or `no`, not '%s'",
 					   path, line, v);
 		c->debug = !strcmp(v, "yes");
 		return 0;
 	}
 	if (!strcmp(key, "policy-annotation")) {
-		if (strcmp(v, "any") && strcmp(v, "policy-dir"))
+		if (strcmp(v, "any") != 0 && strcmp(v, "policy-dir") != 0)
 			return pfs_err_set(err, EINVAL,
 					   "%s:%d: policy-annotation is `policy-dir` or `any`, not "
 					   "'%s'",
@@ -110,7 +110,7 @@ int pfs_oci_config_load(const char *path, bool required, struct pfs_oci_config *
 		if (r < 0)
 			return r;
 	}
-	if (c->tenant && strcmp(c->policy, "default.policy"))
+	if (c->tenant && strcmp(c->policy, "default.policy") != 0)
 		return pfs_err_set(err, EINVAL, "%s: both policy and tenant are set; keep one",
 				   path);
 	return 0;

@@ -58,7 +58,7 @@ static int check_target(int fd, const char *rootfs, struct pfs_error *err)
 	if (n > 0)
 		self[n] = '\0';
 	snprintf(want, sizeof(want), "%d", (int)getpid());
-	if (fstatfs(fd, &sf) < 0 || sf.f_type != PROC_SUPER_MAGIC || strcmp(self, want))
+	if (fstatfs(fd, &sf) < 0 || sf.f_type != PROC_SUPER_MAGIC || strcmp(self, want) != 0)
 		return pfs_err_set(err, EPROTO,
 				   "%s/proc is not the container's procfs at this hook stage; run "
 				   "pfs oci-hook at createRuntime (or prestart), with runc or crun",

@@ -115,7 +115,7 @@ static int glob_word(const char *path, char *out, size_t size, struct pfs_error 
 /* Paths below /proc, relative to it ("" for /proc itself); NULL otherwise. */
 static const char *in_proc(const char *path)
 {
-	if (strncmp(path, "/proc", 5) || (path[5] && path[5] != '/'))
+	if (strncmp(path, "/proc", 5) != 0 || (path[5] && path[5] != '/'))
 		return NULL;
 	path += 5;
 	while (*path == '/')

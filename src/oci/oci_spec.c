@@ -93,7 +93,7 @@ static void proc_mount(json_t *mounts, struct pfs_oci_spec *s)
 	json_array_foreach(mounts, i, m)
 	{
 		const char *dst = json_string_value(json_object_get(m, "destination"));
-		if (!dst || strcmp(dst, "/proc"))
+		if (!dst || strcmp(dst, "/proc") != 0)
 			continue;
 		/* the last mount on /proc is the one a container sees */
 		s->has_proc = true;

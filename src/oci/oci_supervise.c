@@ -27,6 +27,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "pfs/backing.h"
 #include "pfs/cleanup.h"
 #include "../launcher/launcher_i.h" /* the pieces pfs run shares with the hook */
 #include "pfs/log.h"
@@ -94,8 +95,8 @@ static int write_pids(const char *dir, pid_t daemon, struct pfs_error *err)
 {
 	char p[PATH_MAX];
 	snprintf(p, sizeof(p), "%s/pids", dir);
-	cleanup_fclose FILE *f = fopen(p, "we");
-	if (!f || fprintf(f, "%d %d\n", (int)getpid(), (int)daemon) < 0 || fflush(f) != 0)
+	cleanup_close int fd = open(p, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0 || dprintf(fd, "%d %d\n", (int)getpid(), (int)daemon) < 0)
 		return pfs_err_set(err, errno, "cannot write %s: %s", p, strerror(errno));
 	return 0;
 }
@@ -237,8 +238,8 @@ static int open_ours(pid_t pid, const char *comm)
 		return -1;
 	char p[64], c[32] = "";
 	snprintf(p, sizeof(p), "/proc/%d/comm", (int)pid);
-	cleanup_fclose FILE *f = fopen(p, "re");
-	if (!f || !fgets(c, sizeof(c), f) || strncmp(c, comm, strlen(comm))) {
+	if (pfs_read_small_at(AT_FDCWD, p, c, sizeof(c)) <= 0 ||
+	    strncmp(c, comm, strlen(comm)) != 0) {
 		close(fd);
 		return -1;
 	}
@@ -247,16 +248,18 @@ static int open_ours(pid_t pid, const char *comm)
 
 int pfs_oci_stop(const char *dir, int timeout_ms, struct pfs_error *err)
 {
-	char p[PATH_MAX];
+	char p[PATH_MAX], text[64] = "";
 	snprintf(p, sizeof(p), "%s/pids", dir);
 	int sup = 0, dmn = 0;
-	cleanup_fclose FILE *f = fopen(p, "re");
-	if (!f) {
+	if (pfs_read_small_at(AT_FDCWD, p, text, sizeof(text)) <= 0) {
 		/* no daemon was started, or the supervisor already cleaned up */
 		remove_state(dir);
 		return 0;
 	}
-	if (fscanf(f, "%d %d", &sup, &dmn) != 2)
+	char *end = NULL;
+	sup = (int)strtol(text, &end, 10);
+	dmn = (int)strtol(end, &end, 10);
+	if (sup <= 0 || dmn <= 0)
 		return pfs_err_set(err, EINVAL, "%s: unreadable", p);
 	cleanup_close int sfd = open_ours(sup, SUPERVISOR_COMM);
 	cleanup_close int dfd = open_ours(dmn, "procfilterfs");
