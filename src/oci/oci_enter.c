@@ -82,7 +82,8 @@ static int make(const struct pfs_oci_spec *s, const char *root, int fuse_fd, int
 	if (root) {
 		char at[64];
 		snprintf(at, sizeof(at), "/proc/self/fd/%d", target);
-		r = pfs_proc_fuse_mount_at(at, fuse_fd, s->proc_ro ? MS_RDONLY : 0, err);
+		/* no MS_RDONLY, as pfs run: the daemon refuses writes when not writable */
+		r = pfs_proc_fuse_mount_at(at, fuse_fd, 0, err);
 		if (r < 0)
 			return pfs_err_prefix(err, "container %s", s->id);
 	}
