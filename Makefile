@@ -52,6 +52,8 @@ endif
 
 FUSE_CFLAGS := $(shell pkg-config --cflags fuse3 2>/dev/null)
 FUSE_LIBS := $(shell pkg-config --libs fuse3 2>/dev/null || echo -lfuse3)
+JANSSON_CFLAGS := $(shell pkg-config --cflags jansson 2>/dev/null)
+JANSSON_LIBS := $(shell pkg-config --libs jansson 2>/dev/null || echo -ljansson)
 
 WARN := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wno-unused-parameter
 BASE_CFLAGS := -std=gnu11 -g $(WARN) -D_FORTIFY_SOURCE=2 -D_GNU_SOURCE -Iinclude \
@@ -70,7 +72,7 @@ CORE_DIRS := $(PURE_DIRS) src/access src/view src/monitor src/audit
 PURE_SRC := $(sort $(foreach d,$(PURE_DIRS),$(wildcard $(d)/*.c)))
 CORE_SRC := $(sort $(foreach d,$(filter-out $(PURE_DIRS),$(CORE_DIRS)),$(wildcard $(d)/*.c)))
 FS_SRC := $(sort $(filter-out src/fs/main.c,$(wildcard src/fs/*.c)))
-PFS_SRC := $(sort $(wildcard src/pfs/*.c src/launcher/*.c))
+PFS_SRC := $(sort $(wildcard src/pfs/*.c src/launcher/*.c src/oci/*.c))
 UNIT_SRC := $(sort $(wildcard test/unit/*.c))
 # Unit tests of the layers above filter; every other test links only the pure library.
 UNIT_CORE_SRC := $(sort $(wildcard test/unit/test_audit*.c test/unit/test_monitor*.c))
@@ -119,6 +121,12 @@ $(BUILD)/obj/src/fs/%.o: src/fs/%.c
 # Unit tests and test helpers may use a layer's private headers ("monitor/monitor_parse_i.h").
 $(UNIT_OBJ): CFLAGS_ALL += -Isrc
 
+# The OCI hook and runtime shim read and write JSON with jansson.
+$(BUILD)/obj/src/oci/%.o: src/oci/%.c
+	@mkdir -p $(@D)
+	$(call say,CC,$@)
+	$(Q)$(CC) $(CFLAGS_ALL) $(JANSSON_CFLAGS) -c $< -o $@
+
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(@D)
 	$(call say,CC,$@)
@@ -145,7 +153,7 @@ $(DAEMON): $(BUILD)/obj/src/fs/main.o $(LIBFS) $(LIBS_CORE)
 
 $(PFS): $(PFS_OBJ) $(LIBS_CORE)
 	$(call say,LD,$@)
-	$(Q)$(CC) $(LDFLAGS) -o $@ $^ -lseccomp -lpthread -lm
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ -lseccomp $(JANSSON_LIBS) -lpthread -lm
 
 # The whole of libpfspure.a, used or not: any call out of the pure layers is a link error.
 $(UNIT_PURE): $(UNIT_PURE_OBJ) $(LIBPURE)
@@ -247,6 +255,8 @@ bench: all $(BENCH_BINS)
 install: all
 	install -D -m 0755 $(DAEMON) $(DESTDIR)$(PREFIX)/sbin/procfilterfs
 	install -D -m 0755 $(PFS) $(DESTDIR)$(PREFIX)/bin/pfs
+	ln -sf pfs $(DESTDIR)$(PREFIX)/bin/pfs-runc
+	ln -sf pfs $(DESTDIR)$(PREFIX)/bin/pfs-crun
 	ln -sf procfilterfs $(DESTDIR)$(PREFIX)/sbin/mount.procfilterfs
 	install -d $(DESTDIR)$(POLICY_DIR)/tenants
 	install -m 0644 filters/*.policy $(DESTDIR)$(POLICY_DIR)/
@@ -254,7 +264,7 @@ install: all
 
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/sbin/procfilterfs $(DESTDIR)$(PREFIX)/sbin/mount.procfilterfs \
-		$(DESTDIR)$(PREFIX)/bin/pfs
+		$(DESTDIR)$(PREFIX)/bin/pfs $(DESTDIR)$(PREFIX)/bin/pfs-runc $(DESTDIR)$(PREFIX)/bin/pfs-crun
 	rm -f $(addprefix $(DESTDIR)$(POLICY_DIR)/,$(notdir $(wildcard filters/*.policy))) \
 		$(addprefix $(DESTDIR)$(POLICY_DIR)/tenants/,$(notdir $(wildcard filters/tenants/*.policy)))
 	-rmdir $(DESTDIR)$(POLICY_DIR)/tenants $(DESTDIR)$(POLICY_DIR) 2>/dev/null

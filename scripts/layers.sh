@@ -4,7 +4,7 @@
 # no group of files uses each other in a cycle. Symbols, not #includes, are
 # what a file really depends on. Usage: scripts/layers.sh OBJECT...
 set -euo pipefail
-LAYERS=(base policy filter access view monitor audit fs launcher pfs)
+LAYERS=(base policy filter access view monitor audit fs launcher oci pfs)
 
 declare -A rank
 for i in "${!LAYERS[@]}"; do

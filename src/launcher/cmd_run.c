@@ -5,7 +5,6 @@
 #include <errno.h>
 #include <linux/sched.h>
 #include <sched.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -90,27 +89,6 @@ static pid_t clone_sandbox(const struct pfs_run_opts *o, int cgroup_fd, int *pid
 		ca.cgroup = 0;
 	}
 	return (pid_t)syscall(SYS_clone3, &ca, sizeof(ca));
-}
-
-/*
- * The daemon exits when the FUSE connection goes away with the sandbox; if it
- * still runs after a grace period (something kept the connection), stop it.
- */
-static void stop_daemon(struct pfs_daemon *d)
-{
-	if (d->pidfd < 0)
-		return;
-	static const int sigs[] = {0, SIGTERM, SIGKILL};
-	for (size_t i = 0; i < ARRAY_SIZE(sigs); i++) {
-		if (sigs[i])
-			syscall(SYS_pidfd_send_signal, d->pidfd, sigs[i], NULL, 0);
-		struct pollfd p = {.fd = d->pidfd, .events = POLLIN};
-		if (poll(&p, 1, i == 0 ? DAEMON_EXIT_GRACE_MS : 2000) == 1)
-			break;
-	}
-	waitid(P_PIDFD, (id_t)d->pidfd, &(siginfo_t){0}, WEXITED);
-	close(d->pidfd);
-	d->pidfd = -1;
 }
 
 /*
@@ -246,13 +224,13 @@ static int launch(struct pfs_run_opts *o, const struct pfs_cgroup *cg, struct pf
 		goto kill_init;
 	}
 	r = pfs_run_wait(o, &t, out, err);
-	stop_daemon(&d);
+	pfs_daemon_stop(&d, DAEMON_EXIT_GRACE_MS);
 	return r < 0 ? PFS_RUN_EXIT_SETUP : out->exit_code;
 
 kill_init:
 	syscall(SYS_pidfd_send_signal, init_pidfd, SIGKILL, NULL, 0);
 	waitid(P_PIDFD, (id_t)init_pidfd, &(siginfo_t){0}, WEXITED);
-	stop_daemon(&d);
+	pfs_daemon_stop(&d, DAEMON_EXIT_GRACE_MS);
 	return code;
 }
 

@@ -135,6 +135,8 @@ int pfs_proc_backing_open(int *backing_fd, struct pfs_error *err);
 int pfs_proc_fuse_open(const struct pfs_run_opts *o, int *fuse_fd, struct pfs_error *err);
 int pfs_proc_fuse_mount(const struct pfs_run_opts *o, const char *newroot, int fuse_fd,
 			struct pfs_error *err);
+/* Mounts the FUSE /proc on target, also for pfs oci-hook; flags beyond nosuid,nodev,noexec. */
+int pfs_proc_fuse_mount_at(const char *target, int fd, unsigned long flags, struct pfs_error *err);
 int pfs_proc_kernel_mount(const struct pfs_run_opts *o, const char *newroot, struct pfs_error *err);
 int pfs_proc_unsafe_mount(const char *newroot, const char *path, int backing_fd,
 			  struct pfs_error *err);
@@ -181,6 +183,8 @@ struct pfs_daemon {
 int pfs_daemon_find(struct pfs_run_opts *o, struct pfs_error *err);
 int pfs_daemon_start(const struct pfs_run_opts *o, int backing_fd, int fuse_fd,
 		     struct pfs_daemon *d, struct pfs_error *err);
+/* Waits grace_ms for the daemon to exit, then SIGTERM, then SIGKILL; reaps it. */
+void pfs_daemon_stop(struct pfs_daemon *d, int grace_ms);
 
 /* run_wait.c: waits for the sandbox through the monitor; writes the result. */
 struct pfs_run_target {

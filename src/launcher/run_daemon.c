@@ -151,3 +151,24 @@ int pfs_daemon_start(const struct pfs_run_opts *o, int backing_fd, int fuse_fd,
 	}
 	return r;
 }
+
+/*
+ * The daemon exits when the FUSE connection goes away with the sandbox; if it
+ * still runs after a grace period (something kept the connection), stop it.
+ */
+void pfs_daemon_stop(struct pfs_daemon *d, int grace_ms)
+{
+	if (d->pidfd < 0)
+		return;
+	static const int sigs[] = {0, SIGTERM, SIGKILL};
+	for (size_t i = 0; i < ARRAY_SIZE(sigs); i++) {
+		if (sigs[i])
+			syscall(SYS_pidfd_send_signal, d->pidfd, sigs[i], NULL, 0);
+		struct pollfd p = {.fd = d->pidfd, .events = POLLIN};
+		if (poll(&p, 1, i == 0 ? grace_ms : 2000) == 1)
+			break;
+	}
+	waitid(P_PIDFD, (id_t)d->pidfd, &(siginfo_t){0}, WEXITED);
+	close(d->pidfd);
+	d->pidfd = -1;
+}

@@ -93,12 +93,24 @@ int pfs_proc_fuse_open(const struct pfs_run_opts *o, int *fuse_fd, struct pfs_er
 	return 0;
 }
 
+/* nosuid, nodev and noexec are always added: a /proc never needs them. */
+int pfs_proc_fuse_mount_at(const char *target, int fd, unsigned long flags, struct pfs_error *err)
+{
+	char data[128];
+	snprintf(data, sizeof(data), "fd=%d,rootmode=40000,user_id=0,group_id=0,allow_other", fd);
+	if (mount("procfilterfs", target, "fuse.procfilterfs", flags | PROC_FLAGS, data) < 0)
+		return pfs_err_set(err, errno,
+				   "cannot mount FUSE on %s: %s; the kernel must allow FUSE "
+				   "mounts in user namespaces",
+				   target, strerror(errno));
+	return 0;
+}
+
 int pfs_proc_fuse_mount(const struct pfs_run_opts *o, const char *newroot, int fd,
 			struct pfs_error *err)
 {
-	char target[PATH_MAX], data[128];
+	char target[PATH_MAX];
 	snprintf(target, sizeof(target), "%s/proc", newroot);
-	snprintf(data, sizeof(data), "fd=%d,rootmode=40000,user_id=0,group_id=0,allow_other", fd);
 	/*
 	 * Never MS_RDONLY: the daemon enforces --proc ro per path (EROFS for every
 	 * write, create and change), so that writes through fd/N relays still
@@ -106,11 +118,12 @@ int pfs_proc_fuse_mount(const struct pfs_run_opts *o, const char *newroot, int f
 	 * is a writable mount too.
 	 */
 	(void)o;
-	if (mount("procfilterfs", target, "fuse.procfilterfs", PROC_FLAGS, data) < 0)
-		return pfs_err_set(err, errno,
+	int r = pfs_proc_fuse_mount_at(target, fd, 0, err);
+	if (r < 0)
+		return pfs_err_set(err, -r,
 				   "cannot mount FUSE on /proc: %s; the kernel must allow FUSE "
 				   "mounts in user namespaces, or use --fallback kernel",
-				   strerror(errno));
+				   strerror(-r));
 	return 0;
 }
 

@@ -75,6 +75,15 @@ static int run_as(const struct pfs_view *v, struct pfs_caller *c, bool full,
 		int r = oracle_check(v, c, target, op, &eff, &extra);
 		if (r < 0)
 			return r;
+		/*
+		 * No oracle: the caller's capabilities are of the daemon's own user
+		 * namespace (those of a nested one were dropped when loaded), so
+		 * the thread may hold them all, as the kernel's ptrace rule needs
+		 * (the target's permitted set within the reader's effective one):
+		 * an OCI container's processes keep the runtime's default set.
+		 */
+		if (!v->oracle)
+			extra |= c->cap_eff;
 	}
 	int r = pfs_become(&eff, &v->uidmap, &v->gidmap, full, extra, &saved);
 	if (r < 0)

@@ -10,6 +10,8 @@ installed_files=(
 	usr/local/sbin/procfilterfs
 	usr/local/sbin/mount.procfilterfs
 	usr/local/bin/pfs
+	usr/local/bin/pfs-runc
+	usr/local/bin/pfs-crun
 	etc/procfilterfs/default.policy
 	etc/procfilterfs/passthrough.policy
 	etc/procfilterfs/strict.policy
