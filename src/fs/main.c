@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 #include "fs_i.h"
@@ -272,6 +273,13 @@ static int run(const char *prog, struct fuse_args *args, struct fuse_cmdline_opt
 
 int main(int argc, char **argv)
 {
+	/*
+	 * Holds the policy and what it reads of other processes: not ptraceable
+	 * and its /proc files not readable even by a process of the same uid
+	 * (a rootless sandbox's root may share it), unless that one has
+	 * CAP_SYS_PTRACE in the namespace the daemon was executed in.
+	 */
+	prctl(PR_SET_DUMPABLE, 0);
 	drop_mount_source(&argc, argv);
 	struct fuse_args args = FUSE_ARGS_INIT(argc, argv);
 	struct fuse_cmdline_opts cl = {0};

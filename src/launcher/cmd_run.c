@@ -45,10 +45,6 @@ static int check_usage(struct pfs_run_opts *o, struct pfs_error *err)
 					   "--bind %s:%s: %s on the host; fix the source", m->src,
 					   m->dst, strerror(errno));
 	}
-	if (geteuid() != 0 && (o->uid || o->gid))
-		return pfs_err_set(err, EINVAL,
-				   "--uid/--gid other than 0 need a range of ids, which only root "
-				   "can map; run pfs as root or drop --uid/--gid");
 	return pfs_run_resolve_policy(o, err);
 }
 
@@ -274,6 +270,11 @@ int pfs_cmd_run(int argc, char **argv)
 	code = PFS_RUN_EXIT_SETUP;
 	if (pfs_userns_check(&err) < 0)
 		goto out;
+	struct pfs_outer outer;
+	if (pfs_outer_plan(&o, &outer, &err) < 0) {
+		code = err.code == EINVAL ? PFS_RUN_EXIT_USAGE : PFS_RUN_EXIT_SETUP;
+		goto out;
+	}
 	if (pfs_fuse_check(&o, &err) < 0) {
 		if (!o.fallback_kernel)
 			goto out;
@@ -291,6 +292,8 @@ int pfs_cmd_run(int argc, char **argv)
 			"only)\n",
 			o.unsafe_kernel_proc);
 	pfs_debug("run: policy %s, /proc %s", o.policy_file, o.proc_rw ? "rw" : "ro");
+	if (pfs_outer_enter(&o, &outer, &err) < 0)
+		goto out;
 	struct pfs_run_outcome out = {.status = -1};
 	struct pfs_cgroup cg = PFS_CGROUP_INIT;
 	make_cgroup(&o, &cg);

@@ -33,6 +33,13 @@ enum {
 
 enum pfs_mount_kind { PFS_MNT_BIND, PFS_MNT_TMPFS };
 
+/* Whose ids the sandbox's ids are (docs/pfs-run.md, "Run by an unprivileged user"). */
+enum pfs_id_mode {
+	PFS_IDS_HOST_ROOT, /* run by root: map_base.. on the host */
+	PFS_IDS_SINGLE, /* unprivileged, no subordinate range: only the user's own ids */
+	PFS_IDS_SUBORDINATE, /* unprivileged: the user's range of /etc/subuid, /etc/subgid */
+};
+
 struct pfs_mount_spec {
 	enum pfs_mount_kind kind;
 	char *src; /* BIND only: host path */
@@ -59,7 +66,9 @@ struct pfs_run_opts {
 	bool net_host;
 	uid_t uid;
 	gid_t gid;
+	enum pfs_id_mode id_mode; /* set by pfs_outer_plan */
 	uid_t map_base; /* root launcher: host ids of the sandbox's 0..map_count-1 */
+	bool map_base_set; /* --uid-map-base given */
 	uint32_t map_count;
 	const char *hostname;
 	/* process */
@@ -101,6 +110,19 @@ int pfs_run_resolve_policy(struct pfs_run_opts *o, struct pfs_error *err);
 /* run_userns.c */
 int pfs_userns_check(struct pfs_error *err);
 int pfs_userns_write_maps(pid_t pid, const struct pfs_run_opts *o, struct pfs_error *err);
+
+/* run_outer.c: an unprivileged launcher's own user namespace. */
+#define PFS_OUTER_SUB_BASE 65536u /* where the subordinate range starts in it */
+struct pfs_outer {
+	uid_t uid; /* the launcher's ids on the host */
+	gid_t gid;
+	uint32_t sub_uid, sub_gid, count; /* the subordinate ranges (PFS_IDS_SUBORDINATE) */
+};
+/* Chooses o->id_mode and checks --uid/--gid against it; no side effect. */
+int pfs_outer_plan(struct pfs_run_opts *o, struct pfs_outer *plan, struct pfs_error *err);
+/* Moves the calling (single-threaded) launcher into its outer user namespace. */
+int pfs_outer_enter(const struct pfs_run_opts *o, const struct pfs_outer *plan,
+		    struct pfs_error *err);
 
 /* run_caps.c */
 int pfs_cap_from_name(const char *name, int *cap);
