@@ -31,6 +31,7 @@ static const struct fuse_opt option_spec[] = {
 	FUSE_OPT_KEY("ro", FUSE_OPT_KEY_DISCARD),
 	OPT("threads=%u", threads, 0),
 	OPT("ready_fd=%d", ready_fd, 0),
+	OPT("userns_fd=%d", userns_fd, 0),
 	OPT("enter_ns=%d", enter_ns, 0),
 	OPT("pidns_pid_max=%lu", pidns_pid_max, 0),
 	FUSE_OPT_KEY("snapshot_max=%s", 1),
@@ -96,6 +97,9 @@ static void usage(const char *prog)
 	       "                        opens over the cap fail with ENOMEM\n"
 	       "    threads=N           maximum worker threads (default 8)\n"
 	       "    ready_fd=N          write one byte to fd N once serving\n"
+	       "    userns_fd=N         an inherited fd of the mount's user namespace (default:\n"
+	       "                        that of the backing's pid 1, which needs ptrace\n"
+	       "                        access to it; pfs run passes it)\n"
 	       "    enter_ns=0          do not enter callers' namespaces (link text is then\n"
 	       "                        rendered against the daemon's root)\n"
 	       "    pidns_pid_max=N     kernel/pid_max as the backing's pid namespace has it\n"
@@ -216,6 +220,7 @@ static int run(const char *prog, struct fuse_args *args, struct fuse_cmdline_opt
 {
 	pfs_fs.opt.backing_fd = -1;
 	pfs_fs.opt.ready_fd = -1;
+	pfs_fs.opt.userns_fd = -1;
 	pfs_fs.opt.threads = 8;
 	pfs_fs.opt.enter_ns = 1;
 	pfs_fs.opt.snapshot_max = 64u << 20;

@@ -189,16 +189,17 @@ static int launch(struct pfs_run_opts *o, const struct pfs_cgroup *cg, struct pf
 	m = (struct pfs_msg){.type = PFS_MSG_MAPPED};
 	pfs_msg_send(sock, &m, NULL, 0);
 
-	int fds[2] = {-1, -1};
+	int fds[3] = {-1, -1, -1};
 	size_t nfds = 0;
-	r = pfs_msg_recv(sock, &m, fds, 2, &nfds);
+	r = pfs_msg_recv(sock, &m, fds, 3, &nfds);
 	if (r == 0 && m.type == PFS_MSG_FDS) {
 		backing = nfds > 0 ? fds[0] : -1;
 		o->pidns_pid_max = m.err.code > 0 ? (unsigned long)m.err.code : 0;
-		cleanup_close int fuse_fd = nfds > 1 ? fds[1] : -1;
+		cleanup_close int userns = nfds > 1 ? fds[1] : -1;
+		cleanup_close int fuse_fd = nfds > 2 ? fds[2] : -1;
 		if (fuse_fd >= 0) {
 			pfs_debug("run: starting %s", o->daemon_path);
-			r = pfs_daemon_start(o, backing, fuse_fd, &d, err);
+			r = pfs_daemon_start(o, backing, userns, fuse_fd, &d, err);
 			if (r < 0) {
 				code = PFS_RUN_EXIT_SETUP;
 				goto kill_init;

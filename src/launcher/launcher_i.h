@@ -8,6 +8,8 @@
  *     |     the FUSE /proc, then forks the workload and becomes a tiny init.
  *     |     +-- workload
  *     +-- procfilterfs daemon (host namespaces), serving the FUSE fd.
+ * Run by an unprivileged user, the launcher first enters a user namespace of
+ * its own (run_outer.c): the sandbox's is its child, the daemon runs in it.
  */
 #ifndef PFS_LAUNCHER_I_H
 #define PFS_LAUNCHER_I_H
@@ -201,7 +203,7 @@ struct pfs_daemon {
 	int pidfd;
 };
 int pfs_daemon_find(struct pfs_run_opts *o, struct pfs_error *err);
-int pfs_daemon_start(const struct pfs_run_opts *o, int backing_fd, int fuse_fd,
+int pfs_daemon_start(const struct pfs_run_opts *o, int backing_fd, int userns_fd, int fuse_fd,
 		     struct pfs_daemon *d, struct pfs_error *err);
 
 /* run_wait.c: waits for the sandbox through the monitor; writes the result. */
