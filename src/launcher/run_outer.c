@@ -15,11 +15,9 @@
 #include <limits.h>
 #include <pwd.h>
 #include <sched.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -48,7 +46,8 @@ static int subid_lookup(const char *file, uid_t id, const char *name, uint32_t *
 		const char *who = strtok_r(line, ":\n", &save);
 		const char *s = strtok_r(NULL, ":\n", &save);
 		const char *c = strtok_r(NULL, ":\n", &save);
-		if (!who || !s || !c || (strcmp(who, idtext) && (!name || strcmp(who, name))))
+		if (!who || !s || !c ||
+		    (strcmp(who, idtext) != 0 && (!name || strcmp(who, name) != 0)))
 			continue;
 		char *e1 = NULL, *e2 = NULL;
 		unsigned long sv = strtoul(s, &e1, 10), cv = strtoul(c, &e2, 10);
