@@ -4,8 +4,8 @@
 # and exits non-zero so the user knows what to install.
 set -euo pipefail
 
-build_pkgs=(gcc make pkg-config libfuse3-dev fuse3 uthash-dev libseccomp-dev libjansson-dev)
-test_pkgs=(libcriterion-dev clang libclang-rt-14-dev procps psmisc lsof util-linux
+build_pkgs=(gcc make pkg-config libfuse3-dev fuse3 uthash-dev libseccomp-dev libjansson-dev uidmap)
+test_pkgs=(libcriterion-dev clang libclang-rt-14-dev procps psmisc lsof util-linux acl
 	python3 python3-psutil htop tmux iproute2 strace gdb openjdk-17-jdk-headless bubblewrap
 	runc crun podman containerd busybox-static)
 lint_pkgs=(clang-format clang-tidy cppcheck shellcheck)

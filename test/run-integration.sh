@@ -16,7 +16,9 @@ for t in "$here"/integration/test_*.sh; do
 	[ -n "$pattern" ] && [[ "$name" != *"$pattern"* ]] && continue
 	echo "== $name"
 	start=$(date +%s)
-	if ! timeout --kill-after=10 300 bash "$t"; then
+	# a script may ask for more than 300 s: a "# pfs-timeout: N" line
+	limit=$(sed -n 's/^# pfs-timeout: \([0-9]*\)$/\1/p' "$t" | head -1)
+	if ! timeout --kill-after=10 "${limit:-300}" bash "$t"; then
 		echo "FAIL $name: script exited non-zero" | tee -a "$results"
 		status=1
 	fi

@@ -23,11 +23,11 @@ enum pfs_ptrace_mode {
 };
 
 /*
- * Starts the helper, joined to the user namespace of the backing's pid 1.
- * Call while the process is single-threaded. The helper exits when the
- * daemon does (EOF on its socket).
+ * Starts the helper, joined to the user namespace userns_fd, or (-1) that of
+ * the backing's pid 1. Call while the process is single-threaded. The helper
+ * exits when the daemon does (EOF on its socket).
  */
-int pfs_oracle_start(int backing_fd, struct pfs_oracle **out);
+int pfs_oracle_start(int backing_fd, int userns_fd, struct pfs_oracle **out);
 /* Ends the helper (EOF on its socket) and frees o; NULL is a no-op. */
 void pfs_oracle_stop(struct pfs_oracle *o);
 /* The access the daemon is about to make for the caller. */

@@ -64,6 +64,12 @@ int pfs_become(const struct pfs_caller *c, const struct pfs_idmap *uidmap,
 	 * an unbecome, so they are what the thread has whenever it gets here.
 	 */
 	static __thread struct pfs_saved_creds own;
+	/*
+	 * A user namespace whose setgroups is "deny" (a rootless launcher's
+	 * single-id mode) refuses it even to root. Nobody below it can change
+	 * groups either: the callers have the groups we have, so keep them.
+	 */
+	static __thread bool groups_fixed;
 	if (!own.active) {
 		int r = thread_capget(own.caps);
 		if (r < 0)
@@ -74,6 +80,8 @@ int pfs_become(const struct pfs_caller *c, const struct pfs_idmap *uidmap,
 		own.fsuid = geteuid();
 		own.fsgid = getegid();
 		own.active = true;
+		groups_fixed =
+			own.fsuid == 0 && thread_setgroups(own.ngroups, own.groups) == -EPERM;
 	}
 	*saved = own;
 
@@ -86,7 +94,8 @@ int pfs_become(const struct pfs_caller *c, const struct pfs_idmap *uidmap,
 		return 0;
 	if (thread_setegid(ogid) < 0)
 		goto fail;
-	if (thread_setgroups(full ? c->ngroups : 0, c->groups) < 0 && saved->fsuid == 0)
+	if (!groups_fixed && thread_setgroups(full ? c->ngroups : 0, c->groups) < 0 &&
+	    saved->fsuid == 0)
 		goto fail;
 	if (thread_seteuid(ouid) < 0)
 		goto fail;

@@ -225,17 +225,20 @@ static void answer(int backing, const struct oracle_req *q, uint64_t prm,
 		_exit(1);
 }
 
-static _Noreturn void helper(int sock, int backing)
+static _Noreturn void helper(int sock, int backing, int userns)
 {
-	/* nothing of the daemon's but these two: the FUSE fd above all */
+	/* nothing of the daemon's but these: the FUSE fd above all */
 	sock = fcntl(sock, F_DUPFD, 100);
 	backing = fcntl(backing, F_DUPFD, 100);
-	if (sock < 0 || backing < 0 || dup2(sock, 3) < 0 || dup2(backing, 4) < 0)
+	int ns = userns >= 0 ? fcntl(userns, F_DUPFD, 100) : 0;
+	if (sock < 0 || backing < 0 || ns < 0 || dup2(sock, 3) < 0 || dup2(backing, 4) < 0 ||
+	    (userns >= 0 && dup2(ns, 5) < 0))
 		_exit(1);
-	syscall(SYS_close_range, 5, ~0U, 0);
+	syscall(SYS_close_range, userns >= 0 ? 6 : 5, ~0U, 0);
 	sock = 3;
 	backing = 4;
-	int ns = openat(backing, "1/ns/user", O_RDONLY | O_CLOEXEC);
+	/* pid 1's link needs ptrace access to it: a rootless daemon may lack that */
+	ns = userns >= 0 ? 5 : openat(backing, "1/ns/user", O_RDONLY | O_CLOEXEC);
 	if (ns < 0 || setns(ns, CLONE_NEWUSER) < 0)
 		_exit(1);
 	close(ns);
@@ -265,7 +268,7 @@ static _Noreturn void helper(int sock, int backing)
 	}
 }
 
-int pfs_oracle_start(int backing_fd, struct pfs_oracle **out)
+int pfs_oracle_start(int backing_fd, int userns_fd, struct pfs_oracle **out)
 {
 	int sv[2];
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
@@ -278,7 +281,7 @@ int pfs_oracle_start(int backing_fd, struct pfs_oracle **out)
 		return -e;
 	}
 	if (pid == 0)
-		helper(sv[1], backing_fd);
+		helper(sv[1], backing_fd, userns_fd);
 	close(sv[1]);
 	struct pfs_oracle *o = calloc(1, sizeof(*o));
 	if (!o) {

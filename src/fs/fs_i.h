@@ -25,6 +25,7 @@ struct pfs_fs_options {
 	size_t snapshot_max; /* snapshot_max=BYTES: cap on bytes held by open snapshots */
 	unsigned threads; /* threads=N: max worker threads */
 	int ready_fd; /* ready_fd=N: one byte written when serving */
+	int userns_fd; /* userns_fd=N: the mount's user namespace, -1 if unset */
 	int enter_ns; /* enter_ns=0 disables entering callers' namespaces */
 	unsigned long pidns_pid_max; /* pidns_pid_max=N: kernel/pid_max of the backing's pid ns */
 };

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 #include "fs_i.h"
@@ -29,6 +30,7 @@ static const struct fuse_opt option_spec[] = {
 	FUSE_OPT_KEY("ro", FUSE_OPT_KEY_DISCARD),
 	OPT("threads=%u", threads, 0),
 	OPT("ready_fd=%d", ready_fd, 0),
+	OPT("userns_fd=%d", userns_fd, 0),
 	OPT("enter_ns=%d", enter_ns, 0),
 	OPT("pidns_pid_max=%lu", pidns_pid_max, 0),
 	FUSE_OPT_KEY("snapshot_max=%s", 1),
@@ -94,6 +96,9 @@ static void usage(const char *prog)
 	       "                        opens over the cap fail with ENOMEM\n"
 	       "    threads=N           maximum worker threads (default 8)\n"
 	       "    ready_fd=N          write one byte to fd N once serving\n"
+	       "    userns_fd=N         an inherited fd of the mount's user namespace (default:\n"
+	       "                        that of the backing's pid 1, which needs ptrace\n"
+	       "                        access to it; pfs run passes it)\n"
 	       "    enter_ns=0          do not enter callers' namespaces (link text is then\n"
 	       "                        rendered against the daemon's root)\n"
 	       "    pidns_pid_max=N     kernel/pid_max as the backing's pid namespace has it\n"
@@ -214,6 +219,7 @@ static int run(struct pfs_fs *fs, const char *prog, struct fuse_args *args,
 {
 	fs->opt.backing_fd = -1;
 	fs->opt.ready_fd = -1;
+	fs->opt.userns_fd = -1;
 	fs->opt.threads = 8;
 	fs->opt.enter_ns = 1;
 	fs->opt.snapshot_max = 64u << 20;
@@ -270,6 +276,13 @@ static int run(struct pfs_fs *fs, const char *prog, struct fuse_args *args,
 
 int main(int argc, char **argv)
 {
+	/*
+	 * Holds the policy and what it reads of other processes: not ptraceable
+	 * and its /proc files not readable even by a process of the same uid
+	 * (a rootless sandbox's root may share it), unless that one has
+	 * CAP_SYS_PTRACE in the namespace the daemon was executed in.
+	 */
+	prctl(PR_SET_DUMPABLE, 0);
 	drop_mount_source(&argc, argv);
 	struct fuse_args args = FUSE_ARGS_INIT(argc, argv);
 	struct fuse_cmdline_opts cl = {0};

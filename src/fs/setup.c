@@ -78,12 +78,13 @@ static void load_id_maps(struct pfs_fs *fs)
 	if (pfs_read_small_at(v->backing_fd, "1/gid_map", text, sizeof(text)) > 0)
 		pfs_idmap_parse(text, &v->gidmap);
 	struct stat st, own;
-	if (fstatat(v->backing_fd, "1/ns/user", &st, 0) == 0)
+	int ufd = fs->opt.userns_fd;
+	if (ufd >= 0 ? fstat(ufd, &st) == 0 : fstatat(v->backing_fd, "1/ns/user", &st, 0) == 0)
 		v->mount_userns_ino = st.st_ino;
 	/* Another user namespace: the kernel's ptrace rules need the oracle. */
 	if (v->mount_userns_ino && stat("/proc/self/ns/user", &own) == 0 &&
 	    own.st_ino != v->mount_userns_ino) {
-		int r = pfs_oracle_start(v->backing_fd, &v->oracle);
+		int r = pfs_oracle_start(v->backing_fd, ufd, &v->oracle);
 		if (r < 0)
 			pfs_warn("cannot start the ptrace oracle (%s): other processes' "
 				 "ptrace-gated files are refused",

@@ -44,10 +44,6 @@ static int check_usage(struct pfs_run_opts *o, struct pfs_error *err)
 					   "--bind %s:%s: %s on the host; fix the source", m->src,
 					   m->dst, strerror(errno));
 	}
-	if (geteuid() != 0 && (o->uid || o->gid))
-		return pfs_err_set(err, EINVAL,
-				   "--uid/--gid other than 0 need a range of ids, which only root "
-				   "can map; run pfs as root or drop --uid/--gid");
 	return pfs_run_resolve_policy(o, err);
 }
 
@@ -171,16 +167,17 @@ static int launch(struct pfs_run_opts *o, const struct pfs_cgroup *cg, struct pf
 	m = (struct pfs_msg){.type = PFS_MSG_MAPPED};
 	pfs_msg_send(sock, &m, NULL, 0);
 
-	int fds[2] = {-1, -1};
+	int fds[3] = {-1, -1, -1};
 	size_t nfds = 0;
-	r = pfs_msg_recv(sock, &m, fds, 2, &nfds);
+	r = pfs_msg_recv(sock, &m, fds, 3, &nfds);
 	if (r == 0 && m.type == PFS_MSG_FDS) {
 		backing = nfds > 0 ? fds[0] : -1;
 		o->pidns_pid_max = m.err.code > 0 ? (unsigned long)m.err.code : 0;
-		cleanup_close int fuse_fd = nfds > 1 ? fds[1] : -1;
+		cleanup_close int userns = nfds > 1 ? fds[1] : -1;
+		cleanup_close int fuse_fd = nfds > 2 ? fds[2] : -1;
 		if (fuse_fd >= 0) {
 			pfs_debug("run: starting %s", o->daemon_path);
-			r = pfs_daemon_start(o, backing, fuse_fd, &d, err);
+			r = pfs_daemon_start(o, backing, userns, fuse_fd, &d, err);
 			if (r < 0) {
 				code = PFS_RUN_EXIT_SETUP;
 				goto kill_init;
@@ -252,6 +249,11 @@ int pfs_cmd_run(int argc, char **argv)
 	code = PFS_RUN_EXIT_SETUP;
 	if (pfs_userns_check(&err) < 0)
 		goto out;
+	struct pfs_outer outer;
+	if (pfs_outer_plan(&o, &outer, &err) < 0) {
+		code = err.code == EINVAL ? PFS_RUN_EXIT_USAGE : PFS_RUN_EXIT_SETUP;
+		goto out;
+	}
 	if (pfs_fuse_check(&o, &err) < 0) {
 		if (!o.fallback_kernel)
 			goto out;
@@ -269,6 +271,8 @@ int pfs_cmd_run(int argc, char **argv)
 			"only)\n",
 			o.unsafe_kernel_proc);
 	pfs_debug("run: policy %s, /proc %s", o.policy_file, o.proc_rw ? "rw" : "ro");
+	if (pfs_outer_enter(&o, &outer, &err) < 0)
+		goto out;
 	struct pfs_run_outcome out = {.status = -1};
 	struct pfs_cgroup cg = PFS_CGROUP_INIT;
 	make_cgroup(&o, &cg);

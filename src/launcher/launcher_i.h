@@ -8,6 +8,8 @@
  *     |     the FUSE /proc, then forks the workload and becomes a tiny init.
  *     |     +-- workload
  *     +-- procfilterfs daemon (host namespaces), serving the FUSE fd.
+ * Run by an unprivileged user, the launcher first enters a user namespace of
+ * its own (run_outer.c): the sandbox's is its child, the daemon runs in it.
  */
 #ifndef PFS_LAUNCHER_I_H
 #define PFS_LAUNCHER_I_H
@@ -32,6 +34,13 @@ enum {
 };
 
 enum pfs_mount_kind { PFS_MNT_BIND, PFS_MNT_TMPFS };
+
+/* Whose ids the sandbox's ids are (docs/pfs-run.md, "Run by an unprivileged user"). */
+enum pfs_id_mode {
+	PFS_IDS_HOST_ROOT, /* run by root: map_base.. on the host */
+	PFS_IDS_SINGLE, /* unprivileged, no subordinate range: only the user's own ids */
+	PFS_IDS_SUBORDINATE, /* unprivileged: the user's range of /etc/subuid, /etc/subgid */
+};
 
 struct pfs_mount_spec {
 	enum pfs_mount_kind kind;
@@ -59,7 +68,9 @@ struct pfs_run_opts {
 	bool net_host;
 	uid_t uid;
 	gid_t gid;
+	enum pfs_id_mode id_mode; /* set by pfs_outer_plan */
 	uid_t map_base; /* root launcher: host ids of the sandbox's 0..map_count-1 */
+	bool map_base_set; /* --uid-map-base given */
 	uint32_t map_count;
 	const char *hostname;
 	/* process */
@@ -101,6 +112,19 @@ int pfs_run_resolve_policy(struct pfs_run_opts *o, struct pfs_error *err);
 /* run_userns.c */
 int pfs_userns_check(struct pfs_error *err);
 int pfs_userns_write_maps(pid_t pid, const struct pfs_run_opts *o, struct pfs_error *err);
+
+/* run_outer.c: an unprivileged launcher's own user namespace. */
+#define PFS_OUTER_SUB_BASE 65536u /* where the subordinate range starts in it */
+struct pfs_outer {
+	uid_t uid; /* the launcher's ids on the host */
+	gid_t gid;
+	uint32_t sub_uid, sub_gid, count; /* the subordinate ranges (PFS_IDS_SUBORDINATE) */
+};
+/* Chooses o->id_mode and checks --uid/--gid against it; no side effect. */
+int pfs_outer_plan(struct pfs_run_opts *o, struct pfs_outer *plan, struct pfs_error *err);
+/* Moves the calling (single-threaded) launcher into its outer user namespace. */
+int pfs_outer_enter(const struct pfs_run_opts *o, const struct pfs_outer *plan,
+		    struct pfs_error *err);
 
 /* run_caps.c */
 int pfs_cap_from_name(const char *name, int *cap);
@@ -181,7 +205,7 @@ struct pfs_daemon {
 	int pidfd;
 };
 int pfs_daemon_find(struct pfs_run_opts *o, struct pfs_error *err);
-int pfs_daemon_start(const struct pfs_run_opts *o, int backing_fd, int fuse_fd,
+int pfs_daemon_start(const struct pfs_run_opts *o, int backing_fd, int userns_fd, int fuse_fd,
 		     struct pfs_daemon *d, struct pfs_error *err);
 /* Waits grace_ms for the daemon to exit, then SIGTERM, then SIGKILL; reaps it. */
 void pfs_daemon_stop(struct pfs_daemon *d, int grace_ms);

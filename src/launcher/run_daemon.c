@@ -49,7 +49,8 @@ int pfs_daemon_find(struct pfs_run_opts *o, struct pfs_error *err)
 	return 0;
 }
 
-static void exec_daemon(const struct pfs_run_opts *o, int backing_fd, int fuse_fd, int ready_fd)
+static void exec_daemon(const struct pfs_run_opts *o, int backing_fd, int userns_fd, int fuse_fd,
+			int ready_fd)
 {
 	prctl(PR_SET_PDEATHSIG, SIGTERM);
 	/* its own session: a Ctrl-C or Ctrl-Z at the terminal is for the workload */
@@ -58,14 +59,15 @@ static void exec_daemon(const struct pfs_run_opts *o, int backing_fd, int fuse_f
 	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
 	if (null >= 0 && (dup2(null, STDIN_FILENO) < 0 || dup2(null, STDOUT_FILENO) < 0))
 		_exit(127);
-	/* fixed numbers 3, 4, 5; everything else closed */
+	/* fixed numbers 3, 4, 5, 6; everything else closed */
 	int tmp_b = fcntl(backing_fd, F_DUPFD_CLOEXEC, 10);
 	int tmp_f = fcntl(fuse_fd, F_DUPFD_CLOEXEC, 10);
 	int tmp_r = fcntl(ready_fd, F_DUPFD_CLOEXEC, 10);
-	if (tmp_b < 0 || tmp_f < 0 || tmp_r < 0 || dup2(tmp_b, 3) < 0 || dup2(tmp_f, 4) < 0 ||
-	    dup2(tmp_r, 5) < 0)
+	int tmp_u = fcntl(userns_fd, F_DUPFD_CLOEXEC, 10);
+	if (tmp_b < 0 || tmp_f < 0 || tmp_r < 0 || tmp_u < 0 || dup2(tmp_b, 3) < 0 ||
+	    dup2(tmp_f, 4) < 0 || dup2(tmp_r, 5) < 0 || dup2(tmp_u, 6) < 0)
 		_exit(127);
-	syscall(SYS_close_range, 6, ~0U, 0);
+	syscall(SYS_close_range, 7, ~0U, 0);
 	sigset_t none;
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
@@ -73,8 +75,8 @@ static void exec_daemon(const struct pfs_run_opts *o, int backing_fd, int fuse_f
 	char pm[48] = "";
 	if (o->pidns_pid_max)
 		snprintf(pm, sizeof(pm), ",pidns_pid_max=%lu", o->pidns_pid_max);
-	snprintf(opts, sizeof(opts), "backing_fd=3,policy=%s,ready_fd=5%s%s", o->policy_file,
-		 o->proc_rw ? ",writable" : "", pm);
+	snprintf(opts, sizeof(opts), "backing_fd=3,userns_fd=6,policy=%s,ready_fd=5%s%s",
+		 o->policy_file, o->proc_rw ? ",writable" : "", pm);
 	char *argv[8];
 	int i = 0;
 	argv[i++] = (char *)"procfilterfs";
@@ -118,7 +120,7 @@ static int wait_ready(int ready_fd, int pidfd, pid_t pid, struct pfs_error *err)
 	}
 }
 
-int pfs_daemon_start(const struct pfs_run_opts *o, int backing_fd, int fuse_fd,
+int pfs_daemon_start(const struct pfs_run_opts *o, int backing_fd, int userns_fd, int fuse_fd,
 		     struct pfs_daemon *d, struct pfs_error *err)
 {
 	int rp[2];
@@ -131,7 +133,7 @@ int pfs_daemon_start(const struct pfs_run_opts *o, int backing_fd, int fuse_fd,
 		return pfs_err_set(err, errno, "fork: %s", strerror(errno));
 	}
 	if (pid == 0)
-		exec_daemon(o, backing_fd, fuse_fd, rp[1]);
+		exec_daemon(o, backing_fd, userns_fd, fuse_fd, rp[1]);
 	close(rp[1]);
 	d->pid = pid;
 	d->pidfd = (int)syscall(SYS_pidfd_open, pid, 0);

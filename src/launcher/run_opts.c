@@ -282,6 +282,7 @@ static int parse_one(struct pfs_run_opts *o, int c, const char *arg, struct pfs_
 					   "--uid-map-base 0 would map the sandbox's root to the "
 					   "host's root; pick an unused range such as 100000");
 		o->map_base = v;
+		o->map_base_set = true;
 		return r;
 	case OPT_MAP_COUNT:
 		r = parse_u32("uid-map-count", arg, 1u << 30, &v, err);

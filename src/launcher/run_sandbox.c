@@ -4,6 +4,7 @@
  * an ERROR message, which prints them.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <grp.h>
 #include <poll.h>
 #include <signal.h>
@@ -105,9 +106,14 @@ static int setup(struct pfs_run_opts *o, int sock, struct pfs_error *err)
 		if (r < 0)
 			return r;
 	}
+	/* the daemon's oracle joins it; a rootless daemon cannot open our ns links */
+	cleanup_close int userns = openat(backing, "self/ns/user", O_RDONLY | O_CLOEXEC);
+	if (userns < 0)
+		return pfs_err_set(err, errno, "cannot open the sandbox's user namespace: %s",
+				   strerror(errno));
 	/* hand the fds to the launcher (and the daemon), then forget them here */
-	int fds[2] = {backing, fuse_fd};
-	struct pfs_msg m = {.type = PFS_MSG_FDS, .code = fuse_fd >= 0 ? 2 : 1};
+	int fds[3] = {backing, userns, fuse_fd};
+	struct pfs_msg m = {.type = PFS_MSG_FDS, .code = fuse_fd >= 0 ? 3 : 2};
 	/* pid_max is per pid namespace and read as the reader's: only we can read ours */
 	char pm[32] = "";
 	if (pfs_read_small_at(backing, "sys/kernel/pid_max", pm, sizeof(pm)) > 0)
@@ -116,6 +122,7 @@ static int setup(struct pfs_run_opts *o, int sock, struct pfs_error *err)
 	if (r < 0)
 		return pfs_err_set(err, -r, "cannot pass fds to the launcher: %s", strerror(-r));
 	close(steal_fd(fuse_fd));
+	close(steal_fd(userns));
 	close(steal_fd(backing));
 	r = pfs_root_pivot(NEWROOT, o->rootfs == NULL, err);
 	if (r < 0)

@@ -69,29 +69,20 @@ static int write_file(pid_t pid, const char *name, const char *text, struct pfs_
 	return 0;
 }
 
+/*
+ * Root: a dedicated range, the sandbox's root is host id map_base, never 0.
+ * Unprivileged, the launcher is root of its outer namespace (run_outer.c):
+ * with a subordinate range the sandbox gets the outer ids of that range
+ * (never the user's own id); else the outer 0, the user itself.
+ */
 int pfs_userns_write_maps(pid_t pid, const struct pfs_run_opts *o, struct pfs_error *err)
 {
 	char map[64];
-	int r;
-	if (geteuid() == 0) {
-		/* a dedicated range: the sandbox's root is host id map_base, never 0 */
-		snprintf(map, sizeof(map), "0 %u %u\n", (unsigned)o->map_base,
-			 (unsigned)o->map_count);
-		r = write_file(pid, "uid_map", map, err);
-		if (r == 0)
-			r = write_file(pid, "gid_map", map, err);
-		return r;
-	}
-	/* unprivileged: only our own ids, as the sandbox's root */
-	if (o->uid != 0 || o->gid != 0)
-		return pfs_err_set(err, EINVAL,
-				   "--uid/--gid other than 0 need a range of ids, which only root "
-				   "can map; run pfs as root or drop --uid/--gid");
-	snprintf(map, sizeof(map), "0 %u 1\n", (unsigned)geteuid());
-	r = write_file(pid, "uid_map", map, err);
-	if (r == 0)
-		r = write_file(pid, "setgroups", "deny", err);
-	snprintf(map, sizeof(map), "0 %u 1\n", (unsigned)getegid());
+	unsigned first = o->id_mode == PFS_IDS_HOST_ROOT     ? (unsigned)o->map_base
+			 : o->id_mode == PFS_IDS_SUBORDINATE ? PFS_OUTER_SUB_BASE
+							     : 0u;
+	snprintf(map, sizeof(map), "0 %u %u\n", first, (unsigned)o->map_count);
+	int r = write_file(pid, "uid_map", map, err);
 	if (r == 0)
 		r = write_file(pid, "gid_map", map, err);
 	return r;

@@ -109,7 +109,7 @@ static int start_daemon(const struct pfs_oci_daemon_args *a, int backing_fd, int
 				 .proc_rw = a->rw,
 				 .pidns_pid_max = a->pid_max,
 				 .verbose = a->debug ? 2 : 0};
-	int r = pfs_daemon_start(&o, backing_fd, fuse_fd, d, err);
+	int r = pfs_daemon_start(&o, backing_fd, -1, fuse_fd, d, err);
 	if (r == 0)
 		r = write_pids(a->state_dir, d->pid, err);
 	if (r < 0)

@@ -58,7 +58,16 @@ run_case() {
 }
 
 # Root and /dev/fuse are required; under CI their absence is a failure.
+# PFS_TEST_ROOTLESS=1 (test_rootless.sh) runs a suite as an unprivileged user
+# instead: /dev/fuse must then be usable by that user.
 require_root_fuse() {
+	if [ "${PFS_TEST_ROOTLESS:-}" = 1 ]; then
+		if [ "$(id -u)" -eq 0 ] || [ ! -r /dev/fuse ] || [ ! -w /dev/fuse ]; then
+			echo "FAIL $(basename "$0"): PFS_TEST_ROOTLESS=1 needs a non-root user with access to /dev/fuse" >>"$PFS_RESULTS"
+			exit 1
+		fi
+		return 0
+	fi
 	if [ "$(id -u)" -ne 0 ] || [ ! -c /dev/fuse ]; then
 		if [ "${CI:-}" = "true" ]; then
 			echo "FAIL $(basename "$0"): needs root and /dev/fuse under CI" >>"$PFS_RESULTS"
