@@ -265,6 +265,7 @@ static int run(const char *prog, struct fuse_args *args, struct fuse_cmdline_opt
 	if (!pfs_fs.opt.rw)
 		fuse_opt_add_arg(args, "-oro");
 	int ret = serve(args, cl);
+	pfs_log_summary();
 	pfs_nodes_destroy();
 	pfs_policy_free((struct pfs_policy *)pfs_fs.view.policy);
 	return ret;

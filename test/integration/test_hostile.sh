@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# Hostile load: what a workload can do to the daemon that serves its /proc.
+# Each case attacks one bound (log volume, node table, snapshot memory,
+# fairness, relays) and asserts that the daemon holds it and that a victim
+# keeps being served. Every case is bounded in time (the whole script ~60 s).
+# shellcheck source=test/integration/lib.sh
+. "$(dirname "$0")/lib.sh"
+require_root_fuse
+
+# start_fg VAR MNT OPTIONS: a foreground daemon on MNT (backing /proc) logging
+# to MNT.log; VAR gets its pid. Unmounted at exit.
+start_fg() {
+	local mnt=$2
+	mkdir -p "$mnt"
+	"$DAEMON" -f -o "backing=/proc,$3" "$mnt" 2>"$mnt.log" &
+	printf -v "$1" '%s' "$!"
+	add_cleanup "umount -l '$mnt'; rmdir '$mnt'; rm -f '$mnt.log'"
+	local i
+	for i in $(seq 1 100); do
+		[ -e "$mnt/self" ] && return 0
+		sleep 0.05
+	done
+	fail "procfilterfs did not come up on $mnt: $(cat "$mnt.log")"
+}
+
+# stop_fg PID MNT: unmounts and waits (bounded) for the daemon to exit.
+stop_fg() {
+	umount "$2" || return 1
+	timeout 10 tail --pid="$1" -f /dev/null || fail "daemon $1 did not exit"
+}
+
+# rss_kib PID FIELD: VmRSS or VmHWM of the daemon, from the host's proc.
+rss_kib() { awk -v f="$2:" '$1 == f {print $2}' "/proc/$1/status"; }
+
+t_log_flood() {
+	local mnt dpid i lines total
+	mnt=$(mktemp -d /tmp/pfs-hostile-log.XXXXXX)
+	# a cap smaller than meminfo: every open fails with ENOMEM, an error line each
+	start_fg dpid "$mnt" "snapshot_max=1K" || return 1
+	for i in $(seq 1 2000); do
+		: <"$mnt/meminfo"
+	done 2>/dev/null
+	stop_fg "$dpid" "$mnt" || return 1
+	lines=$(grep -c 'open /proc/meminfo' "$mnt.log")
+	total=$(sed -n 's/.*: \([0-9]*\) log lines suppressed in total.*/\1/p' "$mnt.log")
+	log "error lines: $lines, suppressed: ${total:-none}"
+	# burst 50 plus 10 a second for the few seconds the loop takes
+	[ "$lines" -ge 50 ] && [ "$lines" -le 200 ] || fail "$lines error lines" || return 1
+	[ -n "$total" ] || fail "no suppression summary at exit" || return 1
+	assert_eq "logged + suppressed" 2000 $((lines + total)) || return 1
+	grep -q 'log lines suppressed (rate limit)' "$mnt.log" || fail "no interim count"
+}
+
+run_case "2000 failed opens log a bounded number of lines and a count" t_log_flood
