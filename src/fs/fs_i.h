@@ -79,6 +79,25 @@ void pfs_node_unref(struct pfs_node *n);
 void pfs_node_loc(const struct pfs_node *n, struct pfs_loc *loc);
 void pfs_nodes_init(void);
 void pfs_nodes_destroy(void);
+/* Nodes freed since start (the kernel forgot them). */
+uint64_t pfs_nodes_freed(void);
+
+/* Entries to invalidate in the kernel, collected under nodes_lock (reap.c). */
+struct pfs_inval {
+	fuse_ino_t parent;
+	char *name;
+};
+struct pfs_inval_list {
+	struct pfs_inval *v;
+	size_t len, cap;
+};
+int pfs_inval_push(struct pfs_inval_list *l, const struct pfs_node *parent, const char *name);
+/* Sends the invalidations (without nodes_lock) and empties l. */
+void pfs_inval_flush(struct pfs_inval_list *l);
+/* Invalidates the entries of reaped processes and threads, so their nodes get forgotten. */
+void pfs_nodes_reap(void);
+void pfs_fs_start_reaper(void);
+void pfs_fs_stop_reaper(void);
 
 /* Request context (request.c). */
 void pfs_req_caller(fuse_req_t req, struct pfs_caller *c);

@@ -1,5 +1,6 @@
 /* procfilterfs: a filtered /proc served over FUSE. */
 #include <errno.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -191,6 +192,7 @@ static int serve(struct fuse_args *args, struct fuse_cmdline_opts *cl)
 	if (!cl->foreground)
 		pfs_log_init("procfilterfs", pfs_fs.debug ? PFS_LOG_DEBUG : PFS_LOG_WARN, 1);
 	pfs_fs_start_reload_thread();
+	pfs_fs_start_reaper();
 	if (pfs_fs.opt.ready_fd >= 0) {
 		if (write(pfs_fs.opt.ready_fd, "R", 1) != 1)
 			pfs_warn("cannot signal readiness on fd %d", pfs_fs.opt.ready_fd);
@@ -202,6 +204,7 @@ static int serve(struct fuse_args *args, struct fuse_cmdline_opts *cl)
 	ret = cl->singlethread ? fuse_session_loop(pfs_fs.se)
 			       : fuse_session_loop_mt(pfs_fs.se, cfg);
 	fuse_loop_cfg_destroy(cfg);
+	pfs_fs_stop_reaper();
 	fuse_session_unmount(pfs_fs.se);
 out_signals:
 	fuse_remove_signal_handlers(pfs_fs.se);
@@ -252,6 +255,13 @@ static int run(const char *prog, struct fuse_args *args, struct fuse_cmdline_opt
 	pfs_fs.debug = cl->debug;
 	pfs_log_init("procfilterfs", cl->debug ? PFS_LOG_DEBUG : PFS_LOG_WARN, 0);
 	raise_nofile();
+	/*
+	 * Few heap arenas: one per worker thread (glibc's default) holds on to
+	 * what a burst freed, and the daemon's memory must come back after one.
+	 */
+	mallopt(M_ARENA_MAX, 2);
+	/* A fixed threshold: big blocks (hash tables, snapshots) are mapped and unmapped, never kept. */
+	mallopt(M_MMAP_THRESHOLD, 64 << 10);
 	pfs_nodes_init();
 	struct pfs_error err;
 	pfs_err_clear(&err);

@@ -49,8 +49,16 @@ static bool is_process_dir(const struct pfs_node *parent, const char *name)
 	       parent->parent == parent->parent->anchor && parent->parent->anchor_fd >= 0;
 }
 
+static atomic_uint_fast64_t nodes_freed;
+
+uint64_t pfs_nodes_freed(void)
+{
+	return atomic_load(&nodes_freed);
+}
+
 static void node_free(struct pfs_node *n)
 {
+	atomic_fetch_add(&nodes_freed, 1);
 	if (n->anchor_fd >= 0)
 		close(n->anchor_fd);
 	free(n->name);

@@ -52,3 +52,58 @@ t_log_flood() {
 }
 
 run_case "2000 failed opens log a bounded number of lines and a count" t_log_flood
+
+# hold_fds MNT N: a process with N pipe fds looks each fd/N entry up through
+# MNT, then exits.
+hold_fds() {
+	python3 -c "
+import os
+for i in range($2 // 2): os.pipe()
+p = os.getpid()
+for n in os.listdir('/proc/self/fd'):
+    try: os.lstat('$1/%d/fd/%s' % (p, n))
+    except OSError: pass
+"
+}
+
+# settle_rss PID LIMIT_KIB: waits up to 5 s for the daemon's RSS to fall under LIMIT_KIB.
+settle_rss() {
+	local i rss
+	for i in $(seq 1 25); do
+		rss=$(rss_kib "$1" VmRSS)
+		[ "$rss" -le "$2" ] && return 0
+		sleep 0.2
+	done
+	fail "daemon RSS $rss KiB, want <= $2 KiB"
+}
+
+# Four processes at once (the hard fd limit may be under 20,000) look up
+# 60,000 fd entries; once they exit, the nodes go and so does the memory.
+t_node_table() {
+	local mnt dpid pids k base peak
+	mnt=$(mktemp -d /tmp/pfs-hostile-nodes.XXXXXX)
+	start_fg dpid "$mnt" "" || return 1
+	# the same load, small: every worker thread and its buffers exist at the baseline
+	pids=()
+	for k in 1 2 3 4; do
+		hold_fds "$mnt" 2000 &
+		pids+=($!)
+	done
+	wait "${pids[@]}"
+	sleep 1.5
+	base=$(rss_kib "$dpid" VmRSS)
+	pids=()
+	for k in 1 2 3 4; do
+		hold_fds "$mnt" 15000 &
+		pids+=($!)
+	done
+	wait "${pids[@]}"
+	peak=$(rss_kib "$dpid" VmHWM)
+	log "baseline $base KiB, peak $peak KiB"
+	[ "$peak" -gt $((base + 4096)) ] || fail "the load did not grow the table" || return 1
+	settle_rss "$dpid" $((base * 110 / 100)) || return 1
+	log "after: $(rss_kib "$dpid" VmRSS) KiB"
+	stop_fg "$dpid" "$mnt"
+}
+
+run_case "60,000 fd entries of exited processes are freed (RSS within 10%)" t_node_table
