@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <uthash.h>
 
+#include "pfs/budget.h"
 #include "pfs/buf.h"
 #include "pfs/policy.h"
 #include "pfs/view.h"
@@ -22,7 +23,7 @@ struct pfs_fs_options {
 	char *policy_dir; /* policy_dir=DIR */
 	int rw; /* rw: writable mount (writes still need a `writable` rule) */
 	int ro;
-	size_t snapshot_max; /* snapshot_max=BYTES: cap on bytes held by open snapshots */
+	size_t snapshot_max; /* snapshot_max=BYTES: cap on snapshots and render buffers */
 	unsigned threads; /* threads=N: max worker threads */
 	int ready_fd; /* ready_fd=N: one byte written when serving */
 	int enter_ns; /* enter_ns=0 disables entering callers' namespaces */
@@ -60,7 +61,7 @@ struct pfs_fs {
 	char *policy_path; /* resolved, for reload */
 	pthread_mutex_t nodes_lock;
 	struct pfs_node root;
-	atomic_size_t snapshot_bytes;
+	struct pfs_budget budget; /* snapshot_max: snapshots and render buffers */
 	bool debug;
 };
 
@@ -147,9 +148,8 @@ void pfs_magic_setattr(fuse_req_t req, struct pfs_node *n, struct stat *attr, in
 		       struct fuse_file_info *fi);
 void pfs_magic_release(fuse_req_t req, struct fuse_file_info *fi);
 
-/* Snapshot accounting (ops_file.c). */
-int pfs_snapshot_charge(size_t bytes);
-void pfs_snapshot_uncharge(size_t bytes);
+/* Each thread group may hold this fraction of the snapshot budget. */
+#define PFS_SNAPSHOT_SHARE_DIV 2
 
 /* Handlers. */
 void pfs_op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name);

@@ -92,8 +92,10 @@ static void usage(const char *prog)
 	       "    writable            mount read-write: writes are allowed only to paths\n"
 	       "                        the policy marks `writable` (default read-only;\n"
 	       "                        `rw`, which mount(8) always passes, is ignored)\n"
-	       "    snapshot_max=SIZE   cap on bytes held by open snapshots (default 64M);\n"
-	       "                        opens over the cap fail with ENOMEM\n"
+	       "    snapshot_max=SIZE   cap on bytes held by open snapshots and the buffers\n"
+	       "                        of renders in progress (default 64M); one thread\n"
+	       "                        group may hold half of it; opens over the\n"
+	       "                        cap or the share fail with ENOMEM\n"
 	       "    threads=N           maximum worker threads (default 8)\n"
 	       "    ready_fd=N          write one byte to fd N once serving\n"
 	       "    enter_ns=0          do not enter callers' namespaces (link text is then\n"
@@ -255,6 +257,7 @@ static int run(const char *prog, struct fuse_args *args, struct fuse_cmdline_opt
 	pfs_fs.debug = cl->debug;
 	pfs_log_init("procfilterfs", cl->debug ? PFS_LOG_DEBUG : PFS_LOG_WARN, 0);
 	raise_nofile();
+	pfs_budget_init(&pfs_fs.budget, pfs_fs.opt.snapshot_max, PFS_SNAPSHOT_SHARE_DIV);
 	/*
 	 * Few heap arenas: one per worker thread (glibc's default) holds on to
 	 * what a burst freed, and the daemon's memory must come back after one.
@@ -277,6 +280,7 @@ static int run(const char *prog, struct fuse_args *args, struct fuse_cmdline_opt
 	int ret = serve(args, cl);
 	pfs_log_summary();
 	pfs_nodes_destroy();
+	pfs_budget_destroy(&pfs_fs.budget);
 	pfs_policy_free((struct pfs_policy *)pfs_fs.view.policy);
 	return ret;
 }

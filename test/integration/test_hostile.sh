@@ -108,3 +108,76 @@ t_node_table() {
 }
 
 run_case "60,000 fd entries of exited processes are freed (RSS within 10%)" t_node_table
+
+# victim_loop MNT SECONDS OUT: reads MNT/self/status in a loop, one latency
+# (ms) a line in OUT, "fail" for a failed read.
+victim_loop() {
+	python3 - "$1" "$2" "$3" <<'PY'
+import sys, time
+mnt, secs, out = sys.argv[1], float(sys.argv[2]), open(sys.argv[3], "w")
+end = time.monotonic() + secs
+while time.monotonic() < end:
+    t = time.monotonic()
+    try:
+        open(mnt + "/self/status").read()
+        out.write("%.3f\n" % ((time.monotonic() - t) * 1000))
+    except OSError as e:
+        out.write("fail %s\n" % e)
+    time.sleep(0.01)
+PY
+}
+
+# check_victim OUT: no failed read and none slower than 2 s; logs the p99.
+check_victim() {
+	local n p99 max
+	grep -q fail "$1" && fail "victim: $(grep -m1 fail "$1")" && return 1
+	n=$(wc -l <"$1")
+	[ "$n" -ge 10 ] || fail "victim made only $n reads" || return 1
+	p99=$(sort -n "$1" | awk -v n="$n" 'NR == int(n * 0.99) + 1 {print}')
+	max=$(sort -n "$1" | tail -n 1)
+	log "victim: $n reads, p99 $p99 ms, max $max ms"
+	awk -v m="$max" 'BEGIN {exit !(m < 2000)}' || fail "victim read took $max ms"
+}
+
+# 12 threads of one process read a 4.5 MiB smaps at once: the render buffers
+# are charged as they grow, so the daemon stays under its bound, the process
+# gets ENOMEM past its half, and a victim keeps being served.
+t_parallel_smaps() {
+	local mnt dpid p hwm vout
+	mnt=$(mktemp -d /tmp/pfs-hostile-smaps.XXXXXX)
+	start_fg dpid "$mnt" "snapshot_max=32M" || return 1
+	p=$(start_manymaps 5000)
+	add_cleanup "kill $p"
+	vout=$(mktemp)
+	add_cleanup "rm -f '$vout'"
+	victim_loop "$mnt" 6 "$vout" &
+	local victim=$!
+	python3 - "$mnt/$p/smaps" <<'PY' || fail "attacker" || return 1
+import errno, sys, threading, time
+path, res = sys.argv[1], {"ok": 0, "enomem": 0}
+def reader():
+    end = time.monotonic() + 5
+    while time.monotonic() < end:
+        try:
+            open(path).read()
+            res["ok"] += 1
+        except OSError as e:
+            if e.errno != errno.ENOMEM:
+                raise
+            res["enomem"] += 1
+ts = [threading.Thread(target=reader) for _ in range(12)]
+for t in ts: t.start()
+for t in ts: t.join()
+print(res, file=sys.stderr)
+sys.exit(0 if res["ok"] and res["enomem"] else 1)
+PY
+	wait "$victim"
+	hwm=$(rss_kib "$dpid" VmHWM)
+	log "daemon VmHWM $hwm KiB (bound: 32 MiB of content + threads)"
+	# 32 MiB of content, the base, and the per-thread buffers of 8 workers
+	[ "$hwm" -le $(((32 + 16) * 1024)) ] || fail "daemon VmHWM $hwm KiB" || return 1
+	check_victim "$vout" || return 1
+	stop_fg "$dpid" "$mnt"
+}
+
+run_case "12 threads reading a 4.5 MiB smaps: daemon bounded, victim served" t_parallel_smaps
