@@ -147,6 +147,9 @@ void pfs_magic_write(fuse_req_t req, const char *buf, size_t size, off_t off,
 void pfs_magic_setattr(fuse_req_t req, struct pfs_node *n, struct stat *attr, int to_set,
 		       struct fuse_file_info *fi);
 void pfs_magic_release(fuse_req_t req, struct fuse_file_info *fi);
+/* Relay slots: blocked relay reads and writes, bounded by the worker count. */
+void pfs_magic_init(unsigned threads);
+void pfs_magic_destroy(void);
 
 /* Each thread group may hold this fraction of the snapshot budget. */
 #define PFS_SNAPSHOT_SHARE_DIV 2

@@ -28,13 +28,53 @@
 
 #include "fs_i.h"
 #include "pfs/cleanup.h"
+#include "pfs/log.h"
 
 struct relay {
 	int fd;
 	int flags;
 	bool seekable; /* a regular file: reads and writes at the caller's offset */
+	pid_t owner; /* the opener's thread group */
 	struct pfs_node *node;
 };
+
+/*
+ * A relay read or write that must wait for the pipe holds a worker thread.
+ * Slots bound them: half the workers in all, and each thread group half of
+ * that, so waiting relays can never take every worker; past it a blocking
+ * read or write fails with EAGAIN at once.
+ */
+static struct pfs_budget relay_slots;
+
+void pfs_magic_init(unsigned threads)
+{
+	pfs_budget_init(&relay_slots, threads > 1 ? threads / 2 : 1, 2);
+}
+
+void pfs_magic_destroy(void)
+{
+	pfs_budget_destroy(&relay_slots);
+}
+
+/* Takes a slot before the first wait (*slot); 0, or EAGAIN when none is free. */
+static int take_slot(struct relay *rl, bool *slot)
+{
+	if (*slot || (rl->flags & O_NONBLOCK))
+		return 0;
+	if (pfs_budget_charge(&relay_slots, rl->owner, 1) < 0) {
+		pfs_warn("relay of %s: no free relay slot (limit %zu, %zu per process): EAGAIN",
+			 rl->node->path, relay_slots.max, relay_slots.share_max);
+		return EAGAIN;
+	}
+	*slot = true;
+	return 0;
+}
+
+static void put_slot(struct relay *rl, bool slot)
+{
+	if (slot)
+		pfs_budget_uncharge(&relay_slots, rl->owner, 1);
+}
 
 /* Called with the policy lock held. */
 static int resolve(struct pfs_node *dir, const char *name, struct pfs_caller *c, char *entry,
@@ -152,6 +192,8 @@ void pfs_magic_open(fuse_req_t req, struct pfs_node *n, struct fuse_file_info *f
 	rl->fd = r;
 	rl->flags = fi->flags;
 	rl->seekable = S_ISREG(st.st_mode);
+	pfs_caller_tgid(pfs_fs.view.backing_fd, &c);
+	rl->owner = c.tgid;
 	rl->node = n;
 	pfs_node_ref(n);
 	fi->fh = (uintptr_t)rl;
@@ -185,22 +227,24 @@ void pfs_magic_read(fuse_req_t req, size_t size, off_t off, struct fuse_file_inf
 		fuse_reply_err(req, ENOMEM);
 		return;
 	}
+	bool slot = false;
 	for (;;) {
 		ssize_t n = rl->seekable ? pread(rl->fd, buf, size, off) : read(rl->fd, buf, size);
 		if (n >= 0) {
 			fuse_reply_buf(req, buf, (size_t)n);
-			return;
+			break;
 		}
-		int e = errno == EAGAIN ? wait_ready(req, rl, POLLIN) : errno;
-		if (e && e != EINTR) {
+		int e = errno;
+		if (e == EAGAIN)
+			e = take_slot(rl, &slot);
+		if (e == 0)
+			e = wait_ready(req, rl, POLLIN);
+		if (e) {
 			fuse_reply_err(req, e);
-			return;
-		}
-		if (e == EINTR) {
-			fuse_reply_err(req, EINTR);
-			return;
+			break;
 		}
 	}
+	put_slot(rl, slot);
 }
 
 void pfs_magic_write(fuse_req_t req, const char *buf, size_t size, off_t off,
@@ -208,18 +252,24 @@ void pfs_magic_write(fuse_req_t req, const char *buf, size_t size, off_t off,
 {
 	struct relay *rl = (struct relay *)(uintptr_t)fi->fh;
 	bool at = rl->seekable && !(rl->flags & O_APPEND);
+	bool slot = false;
 	for (;;) {
 		ssize_t n = at ? pwrite(rl->fd, buf, size, off) : write(rl->fd, buf, size);
 		if (n >= 0) {
 			fuse_reply_write(req, (size_t)n);
-			return;
+			break;
 		}
-		int e = errno == EAGAIN ? wait_ready(req, rl, POLLOUT) : errno;
+		int e = errno;
+		if (e == EAGAIN)
+			e = take_slot(rl, &slot);
+		if (e == 0)
+			e = wait_ready(req, rl, POLLOUT);
 		if (e) {
 			fuse_reply_err(req, e);
-			return;
+			break;
 		}
 	}
+	put_slot(rl, slot);
 }
 
 /* A size change (O_TRUNC without atomic truncation, ftruncate) of a relayed file. */

@@ -258,6 +258,7 @@ static int run(const char *prog, struct fuse_args *args, struct fuse_cmdline_opt
 	pfs_log_init("procfilterfs", cl->debug ? PFS_LOG_DEBUG : PFS_LOG_WARN, 0);
 	raise_nofile();
 	pfs_budget_init(&pfs_fs.budget, pfs_fs.opt.snapshot_max, PFS_SNAPSHOT_SHARE_DIV);
+	pfs_magic_init(pfs_fs.opt.threads);
 	/*
 	 * Few heap arenas: one per worker thread (glibc's default) holds on to
 	 * what a burst freed, and the daemon's memory must come back after one.
@@ -281,6 +282,7 @@ static int run(const char *prog, struct fuse_args *args, struct fuse_cmdline_opt
 	pfs_log_summary();
 	pfs_nodes_destroy();
 	pfs_budget_destroy(&pfs_fs.budget);
+	pfs_magic_destroy();
 	pfs_policy_free((struct pfs_policy *)pfs_fs.view.policy);
 	return ret;
 }

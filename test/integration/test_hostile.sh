@@ -80,13 +80,13 @@ settle_rss() {
 # Four processes at once (the hard fd limit may be under 20,000) look up
 # 60,000 fd entries; once they exit, the nodes go and so does the memory.
 t_node_table() {
-	local mnt dpid pids k base peak
+	local mnt dpid pids base peak
 	mnt=$(mktemp -d /tmp/pfs-hostile-nodes.XXXXXX)
 	# few workers: their stacks and buffers are the noise in a 10% margin
 	start_fg dpid "$mnt" "threads=4" || return 1
 	# the same load, small: every worker thread and its buffers exist at the baseline
 	pids=()
-	for k in 1 2 3 4; do
+	for _ in 1 2 3 4; do
 		hold_fds "$mnt" 3000 &
 		pids+=($!)
 	done
@@ -94,7 +94,7 @@ t_node_table() {
 	sleep 1.5
 	base=$(rss_kib "$dpid" VmRSS)
 	pids=()
-	for k in 1 2 3 4; do
+	for _ in 1 2 3 4; do
 		hold_fds "$mnt" 15000 &
 		pids+=($!)
 	done
@@ -181,3 +181,51 @@ PY
 }
 
 run_case "12 threads reading a 4.5 MiB smaps: daemon bounded, victim served" t_parallel_smaps
+
+# 12 threads block reading empty pipes through MNT/self/fd/N: at most half
+# the workers may wait in relays, a process at most half of that; the rest
+# get EAGAIN at once and a victim keeps being served.
+t_blocked_relays() {
+	local mnt dpid vout
+	mnt=$(mktemp -d /tmp/pfs-hostile-relay.XXXXXX)
+	start_fg dpid "$mnt" "threads=8" || return 1
+	vout=$(mktemp)
+	add_cleanup "rm -f '$vout'"
+	python3 - "$mnt" "$vout" <<'PY' || fail "relay attack" || return 1
+import errno, os, subprocess, sys, threading, time
+mnt, vout = sys.argv[1], sys.argv[2]
+pipes = [os.pipe() for _ in range(12)]
+res = {"blocked": 0, "eagain": 0, "other": []}
+lock = threading.Lock()
+def reader(r):
+    try:
+        with open("%s/self/fd/%d" % (mnt, r), "rb", buffering=0) as f:
+            # FileIO.read gives None for EAGAIN
+            got = f.read(1)
+            with lock: res["eagain" if got is None else "blocked"] += 1
+    except OSError as e:
+        with lock:
+            if e.errno == errno.EAGAIN: res["eagain"] += 1
+            else: res["other"].append(e)
+ts = [threading.Thread(target=reader, args=(r,), daemon=True) for r, _ in pipes]
+for t in ts: t.start()
+time.sleep(1)
+v = subprocess.run(["timeout", "10", "python3", "-c", """
+import sys, time
+out = open(sys.argv[2], "w")
+for _ in range(50):
+    t = time.monotonic(); open(sys.argv[1] + "/self/status").read()
+    out.write("%.3f\\n" % ((time.monotonic() - t) * 1000)); time.sleep(0.01)
+""", mnt, vout])
+for _, w in pipes: os.write(w, b"x")
+for t in ts: t.join(10)
+print(res, "victim rc", v.returncode, file=sys.stderr)
+ok = v.returncode == 0 and not res["other"] and 8 <= res["eagain"] <= 10
+sys.exit(0 if ok and not any(t.is_alive() for t in ts) else 1)
+PY
+	check_victim "$vout" || return 1
+	grep -q "no free relay slot" "$mnt.log" || fail "no log line for the refusals" || return 1
+	stop_fg "$dpid" "$mnt"
+}
+
+run_case "12 blocked pipe relays cannot hold the workers: EAGAIN past the limit" t_blocked_relays
