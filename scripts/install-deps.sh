@@ -6,7 +6,8 @@ set -euo pipefail
 
 build_pkgs=(gcc make pkg-config libfuse3-dev fuse3 uthash-dev libseccomp-dev)
 test_pkgs=(libcriterion-dev clang libclang-rt-14-dev procps psmisc lsof util-linux
-	python3 python3-psutil htop tmux iproute2 strace gdb openjdk-17-jdk-headless bubblewrap)
+	python3 python3-psutil htop tmux iproute2 strace gdb openjdk-17-jdk-headless bubblewrap
+	stress-ng)
 lint_pkgs=(clang-format clang-tidy cppcheck shellcheck)
 bench_pkgs=(lxcfs)
 

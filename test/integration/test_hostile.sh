@@ -87,7 +87,7 @@ t_node_table() {
 	# the same load, small: every worker thread and its buffers exist at the baseline
 	pids=()
 	for _ in 1 2 3 4; do
-		hold_fds "$mnt" 3000 &
+		hold_fds "$mnt" 7500 &
 		pids+=($!)
 	done
 	wait "${pids[@]}"
@@ -229,3 +229,52 @@ PY
 }
 
 run_case "12 blocked pipe relays cannot hold the workers: EAGAIN past the limit" t_blocked_relays
+
+# In a sandbox: a fork storm, ps loops and stress-ng's procfs stressor for a
+# few seconds, with a victim reading its status alongside. The daemon (read
+# from the host) stays under its bound, nothing hangs, memory comes back.
+t_storm() {
+	local T dpid hwm rss0 rss1
+	workdir T storm || return 1
+	# a policy path of its own names this sandbox's daemon among others
+	cp "$FILTERS/passthrough.policy" "$T/storm.policy"
+	chmod 1777 "$T" # stress-ng needs a writable working directory
+	# shellcheck disable=SC2016 # expanded in the sandbox
+	box --policy "$T/storm.policy" --limit wall=40s -- '
+		sleep 1
+		python3 -c "
+import time
+out = open(\"/t/victim\", \"w\")
+end = time.monotonic() + 8
+while time.monotonic() < end:
+    t = time.monotonic(); open(\"/proc/self/status\").read()
+    out.write(\"%.3f\\n\" % ((time.monotonic() - t) * 1000)); time.sleep(0.01)
+" &
+		v=$!
+		cd /t && timeout 8 stress-ng --procfs 2 --fork 2 -t 6s --quiet &
+		s=$!
+		end=$((SECONDS + 6))
+		while [ $SECONDS -lt $end ]; do ps aux >/dev/null; done
+		wait $s; echo "stress-ng $?" >/t/rc
+		wait $v
+		sleep 3
+	' &
+	local boxpid=$!
+	# the sandbox daemon: the newest procfilterfs once it is up
+	sleep 1.5
+	# the oldest: the daemon forks a helper of its own
+	dpid=$(pgrep -o -f "policy=$T/storm.policy")
+	[ -n "$dpid" ] || fail "no daemon" || return 1
+	rss0=$(rss_kib "$dpid" VmRSS)
+	sleep 9
+	hwm=$(rss_kib "$dpid" VmHWM)
+	rss1=$(rss_kib "$dpid" VmRSS)
+	wait "$boxpid" || fail "sandbox failed: $(tail -n 5 "$T/err")" || return 1
+	log "daemon RSS $rss0 -> peak $hwm -> $rss1 KiB; $(cat "$T/rc")"
+	# the default bound: 64 MiB of content plus the base and 8 workers
+	[ "$hwm" -le $(((64 + 16) * 1024)) ] || fail "daemon VmHWM $hwm KiB" || return 1
+	[ "$rss1" -le $((rss0 * 3 / 2 + 1024)) ] || fail "memory did not come back" || return 1
+	check_victim "$T/victim"
+}
+
+run_case "fork storm, ps loops and stress-ng --procfs: bounded, victim served" t_storm
