@@ -11,7 +11,7 @@ goals := $(or $(MAKECMDGOALS),all)
 # Goals that need nothing installed.
 no_deps_goals := clean uninstall format check-format
 deps_profiles := $(if $(filter-out $(no_deps_goals) deps test-deps,$(goals)),build)
-deps_profiles += $(if $(filter test test-deps unit integration fuzz-smoke fuzz lint,$(goals)),test)
+deps_profiles += $(if $(filter test test-deps unit integration hostile fuzz-smoke fuzz lint,$(goals)),test)
 deps_profiles += $(if $(filter bench,$(goals)),bench)
 deps_profiles := $(strip $(deps_profiles))
 
@@ -107,7 +107,7 @@ IT_HELPERS := $(IT_HELPER_SRC:test/integration/helpers/%.c=$(BUILD)/test/helpers
 FUZZERS := $(FUZZ_SRC:fuzz/%.c=$(BUILD)/fuzz/%)
 BENCH_BINS := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%) $(BUILD)/bench/pfsbench
 
-.PHONY: all unit integration fuzz-smoke fuzz test lint run bench clean install uninstall \
+.PHONY: all unit integration hostile fuzz-smoke fuzz test lint run bench clean install uninstall \
 	check-format format check-layers
 
 all: $(DAEMON) $(PFS)
@@ -214,6 +214,10 @@ unit: $(UNIT)
 
 integration: all $(IT_HELPERS)
 	BUILD=$(BUILD) SANITIZE=$(SANITIZE) test/run-integration.sh
+
+# The hostile-load suite alone (it also runs in `make test`/`make integration`).
+hostile: all $(IT_HELPERS)
+	BUILD=$(BUILD) SANITIZE=$(SANITIZE) test/run-integration.sh hostile
 
 fuzz-smoke: $(FUZZERS)
 	BUILD=$(BUILD) scripts/fuzz.sh smoke

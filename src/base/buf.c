@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "pfs/budget.h"
 #include "pfs/buf.h"
 
 int pfs_buf_reserve(struct pfs_buf *b, size_t extra)
@@ -17,9 +18,14 @@ int pfs_buf_reserve(struct pfs_buf *b, size_t extra)
 	size_t cap = b->cap ? b->cap : 256;
 	while (cap < need)
 		cap *= 2;
+	int r = pfs_charge_grow(cap - b->cap);
+	if (r < 0)
+		return r;
 	char *p = realloc(b->data, cap);
-	if (!p)
+	if (!p) {
+		pfs_charge_shrink(cap - b->cap);
 		return -ENOMEM;
+	}
 	b->data = p;
 	b->cap = cap;
 	return 0;
@@ -69,6 +75,7 @@ void pfs_buf_reset(struct pfs_buf *b)
 
 void pfs_buf_free(struct pfs_buf *b)
 {
+	pfs_charge_shrink(b->cap);
 	free(b->data);
 	b->data = NULL;
 	b->len = b->cap = 0;

@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <uthash.h>
 
+#include "pfs/budget.h"
 #include "pfs/buf.h"
 #include "pfs/policy.h"
 #include "pfs/view.h"
@@ -22,7 +23,7 @@ struct pfs_fs_options {
 	char *policy_dir; /* policy_dir=DIR */
 	int rw; /* rw: writable mount (writes still need a `writable` rule) */
 	int ro;
-	size_t snapshot_max; /* snapshot_max=BYTES: cap on bytes held by open snapshots */
+	size_t snapshot_max; /* snapshot_max=BYTES: cap on snapshots and render buffers */
 	unsigned threads; /* threads=N: max worker threads */
 	int ready_fd; /* ready_fd=N: one byte written when serving */
 	int userns_fd; /* userns_fd=N: the mount's user namespace, -1 if unset */
@@ -57,6 +58,15 @@ struct pfs_node {
  * The daemon's state: the session's userdata (fuse_req_userdata), so nothing
  * in src/fs is global. Each field says what guards it.
  */
+/* The thread that invalidates entries of reaped processes (reap.c). */
+struct pfs_reaper {
+	pthread_t thread;
+	bool running; /* set by start and stop only */
+	bool stop; /* lock */
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+};
+
 struct pfs_fs {
 	struct pfs_fs_options opt; /* set before serving, then read-only */
 	struct fuse_session *se; /* set before serving */
@@ -67,7 +77,10 @@ struct pfs_fs {
 	char *policy_path; /* resolved, for reload; set before serving */
 	pthread_mutex_t nodes_lock;
 	struct pfs_node root; /* the node tree (children, nlookup, refs, detached): nodes_lock */
-	atomic_size_t snapshot_bytes; /* atomic */
+	struct pfs_budget budget; /* snapshot_max: snapshots and render buffers; its own lock */
+	struct pfs_budget relay_slots; /* relays waiting on a pipe (magic.c); its own lock */
+	atomic_uint_fast64_t nodes_freed; /* nodes freed since start: atomic */
+	struct pfs_reaper reaper; /* reap.c; its own lock */
 	bool debug; /* set before serving */
 };
 
@@ -89,6 +102,26 @@ void pfs_node_unref(struct pfs_fs *fs, struct pfs_node *n);
 void pfs_node_loc(struct pfs_fs *fs, const struct pfs_node *n, struct pfs_loc *loc);
 void pfs_nodes_init(struct pfs_fs *fs);
 void pfs_nodes_destroy(struct pfs_fs *fs);
+/* Nodes freed since start (the kernel forgot them). */
+uint64_t pfs_nodes_freed(struct pfs_fs *fs);
+
+/* Entries to invalidate in the kernel, collected under nodes_lock (reap.c). */
+struct pfs_inval {
+	fuse_ino_t parent;
+	char *name;
+};
+struct pfs_inval_list {
+	struct pfs_inval *v;
+	size_t len, cap;
+};
+int pfs_inval_push(struct pfs_fs *fs, struct pfs_inval_list *l, const struct pfs_node *parent,
+		   const char *name);
+/* Sends the invalidations (without nodes_lock) and empties l. */
+void pfs_inval_flush(struct pfs_fs *fs, struct pfs_inval_list *l);
+/* Invalidates the entries of reaped processes and threads, so their nodes get forgotten. */
+void pfs_nodes_reap(struct pfs_fs *fs);
+void pfs_fs_start_reaper(struct pfs_fs *fs);
+void pfs_fs_stop_reaper(struct pfs_fs *fs);
 
 /* Request context (request.c). */
 void pfs_req_caller(fuse_req_t req, struct pfs_caller *c);
@@ -129,10 +162,12 @@ void pfs_magic_write(fuse_req_t req, const char *buf, size_t size, off_t off,
 void pfs_magic_setattr(fuse_req_t req, struct pfs_node *n, struct stat *attr, int to_set,
 		       struct fuse_file_info *fi);
 void pfs_magic_release(fuse_req_t req, struct fuse_file_info *fi);
+/* Relay slots: blocked relay reads and writes, bounded by the worker count. */
+void pfs_magic_init(struct pfs_fs *fs);
+void pfs_magic_destroy(struct pfs_fs *fs);
 
-/* Snapshot accounting (ops_file.c). */
-int pfs_snapshot_charge(struct pfs_fs *fs, size_t bytes);
-void pfs_snapshot_uncharge(struct pfs_fs *fs, size_t bytes);
+/* Each thread group may hold this fraction of the snapshot budget. */
+#define PFS_SNAPSHOT_SHARE_DIV 2
 
 /* Handlers. */
 void pfs_op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name);

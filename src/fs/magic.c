@@ -30,13 +30,52 @@
 
 #include "fs_i.h"
 #include "pfs/cleanup.h"
+#include "pfs/log.h"
 
 struct relay {
 	int fd;
 	int flags;
 	bool seekable; /* a regular file: reads and writes at the caller's offset */
+	pid_t owner; /* the opener's thread group */
 	struct pfs_node *node;
 };
+
+/*
+ * A relay read or write that must wait for the pipe holds a worker thread.
+ * Slots bound them: half the workers in all, and each thread group half of
+ * that, so waiting relays can never take every worker; past it a blocking
+ * read or write fails with EAGAIN at once.
+ */
+void pfs_magic_init(struct pfs_fs *fs)
+{
+	unsigned threads = fs->opt.threads;
+	pfs_budget_init(&fs->relay_slots, threads > 1 ? threads / 2 : 1, 2);
+}
+
+void pfs_magic_destroy(struct pfs_fs *fs)
+{
+	pfs_budget_destroy(&fs->relay_slots);
+}
+
+/* Takes a slot before the first wait (*slot); 0, or EAGAIN when none is free. */
+static int take_slot(struct pfs_fs *fs, struct relay *rl, bool *slot)
+{
+	if (*slot || (rl->flags & O_NONBLOCK))
+		return 0;
+	if (pfs_budget_charge(&fs->relay_slots, rl->owner, 1) < 0) {
+		pfs_warn("relay of %s: no free relay slot (limit %zu, %zu per process): EAGAIN",
+			 rl->node->path, fs->relay_slots.max, fs->relay_slots.share_max);
+		return EAGAIN;
+	}
+	*slot = true;
+	return 0;
+}
+
+static void put_slot(struct pfs_fs *fs, struct relay *rl, bool slot)
+{
+	if (slot)
+		pfs_budget_uncharge(&fs->relay_slots, rl->owner, 1);
+}
 
 void pfs_magic_follow(const struct pfs_fs *fs, struct pfs_caller *c, const struct pfs_loc *link,
 		      struct pfs_buf *text)
@@ -89,6 +128,8 @@ void pfs_magic_open(fuse_req_t req, struct pfs_node *n, struct fuse_file_info *f
 	rl->fd = r;
 	rl->flags = fi->flags;
 	rl->seekable = S_ISREG(st.st_mode);
+	pfs_caller_tgid(fs->view.backing_fd, &c);
+	rl->owner = c.tgid;
 	rl->node = n;
 	pfs_node_ref(fs, n);
 	fi->fh = (uintptr_t)rl;
@@ -116,47 +157,57 @@ static int wait_ready(fuse_req_t req, struct relay *rl, short events)
 
 void pfs_magic_read(fuse_req_t req, size_t size, off_t off, struct fuse_file_info *fi)
 {
+	struct pfs_fs *fs = pfs_req_fs(req);
 	struct relay *rl = (struct relay *)(uintptr_t)fi->fh;
 	cleanup_free char *buf = malloc(size ? size : 1);
 	if (!buf) {
 		fuse_reply_err(req, ENOMEM);
 		return;
 	}
+	bool slot = false;
 	for (;;) {
 		ssize_t n = rl->seekable ? pread(rl->fd, buf, size, off) : read(rl->fd, buf, size);
 		if (n >= 0) {
 			fuse_reply_buf(req, buf, (size_t)n);
-			return;
+			break;
 		}
-		int e = errno == EAGAIN ? wait_ready(req, rl, POLLIN) : errno;
-		if (e && e != EINTR) {
+		int e = errno;
+		if (e == EAGAIN)
+			e = take_slot(fs, rl, &slot);
+		if (e == 0)
+			e = wait_ready(req, rl, POLLIN);
+		if (e) {
 			fuse_reply_err(req, e);
-			return;
-		}
-		if (e == EINTR) {
-			fuse_reply_err(req, EINTR);
-			return;
+			break;
 		}
 	}
+	put_slot(fs, rl, slot);
 }
 
 void pfs_magic_write(fuse_req_t req, const char *buf, size_t size, off_t off,
 		     struct fuse_file_info *fi)
 {
+	struct pfs_fs *fs = pfs_req_fs(req);
 	struct relay *rl = (struct relay *)(uintptr_t)fi->fh;
 	bool at = rl->seekable && !(rl->flags & O_APPEND);
+	bool slot = false;
 	for (;;) {
 		ssize_t n = at ? pwrite(rl->fd, buf, size, off) : write(rl->fd, buf, size);
 		if (n >= 0) {
 			fuse_reply_write(req, (size_t)n);
-			return;
+			break;
 		}
-		int e = errno == EAGAIN ? wait_ready(req, rl, POLLOUT) : errno;
+		int e = errno;
+		if (e == EAGAIN)
+			e = take_slot(fs, rl, &slot);
+		if (e == 0)
+			e = wait_ready(req, rl, POLLOUT);
 		if (e) {
 			fuse_reply_err(req, e);
-			return;
+			break;
 		}
 	}
+	put_slot(fs, rl, slot);
 }
 
 /* A size change (O_TRUNC without atomic truncation, ftruncate) of a relayed file. */

@@ -1,5 +1,6 @@
 /* procfilterfs: a filtered /proc served over FUSE. */
 #include <errno.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -92,8 +93,10 @@ static void usage(const char *prog)
 	       "    writable            mount read-write: writes are allowed only to paths\n"
 	       "                        the policy marks `writable` (default read-only;\n"
 	       "                        `rw`, which mount(8) always passes, is ignored)\n"
-	       "    snapshot_max=SIZE   cap on bytes held by open snapshots (default 64M);\n"
-	       "                        opens over the cap fail with ENOMEM\n"
+	       "    snapshot_max=SIZE   cap on bytes held by open snapshots and the buffers\n"
+	       "                        of renders in progress (default 64M); one thread\n"
+	       "                        group may hold half of it; opens over the\n"
+	       "                        cap or the share fail with ENOMEM\n"
 	       "    threads=N           maximum worker threads (default 8)\n"
 	       "    ready_fd=N          write one byte to fd N once serving\n"
 	       "    userns_fd=N         an inherited fd of the mount's user namespace (default:\n"
@@ -195,6 +198,7 @@ static int serve(struct pfs_fs *fs, struct fuse_args *args, struct fuse_cmdline_
 	if (!cl->foreground)
 		pfs_log_init("procfilterfs", fs->debug ? PFS_LOG_DEBUG : PFS_LOG_WARN, 1);
 	pfs_fs_start_reload_thread(fs);
+	pfs_fs_start_reaper(fs);
 	if (fs->opt.ready_fd >= 0) {
 		if (write(fs->opt.ready_fd, "R", 1) != 1)
 			pfs_warn("cannot signal readiness on fd %d", fs->opt.ready_fd);
@@ -205,6 +209,7 @@ static int serve(struct pfs_fs *fs, struct fuse_args *args, struct fuse_cmdline_
 	fuse_loop_cfg_set_max_threads(cfg, fs->opt.threads);
 	ret = cl->singlethread ? fuse_session_loop(fs->se) : fuse_session_loop_mt(fs->se, cfg);
 	fuse_loop_cfg_destroy(cfg);
+	pfs_fs_stop_reaper(fs);
 	fuse_session_unmount(fs->se);
 out_signals:
 	fuse_remove_signal_handlers(fs->se);
@@ -256,6 +261,15 @@ static int run(struct pfs_fs *fs, const char *prog, struct fuse_args *args,
 	fs->debug = cl->debug;
 	pfs_log_init("procfilterfs", cl->debug ? PFS_LOG_DEBUG : PFS_LOG_WARN, 0);
 	raise_nofile();
+	pfs_budget_init(&fs->budget, fs->opt.snapshot_max, PFS_SNAPSHOT_SHARE_DIV);
+	pfs_magic_init(fs);
+	/*
+	 * Few heap arenas: one per worker thread (glibc's default) holds on to
+	 * what a burst freed, and the daemon's memory must come back after one.
+	 */
+	mallopt(M_ARENA_MAX, 2);
+	/* A fixed threshold: big blocks (hash tables, snapshots) are mapped and unmapped, never kept. */
+	mallopt(M_MMAP_THRESHOLD, 64 << 10);
 	pfs_nodes_init(fs);
 	struct pfs_error err;
 	pfs_err_clear(&err);
@@ -269,7 +283,10 @@ static int run(struct pfs_fs *fs, const char *prog, struct fuse_args *args,
 	if (!fs->opt.rw)
 		fuse_opt_add_arg(args, "-oro");
 	int ret = serve(fs, args, cl);
+	pfs_log_summary();
 	pfs_nodes_destroy(fs);
+	pfs_budget_destroy(&fs->budget);
+	pfs_magic_destroy(fs);
 	pfs_policy_free((struct pfs_policy *)fs->view.policy);
 	return ret;
 }

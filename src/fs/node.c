@@ -109,8 +109,14 @@ static bool is_process_dir(struct pfs_fs *fs, const struct pfs_node *parent, con
 	       parent->parent == parent->parent->anchor && parent->parent->anchor_fd >= 0;
 }
 
-static void node_free(struct pfs_node *n)
+uint64_t pfs_nodes_freed(struct pfs_fs *fs)
 {
+	return atomic_load(&fs->nodes_freed);
+}
+
+static void node_free(struct pfs_fs *fs, struct pfs_node *n)
+{
+	atomic_fetch_add(&fs->nodes_freed, 1);
 	if (n->anchor_fd >= 0)
 		close(n->anchor_fd);
 	free(n->name);
@@ -125,7 +131,7 @@ static void maybe_release(struct pfs_fs *fs, struct pfs_node *n)
 		struct pfs_node *parent = n->parent;
 		if (!n->detached)
 			HASH_DEL(parent->children, n);
-		node_free(n);
+		node_free(fs, n);
 		parent->refs--;
 		n = parent;
 	}
@@ -268,19 +274,19 @@ int pfs_node_lookup(struct pfs_fs *fs, struct pfs_node *parent, const char *name
 	return insert(fs, parent, name, &path, steal_fd(anchor_fd), st, false, out);
 }
 
-static void destroy_tree(struct pfs_node *n)
+static void destroy_tree(struct pfs_fs *fs, struct pfs_node *n)
 {
 	struct pfs_node *child, *tmp;
 	HASH_ITER (hh, n->children, child, tmp) {
 		HASH_DEL(n->children, child);
-		destroy_tree(child);
-		node_free(child);
+		destroy_tree(fs, child);
+		node_free(fs, child);
 	}
 }
 
 void pfs_nodes_destroy(struct pfs_fs *fs)
 {
 	pthread_mutex_lock(&fs->nodes_lock);
-	destroy_tree(&fs->root);
+	destroy_tree(fs, &fs->root);
 	pthread_mutex_unlock(&fs->nodes_lock);
 }

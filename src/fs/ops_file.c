@@ -20,28 +20,20 @@ struct pfs_file_handle {
 	pthread_mutex_t lock;
 	struct pfs_buf snap;
 	size_t charged;
+	pid_t owner; /* the opener's thread group: whose share the snapshot uses */
 	bool readable;
 	bool served; /* a read happened: the next read at 0 is a rewind */
 	int read_err; /* an error the kernel gives at read, not open (ESRCH of a zombie) */
 	int direct_fd; /* mem, pagemap: read in place (pfs_view_random_access), else -1 */
 };
 
-int pfs_snapshot_charge(struct pfs_fs *fs, size_t bytes)
-{
-	size_t cur = atomic_load(&fs->snapshot_bytes);
-	do {
-		if (cur + bytes > fs->opt.snapshot_max)
-			return -ENOMEM;
-	} while (!atomic_compare_exchange_weak(&fs->snapshot_bytes, &cur, cur + bytes));
-	return 0;
-}
-
-void pfs_snapshot_uncharge(struct pfs_fs *fs, size_t bytes)
-{
-	atomic_fetch_sub(&fs->snapshot_bytes, bytes);
-}
-
-/* Renders the node's content for the opener into h->snap, within the cap. */
+/*
+ * Renders the node's content for the opener into h->snap. Every buffer the
+ * render grows is charged to the opener's thread group as it grows (the raw
+ * text as it is read from the backing): over the budget or the group's share
+ * the render stops with ENOMEM before the memory is taken. The new snapshot
+ * keeps its charge; the old one is given back.
+ */
 static int render(struct pfs_fs *fs, struct pfs_file_handle *h)
 {
 	struct pfs_loc loc;
@@ -49,22 +41,23 @@ static int render(struct pfs_fs *fs, struct pfs_file_handle *h)
 	if (pfs_node_gone(h->node))
 		return -ENOENT;
 	struct pfs_buf fresh = PFS_BUF_INIT;
+	struct pfs_charge_scope scope;
+	pfs_charge_begin(&scope, &fs->budget, h->owner);
 	pfs_policy_rdlock(fs);
 	struct pfs_path_decision d;
 	int r = pfs_view_reach(&fs->view, &h->opener, &loc, PFS_REACH_SEE, &d);
 	if (r == 0)
 		r = pfs_view_render(&fs->view, &h->opener, &loc, &d, NULL, &fresh);
 	pfs_policy_unlock(fs);
-	if (r == 0)
-		r = pfs_snapshot_charge(fs, fresh.len);
-	if (r < 0) {
+	if (r < 0)
 		pfs_buf_free(&fresh);
+	pfs_charge_end(&scope, fresh.cap);
+	if (r < 0)
 		return r;
-	}
-	pfs_snapshot_uncharge(fs, h->charged);
+	pfs_budget_uncharge(&fs->budget, h->owner, h->charged);
 	pfs_buf_free(&h->snap);
 	h->snap = fresh;
-	h->charged = fresh.len;
+	h->charged = fresh.cap;
 	return 0;
 }
 
@@ -79,7 +72,7 @@ static int pfs_fs_open_probe(struct pfs_fs *fs, struct pfs_file_handle *h,
 
 static void handle_free(struct pfs_fs *fs, struct pfs_file_handle *h)
 {
-	pfs_snapshot_uncharge(fs, h->charged);
+	pfs_budget_uncharge(&fs->budget, h->owner, h->charged);
 	pfs_buf_free(&h->snap);
 	if (h->direct_fd >= 0)
 		close(h->direct_fd);
@@ -104,6 +97,9 @@ void pfs_op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	h->node = n;
 	h->direct_fd = -1;
 	pfs_req_caller(req, &h->opener);
+	/* A caller the backing does not show (tid 0) shares the group 0. */
+	pfs_caller_tgid(fs->view.backing_fd, &h->opener);
+	h->owner = h->opener.tgid;
 	pthread_mutex_init(&h->lock, NULL);
 	pfs_node_ref(fs, n);
 	h->readable = (fi->flags & O_ACCMODE) != O_WRONLY;

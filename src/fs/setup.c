@@ -120,48 +120,27 @@ int pfs_fs_setup(struct pfs_fs *fs, struct pfs_error *err)
 	return 0;
 }
 
-struct inval {
-	fuse_ino_t parent;
-	char *name;
-};
-
 /* Collects cached (caller-independent) entries so the kernel forgets them. */
-static void collect(struct pfs_fs *fs, struct pfs_node *n, struct inval **v, size_t *len,
-		    size_t *cap)
+static void collect(struct pfs_fs *fs, struct pfs_node *n, struct pfs_inval_list *l)
 {
 	struct pfs_node *child, *tmp;
 	HASH_ITER (hh, n->children, child, tmp) {
 		if (child->per_caller)
 			continue;
-		if (*len == *cap) {
-			size_t ncap = *cap ? *cap * 2 : 64;
-			struct inval *p = realloc(*v, ncap * sizeof(**v));
-			if (!p)
-				return;
-			*v = p;
-			*cap = ncap;
-		}
-		char *name = strdup(child->name);
-		if (!name)
+		if (pfs_inval_push(fs, l, n, child->name) < 0)
 			return;
-		(*v)[(*len)++] = (struct inval){pfs_node_ino(fs, n), name};
-		collect(fs, child, v, len, cap);
+		collect(fs, child, l);
 	}
 }
 
 static void invalidate_cached_entries(struct pfs_fs *fs)
 {
-	struct inval *v = NULL;
-	size_t len = 0, cap = 0;
+	struct pfs_inval_list l = {0};
 	pthread_mutex_lock(&fs->nodes_lock);
-	collect(fs, &fs->root, &v, &len, &cap);
+	collect(fs, &fs->root, &l);
 	pthread_mutex_unlock(&fs->nodes_lock);
 	/* Outside the lock: the kernel may answer with FORGETs that take it. */
-	for (size_t i = 0; i < len; i++) {
-		fuse_lowlevel_notify_inval_entry(fs->se, v[i].parent, v[i].name, strlen(v[i].name));
-		free(v[i].name);
-	}
-	free(v);
+	pfs_inval_flush(fs, &l);
 }
 
 static void reload(struct pfs_fs *fs)

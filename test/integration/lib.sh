@@ -171,3 +171,17 @@ box() {
 	timeout 90 "$PFS" run "${box_policy[@]}" --unsafe-kernel-proc /kproc --bind "$HELPERS:/h:ro" \
 		--bind "$T:/t" "${opts[@]}" -- bash -c "$1" </dev/null 2>"$T/err"
 }
+
+# start_manymaps N: a process with N mappings; prints its pid.
+start_manymaps() {
+	local out
+	out=$(mktemp)
+	"$HELPERS/manymaps" "$1" >"$out" </dev/null &
+	local i
+	for i in $(seq 100); do
+		[ -s "$out" ] && break
+		sleep 0.02
+	done
+	cat "$out"
+	rm -f "$out"
+}
