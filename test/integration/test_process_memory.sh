@@ -11,6 +11,7 @@
 require_root_fuse
 
 workdir T process-memory
+chmod 1777 "$T" # the sandbox writes the audit report there
 printf 'environ redact SECRET_*\n' >"$T/redact.policy"
 printf 'include "%s/default.policy"\nprocess-memory allow\n' "$FILTERS" >"$T/allow.policy"
 printf 'process-memory deny\n' >"$T/deny.policy"
@@ -112,6 +113,37 @@ case_debuggers() {
 	assert_eq "gdb -p under default.policy" "ptrace: Operation not permitted" "$out"
 }
 
+# pfs audit inside the sandbox: a sibling with a credential-like variable
+# whose memory is readable is a finding (high), and its rule is verified
+# against the policy that allowed it;
+# under default.policy there is none.
+AUDIT='SECRET_TOKEN=hunter2 sleep 100 & v=$!; sleep 0.2
+	'"'$PFS'"' audit --json --policy /t/audit.policy >/t/audit.json; echo "rc=$?"
+	kill $v'
+case_audit() {
+	local out
+	cp "$T/allow.policy" "$T/audit.policy"
+	out=$(mrun "$T/allow.policy" --bind "$BUILD:$BUILD:ro" --bind "$FILTERS:$FILTERS:ro" --bind "$T:/t" -- "$AUDIT") ||
+		fail "run: $(cat "$T/err")" || return 1
+	assert_eq "audit under process-memory allow" "rc=1" "$out" || return 1
+	python3 -c '
+import json, sys
+f = [f for f in json.load(open(sys.argv[1]))["findings"] if f["check"] == "environ-in-memory"]
+assert len(f) == 1, f
+f = f[0]
+assert (f["category"], f["severity"], f["rule"], f["verify"]) == ("memory", "high", "process-memory deny", "verified"), f
+assert f["path"].endswith("/mem") and "SECRET_TOKEN" in f["why"] and "/proc/P/mem" in f["why"], f
+' "$T/audit.json" || return 1
+	cp "$FILTERS/default.policy" "$T/audit.policy"
+	out=$(mrun "$FILTERS/default.policy" --bind "$BUILD:$BUILD:ro" --bind "$FILTERS:$FILTERS:ro" --bind "$T:/t" -- "$AUDIT") ||
+		fail "run: $(cat "$T/err")" || return 1
+	python3 -c '
+import json, sys
+f = [f for f in json.load(open(sys.argv[1]))["findings"] if f["category"] == "memory"]
+assert not f, f
+' "$T/audit.json"
+}
+
 run_case "default.policy: mem, process_vm_readv/writev, ptrace, pagemap, map_files refused; own memory works" case_default
 run_case "strict.policy: the same" case_strict
 run_case "a policy with only environ redact: the same" case_redact_only
@@ -119,3 +151,4 @@ run_case "default.policy as uid 1000: the same" case_default_uid
 run_case "process-memory deny without redaction: the same" case_explicit_deny
 run_case "process-memory allow: the attack works (the policy's choice)" case_allowed
 run_case "gdb -p and strace under process-memory allow; gdb refused under default" case_debuggers
+run_case "pfs audit: environ-in-memory under allow, none under default" case_audit
