@@ -18,8 +18,8 @@
 
 #define ENV_MAX (256 * 1024)
 
-/* The first credential-like name in a NUL-separated environ, or NULL. */
-static const char *secret_name(const char *data, size_t len, char *name, size_t cap)
+/* The first credential-like name (not its value) in a NUL-separated environ. */
+static bool secret_name(const char *data, size_t len, char *name, size_t cap)
 {
 	for (const char *p = data; p < data + len; p += strlen(p) + 1) {
 		size_t n = strcspn(p, "=");
@@ -28,9 +28,9 @@ static const char *secret_name(const char *data, size_t len, char *name, size_t 
 		memcpy(name, p, n);
 		name[n] = '\0';
 		if (pfs_audit_secret_name(name))
-			return p;
+			return true;
 	}
-	return NULL;
+	return false;
 }
 
 /* env_start (field 50 of stat), 0 when not shown. */
@@ -82,8 +82,8 @@ int pfs_audit_memory(const struct pfs_audit_opts *o, struct pfs_findings *out)
 		cleanup_buf struct pfs_buf env = PFS_BUF_INIT;
 		if (pfs_audit_read(o->proc_fd, rel, ENV_MAX, &env) < 0 || !env.len)
 			continue;
-		const char *entry = secret_name(env.data, env.len, name, sizeof(name));
-		const char *how = entry ? memory_readable(o->proc_fd, pids[i]) : NULL;
+		bool named = secret_name(env.data, env.len, name, sizeof(name));
+		const char *how = named ? memory_readable(o->proc_fd, pids[i]) : NULL;
 		if (!how)
 			continue;
 		cleanup_free char *why = NULL;
@@ -95,7 +95,7 @@ int pfs_audit_memory(const struct pfs_audit_opts *o, struct pfs_findings *out)
 			return -ENOMEM;
 		snprintf(path, sizeof(path), "/proc/%d/mem", (int)pids[i]);
 		r = pfs_audit_add(out, "memory", "environ-in-memory", PFS_SEV_HIGH, PFS_AK_PATH,
-				  path, entry, name, why, "process-memory deny");
+				  path, name, name, why, "process-memory deny");
 		if (r < 0)
 			return r;
 	}

@@ -132,7 +132,8 @@ f = [f for f in json.load(open(sys.argv[1]))["findings"] if f["check"] == "envir
 assert len(f) == 1, f
 f = f[0]
 assert (f["category"], f["severity"], f["rule"], f["verify"]) == ("memory", "high", "process-memory deny", "verified"), f
-assert f["path"].endswith("/mem") and "SECRET_TOKEN" in f["why"] and "/proc/P/mem" in f["why"], f
+assert f["path"].endswith("/mem") and f["entry"] == f["value"] == "SECRET_TOKEN", f
+assert "SECRET_TOKEN" in f["why"] and "/proc/P/mem" in f["why"] and "hunter2" not in json.dumps(f), f
 ' "$T/audit.json" || return 1
 	cp "$FILTERS/default.policy" "$T/audit.policy"
 	out=$(mrun "$FILTERS/default.policy" --bind "$BUILD:$BUILD:ro" --bind "$FILTERS:$FILTERS:ro" --bind "$T:/t" -- "$AUDIT") ||
