@@ -26,7 +26,7 @@ int pfs_filter_fdinfo(const struct pfs_policy *p, const char *in, size_t len, co
 	bool nl;
 	int r = 0;
 	while (r == 0 && pfs_next_line(in, len, &pos, &line, &ll, &nl)) {
-		if (ll <= strlen(key) || memcmp(line, key, strlen(key)) != 0) {
+		if (ll < strlen(key) || memcmp(line, key, strlen(key)) != 0) {
 			r = pfs_buf_append(out, line, ll + nl);
 			continue;
 		}

@@ -690,8 +690,11 @@ Test(filter_mounts, fdinfo_mnt_id_without_visible_ancestor_or_unparsable)
 	cr_assert_eq(pfs_buf_append(&b, "", 0), 0);
 	cr_assert_str_eq(b.data, "pos:\t0\nino:\t7\n");
 	pfs_buf_reset(&b);
-	const char *bad = "mnt_id:\tx1\n";
-	cr_assert_eq(pfs_filter_fdinfo(p, bad, strlen(bad), MI, strlen(MI), &b, NULL), -EBADMSG);
+	/* fail closed: an mnt_id line that is not a number is not served */
+	static const char *const bad[] = {"mnt_id:\tx1\n", "mnt_id:\t\n", "mnt_id:\t-3\n"};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		cr_assert_eq(pfs_filter_fdinfo(p, bad[i], strlen(bad[i]), MI, strlen(MI), &b, NULL),
+			     -EBADMSG, "%s", bad[i]);
 	pfs_buf_free(&b);
 	tp_free(p);
 }
