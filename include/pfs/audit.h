@@ -119,6 +119,7 @@ int pfs_audit_pids(const struct pfs_audit_opts *o, struct pfs_findings *out);
 int pfs_audit_host(const struct pfs_audit_opts *o, struct pfs_findings *out);
 int pfs_audit_kernel(const struct pfs_audit_opts *o, struct pfs_findings *out);
 int pfs_audit_write(const struct pfs_audit_opts *o, struct pfs_findings *out);
+int pfs_audit_memory(const struct pfs_audit_opts *o, struct pfs_findings *out);
 
 /* Secret classification of one NAME=VALUE (environ) or one argument (cmdline). */
 bool pfs_audit_secret_name(const char *name);

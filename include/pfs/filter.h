@@ -46,6 +46,20 @@ const struct pfs_filter_kind *pfs_filter_kind_of(const struct pfs_ppath *pp);
 /* /proc/<pid>/mountinfo: drops, rewrites, redacts; re-parents orphans. */
 int pfs_filter_mountinfo(const struct pfs_policy *p, const char *in, size_t len,
 			 struct pfs_buf *out, const struct pfs_trace *t);
+/*
+ * The mount the filtered mountinfo shows for mount id: id itself, or for a
+ * dropped mount its nearest surviving ancestor (where its children are
+ * re-parented), with *rule the drop rule. 1 when no ancestor survives.
+ */
+int pfs_mountinfo_visible_mount(const struct pfs_policy *p, const char *mountinfo, size_t len,
+				int id, int *out, const struct pfs_rule_src **rule);
+/*
+ * /proc/<pid>/fdinfo/<n>: the mnt_id line names the mount the filtered
+ * mountinfo (of the same process) shows for the file: its own, or the
+ * nearest surviving ancestor of a dropped one; removed when none survives.
+ */
+int pfs_filter_fdinfo(const struct pfs_policy *p, const char *in, size_t len, const char *mountinfo,
+		      size_t mi_len, struct pfs_buf *out, const struct pfs_trace *t);
 /* /proc/mounts, /proc/<pid>/mounts: the same rules, so the two agree. */
 int pfs_filter_mounts(const struct pfs_policy *p, const char *in, size_t len, struct pfs_buf *out,
 		      const struct pfs_trace *t);

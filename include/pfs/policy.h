@@ -121,6 +121,9 @@ struct pfs_content_rule {
 	struct pfs_rule_src src;
 };
 
+/* `process-memory deny|allow`; unset: deny when the policy redacts environ. */
+enum pfs_process_memory { PFS_PROCMEM_UNSET = 0, PFS_PROCMEM_DENY, PFS_PROCMEM_ALLOW };
+
 struct pfs_path_index; /* private to the loader and decisions */
 
 struct pfs_policy {
@@ -147,6 +150,8 @@ struct pfs_policy {
 	size_t n_content_rules;
 
 	bool rw_forbidden; /* `proc-rw forbid`: the launcher refuses --proc rw */
+	enum pfs_process_memory process_memory; /* the last `process-memory` line */
+	struct pfs_rule_src process_memory_src;
 	char *limits; /* `limit` lines joined with ',' (monitor syntax), or NULL */
 	struct pfs_rule_src limits_src;
 
@@ -176,6 +181,12 @@ int pfs_policy_tenant_path(const char *dir, const char *tenant, char **out, stru
  * the caller; a finding's msg carries no location (print src first).
  */
 int pfs_policy_lint(const struct pfs_policy *p, struct pfs_lint_finding **out, size_t *n);
+
+/*
+ * Whether processes of the sandbox are kept out of each other's memory
+ * (/proc/PID/mem, pagemap, map_files/, ptrace, process_vm_readv/writev).
+ */
+bool pfs_policy_memory_denied(const struct pfs_policy *p);
 
 struct pfs_path_decision {
 	enum pfs_path_action action;

@@ -182,6 +182,10 @@ static int present_under(const struct pfs_audit_opts *o, const struct pfs_policy
 	struct pfs_match_ctx m = {.self_tgid = o->self_pid};
 	struct pfs_path_decision d;
 	*present = true;
+	if (!strcmp(f->category, "memory")) {
+		*present = !pfs_policy_memory_denied(p);
+		return 0;
+	}
 	decide(o, p, f->path, &m, &d);
 	if (!strcmp(f->category, "write")) {
 		*present = d.action == PFS_ACT_WRITABLE;

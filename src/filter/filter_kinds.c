@@ -10,7 +10,10 @@
 
 typedef int pfs_fk_fn(const struct pfs_filter_in *in, struct pfs_buf *out);
 pfs_fk_fn pfs_fk_mountinfo, pfs_fk_mounts, pfs_fk_mountstats, pfs_fk_maps, pfs_fk_smaps,
-	pfs_fk_smaps_rollup, pfs_fk_numa_maps, pfs_fk_environ, pfs_fk_status;
+	pfs_fk_smaps_rollup, pfs_fk_numa_maps, pfs_fk_environ, pfs_fk_status, pfs_fk_fdinfo;
+
+/* fdinfo/N: its mnt_id names a mount of the filtered mountinfo */
+static const struct pfs_filter_kind fdinfo_kind = {"fdinfo", 0, pfs_fk_fdinfo};
 
 static const struct pfs_filter_kind kinds[] = {
 	{"mountinfo", 0, pfs_fk_mountinfo},
@@ -31,6 +34,8 @@ const struct pfs_filter_kind *pfs_filter_kind_of(const struct pfs_ppath *pp)
 {
 	if (!pp->pid)
 		return NULL; /* /proc/mounts is a link to self/mounts */
+	if (pp->fd_entry && !strncmp(pp->rest, "fdinfo/", strlen("fdinfo/")))
+		return &fdinfo_kind;
 	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
 		if (!strcmp(pp->rest, kinds[i].name))
 			return &kinds[i];

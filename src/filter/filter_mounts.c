@@ -122,48 +122,78 @@ static int mi_decide(struct mnt_eval *ev, const char *in, size_t len, struct mi_
 	return 0;
 }
 
+/*
+ * The nearest mount at or above id that the filtered table shows: id itself
+ * when it is not dropped. 1 when there is none (a dropped mount that is its
+ * own parent, a namespace's rootfs), -EBADMSG for a loop of dropped mounts
+ * (not kernel output).
+ */
+static int surviving_ancestor(const struct mi_dropped *dropped, size_t nd, int id, int *out)
+{
+	const struct mi_dropped *d = find_dropped(dropped, nd, id);
+	*out = id;
+	for (size_t steps = 0; d; steps++) {
+		if (steps > nd)
+			return -EBADMSG;
+		if (d->parent == d->id)
+			return 1;
+		*out = d->parent;
+		d = find_dropped(dropped, nd, *out);
+	}
+	return 0;
+}
+
+/* The parsed table and its drops; the caller frees lines and dropped. */
+struct mi_table {
+	struct mi_line *lines;
+	struct mi_dropped *dropped;
+	size_t n_lines, nd;
+};
+
+static void mi_table_free(struct mi_table *tb)
+{
+	free(tb->lines);
+	free(tb->dropped);
+}
+
+static int mi_table_load(struct mnt_eval *ev, const char *in, size_t len, struct mi_table *tb)
+{
+	size_t max_lines = 1;
+	for (const char *c = in; (c = memchr(c, '\n', len - (size_t)(c - in))); c++)
+		max_lines++;
+	tb->lines = calloc(max_lines, sizeof(*tb->lines));
+	tb->dropped = calloc(max_lines, sizeof(*tb->dropped));
+	if (!tb->lines || !tb->dropped)
+		return -ENOMEM;
+	return mi_decide(ev, in, len, tb->lines, &tb->n_lines, tb->dropped, &tb->nd);
+}
+
 int pfs_filter_mountinfo(const struct pfs_policy *p, const char *in, size_t len,
 			 struct pfs_buf *out, const struct pfs_trace *t)
 {
 	if (!p || p->n_mount_rules == 0 || len == 0)
 		return pfs_buf_append(out, in, len);
-	size_t max_lines = 1;
-	for (const char *c = in; (c = memchr(c, '\n', len - (size_t)(c - in))); c++)
-		max_lines++;
-	cleanup_free struct mi_line *lines = calloc(max_lines, sizeof(*lines));
-	cleanup_free struct mi_dropped *dropped = calloc(max_lines, sizeof(*dropped));
 	struct mnt_eval ev;
-	if (!lines || !dropped)
-		return -ENOMEM;
 	int r = mnt_eval_init(&ev, p, MNT_KNOWN_ALL);
 	if (r < 0)
 		return r;
-	size_t n_lines, nd, pos = 0, ll, i = 0;
-	r = mi_decide(&ev, in, len, lines, &n_lines, dropped, &nd);
+	__attribute__((cleanup(mi_table_free))) struct mi_table tb = {0};
+	r = mi_table_load(&ev, in, len, &tb);
+	size_t pos = 0, ll, i = 0;
 	const char *line;
 	bool nl;
 	while (r == 0 && pfs_next_line(in, len, &pos, &line, &ll, &nl)) {
-		const struct mi_line *L = &lines[i++];
+		const struct mi_line *L = &tb.lines[i++];
 		if (L->drop) {
 			pfs_trace_emit(t, PFS_TR_DROPPED, line, ll, &L->drop->src);
 			continue;
 		}
-		/* Nearest surviving ancestor; a loop of dropped mounts is not kernel output. */
-		int parent = L->parent;
-		const struct mi_dropped *d = find_dropped(dropped, nd, parent), *first = d;
-		for (size_t steps = 0; d; steps++) {
-			if (steps > nd) {
-				r = -EBADMSG;
-				break;
-			}
-			if (d->parent == d->id) {
-				/* A dropped mount that is its own parent (a namespace's rootfs):
-				 * its children become roots, their own parents, the same way. */
-				parent = L->id;
-				break;
-			}
-			parent = d->parent;
-			d = find_dropped(dropped, nd, parent);
+		int parent;
+		r = surviving_ancestor(tb.dropped, tb.nd, L->parent, &parent);
+		if (r == 1) {
+			/* children of a dropped namespace root become roots, their own parents */
+			parent = L->id;
+			r = 0;
 		}
 		if (r < 0)
 			break;
@@ -171,11 +201,34 @@ int pfs_filter_mountinfo(const struct pfs_policy *p, const char *in, size_t len,
 		r = pfs_mountinfo_parse_line(line, ll, &e);
 		if (r == 0)
 			r = emit_entry(&ev, line, ll, nl, &e, &e, parent, out, t);
+		const struct mi_dropped *first = find_dropped(tb.dropped, tb.nd, L->parent);
 		if (r == 0 && first)
 			pfs_trace_emit(t, PFS_TR_REPARENTED, line, ll, &first->rule->src);
 	}
 	mnt_eval_fini(&ev);
 	return r;
+}
+
+int pfs_mountinfo_visible_mount(const struct pfs_policy *p, const char *mountinfo, size_t len,
+				int id, int *out, const struct pfs_rule_src **rule)
+{
+	*out = id;
+	*rule = NULL;
+	if (!p || p->n_mount_rules == 0 || len == 0)
+		return 0;
+	struct mnt_eval ev;
+	int r = mnt_eval_init(&ev, p, MNT_KNOWN_ALL);
+	if (r < 0)
+		return r;
+	__attribute__((cleanup(mi_table_free))) struct mi_table tb = {0};
+	r = mi_table_load(&ev, mountinfo, len, &tb);
+	mnt_eval_fini(&ev);
+	if (r < 0)
+		return r;
+	const struct mi_dropped *d = find_dropped(tb.dropped, tb.nd, id);
+	if (d)
+		*rule = &d->rule->src;
+	return surviving_ancestor(tb.dropped, tb.nd, id, out);
 }
 
 /* Pre-pass: every mounts line pairs with the mountinfo entry of its index. */

@@ -231,6 +231,17 @@ kill_init:
 	return code;
 }
 
+/* -v: the filters the workload will get, as applied (names resolved to numbers). */
+static int print_seccomp(const struct pfs_run_opts *o, struct pfs_error *err)
+{
+	cleanup_buf struct pfs_buf text = PFS_BUF_INIT;
+	int r = pfs_seccomp_describe(o->memory_deny, &text, err);
+	if (r < 0)
+		return r;
+	fprintf(stderr, "%s", text.data);
+	return 0;
+}
+
 int pfs_cmd_run(int argc, char **argv)
 {
 	struct pfs_run_opts o;
@@ -271,6 +282,8 @@ int pfs_cmd_run(int argc, char **argv)
 			"only)\n",
 			o.unsafe_kernel_proc);
 	pfs_debug("run: policy %s, /proc %s", o.policy_file, o.proc_rw ? "rw" : "ro");
+	if (o.verbose && o.seccomp && print_seccomp(&o, &err) < 0)
+		goto out;
 	if (pfs_outer_enter(&o, &outer, &err) < 0)
 		goto out;
 	struct pfs_run_outcome out = {.status = -1};

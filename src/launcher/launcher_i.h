@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <sys/types.h>
 
+#include "pfs/buf.h"
 #include "pfs/err.h"
 #include "pfs/limits.h"
 #include "pfs/monitor.h"
@@ -80,6 +81,7 @@ struct pfs_run_opts {
 	bool clear_env;
 	uint64_t cap_add; /* bit mask of CAP_* kept */
 	bool seccomp;
+	bool memory_deny; /* the policy's `process-memory deny` (seccomp part) */
 	const char *limit_spec; /* --limit, merged over the policy's */
 	struct pfs_limits limits;
 	/* output */
@@ -131,8 +133,20 @@ int pfs_cap_from_name(const char *name, int *cap);
 int pfs_caps_drop_bounding(uint64_t keep, struct pfs_error *err);
 int pfs_caps_set(uint64_t keep, bool ambient, struct pfs_error *err);
 
+/* run_syscalls.c: the workload's system calls, resolved to numbers. */
+struct pfs_syscall {
+	const char *name;
+	int nr;
+	bool by_number; /* libseccomp has no name for it: nr from our table */
+	int verdict; /* 0: allowed, else the errno it fails with */
+};
+/* Every listed call, allowed or refused; anything else gets ENOSYS. *out is free()d. */
+int pfs_syscalls_plan(bool memory_deny, struct pfs_syscall **out, size_t *n, struct pfs_error *err);
+
 /* run_seccomp.c */
-int pfs_seccomp_apply(struct pfs_error *err);
+int pfs_seccomp_apply(bool memory_deny, struct pfs_error *err);
+/* The filters pfs_seccomp_apply loads, as text (`pfs run -v`). */
+int pfs_seccomp_describe(bool memory_deny, struct pfs_buf *out, struct pfs_error *err);
 
 /*
  * The object supervisor (run_notify.c, run_supervise.c): the workload

@@ -109,7 +109,7 @@ static int workload(const struct pfs_run_opts *o, int chan, struct pfs_error *er
 	if (r == 0)
 		r = pfs_notify_install(chan, err);
 	if (r == 0 && o->seccomp)
-		r = pfs_seccomp_apply(err);
+		r = pfs_seccomp_apply(o->memory_deny, err);
 	if (r < 0)
 		return PFS_RUN_EXIT_SETUP;
 	execvp(o->argv[0], o->argv);

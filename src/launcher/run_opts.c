@@ -49,7 +49,7 @@ void pfs_run_usage(FILE *f)
 		"  --env K=V              set an environment variable (repeatable)\n"
 		"  --clear-env            start from an empty environment (PATH is set)\n"
 		"  --cap-add NAME         keep capability NAME (e.g. NET_RAW; repeatable)\n"
-		"  --seccomp on|off       the default seccomp filter (default on)\n"
+		"  --seccomp on|off       the seccomp allow-list (default on; -v prints it)\n"
 		"  --limit SPEC           limits, e.g. cpu=2s,wall=5s,mem=256M,procs=64,fds=256\n"
 		"output:\n"
 		"  --result FILE          write the result as JSON\n"

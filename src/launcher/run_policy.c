@@ -62,6 +62,7 @@ static int load_and_check(struct pfs_run_opts *o, const char *path, struct pfs_e
 		pfs_policy_free(p);
 		return r;
 	}
+	o->memory_deny = pfs_policy_memory_denied(p);
 	if (p->limits) {
 		/* the policy's limits first, then --limit overrides the keys it names */
 		struct pfs_limits l = {0};

@@ -29,13 +29,14 @@ static void shown_free(struct shown *s)
 	free(s->entry);
 }
 
-/* Counts, process names, sysctl paths, interface names and socket inodes are shown as they are. */
+/* Counts, process names, sysctl paths, interface names, socket inodes and variable
+ * names (memory) are shown as they are. */
 static bool sensitive(const struct pfs_finding *fd)
 {
 	if (fd->value && !strncmp(fd->value, "socket:[", 8))
 		return false; /* an inode number */
 	return strcmp(fd->category, "pids") != 0 && strcmp(fd->category, "net") != 0 &&
-	       strcmp(fd->category, "write") != 0;
+	       strcmp(fd->category, "write") != 0 && strcmp(fd->category, "memory") != 0;
 }
 
 static int shown_make(const struct pfs_finding *fd, bool show_values, struct shown *s)

@@ -174,3 +174,11 @@ bool pfs_policy_pid_visible(const struct pfs_policy *p, const struct pfs_proc_fa
 	}
 	return true;
 }
+
+bool pfs_policy_memory_denied(const struct pfs_policy *p)
+{
+	if (p->process_memory != PFS_PROCMEM_UNSET)
+		return p->process_memory == PFS_PROCMEM_DENY;
+	/* a redaction that reading the process's memory undoes is no redaction */
+	return p->n_environ_rules > 0;
+}

@@ -528,6 +528,21 @@ static int st_proc_rw(struct pctx *c)
 	return expect_end(c);
 }
 
+static int st_process_memory(struct pctx *c)
+{
+	cleanup_tok struct ptok t = {0};
+	int r = need(c, &t, "'deny' or 'allow'");
+	if (r < 0)
+		return r;
+	if (strcmp(t.s, "deny") != 0 && strcmp(t.s, "allow") != 0)
+		return plex_error(&c->lx, t.col,
+				  "unknown process-memory setting '%s'; use 'deny' or 'allow'",
+				  t.s);
+	c->p->process_memory = !strcmp(t.s, "deny") ? PFS_PROCMEM_DENY : PFS_PROCMEM_ALLOW;
+	c->p->process_memory_src = src_at(c, c->kw_col);
+	return expect_end(c);
+}
+
 static int st_limit(struct pctx *c)
 {
 	cleanup_tok struct ptok t = {0};
@@ -585,6 +600,7 @@ static const struct {
 	{"replace", st_replace},
 	{"hide-lines", st_hide_lines},
 	{"proc-rw", st_proc_rw},
+	{"process-memory", st_process_memory},
 	{"limit", st_limit},
 	{"include", st_include},
 };
@@ -631,7 +647,8 @@ static int unknown_keyword(struct pctx *c, const struct ptok *t)
 	return plex_error(&c->lx, t->col,
 			  "unknown keyword '%s'; see docs/policy.md for the statements (hide, "
 			  "deny, empty, readonly, writable, expose, pids, hide-pid, mount, maps, "
-			  "fd, environ, replace, hide-lines, proc-rw, limit, include)",
+			  "fd, environ, process-memory, replace, hide-lines, proc-rw, limit, "
+			  "include)",
 			  t->s);
 }
 

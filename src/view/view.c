@@ -44,6 +44,7 @@ void pfs_view_decide(const struct pfs_view *v, struct pfs_caller *c, const struc
 {
 	struct pfs_match_ctx m = match_ctx(v, c);
 	pfs_policy_decide_path(v->policy, loc->path, &m, d);
+	view_memory_decide(v, c, loc, d);
 }
 
 /* "fd/3" or "fdinfo/3" below the anchor -> the link "fd/3" relative to it. */

@@ -37,4 +37,8 @@ int view_enter_ns(const struct pfs_view *v, const struct pfs_caller *c, unsigned
 /* The caller's tgid if the policy or the file needs it; 0 if unknown. */
 pid_t view_caller_tgid(const struct pfs_view *v, struct pfs_caller *c);
 
+/* `process-memory deny`: another process's mem, pagemap and map_files/ become DENY. */
+void view_memory_decide(const struct pfs_view *v, struct pfs_caller *c, const struct pfs_loc *loc,
+			struct pfs_path_decision *d);
+
 #endif

@@ -110,8 +110,9 @@ case_uid_caps() {
 	# --seccomp off leaves only the object supervisor's filter (docs/pfs-run.md)
 	out=$(prun --cap-add NET_RAW --seccomp off -- sh -c 'grep -E "^(CapEff|Seccomp_filters):" /proc/self/status | tr -d "\t"')
 	assert_eq "cap-add, seccomp off" $'CapEff:0000000000002000\nSeccomp_filters:1' "$out" || return 1
+	# the supervisor's, the allow-list and its argument checks (run_seccomp.c)
 	out=$(prun -- sh -c 'grep -E "^Seccomp_filters:" /proc/self/status | tr -d "\t"')
-	assert_eq "seccomp on" 'Seccomp_filters:2' "$out"
+	assert_eq "seccomp on" 'Seccomp_filters:3' "$out"
 }
 
 case_host_ids_not_root() {

@@ -640,3 +640,61 @@ Test(filter_mounts, dropped_self_parented_root)
 	free(out);
 	tp_free(p);
 }
+
+static char *fdinfo_of(const struct pfs_policy *p, const char *in, struct tr_rec *rec)
+{
+	struct pfs_buf b = PFS_BUF_INIT;
+	struct pfs_trace t = tr_recorder(rec);
+	cr_assert_eq(pfs_filter_fdinfo(p, in, strlen(in), MI, strlen(MI), &b, &t), 0);
+	cr_assert_eq(pfs_buf_append(&b, "", 0), 0);
+	return pfs_buf_steal(&b, NULL);
+}
+
+Test(filter_mounts, fdinfo_mnt_id_names_the_visible_ancestor)
+{
+	struct pfs_policy *p = tp_new();
+	tp_mount_match(tp_mount(p, PFS_MNT_DROP, NULL), PFS_MNT_FSTYPE, "tmpfs");
+	struct tr_rec rec = {0};
+	/* 23 (/tmp/a) and its parent 22 (/tmp) are dropped: the root, 20, stands for them */
+	char *out = fdinfo_of(p, "pos:\t0\nflags:\t0100000\nmnt_id:\t23\nino:\t7\n", &rec);
+	cr_assert_str_eq(out, "pos:\t0\nflags:\t0100000\nmnt_id:\t20\nino:\t7\n");
+	cr_assert_eq(rec.n, 1);
+	cr_assert_eq(rec.ev[0].action, PFS_TR_REWRITTEN);
+	cr_assert_str_eq(rec.ev[0].what, "mnt_id:\t23");
+	free(out);
+	/* a surviving mount (24, below the dropped ones) keeps its id */
+	rec.n = 0;
+	out = fdinfo_of(p, "pos:\t0\nmnt_id:\t24\n", &rec);
+	cr_assert_str_eq(out, "pos:\t0\nmnt_id:\t24\n");
+	cr_assert_eq(rec.n, 0);
+	free(out);
+	tp_free(p);
+}
+
+Test(filter_mounts, fdinfo_mnt_id_without_visible_ancestor_or_unparsable)
+{
+	struct pfs_policy *p = tp_new();
+	/* the root (20) is dropped: its parent outside the table (1) stands for it,
+	 * as its children's parent field says in the filtered mountinfo */
+	tp_mount_match(tp_mount(p, PFS_MNT_DROP, NULL), PFS_MNT_SOURCE, "/dev/sda1");
+	struct tr_rec rec = {0};
+	char *out = fdinfo_of(p, "pos:\t0\nmnt_id:\t20\nino:\t7\n", &rec);
+	cr_assert_str_eq(out, "pos:\t0\nmnt_id:\t1\nino:\t7\n");
+	free(out);
+	/* a dropped namespace root (its own parent): nothing stands for it, the line goes */
+	const char *mi = "30 30 0:1 / / rw - tmpfs none rw\n31 30 8:1 / /x rw - ext4 /dev/a rw\n";
+	const char *in = "pos:\t0\nmnt_id:\t30\nino:\t7\n";
+	tp_mount_match(tp_mount(p, PFS_MNT_DROP, NULL), PFS_MNT_FSTYPE, "tmpfs");
+	struct pfs_buf b = PFS_BUF_INIT;
+	cr_assert_eq(pfs_filter_fdinfo(p, in, strlen(in), mi, strlen(mi), &b, NULL), 0);
+	cr_assert_eq(pfs_buf_append(&b, "", 0), 0);
+	cr_assert_str_eq(b.data, "pos:\t0\nino:\t7\n");
+	pfs_buf_reset(&b);
+	/* fail closed: an mnt_id line that is not a number is not served */
+	static const char *const bad[] = {"mnt_id:\tx1\n", "mnt_id:\t\n", "mnt_id:\t-3\n"};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		cr_assert_eq(pfs_filter_fdinfo(p, bad[i], strlen(bad[i]), MI, strlen(MI), &b, NULL),
+			     -EBADMSG, "%s", bad[i]);
+	pfs_buf_free(&b);
+	tp_free(p);
+}

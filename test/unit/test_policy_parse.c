@@ -221,6 +221,32 @@ Test(policy_parse, proc_rw_and_limits)
 	pfs_policy_free(p);
 }
 
+Test(policy_parse, process_memory)
+{
+	/* unset: denied exactly when environ is redacted */
+	struct pfs_policy *p = load("hide /proc/kcore\n");
+	cr_assert_eq(p->process_memory, PFS_PROCMEM_UNSET);
+	cr_assert_not(pfs_policy_memory_denied(p));
+	pfs_policy_free(p);
+	p = load("environ redact *TOKEN*\n");
+	cr_assert(pfs_policy_memory_denied(p));
+	pfs_policy_free(p);
+	/* the last line wins: a tenant lifts what an included policy set */
+	p = load("environ redact *TOKEN*\nprocess-memory deny\nprocess-memory allow\n");
+	cr_assert_eq(p->process_memory, PFS_PROCMEM_ALLOW);
+	cr_assert_eq(p->process_memory_src.line, 3);
+	cr_assert_not(pfs_policy_memory_denied(p));
+	pfs_policy_free(p);
+	p = load("process-memory deny\n");
+	cr_assert(pfs_policy_memory_denied(p));
+	pfs_policy_free(p);
+	refused("process-memory some\n", "t.policy:1:16: unknown process-memory setting 'some'; "
+					 "use 'deny' or 'allow'");
+	refused("process-memory\n", "t.policy:1:15: 'process-memory' needs 'deny' or 'allow'");
+	refused("process-memory deny x\n", "t.policy:1:21: unexpected 'x' at the end of this "
+					   "'process-memory' line; remove it or start a new line");
+}
+
 Test(policy_parse, errors_exact)
 {
 	refused("hide /proc/kcore\nhidee /proc/keys\n",
@@ -228,8 +254,8 @@ Test(policy_parse, errors_exact)
 	refused("  frobnicate x\n",
 		"t.policy:1:3: unknown keyword 'frobnicate'; see docs/policy.md "
 		"for the statements (hide, deny, empty, readonly, writable, "
-		"expose, pids, hide-pid, mount, maps, fd, environ, replace, "
-		"hide-lines, proc-rw, limit, include)");
+		"expose, pids, hide-pid, mount, maps, fd, environ, process-memory, "
+		"replace, hide-lines, proc-rw, limit, include)");
 	refused("replace /proc/version \"abc\n",
 		"t.policy:1:23: missing closing quote for the string opened here; add '\"' before "
 		"the end of the line");
