@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "pfs/cleanup.h"
+#include "filter_paired_i.h"
 #include "pfs/filter.h"
 #include "pfs/mountinfo.h"
 
@@ -63,12 +64,5 @@ int pfs_filter_fdinfo(const struct pfs_policy *p, const char *in, size_t len, co
 int pfs_fk_fdinfo(const struct pfs_filter_in *in, struct pfs_buf *out);
 int pfs_fk_fdinfo(const struct pfs_filter_in *in, struct pfs_buf *out)
 {
-	if (!in->policy->n_mount_rules)
-		return pfs_buf_append(out, in->data, in->len);
-	cleanup_buf struct pfs_buf mi = PFS_BUF_INIT;
-	int r = in->read_sibling(in->ctx, "mountinfo", &mi);
-	if (r < 0)
-		return r;
-	return pfs_filter_fdinfo(in->policy, in->data, in->len, mi.data ? mi.data : "", mi.len, out,
-				 in->trace);
+	return pfs_fk_with_mountinfo(in, out, pfs_filter_fdinfo);
 }

@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "filter_mount_rules_i.h"
+#include "filter_paired_i.h"
 #include "pfs/cleanup.h"
 #include "pfs/filter.h"
 
@@ -298,12 +299,5 @@ int pfs_fk_mountinfo(const struct pfs_filter_in *in, struct pfs_buf *out)
  */
 int pfs_fk_mounts(const struct pfs_filter_in *in, struct pfs_buf *out)
 {
-	if (!in->policy->n_mount_rules)
-		return pfs_buf_append(out, in->data, in->len);
-	cleanup_buf struct pfs_buf mi = PFS_BUF_INIT;
-	int r = in->read_sibling(in->ctx, "mountinfo", &mi);
-	if (r < 0)
-		return r;
-	return pfs_filter_mounts_paired(in->policy, in->data, in->len, mi.data ? mi.data : "",
-					mi.len, out, in->trace);
+	return pfs_fk_with_mountinfo(in, out, pfs_filter_mounts_paired);
 }
