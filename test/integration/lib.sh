@@ -172,6 +172,23 @@ box() {
 		--bind "$T:/t" "${opts[@]}" -- bash -c "$1" </dev/null 2>"$T/err"
 }
 
+# hbox POLICY-FILE [pfs run options] -- SCRIPT: runs SCRIPT with bash in a
+# pfs run sandbox under POLICY-FILE, helpers at /h, no kernel proc; stderr goes
+# to $T/err. No leak check inside: a sandbox may refuse ptrace, which
+# LeakSanitizer needs.
+hbox() {
+	local policy=$1
+	shift
+	local opts=()
+	while [ "$1" != "--" ]; do
+		opts+=("$1")
+		shift
+	done
+	timeout 60 "$PFS" run --policy "$policy" --bind "$HELPERS:/h:ro" \
+		--env "ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" "${opts[@]}" -- \
+		bash -c "$2" </dev/null 2>"$T/err"
+}
+
 # start_manymaps N: a process with N mappings; prints its pid.
 start_manymaps() {
 	local out

@@ -9,10 +9,6 @@
 # shellcheck source=test/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
 require_root_fuse
-# Sanitized helpers inside: LeakSanitizer stops the world with ptrace, which
-# process-memory deny refuses (docs/compat.md); no leak check in there.
-NO_LSAN=(--env "ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0")
-
 workdir T process-memory
 chmod 1777 "$T" # the sandbox writes the audit report there
 printf 'environ redact SECRET_*\n' >"$T/redact.policy"
@@ -21,17 +17,7 @@ printf 'process-memory deny\n' >"$T/deny.policy"
 chmod 644 "$T"/*.policy
 
 # mrun POLICY-FILE [pfs run options] -- SCRIPT
-mrun() {
-	local policy=$1
-	shift
-	local opts=()
-	while [ "$1" != "--" ]; do
-		opts+=("$1")
-		shift
-	done
-	timeout 60 "$PFS" run --policy "$policy" --bind "$HELPERS:/h:ro" "${NO_LSAN[@]}" "${opts[@]}" -- \
-		bash -c "$2" </dev/null 2>"$T/err"
-}
+mrun() { hbox "$@"; }
 
 # The attack, as a sandbox process of the victim's uid: every way, then the
 # files the daemon guards, then the reader's own memory.

@@ -8,10 +8,6 @@
 # shellcheck source=test/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
 require_root_fuse
-# Sanitized helpers inside: LeakSanitizer stops the world with ptrace, which
-# process-memory deny refuses (docs/compat.md); no leak check in there.
-NO_LSAN=(--env "ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0")
-
 workdir T run-seccomp
 PROBE=/h/sys_probe
 
@@ -19,13 +15,7 @@ PROBE=/h/sys_probe
 srun() {
 	local policy=$1
 	shift
-	local opts=()
-	while [ "$1" != "--" ]; do
-		opts+=("$1")
-		shift
-	done
-	timeout 60 "$PFS" run --policy "$FILTERS/$policy.policy" --bind "$HELPERS:/h:ro" "${NO_LSAN[@]}" \
-		"${opts[@]}" -- bash -c "$2" </dev/null 2>"$T/err"
+	hbox "$FILTERS/$policy.policy" "$@"
 }
 
 PROBES='for a in listmount statmount "nr 467" "nr 103" "nr 425"; do echo "$a: $('$PROBE' $a)"; done'
