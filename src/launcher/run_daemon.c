@@ -59,13 +59,14 @@ static void exec_daemon(const struct pfs_run_opts *o, int backing_fd, int userns
 	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
 	if (null >= 0 && (dup2(null, STDIN_FILENO) < 0 || dup2(null, STDOUT_FILENO) < 0))
 		_exit(127);
-	/* fixed numbers 3, 4, 5, 6; everything else closed */
+	/* fixed numbers 3, 4, 5 and 6 (the user namespace, when given); everything else closed */
 	int tmp_b = fcntl(backing_fd, F_DUPFD_CLOEXEC, 10);
 	int tmp_f = fcntl(fuse_fd, F_DUPFD_CLOEXEC, 10);
 	int tmp_r = fcntl(ready_fd, F_DUPFD_CLOEXEC, 10);
-	int tmp_u = fcntl(userns_fd, F_DUPFD_CLOEXEC, 10);
-	if (tmp_b < 0 || tmp_f < 0 || tmp_r < 0 || tmp_u < 0 || dup2(tmp_b, 3) < 0 ||
-	    dup2(tmp_f, 4) < 0 || dup2(tmp_r, 5) < 0 || dup2(tmp_u, 6) < 0)
+	int tmp_u = userns_fd >= 0 ? fcntl(userns_fd, F_DUPFD_CLOEXEC, 10) : -1;
+	if (tmp_b < 0 || tmp_f < 0 || tmp_r < 0 || (userns_fd >= 0 && tmp_u < 0) ||
+	    dup2(tmp_b, 3) < 0 || dup2(tmp_f, 4) < 0 || dup2(tmp_r, 5) < 0 ||
+	    (tmp_u >= 0 && dup2(tmp_u, 6) < 0))
 		_exit(127);
 	syscall(SYS_close_range, 7, ~0U, 0);
 	sigset_t none;
@@ -75,8 +76,9 @@ static void exec_daemon(const struct pfs_run_opts *o, int backing_fd, int userns
 	char pm[48] = "";
 	if (o->pidns_pid_max)
 		snprintf(pm, sizeof(pm), ",pidns_pid_max=%lu", o->pidns_pid_max);
-	snprintf(opts, sizeof(opts), "backing_fd=3,userns_fd=6,policy=%s,ready_fd=5%s%s",
-		 o->policy_file, o->proc_rw ? ",writable" : "", pm);
+	snprintf(opts, sizeof(opts), "backing_fd=3%s,policy=%s,ready_fd=5%s%s",
+		 tmp_u >= 0 ? ",userns_fd=6" : "", o->policy_file, o->proc_rw ? ",writable" : "",
+		 pm);
 	char *argv[8];
 	int i = 0;
 	argv[i++] = (char *)"procfilterfs";
