@@ -69,10 +69,11 @@ for n in os.listdir('/proc/self/fd'):
 "
 }
 
-# settle_rss PID LIMIT_KIB: waits up to 10 s for the daemon's RSS to fall under LIMIT_KIB.
+# settle_rss PID LIMIT_KIB: waits up to 30 s (a loaded machine delays the
+# reaper and the kernel's FORGETs) for the daemon's RSS to fall under LIMIT_KIB.
 settle_rss() {
 	local i rss
-	for i in $(seq 1 50); do
+	for i in $(seq 1 150); do
 		rss=$(rss_kib "$1" VmRSS)
 		[ "$rss" -le "$2" ] && return 0
 		sleep 0.2
@@ -105,12 +106,16 @@ t_node_table() {
 	peak=$(rss_kib "$dpid" VmHWM)
 	log "baseline $base KiB, peak $peak KiB"
 	[ "$peak" -gt $((base + 4096)) ] || fail "the load did not grow the table" || return 1
-	settle_rss "$dpid" $((base * 110 / 100)) || return 1
+	# 10%, but never less than 1 MiB: a 4 MiB daemon's 10% is below the
+	# allocator's granularity
+	local slack=$((base / 10))
+	[ "$slack" -ge 1024 ] || slack=1024
+	settle_rss "$dpid" $((base + slack)) || return 1
 	log "after: $(rss_kib "$dpid" VmRSS) KiB"
 	stop_fg "$dpid" "$mnt"
 }
 
-run_case "60,000 fd entries of exited processes are freed (RSS within 10%)" t_node_table
+run_case "60,000 fd entries of exited processes are freed (RSS within 10%, 1 MiB at least)" t_node_table
 
 # victim_loop MNT SECONDS OUT: reads MNT/self/status in a loop, one latency
 # (ms) a line in OUT, "fail" for a failed read.
