@@ -60,11 +60,15 @@ static int child_visible(const struct pfs_view *v, struct pfs_caller *c, const s
 		pfs_trace_emit(t, PFS_TR_HIDDEN, path, (size_t)n, d.rule);
 		return -ENOENT;
 	}
-	/* A pid's own directory entry: only the pid rules decide. */
+	/*
+	 * A pid's own directory entry: only the pid rules decide, and /proc
+	 * lists group leaders only. A task/ entry is a thread of the group
+	 * whose directory the caller could already open.
+	 */
 	if (child.pp.pid && !child.pp.tid && !child.pp.rest[0])
-		return pfs_view_pid_visible(v, c, child.pp.pid);
+		return view_group_visible(v, c, child.pp.pid);
 	if (child.pp.tid && !child.pp.rest[0])
-		return pfs_view_pid_visible(v, c, child.pp.tid);
+		return 0;
 	if (child.pp.fd_entry && v->policy->n_fd_rules) {
 		char rel[300], target[4096];
 		snprintf(rel, sizeof(rel), "../fd/%s", name);

@@ -166,6 +166,8 @@ int pfs_view_render(const struct pfs_view *v, struct pfs_caller *c, const struct
 		r = idmap_read(v, c, loc, &raw);
 	else if (r == -ENOENT)
 		r = read_as_caller(v, c, loc, loc->rel, &raw);
+	if (r == 0)
+		r = view_rendered_visible(v, c, loc, raw.data, raw.len);
 	if (r == 0 && reads_itself(loc, c)) {
 		const char *name = strrchr(loc->pp.rest, '/');
 		r = pfs_filter_running_self(name ? name + 1 : loc->pp.rest, &raw);

@@ -91,9 +91,8 @@ int pfs_view_visible(const struct pfs_view *v, struct pfs_caller *c, const struc
 		return -ENOENT;
 	const struct pfs_ppath *pp = &loc->pp;
 	if (pp->pid) {
+		/* task/<tid> belongs to the group of <pid>: one decision covers both */
 		int r = pfs_view_pid_visible(v, c, pp->pid);
-		if (r == 0 && pp->tid && pp->tid != pp->pid)
-			r = pfs_view_pid_visible(v, c, pp->tid);
 		if (r < 0)
 			return r;
 	}

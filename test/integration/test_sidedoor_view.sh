@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# shellcheck disable=SC2016 # $ in single quotes: expanded inside the sandbox
+# Side doors of the view (docs/leaks.md, issue 13): the same information by
+# another name (a thread's /proc/<tid>), another moment (a name that flips),
+# another question (access(2)), another root (a reader's own chroot).
+# Each case runs the attack inside `pfs run` and checks it fails; the kernel
+# procfs of the same sandbox (/kproc) shows that the attack has something
+# to find.
+# shellcheck source=test/integration/lib.sh
+. "$(dirname "$0")/lib.sh"
+require_root_fuse
+
+workdir T sidedoor-view
+
+# policy NAME BASE RULE...: $T/NAME.policy, BASE (a shipped policy) plus rules.
+policy() {
+	local name=$1 base=$2
+	shift 2
+	{
+		printf 'include "%s"\n' "$FILTERS/$base.policy"
+		printf '%s\n' "$@"
+	} >"$T/$name.policy"
+}
+
+# A hidden process whose second thread has another name: nothing of it at
+# /proc/<that tid>, task/<tid>; a visible process whose thread has the hidden
+# name stays visible there.
+threads_hidden() {
+	local base=$1 out
+	policy "thr-$base" "$base" 'hide-pid comm=pfs-secret*' || return 1
+	out=$(box --policy "$T/thr-$base.policy" -- '
+		/h/pidgroup_names threads pfs-secret worker >/tmp/ids &
+		/h/pidgroup_names threads plain pfs-secret-thr >/tmp/ids2 &
+		for i in $(seq 100); do [ -s /tmp/ids ] && [ -s /tmp/ids2 ] && break; sleep 0.05; done
+		read -r pid tid </tmp/ids; read -r vpid vtid </tmp/ids2
+		grep "^Name:" /kproc/$tid/status
+		for f in status cmdline environ maps stat comm; do
+			cat /proc/$tid/$f >/dev/null 2>&1 && echo "leak $f"
+			cat /proc/$pid/task/$tid/$f >/dev/null 2>&1 && echo "leak task $f"
+		done
+		ls /proc/$tid/fd >/dev/null 2>&1 && echo "leak fd"
+		test -e /proc/$tid && echo "leak lookup"
+		ls /proc | grep -qx "$pid" && echo "leak listed"
+		grep "^Name:" /proc/$vtid/status /proc/$vpid/task/$vtid/status | sed "s/.*://"
+		ls /proc/$vpid/task | grep -cx "$vtid"') || fail "run: $(cat "$T/err")" || return 1
+	assert_eq "$base: hidden group by thread id; visible group by its thread" \
+		"$(printf 'Name:\tworker\n\tpfs-secret-thr\n\tpfs-secret-thr\n1')" "$out"
+}
+
+case_threads_default() { threads_hidden default; }
+case_threads_strict() { threads_hidden strict; }
+
+# A process flipping its name between a hidden and a visible one: the kernel
+# shows the hidden name now and then; through the view, never.
+case_flip() {
+	local out
+	policy flip default 'hide-pid comm=pfs-secret*' || return 1
+	out=$(box --policy "$T/flip.policy" -- '
+		/h/pidgroup_names flip pfs-secret visible >/tmp/fp &
+		for i in $(seq 100); do [ -s /tmp/fp ] && break; sleep 0.05; done
+		read -r fp </tmp/fp
+		/h/pidgroup_names read /kproc/$fp 300 pfs-secret | sed "s|^|kernel |"
+		/h/pidgroup_names read /proc/$fp 1500 pfs-secret | sed "s|^|view |"
+		/h/pidgroup_names read /proc/$fp 200 visible | sed "s|^|shown |"
+		kill %1') || fail "run: $(cat "$T/err")" || return 1
+	local kernel view shown
+	kernel=$(sed -n 's/^kernel //p' <<<"$out")
+	view=$(sed -n 's/^view //p' <<<"$out")
+	shown=$(sed -n 's/^shown //p' <<<"$out")
+	[ "${kernel:-0}" -gt 0 ] || fail "the kernel never showed the hidden name: $out" || return 1
+	[ "${shown:-0}" -gt 0 ] || fail "the view never showed the visible name: $out" || return 1
+	assert_eq "reads through the view that showed the hidden name" 0 "$view"
+}
+
+run_case "hide-pid by thread group: /proc/<tid>, task/<tid> (default)" case_threads_default
+run_case "hide-pid by thread group: /proc/<tid>, task/<tid> (strict)" case_threads_strict
+run_case "a name flipping between hidden and visible is never shown hidden" case_flip
