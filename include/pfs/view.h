@@ -82,6 +82,13 @@ int pfs_view_self_link(const struct pfs_view *v, struct pfs_caller *c, bool thre
 int pfs_view_readlink(const struct pfs_view *v, struct pfs_caller *c, const struct pfs_loc *loc,
 		      struct pfs_buf *out);
 
+/*
+ * access(2) of loc for the caller (mask of R_OK, W_OK, X_OK): the policy's
+ * answer (EROFS for a write it refuses, EACCES for denied) and then the
+ * kernel's, asked with the caller's credentials on the backing object.
+ */
+int pfs_view_access(const struct pfs_view *v, struct pfs_caller *c, const struct pfs_loc *loc,
+		    const struct pfs_path_decision *d, int mask);
 /* Checks an open of loc with flags (O_ACCMODE etc.): ENOENT, EACCES or EROFS. */
 /* uid_map, gid_map or setgroups of a process: writable without a rule (nested namespaces). */
 bool pfs_view_is_idmap(const struct pfs_loc *loc);

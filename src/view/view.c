@@ -255,6 +255,40 @@ ssize_t pfs_view_write(const struct pfs_view *v, struct pfs_caller *c, const str
 	return r < 0 ? r : a.written;
 }
 
+struct access_args {
+	const struct pfs_loc *loc;
+	int mask;
+};
+
+static int do_access(void *arg)
+{
+	struct access_args *a = arg;
+	/* the effective ids and capabilities, as the kernel's own access(2) uses for us */
+	return faccessat(a->loc->dirfd, pfs_rel(a->loc->rel), a->mask,
+			 AT_EACCESS | AT_SYMLINK_NOFOLLOW) < 0
+		       ? -errno
+		       : 0;
+}
+
+int pfs_view_access(const struct pfs_view *v, struct pfs_caller *c, const struct pfs_loc *loc,
+		    const struct pfs_path_decision *d, int mask)
+{
+	if (mask & W_OK) {
+		int r = pfs_view_open_check(v, loc, d, O_WRONLY);
+		if (r < 0)
+			return r;
+	}
+	if (d->action == PFS_ACT_HIDE)
+		return -ENOENT;
+	if (d->action == PFS_ACT_DENY && mask != F_OK)
+		return -EACCES;
+	if (mask == F_OK)
+		return 0;
+	struct access_args a = {loc, mask};
+	int r = view_as_caller(v, c, loc, PFS_OP_LSTAT, do_access, &a);
+	return r == -ESRCH ? -ENOENT : r;
+}
+
 struct probe_args {
 	const struct pfs_loc *loc;
 	int fd;

@@ -72,6 +72,54 @@ case_flip() {
 	assert_eq "reads through the view that showed the hidden name" 0 "$view"
 }
 
+# access(2) answers R_OK and X_OK as the kernel does for the caller; W_OK as
+# the policy allows (EROFS on a read-only mount).
+access_as_kernel() {
+	local pol=$1 out
+	out=$(box --policy "$pol" -- '
+		sleep 60 & other=$!
+		for f in slabinfo kallsyms vmallocinfo pagetypeinfo sysrq-trigger meminfo self/environ \
+			1/environ $other/environ self/mem 1/mem self/pagemap 1/stack self/fd 1/fd \
+			1/root self/root 1/map_files self/status sys/kernel/hostname sys/vm; do
+			for m in r x; do
+				test -$m /proc/$f && a=1 || a=0
+				test -$m /kproc/$f && b=1 || b=0
+				[ "$a" = "$b" ] || echo "$m $f: view $a, kernel $b"
+			done
+		done
+		test -r /proc/slabinfo && echo "slabinfo readable"
+		test -w /proc/sys/kernel/hostname && echo "hostname writable"
+		test -r /proc/self/status && echo "status readable"
+		kill $other') || fail "run: $(cat "$T/err")" || return 1
+	assert_eq "$(basename "$pol"): access(2) as the kernel answers" "status readable" "$out"
+}
+
+# Root of the sandbox with the DAC overrides: they count only for inodes
+# whose owner is mapped in its user namespace, for access and open alike.
+case_access_dac_caps() {
+	local out
+	out=$(box --policy "$FILTERS/default.policy" --cap-add DAC_OVERRIDE --cap-add DAC_READ_SEARCH -- '
+		for d in /proc /kproc; do
+			test -r $d/slabinfo && echo "$d access" || echo "$d no access"
+			head -c1 $d/slabinfo >/dev/null 2>&1 && echo "$d open" || echo "$d no open"
+		done
+		grep "^CapEff" /proc/self/status') ||
+		fail "run: $(cat "$T/err")" || return 1
+	assert_eq "slabinfo with DAC caps in the sandbox" "/proc no access
+/proc no open
+/kproc no access
+/kproc no open
+CapEff:	0000000000000006" "$out"
+}
+
+case_access_default() { access_as_kernel "$FILTERS/default.policy"; }
+case_access_strict() { access_as_kernel "$FILTERS/strict.policy"; }
+case_access_passthrough() { access_as_kernel "$FILTERS/passthrough.policy"; }
+
 run_case "hide-pid by thread group: /proc/<tid>, task/<tid> (default)" case_threads_default
 run_case "hide-pid by thread group: /proc/<tid>, task/<tid> (strict)" case_threads_strict
 run_case "a name flipping between hidden and visible is never shown hidden" case_flip
+run_case "access(2) R_OK/X_OK as the kernel (default)" case_access_default
+run_case "access(2) R_OK/X_OK as the kernel (strict)" case_access_strict
+run_case "access(2) R_OK/X_OK as the kernel (passthrough)" case_access_passthrough
+run_case "access(2) and open with DAC caps: only over mapped owners" case_access_dac_caps
