@@ -67,6 +67,11 @@ enum pfs_reach {
  */
 int pfs_view_reach(const struct pfs_view *v, struct pfs_caller *c, const struct pfs_loc *loc,
 		   enum pfs_reach how, struct pfs_path_decision *d);
+/*
+ * Puts this thread on the reference mount namespace and root (the sandbox
+ * init's, v->enter_ns), where every decision is made. -errno on failure.
+ */
+int pfs_view_enter_reference(const struct pfs_view *v);
 /* Whether process pid is visible to the caller. */
 int pfs_view_pid_visible(const struct pfs_view *v, struct pfs_caller *c, pid_t pid);
 /*

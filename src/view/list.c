@@ -113,7 +113,7 @@ int pfs_view_list(const struct pfs_view *v, struct pfs_caller *c, const struct p
 		  pfs_dirent_fn fn, void *opaque, const struct pfs_trace *t)
 {
 	/* /proc/sys/net lists the entries of the reader's network namespace */
-	int r = view_enter_ns(v, c, view_ns_needs(loc, false) & PFS_NS_SYSCTL);
+	int r = view_enter_ns(v, c, view_ns_needs(v, loc, false) & PFS_NS_SYSCTL);
 	if (r < 0)
 		return r;
 	struct open_args a = {loc, -1};

@@ -145,7 +145,7 @@ int pfs_view_render(const struct pfs_view *v, struct pfs_caller *c, const struct
 		    struct pfs_buf *out)
 {
 	pfs_buf_reset(out);
-	int r = view_enter_ns(v, c, view_ns_needs(loc, false));
+	int r = view_enter_ns(v, c, view_ns_needs(v, loc, false));
 	if (r < 0)
 		return r;
 	if (d->action == PFS_ACT_HIDE)

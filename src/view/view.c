@@ -129,7 +129,7 @@ int pfs_view_stat(const struct pfs_view *v, struct pfs_caller *c, const struct p
 		  struct stat *st)
 {
 	/* a sysctl entry's name exists in the reader's namespace or not */
-	int r = view_enter_ns(v, c, view_ns_needs(loc, false) & PFS_NS_SYSCTL);
+	int r = view_enter_ns(v, c, view_ns_needs(v, loc, false) & PFS_NS_SYSCTL);
 	if (r < 0)
 		return r;
 	struct stat_args a = {loc, st};
@@ -243,7 +243,7 @@ static int do_write(void *arg)
 ssize_t pfs_view_write(const struct pfs_view *v, struct pfs_caller *c, const struct pfs_loc *loc,
 		       const struct pfs_path_decision *d, const char *data, size_t len, off_t off)
 {
-	int r = view_enter_ns(v, c, view_ns_needs(loc, false));
+	int r = view_enter_ns(v, c, view_ns_needs(v, loc, false));
 	if (r == 0)
 		r = pfs_view_open_check(v, loc, d, O_WRONLY);
 	if (r < 0)

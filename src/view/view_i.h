@@ -30,7 +30,7 @@ int view_as_caller_cheap(const struct pfs_view *v, struct pfs_caller *c,
 int view_stat_result(const struct pfs_view *v, int r, struct stat *st);
 
 /* The namespaces (PFS_NS_*) a read of loc needs; is_link: a readlink. */
-unsigned view_ns_needs(const struct pfs_loc *loc, bool is_link);
+unsigned view_ns_needs(const struct pfs_view *v, const struct pfs_loc *loc, bool is_link);
 /* Enters the caller's namespaces in needs, when the view enters namespaces at all. */
 int view_enter_ns(const struct pfs_view *v, const struct pfs_caller *c, unsigned needs);
 

@@ -116,6 +116,60 @@ case_access_default() { access_as_kernel "$FILTERS/default.policy"; }
 case_access_strict() { access_as_kernel "$FILTERS/strict.policy"; }
 case_access_passthrough() { access_as_kernel "$FILTERS/passthrough.policy"; }
 
+# A reader that makes its own user namespace and chroots into /data: the
+# rules still match the paths as the sandbox's init sees them, and the root
+# it leaves on a daemon thread changes nothing for other readers.
+reader_root() {
+	local base=$1 out
+	mkdir -p "$T/data" && echo secret >"$T/data/secret.txt" && cp /bin/sleep "$T/data/victim" &&
+		chmod -R a+rX "$T/data" || return 1
+	policy "root-$base" "$base" 'maps redact /data/* with=[data]' 'fd hide /data/*' \
+		'hide-pid exe=/data/*' || return 1
+	cat >"$T/chrooted.py" <<'PY'
+import ctypes, os, sys, mmap
+holder, victim = sys.argv[1], sys.argv[2]
+fp = os.open("/proc", os.O_RDONLY | os.O_DIRECTORY)
+libc = ctypes.CDLL(None, use_errno=True)
+if libc.unshare(0x10000000) != 0:  # CLONE_NEWUSER
+    sys.exit("unshare: %s" % os.strerror(ctypes.get_errno()))
+os.chroot("/data")
+os.chdir("/")
+maps = open("%s/maps" % holder, opener=lambda p, f: os.open(p, f, dir_fd=fp)).read()
+print("maps shows the file:", "secret.txt" in maps, "redacted:", "[data]" in maps)
+fds = os.listdir(os.open("%s/fd" % holder, os.O_RDONLY, dir_fd=fp))
+texts = [os.readlink("%s/fd/%s" % (holder, n), dir_fd=fp) for n in fds]
+print("fd shows the file:", any("secret" in t for t in texts))
+print("victim listed:", victim in os.listdir(fp))
+for _ in range(300):  # leave the chroot on as many daemon threads as it can
+    os.readlink("self/cwd", dir_fd=fp)
+    os.readlink("%s/fd/0" % holder, dir_fd=fp)
+PY
+	out=$(box --policy "$T/root-$base.policy" --bind "$T/data:/data:ro" -- '
+		/data/victim 60 & victim=$!
+		python3 -c "import mmap,os,time,sys; f=open(\"/data/secret.txt\"); m=mmap.mmap(f.fileno(),0,prot=mmap.PROT_READ); print(os.getpid(), flush=True); time.sleep(60)" >/tmp/holder & hpid=$!
+		for i in $(seq 100); do [ -s /tmp/holder ] && break; sleep 0.05; done
+		holder=$(cat /tmp/holder)
+		grep -c secret.txt /kproc/$holder/maps
+		python3 /t/chrooted.py $holder $victim & reader=$!
+		leaks=0
+		for i in $(seq 60); do
+			ls -l /proc/$holder/fd/ 2>/dev/null | grep -q secret && leaks=$((leaks+1))
+			grep -q /data/secret.txt /proc/$holder/maps && leaks=$((leaks+1))
+			ls /proc | grep -qx $victim && leaks=$((leaks+1))
+		done
+		wait $reader
+		echo "other readers saw $leaks"
+		kill $victim $hpid') || fail "run: $(cat "$T/err")" || return 1
+	assert_eq "$base: a chrooted reader; other readers" "1
+maps shows the file: False redacted: True
+fd shows the file: False
+victim listed: False
+other readers saw 0" "$out"
+}
+
+case_root_default() { reader_root default; }
+case_root_strict() { reader_root strict; }
+
 run_case "hide-pid by thread group: /proc/<tid>, task/<tid> (default)" case_threads_default
 run_case "hide-pid by thread group: /proc/<tid>, task/<tid> (strict)" case_threads_strict
 run_case "a name flipping between hidden and visible is never shown hidden" case_flip
@@ -123,3 +177,5 @@ run_case "access(2) R_OK/X_OK as the kernel (default)" case_access_default
 run_case "access(2) R_OK/X_OK as the kernel (strict)" case_access_strict
 run_case "access(2) R_OK/X_OK as the kernel (passthrough)" case_access_passthrough
 run_case "access(2) and open with DAC caps: only over mapped owners" case_access_dac_caps
+run_case "own userns + chroot: rules match the reference root (default)" case_root_default
+run_case "own userns + chroot: rules match the reference root (strict)" case_root_strict
