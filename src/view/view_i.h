@@ -47,6 +47,18 @@ int view_group_visible(const struct pfs_view *v, struct pfs_caller *c, pid_t lea
 int view_rendered_visible(const struct pfs_view *v, struct pfs_caller *c, const struct pfs_loc *loc,
 			  const char *text, size_t len);
 
+/* The three mount tables of a process. */
+enum view_mount_table { VIEW_MT_MOUNTINFO, VIEW_MT_MOUNTS, VIEW_MT_MOUNTSTATS };
+/*
+ * The mount table `table` (of kind MOUNTINFO, MOUNTS or MOUNTSTATS; mi is the
+ * mountinfo read with it, the same text for MOUNTINFO) of a process on
+ * another root than the reference, without the mounts that show what the
+ * policy drops from the reference's mountinfo ref_mi (mount_identity.c).
+ */
+int view_mounts_by_identity(const struct pfs_policy *p, const char *ref_mi, size_t ref_len,
+			    const char *mi, size_t mi_len, const char *table, size_t table_len,
+			    enum view_mount_table kind, struct pfs_buf *out);
+
 /* The caller's tgid if the policy or the file needs it; 0 if unknown. */
 pid_t view_caller_tgid(const struct pfs_view *v, struct pfs_caller *c);
 

@@ -124,11 +124,12 @@ reader_root() {
 	mkdir -p "$T/data" && echo secret >"$T/data/secret.txt" && cp /bin/sleep "$T/data/victim" &&
 		chmod -R a+rX "$T/data" || return 1
 	policy "root-$base" "$base" 'maps redact /data/* with=[data]' 'fd hide /data/*' \
-		'hide-pid exe=/data/*' || return 1
+		'hide-pid exe=/data/*' 'mount drop target=/data' || return 1
 	cat >"$T/chrooted.py" <<'PY'
 import ctypes, os, sys, mmap
 holder, victim = sys.argv[1], sys.argv[2]
 fp = os.open("/proc", os.O_RDONLY | os.O_DIRECTORY)
+fk = os.open("/kproc", os.O_RDONLY | os.O_DIRECTORY)
 libc = ctypes.CDLL(None, use_errno=True)
 if libc.unshare(0x10000000) != 0:  # CLONE_NEWUSER
     sys.exit("unshare: %s" % os.strerror(ctypes.get_errno()))
@@ -140,6 +141,11 @@ fds = os.listdir(os.open("%s/fd" % holder, os.O_RDONLY, dir_fd=fp))
 texts = [os.readlink("%s/fd/%s" % (holder, n), dir_fd=fp) for n in fds]
 print("fd shows the file:", any("secret" in t for t in texts))
 print("victim listed:", victim in os.listdir(fp))
+def lines(d, f):
+    return open("self/" + f, opener=lambda p, fl: os.open(p, fl, dir_fd=d)).read().splitlines()
+print("mounts natively:", len(lines(fk, "mountinfo")), len(lines(fk, "mounts")),
+      "through the view:", len(lines(fp, "mountinfo")), len(lines(fp, "mounts")),
+      len(lines(fp, "mountstats")))
 for _ in range(300):  # leave the chroot on as many daemon threads as it can
     os.readlink("self/cwd", dir_fd=fp)
     os.readlink("%s/fd/0" % holder, dir_fd=fp)
@@ -150,6 +156,7 @@ PY
 		for i in $(seq 100); do [ -s /tmp/holder ] && break; sleep 0.05; done
 		holder=$(cat /tmp/holder)
 		grep -c secret.txt /kproc/$holder/maps
+		grep -c " /data " /proc/self/mountinfo /proc/self/mounts /proc/self/mountstats
 		python3 /t/chrooted.py $holder $victim & reader=$!
 		leaks=0
 		for i in $(seq 60); do
@@ -161,9 +168,13 @@ PY
 		echo "other readers saw $leaks"
 		kill $victim $hpid') || fail "run: $(cat "$T/err")" || return 1
 	assert_eq "$base: a chrooted reader; other readers" "1
+/proc/self/mountinfo:0
+/proc/self/mounts:0
+/proc/self/mountstats:0
 maps shows the file: False redacted: True
 fd shows the file: False
 victim listed: False
+mounts natively: 1 1 through the view: 0 0 0
 other readers saw 0" "$out"
 }
 
