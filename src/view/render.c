@@ -31,9 +31,54 @@ static int do_read(void *arg)
 	return pfs_read_all_at(a->dirfd, a->rel, a->out);
 }
 
+/*
+ * Files the kernel renders for the reader's user namespace (uid and gid
+ * columns, keys, per-userns sysctls, loginuid, id maps of nested
+ * namespaces), some also for its IPC, net or pid namespace: *ns. A daemon thread,
+ * in the host's user namespace, would read them as the host sees them.
+ */
+static bool userns_rendered(const struct pfs_ppath *pp, unsigned *ns)
+{
+	/* uid_map and gid_map: idmap_read, in the caller's own user namespace */
+	static const char *const pid_files[] = {"loginuid", "projid_map"};
+	static const char *const global[] = {"key-users", "keys"};
+	*ns = 0;
+	const char *r = pp->rest;
+	if (pp->pid) {
+		for (size_t i = 0; i < sizeof(pid_files) / sizeof(pid_files[0]); i++)
+			if (!strcmp(r, pid_files[i]))
+				return true;
+		return !strncmp(r, "net/", 4); /* the target's net ns, through its dir */
+	}
+	for (size_t i = 0; i < sizeof(global) / sizeof(global[0]); i++)
+		if (!strcmp(r, global[i]))
+			return true;
+	if (!strncmp(r, "sysvipc/", 8)) {
+		*ns = PFS_ORACLE_NS_IPC | PFS_ORACLE_NS_PID;
+		return true;
+	}
+	if (!strcmp(r, "loadavg") || !strcmp(r, "sys/kernel/ns_last_pid")) {
+		/* the last pid allocated in the reader's pid namespace */
+		*ns = PFS_ORACLE_NS_PID | PFS_ORACLE_NS_LAST_PID;
+		return true;
+	}
+	if (!strcmp(r, "sys/net/ipv4/ping_group_range")) {
+		*ns = PFS_ORACLE_NS_NET;
+		return true;
+	}
+	return !strncmp(r, "sys/user/", 9);
+}
+
 static int read_as_caller(const struct pfs_view *v, struct pfs_caller *c, const struct pfs_loc *loc,
 			  const char *rel, struct pfs_buf *out)
 {
+	unsigned ns;
+	if (v->oracle && rel == loc->rel && userns_rendered(&loc->pp, &ns)) {
+		int r = pfs_caller_load_creds(v->backing_fd, c, &v->gidmap, v->mount_userns_ino);
+		if (r < 0)
+			return r;
+		return pfs_oracle_render(v->oracle, c, &v->gidmap, loc->dirfd, loc->rel, ns, out);
+	}
 	struct read_args a = {loc->dirfd, rel, out};
 	return view_as_caller(v, c, loc, PFS_OP_OPEN_R, do_read, &a);
 }
@@ -170,12 +215,15 @@ static int filter_by_kind(const struct pfs_view *v, struct pfs_caller *c, const 
  * kernel/ns_last_pid and kernel/pid_max are those of the reader's pid
  * namespace: the daemon, outside the sandbox's, would read the host's (a leak
  * of the host's pid counter). pid_max comes from a process inside (pfs run
- * passes it); ns_last_pid is approximated by the highest pid in the backing.
+ * passes it); ns_last_pid is read inside by the oracle (userns_rendered),
+ * and without one approximated by the highest pid in the backing.
  * -ENOENT: not one of them, or unknown.
  */
 static int pidns_sysctl(const struct pfs_view *v, const struct pfs_loc *loc, struct pfs_buf *out)
 {
 	if (loc->pp.pid || !v->mount_userns_ino)
+		return -ENOENT;
+	if (v->oracle && !strcmp(loc->pp.rest, "sys/kernel/ns_last_pid"))
 		return -ENOENT;
 	if (!strcmp(loc->pp.rest, "sys/kernel/pid_max"))
 		return v->pidns_pid_max ? pfs_buf_printf(out, "%lu\n", v->pidns_pid_max) : -ENOENT;

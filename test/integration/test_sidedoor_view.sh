@@ -178,6 +178,72 @@ mounts natively: 1 1 through the view: 0 0 0
 other readers saw 0" "$out"
 }
 
+# Every readable file of the sandbox's /proc (global ones, pid 1's, the
+# socket holder's) reads as the kernel renders it for a reader inside, with
+# passthrough.policy: files rendered for the reader's user, IPC and net
+# namespaces (sysvipc, keys, key-users, sys/user, ping_group_range, net uid
+# columns, loginuid) are rendered for the sandbox, not for the daemon. The
+# launcher gets a login uid of its own (0) for loginuid to tell.
+with_loginuid() {
+	echo 0 >/proc/self/loginuid 2>/dev/null
+	box "$@"
+}
+
+case_rendered_for_sandbox() {
+	cp "$PFS_TOP/test/integration/helpers/proc_compare.py" "$T/" || return 1
+	local out
+	out=$(with_loginuid -- '
+		ipcmk -Q >/dev/null; ipcmk -M 4096 >/dev/null; ipcmk -S 2 >/dev/null
+		python3 -c "
+import socket, time
+s = socket.socket(); s.bind((\"127.0.0.1\", 4711)); s.listen()
+u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); u.bind((\"127.0.0.1\", 4712))
+time.sleep(60)" & py=$!
+		for i in $(seq 100); do grep -q ":1267 " /kproc/net/tcp && break; sleep 0.05; done
+		python3 /t/proc_compare.py /proc /kproc "" 1 $py | sed "s/^/differs: /"
+		cat /proc/self/loginuid; echo
+		awk "\$2 ~ /:1267\$/ {print \"tcp uid\", \$8}" /proc/net/tcp
+		ipcs -m -p | awk "\$1 == 0 {print \"shm cpid\", \$3}"
+		awk "NR == 2 {print \"kernel\", \$5}" /kproc/sysvipc/shm
+		ss -ltnH | awk "{print \"ss\", \$4}"
+		netstat -tln | awk "/4711/ {print \"netstat\", \$4}"
+		kill $py') || fail "run: $(cat "$T/err")" || return 1
+	local cpid
+	cpid=$(sed -n 's/^kernel //p' <<<"$out")
+	assert_eq "as the kernel renders for the sandbox" "4294967295
+tcp uid 0
+shm cpid $cpid
+kernel $cpid
+ss 127.0.0.1:4711
+netstat 127.0.0.1:4711" "$out"
+}
+
+# The same under the shipped policies, by the tools that read these files.
+rendered_tools() {
+	local pol=$1 out
+	out=$(with_loginuid --policy "$FILTERS/$pol.policy" -- '
+		ipcmk -M 4096 >/dev/null
+		ipcs -m -p | awk "\$1 == 0 {print \"shm cpid\", \$3}"
+		awk "NR == 2 {print \"kernel\", \$5}" /kproc/sysvipc/shm
+		cat /proc/self/loginuid; echo
+		cut -d" " -f5 /proc/loadavg | tr -d "\n"; echo " $(cut -d" " -f5 /kproc/loadavg)"
+		cat /proc/sys/user/max_user_namespaces /kproc/sys/user/max_user_namespaces | uniq | wc -l') ||
+		fail "run: $(cat "$T/err")" || return 1
+	local cpid last
+	cpid=$(sed -n 's/^kernel //p' <<<"$out")
+	last=$(sed -n 4p <<<"$out")
+	[ "${last% *}" -lt "${last#* }" ] || fail "$pol: loadavg's last pid is not the sandbox's: $last" ||
+		return 1
+	assert_eq "$pol: ipcs, loginuid, sys/user" "shm cpid $cpid
+kernel $cpid
+4294967295
+$last
+1" "$out"
+}
+
+case_rendered_default() { rendered_tools default; }
+case_rendered_strict() { rendered_tools strict; }
+
 case_root_default() { reader_root default; }
 case_root_strict() { reader_root strict; }
 
@@ -188,5 +254,8 @@ run_case "access(2) R_OK/X_OK as the kernel (default)" case_access_default
 run_case "access(2) R_OK/X_OK as the kernel (strict)" case_access_strict
 run_case "access(2) R_OK/X_OK as the kernel (passthrough)" case_access_passthrough
 run_case "access(2) and open with DAC caps: only over mapped owners" case_access_dac_caps
+run_case "files rendered for the reader's namespaces read as inside" case_rendered_for_sandbox
+run_case "ipcs, loginuid, loadavg, sys/user as inside (default)" case_rendered_default
+run_case "ipcs, loginuid, loadavg, sys/user as inside (strict)" case_rendered_strict
 run_case "own userns + chroot: rules match the reference root (default)" case_root_default
 run_case "own userns + chroot: rules match the reference root (strict)" case_root_strict
