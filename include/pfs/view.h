@@ -139,6 +139,8 @@ int pfs_view_opendir_check(const struct pfs_view *v, struct pfs_caller *c,
  * text (entry) and the identity the kernel's stat through that link gives.
  */
 bool pfs_view_is_magic_name(const struct pfs_loc *dir, const char *name);
+/* The link text of an object outside the reader's root: "outside:[INODE]". */
+#define PFS_OUTSIDE_PREFIX "outside:["
 /*
  * Looks name up in dir for the caller: dir must be reachable (PFS_REACH_USE)
  * and a target the fd rules hide is as absent by name as by number. Relay

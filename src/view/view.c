@@ -1,6 +1,8 @@
 /* Decisions, attributes, links and writes of the view. */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdlib.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -163,10 +165,54 @@ struct readlink_args {
 	struct pfs_buf *out;
 };
 
+/* Process links whose text is a path: fd/N, exe, cwd, root, map_files/RANGE. */
+static bool path_link(const struct pfs_ppath *pp)
+{
+	const char *r = pp->rest;
+	return pp->pid && (!strncmp(r, "fd/", 3) || !strncmp(r, "map_files/", 10) ||
+			   !strcmp(r, "exe") || !strcmp(r, "cwd") || !strcmp(r, "root"));
+}
+
+/*
+ * A link to an object outside the reader's root (an inherited descriptor of
+ * a host file): the kernel writes its path from the host's root, a host path
+ * the sandbox must not learn, and one that a program following the link
+ * would resolve to another file or none. Shown instead as a name of the
+ * link's own directory, `outside:[INODE]` (view_magic.c), as the kernel
+ * names objects that have no path. The text is the reader's: the thread is
+ * on the reader's root.
+ */
+static int hide_outside_path(const struct pfs_loc *loc, struct pfs_buf *out)
+{
+	if (!path_link(&loc->pp) || out->len < 1 || out->data[0] != '/')
+		return 0;
+	static const char deleted[] = " (deleted)";
+	size_t dl = sizeof(deleted) - 1;
+	if (out->len >= dl && !memcmp(out->data + out->len - dl, deleted, dl))
+		return 0; /* no path to resolve: the kernel's own text */
+	/* our own mount: inside by definition, and a stat would call us back */
+	if (out->len >= 5 && !memcmp(out->data, "/proc", 5) &&
+	    (out->len == 5 || out->data[5] == '/'))
+		return 0;
+	struct stat target, named;
+	if (fstatat(loc->dirfd, loc->rel, &target, 0) < 0)
+		return errno == ESRCH ? -ENOENT : 0;
+	cleanup_free char *path = strndup(out->data, out->len);
+	if (!path)
+		return -ENOMEM;
+	if (stat(path, &named) < 0
+		    ? (errno != ENOENT && errno != ENOTDIR)
+		    : (named.st_dev == target.st_dev && named.st_ino == target.st_ino))
+		return 0;
+	pfs_buf_reset(out);
+	return pfs_buf_printf(out, "%s%lu]", PFS_OUTSIDE_PREFIX, (unsigned long)target.st_ino);
+}
+
 static int do_readlink(void *arg)
 {
 	struct readlink_args *a = arg;
-	return pfs_readlink_at(a->loc->dirfd, a->loc->rel, a->out);
+	int r = pfs_readlink_at(a->loc->dirfd, a->loc->rel, a->out);
+	return r < 0 ? r : hide_outside_path(a->loc, a->out);
 }
 
 int pfs_view_readlink(const struct pfs_view *v, struct pfs_caller *c, const struct pfs_loc *loc,

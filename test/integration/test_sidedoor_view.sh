@@ -244,6 +244,29 @@ $last
 case_rendered_default() { rendered_tools default; }
 case_rendered_strict() { rendered_tools strict; }
 
+# An inherited stdout on a host file: the kernel shows the host path (from
+# the host's root); through the view it is outside:[INODE], which resolves to
+# the same object (stat), while /dev/stdout is still usable as a descriptor.
+outside_stdout() {
+	local pol=$1 ino
+	: >"$T/host-out.txt"
+	ino=$(stat -c %i "$T/host-out.txt")
+	timeout 60 "$PFS" run --policy "$FILTERS/$pol.policy" --unsafe-kernel-proc /kproc -- bash -c '
+		readlink /proc/$$/fd/1 /kproc/$$/fd/1 >&2
+		stat -L -c %i /proc/$$/fd/1 >&2
+		ls -l /proc/$$/fd/ | grep -c "'"$T"'" >&2
+		echo written' >"$T/host-out.txt" 2>"$T/inside.txt" </dev/null ||
+		fail "run: $(cat "$T/inside.txt")" || return 1
+	assert_eq "$pol: fd/1 on a host file" "outside:[$ino]
+$T/host-out.txt
+$ino
+0" "$(grep -v WARNING "$T/inside.txt")" || return 1
+	assert_eq "$pol: stdout still written" written "$(cat "$T/host-out.txt")"
+}
+
+case_outside_default() { outside_stdout default; }
+case_outside_passthrough() { outside_stdout passthrough; }
+
 case_root_default() { reader_root default; }
 case_root_strict() { reader_root strict; }
 
@@ -257,5 +280,7 @@ run_case "access(2) and open with DAC caps: only over mapped owners" case_access
 run_case "files rendered for the reader's namespaces read as inside" case_rendered_for_sandbox
 run_case "ipcs, loginuid, loadavg, sys/user as inside (default)" case_rendered_default
 run_case "ipcs, loginuid, loadavg, sys/user as inside (strict)" case_rendered_strict
+run_case "inherited stdout on a host file: no host path (default)" case_outside_default
+run_case "inherited stdout on a host file: no host path (passthrough)" case_outside_passthrough
 run_case "own userns + chroot: rules match the reference root (default)" case_root_default
 run_case "own userns + chroot: rules match the reference root (strict)" case_root_strict
