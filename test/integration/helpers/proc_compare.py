@@ -11,8 +11,9 @@ import stat
 import sys
 
 # Not comparable: what the reading itself changes (file-nr counts the
-# daemon's files), or what reading would disturb.
-SKIP = {"file-nr", "kmsg", "kcore", "sysrq-trigger", "pagemap", "mem", "clear_refs", "kpagecount",
+# daemon's files, loadavg's thread count the reader the view forks for it:
+# its last pid is checked apart), or what reading would disturb.
+SKIP = {"file-nr", "loadavg", "kmsg", "kcore", "sysrq-trigger", "pagemap", "mem", "clear_refs", "kpagecount",
         "kpageflags", "kpagecgroup", "kallsyms"}
 
 
