@@ -485,7 +485,7 @@ static _Noreturn void helper(int sock, int backing, int userns)
 	}
 	uint64_t prm = sys_capprm();
 	for (;;) {
-		struct oracle_req q;
+		struct oracle_req q = {0};
 		int dirfd;
 		ssize_t n = recv_with_fd(sock, &q, sizeof(q), &dirfd);
 		if (n <= 0)
