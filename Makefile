@@ -75,7 +75,8 @@ FS_SRC := $(sort $(filter-out src/fs/main.c,$(wildcard src/fs/*.c)))
 PFS_SRC := $(sort $(wildcard src/pfs/*.c src/launcher/*.c src/oci/*.c))
 UNIT_SRC := $(sort $(wildcard test/unit/*.c))
 # Unit tests of the layers above filter; every other test links only the pure library.
-UNIT_CORE_SRC := $(sort $(wildcard test/unit/test_audit*.c test/unit/test_monitor*.c))
+UNIT_CORE_SRC := $(sort $(wildcard test/unit/test_audit*.c test/unit/test_monitor*.c \
+	test/unit/test_mount_identity.c))
 UNIT_PURE_SRC := $(filter-out $(UNIT_CORE_SRC),$(UNIT_SRC))
 IT_HELPER_SRC := $(sort $(wildcard test/integration/helpers/*.c))
 FUZZ_SRC := $(sort $(wildcard fuzz/fuzz_*.c))
@@ -88,7 +89,8 @@ FS_OBJ := $(FS_SRC:%.c=$(BUILD)/obj/%.o)
 PFS_OBJ := $(PFS_SRC:%.c=$(BUILD)/obj/%.o)
 UNIT_OBJ := $(UNIT_SRC:%.c=$(BUILD)/obj/%.o)
 UNIT_PURE_OBJ := $(UNIT_PURE_SRC:%.c=$(BUILD)/obj/%.o)
-UNIT_CORE_OBJ := $(UNIT_CORE_SRC:%.c=$(BUILD)/obj/%.o)
+# the policy builders (tp_*) serve both
+UNIT_CORE_OBJ := $(UNIT_CORE_SRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/test/unit/test_filter_util.o
 PFSBENCH_OBJ := $(PFSBENCH_SRC:%.c=$(BUILD)/obj/%.o)
 
 # libpfspure.a: base, policy, filter. libpfscore.a: the layers above them; link

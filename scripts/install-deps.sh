@@ -6,7 +6,7 @@ set -euo pipefail
 
 build_pkgs=(gcc make pkg-config libfuse3-dev fuse3 uthash-dev libseccomp-dev libjansson-dev uidmap)
 test_pkgs=(libcriterion-dev clang libclang-rt-14-dev procps psmisc lsof util-linux acl
-	python3 python3-psutil htop tmux iproute2 strace gdb openjdk-17-jdk-headless bubblewrap
+	python3 python3-psutil htop tmux iproute2 net-tools strace gdb openjdk-17-jdk-headless bubblewrap
 	runc crun podman containerd busybox-static stress-ng)
 lint_pkgs=(clang-format clang-tidy cppcheck shellcheck)
 bench_pkgs=(lxcfs)

@@ -17,6 +17,14 @@
 int pfs_ns_enter(int backing_fd, const struct pfs_caller *c, unsigned needs);
 
 /*
+ * Puts this thread on the reference mount namespace and root: those of the
+ * backing's pid 1 (the sandbox's init), opened on first use and held. A no-op
+ * when the thread is already there, or when there is no reference (logged
+ * once). -errno on failure.
+ */
+int pfs_ns_enter_reference(int backing_fd);
+
+/*
  * For a one-shot reader (pfs policy explain): the process's mount namespace,
  * root and cwd before entering, and going back to them afterwards.
  */

@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
+#include "pfs/buf.h"
 #include "pfs/caller.h"
 
 struct pfs_oracle;
@@ -40,6 +41,7 @@ enum pfs_access_op {
 	PFS_OP_LSTAT,
 	PFS_OP_WRITE, /* pfs_oracle_io only: one write */
 	PFS_OP_READ_AS, /* pfs_oracle_io only: one read, in the caller's user namespace */
+	PFS_OP_RENDER, /* open and read, for pfs_oracle_render */
 };
 
 /* The largest write the helper makes (the kernel's limit for an id map). */
@@ -65,6 +67,26 @@ void pfs_oracle_ask(struct pfs_oracle *o, const struct pfs_caller *c,
  */
 int pfs_oracle_io(struct pfs_oracle *o, const struct pfs_caller *c, const struct pfs_idmap *gidmap,
 		  const char *rel, enum pfs_access_op op, char *data, size_t len);
+/*
+ * Content the kernel renders for the reader's user namespace (the opener's,
+ * or at read time the reader's: uid columns, per-userns sysctls, keys) and,
+ * per ns (PFS_ORACLE_NS_*), the caller's IPC, net or UTS namespace and the
+ * sandbox's pid namespace: opened
+ * and read by the helper, in the mount's user namespace, as the caller, so
+ * that the kernel renders it as for a reader in the sandbox. rel is relative
+ * to dirfd (passed along: a process directory fd pins its process). Appends
+ * to out.
+ */
+enum {
+	PFS_ORACLE_NS_IPC = 1,
+	PFS_ORACLE_NS_NET = 2,
+	PFS_ORACLE_NS_UTS = 4,
+	PFS_ORACLE_NS_PID = 8, /* pid columns: read from the sandbox's pid namespace */
+	PFS_ORACLE_NS_LAST_PID = 16, /* with _PID: the content ends with the last pid */
+};
+int pfs_oracle_render(struct pfs_oracle *o, const struct pfs_caller *c,
+		      const struct pfs_idmap *gidmap, int dirfd, const char *rel, unsigned ns,
+		      struct pfs_buf *out);
 /* The mode a per-process file is gated by (rest: below the pid dir). */
 enum pfs_ptrace_mode pfs_ptrace_mode_of(const char *rest);
 

@@ -67,6 +67,11 @@ enum pfs_reach {
  */
 int pfs_view_reach(const struct pfs_view *v, struct pfs_caller *c, const struct pfs_loc *loc,
 		   enum pfs_reach how, struct pfs_path_decision *d);
+/*
+ * Puts this thread on the reference mount namespace and root (the sandbox
+ * init's, v->enter_ns), where every decision is made. -errno on failure.
+ */
+int pfs_view_enter_reference(const struct pfs_view *v);
 /* Whether process pid is visible to the caller. */
 int pfs_view_pid_visible(const struct pfs_view *v, struct pfs_caller *c, pid_t pid);
 /*
@@ -82,6 +87,13 @@ int pfs_view_self_link(const struct pfs_view *v, struct pfs_caller *c, bool thre
 int pfs_view_readlink(const struct pfs_view *v, struct pfs_caller *c, const struct pfs_loc *loc,
 		      struct pfs_buf *out);
 
+/*
+ * access(2) of loc for the caller (mask of R_OK, W_OK, X_OK): the policy's
+ * answer (EROFS for a write it refuses, EACCES for denied) and then the
+ * kernel's, asked with the caller's credentials on the backing object.
+ */
+int pfs_view_access(const struct pfs_view *v, struct pfs_caller *c, const struct pfs_loc *loc,
+		    const struct pfs_path_decision *d, int mask);
 /* Checks an open of loc with flags (O_ACCMODE etc.): ENOENT, EACCES or EROFS. */
 /* uid_map, gid_map or setgroups of a process: writable without a rule (nested namespaces). */
 bool pfs_view_is_idmap(const struct pfs_loc *loc);
@@ -127,6 +139,8 @@ int pfs_view_opendir_check(const struct pfs_view *v, struct pfs_caller *c,
  * text (entry) and the identity the kernel's stat through that link gives.
  */
 bool pfs_view_is_magic_name(const struct pfs_loc *dir, const char *name);
+/* The link text of an object outside the reader's root: "outside:[INODE]". */
+#define PFS_OUTSIDE_PREFIX "outside:["
 /*
  * Looks name up in dir for the caller: dir must be reachable (PFS_REACH_USE)
  * and a target the fd rules hide is as absent by name as by number. Relay

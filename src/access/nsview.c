@@ -8,6 +8,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <sched.h>
 #include <stdio.h>
 #include <string.h>
@@ -20,11 +21,42 @@
 
 struct thread_ns {
 	ino_t mnt, uts, ipc, net, cgroup;
-	dev_t root_dev;
-	ino_t root_ino;
+	bool at_reference; /* mnt and root are the reference's */
 };
 
 static __thread struct thread_ns tns;
+
+/*
+ * The reference: the mount namespace and root of the backing's pid 1 (the
+ * sandbox's init). Held by fds from the first use, so it stays enterable for
+ * the daemon's life.
+ */
+static struct {
+	pthread_mutex_t lock;
+	bool tried;
+	int mnt_fd, root_fd;
+	ino_t mnt_ino;
+} ref = {PTHREAD_MUTEX_INITIALIZER, false, -1, -1, 0};
+
+static bool ref_open(int backing_fd)
+{
+	pthread_mutex_lock(&ref.lock);
+	if (!ref.tried) {
+		ref.tried = true;
+		struct stat st;
+		ref.mnt_fd = openat(backing_fd, "1/ns/mnt", O_RDONLY | O_CLOEXEC);
+		ref.root_fd = openat(backing_fd, "1/root", O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (ref.mnt_fd < 0 || ref.root_fd < 0 || fstat(ref.mnt_fd, &st) < 0)
+			pfs_err("no reference root (pid 1 of the backing): %s; decisions are made "
+				"on the daemon's own root",
+				strerror(errno));
+		else
+			ref.mnt_ino = st.st_ino;
+	}
+	bool ok = ref.mnt_ino != 0;
+	pthread_mutex_unlock(&ref.lock);
+	return ok;
+}
 
 /*
  * setns(CLONE_NEWNS) fails with EINVAL, and chroot would move other threads
@@ -38,6 +70,26 @@ static int private_fs(void)
 		pfs_err("unshare(CLONE_FS) failed: %s", strerror(errno));
 		return -EIO;
 	}
+	return 0;
+}
+
+int pfs_ns_enter_reference(int backing_fd)
+{
+	if (tns.at_reference || !ref_open(backing_fd))
+		return 0;
+	int r = private_fs();
+	if (r < 0)
+		return r;
+	if (tns.mnt != ref.mnt_ino && setns(ref.mnt_fd, CLONE_NEWNS) < 0) {
+		pfs_err("setns into the reference mount namespace failed: %s", strerror(errno));
+		return -EIO;
+	}
+	tns.mnt = ref.mnt_ino;
+	if (fchdir(ref.root_fd) < 0 || chroot(".") < 0) {
+		pfs_err("chroot to the reference root failed: %s", strerror(errno));
+		return -EIO;
+	}
+	tns.at_reference = true;
 	return 0;
 }
 
@@ -56,6 +108,8 @@ static int enter_one(int backing_fd, pid_t tid, const char *type, int nstype, in
 	int r = nstype == CLONE_NEWNS ? private_fs() : 0;
 	if (r < 0)
 		return r;
+	if (nstype == CLONE_NEWNS)
+		tns.at_reference = false;
 	if (setns(fd, nstype) < 0) {
 		int e = errno;
 		pfs_err("setns(%s) into caller %d's namespace failed: %s", type, tid, strerror(e));
@@ -80,6 +134,7 @@ static int enter_root(int backing_fd, pid_t tid)
 	int r = private_fs();
 	if (r < 0)
 		return r;
+	tns.at_reference = false;
 	if (fchdir(fd) < 0 || chroot(".") < 0) {
 		int e = errno;
 		pfs_err("chroot to caller %d's root failed: %s", tid, strerror(e));

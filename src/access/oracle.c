@@ -9,6 +9,8 @@
 #include <string.h>
 #include <linux/capability.h>
 #include <linux/close_range.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/prctl.h>
@@ -16,6 +18,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "pfs/backing.h"
 #include "pfs/cleanup.h"
 #include "pfs/oracle.h"
 
@@ -30,6 +33,7 @@ struct oracle_req {
 	uint64_t cap_eff;
 	uint64_t cap_prm;
 	int op;
+	unsigned ns; /* PFS_OP_RENDER: the caller's namespaces to render in (PFS_ORACLE_NS_*) */
 	char rel[256];
 	size_t len; /* PFS_OP_WRITE: data[0..len) in one write */
 	char data[PFS_ORACLE_WRITE_MAX];
@@ -186,19 +190,36 @@ static void io_as_caller(int backing, const struct oracle_req *q, struct oracle_
 
 /*
  * In the helper: becomes the caller (real and effective ids, groups,
- * effective capabilities; the saved uid stays 0 so that it can come back),
- * asks the kernel, comes back. Proc's checks use the fs ids and the effective
- * set (PTRACE_MODE_*_FSCREDS); the permitted set stays the helper's.
+ * effective capabilities; the saved uid stays 0 so that it can come back).
+ * Proc's checks use the fs ids and the effective set
+ * (PTRACE_MODE_*_FSCREDS); the permitted set stays the helper's.
  */
+static bool become(const struct oracle_req *q, uint64_t prm)
+{
+	int ng = q->ngroups < 0 || q->ngroups > PFS_MAX_GROUPS ? 0 : q->ngroups;
+	syscall(SYS_setgroups, ng, q->groups); /* may be denied in this userns: best effort */
+	bool ok = syscall(SYS_setresgid, q->gid, q->gid, 0) == 0 &&
+		  syscall(SYS_setresuid, q->uid, q->uid, 0) == 0 &&
+		  sys_capset(q->cap_eff & prm, prm) == 0;
+	/* a change of ids resets dumpability to fs.suid_dumpable: never dumpable */
+	prctl(PR_SET_DUMPABLE, 0);
+	return ok;
+}
+
+/* Back to root of the user namespace; failing that, answer nothing more. */
+static void come_back(uint64_t prm)
+{
+	if (syscall(SYS_setresuid, 0, 0, 0) < 0 || syscall(SYS_setresgid, 0, 0, 0) < 0 ||
+	    sys_capset(prm, prm) < 0 || syscall(SYS_setgroups, 0, NULL) < 0)
+		_exit(1);
+}
+
+/* Asks the kernel for the caller's ptrace access and op on rel. */
 static void answer(int backing, const struct oracle_req *q, uint64_t prm,
 		   struct pfs_oracle_answer *a)
 {
 	*a = (struct pfs_oracle_answer){-EACCES, false};
-	int ng = q->ngroups < 0 || q->ngroups > PFS_MAX_GROUPS ? 0 : q->ngroups;
-	syscall(SYS_setgroups, ng, q->groups); /* may be denied in this userns: best effort */
-	if (syscall(SYS_setresgid, q->gid, q->gid, 0) == 0 &&
-	    syscall(SYS_setresuid, q->uid, q->uid, 0) == 0 &&
-	    sys_capset(q->cap_eff & prm, prm) == 0) {
+	if (become(q, prm)) {
 		char rel[64];
 		int r = 0;
 		if (q->mode == PFS_PTRACE_ATTACH) {
@@ -219,10 +240,220 @@ static void answer(int backing, const struct oracle_req *q, uint64_t prm,
 		a->ptrace = r != -EACCES && r != -EPERM;
 		a->access = access_as(backing, q->op, q->rel);
 	}
-	/* back to root of the user namespace; failing that, answer nothing more */
-	if (syscall(SYS_setresuid, 0, 0, 0) < 0 || syscall(SYS_setresgid, 0, 0, 0) < 0 ||
-	    sys_capset(prm, prm) < 0 || syscall(SYS_setgroups, 0, NULL) < 0)
-		_exit(1);
+	come_back(prm);
+}
+
+/*
+ * Enters the caller's namespaces of q->ns (as root of this user namespace:
+ * setns needs CAP_SYS_ADMIN over them). Kept until another caller's differ.
+ */
+static int enter_caller_ns(int backing, const struct oracle_req *q)
+{
+	static const struct {
+		unsigned bit;
+		const char *name;
+		int type;
+	} t[] = {{PFS_ORACLE_NS_IPC, "ipc", CLONE_NEWIPC},
+		 {PFS_ORACLE_NS_NET, "net", CLONE_NEWNET},
+		 {PFS_ORACLE_NS_UTS, "uts", CLONE_NEWUTS}};
+	static ino_t cur[3];
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		if (!(q->ns & t[i].bit))
+			continue;
+		char rel[64];
+		snprintf(rel, sizeof(rel), "%d/ns/%s", (int)q->caller_tid, t[i].name);
+		struct stat st;
+		if (fstatat(backing, rel, &st, 0) < 0)
+			return errno == ESRCH ? -ENOENT : -errno;
+		if (st.st_ino == cur[i])
+			continue;
+		int fd = openat(backing, rel, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			return errno == ESRCH ? -ENOENT : -errno;
+		int r = setns(fd, t[i].type) < 0 ? -errno : 0;
+		close(fd);
+		if (r < 0)
+			return r;
+		cur[i] = st.st_ino;
+	}
+	return 0;
+}
+
+/* Reads dirfd/rel to its end into memfd m, at most max bytes. 0 or -errno. */
+static int read_into(int dirfd, const char *rel, int m, size_t max)
+{
+	int fd = openat(dirfd, rel, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return errno == ESRCH ? -ENOENT : -errno;
+	static char buf[16384];
+	size_t total = 0;
+	int e = 0;
+	for (;;) {
+		ssize_t n = read(fd, buf, sizeof(buf));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			e = n < 0 ? -errno : 0;
+			break;
+		}
+		if ((total += (size_t)n) > max) {
+			e = -EFBIG;
+			break;
+		}
+		if (write(m, buf, (size_t)n) != n) {
+			e = -EIO;
+			break;
+		}
+	}
+	close(fd);
+	return e;
+}
+
+static int read_as_caller(int dirfd, const struct oracle_req *q, uint64_t prm, int m)
+{
+	int r = become(q, prm) ? read_into(dirfd, q->rel, m, 64u << 20) : -EACCES;
+	come_back(prm);
+	return r;
+}
+
+/*
+ * The last pid allocated in the sandbox, as the content shows it (the
+ * child's own pid, the last one allocated): the one before it, as a reader
+ * that did not fork for it sees. The content ends with that number.
+ */
+static void unsee_self(int m, pid_t self)
+{
+	char text[256];
+	ssize_t n = pread(m, text, sizeof(text) - 1, 0);
+	if (n <= 0 || n == (ssize_t)sizeof(text) - 1)
+		return;
+	text[n] = '\0';
+	char *end = text + strcspn(text, "\n"), *num = end;
+	while (num > text && num[-1] >= '0' && num[-1] <= '9')
+		num--;
+	if (num == end || strtol(num, NULL, 10) != self)
+		return;
+	int len = snprintf(num, sizeof(text) - (size_t)(num - text), "%d\n", (int)self - 1);
+	size_t total = (size_t)(num - text) + (size_t)len;
+	if (ftruncate(m, 0) < 0 || pwrite(m, text, total, 0) != (ssize_t)total)
+		return; /* the read then fails on the short content: no worse than before */
+}
+
+/*
+ * The same from a child in the sandbox's pid namespace (the helper's
+ * pid_for_children), for files with pid columns (sysvipc, loadavg,
+ * ns_last_pid): the kernel writes them in the reader's pid namespace. The
+ * child, like the helper, is never dumpable: the sandbox sees it for its
+ * short life, and may kill it (then EIO), not ptrace it. It gives its pid
+ * back (ns_last_pid), so that the sandbox's next pid is what it would have
+ * been.
+ */
+struct child_args {
+	int backing, dirfd, m;
+	const struct oracle_req *q;
+	uint64_t prm;
+};
+
+static int child_main(void *arg)
+{
+	struct child_args *a = arg;
+	int r = read_as_caller(a->dirfd, a->q, a->prm, a->m);
+	pid_t self = (pid_t)syscall(SYS_getpid);
+	if (r == 0 && a->q->ns & PFS_ORACLE_NS_LAST_PID)
+		unsee_self(a->m, self);
+	char last[16] = "", before[16];
+	int len = snprintf(before, sizeof(before), "%d", (int)self - 1);
+	if (pfs_read_small_at(a->backing, "sys/kernel/ns_last_pid", last, sizeof(last)) > 0 &&
+	    strtol(last, NULL, 10) == self) {
+		int fd = openat(a->backing, "sys/kernel/ns_last_pid", O_WRONLY | O_CLOEXEC);
+		/* best effort: a failure only leaves a gap in the sandbox's pids */
+		if (fd >= 0) {
+			ssize_t w = write(fd, before, (size_t)len);
+			(void)w;
+			close(fd);
+		}
+	}
+	return r < 0 ? -r : 0;
+}
+
+/*
+ * A vfork-like child (shared memory, the helper waits) is cheap: no page
+ * tables copied. Credentials are per task: the child's changes stay its own.
+ */
+static int read_in_child(int backing, int dirfd, const struct oracle_req *q, uint64_t prm, int m)
+{
+	static char stack[256 * 1024] __attribute__((aligned(16)));
+	struct child_args a = {backing, dirfd, m, q, prm};
+	pid_t p = clone(child_main, stack + sizeof(stack), CLONE_VM | CLONE_VFORK | SIGCHLD, &a);
+	if (p < 0)
+		return -errno;
+	int st = 0;
+	while (waitpid(p, &st, 0) < 0)
+		if (errno != EINTR)
+			return -errno;
+	return WIFEXITED(st) ? -WEXITSTATUS(st) : -EIO;
+}
+
+/*
+ * Opens and reads rel (relative to dirfd: a process directory pins its
+ * process) as the caller, in its namespaces: a memfd of the content.
+ */
+static int render(int backing, int dirfd, const struct oracle_req *q, uint64_t prm)
+{
+	int r = enter_caller_ns(backing, q);
+	if (r < 0)
+		return r;
+	int m = (int)syscall(SYS_memfd_create, "pfs-render", MFD_CLOEXEC);
+	if (m < 0)
+		return -errno;
+	r = q->ns & PFS_ORACLE_NS_PID ? read_in_child(backing, dirfd, q, prm, m)
+				      : read_as_caller(dirfd, q, prm, m);
+	if (r < 0) {
+		close(m);
+		return r;
+	}
+	return m;
+}
+
+/* Sends len bytes of msg, with fd (if >= 0) as SCM_RIGHTS. */
+static ssize_t send_with_fd(int sock, const void *msg, size_t len, int fd)
+{
+	struct iovec iov = {(void *)msg, len};
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} u;
+	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1};
+	if (fd >= 0) {
+		mh.msg_control = u.buf;
+		mh.msg_controllen = sizeof(u.buf);
+		struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
+		cm->cmsg_level = SOL_SOCKET;
+		cm->cmsg_type = SCM_RIGHTS;
+		cm->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(cm), &fd, sizeof(int));
+	}
+	return sendmsg(sock, &mh, MSG_NOSIGNAL);
+}
+
+/* Receives at most len bytes into msg, and the fd that came along in *fd (or -1). */
+static ssize_t recv_with_fd(int sock, void *msg, size_t len, int *fd)
+{
+	struct iovec iov = {msg, len};
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} u;
+	struct msghdr mh = {.msg_iov = &iov,
+			    .msg_iovlen = 1,
+			    .msg_control = u.buf,
+			    .msg_controllen = sizeof(u.buf)};
+	*fd = -1;
+	ssize_t n = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC);
+	struct cmsghdr *cm = n >= 0 ? CMSG_FIRSTHDR(&mh) : NULL;
+	if (cm && cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS)
+		memcpy(fd, CMSG_DATA(cm), sizeof(int));
+	return n;
 }
 
 static _Noreturn void helper(int sock, int backing, int userns)
@@ -237,32 +468,50 @@ static _Noreturn void helper(int sock, int backing, int userns)
 	syscall(SYS_close_range, userns >= 0 ? 6 : 5, ~0U, 0);
 	sock = 3;
 	backing = 4;
-	/* pid 1's link needs ptrace access to it: a rootless daemon may lack that */
+	/* pid 1's links: readable only with the daemon's privilege, before setns */
+	int pidns = openat(backing, "1/ns/pid", O_RDONLY | O_CLOEXEC);
+	/* pid 1's user namespace link needs ptrace access to it: a rootless daemon may lack that */
 	ns = userns >= 0 ? 5 : openat(backing, "1/ns/user", O_RDONLY | O_CLOEXEC);
 	if (ns < 0 || setns(ns, CLONE_NEWUSER) < 0)
 		_exit(1);
 	close(ns);
 	if (syscall(SYS_setresgid, 0, 0, 0) < 0 || syscall(SYS_setresuid, 0, 0, 0) < 0)
 		_exit(1);
+	prctl(PR_SET_DUMPABLE, 0);
+	/* children (read_in_child) in the sandbox's pid namespace; without it, the host's */
+	if (pidns >= 0) {
+		(void)setns(pidns, CLONE_NEWPID);
+		close(pidns);
+	}
 	uint64_t prm = sys_capprm();
 	for (;;) {
-		struct oracle_req q;
-		ssize_t n = recv(sock, &q, sizeof(q), 0);
+		struct oracle_req q = {0};
+		int dirfd;
+		ssize_t n = recv_with_fd(sock, &q, sizeof(q), &dirfd);
 		if (n <= 0)
 			_exit(0);
 		struct pfs_oracle_answer a = {-EACCES, false};
 		bool io = q.op == PFS_OP_WRITE || q.op == PFS_OP_READ_AS;
 		static struct oracle_io out;
 		out.r = -EACCES;
+		int fd = -1;
 		if (n == (ssize_t)sizeof(q) && q.len <= sizeof(q.data)) {
 			q.rel[sizeof(q.rel) - 1] = '\0';
-			if (io)
+			if (io) {
 				io_as_caller(backing, &q, &out);
-			else
+			} else if (q.op == PFS_OP_RENDER) {
+				fd = render(backing, dirfd >= 0 ? dirfd : backing, &q, prm);
+				a.access = fd < 0 ? fd : 0;
+			} else {
 				answer(backing, &q, prm, &a);
+			}
 		}
+		if (dirfd >= 0)
+			close(dirfd);
 		ssize_t sent = io ? send(sock, &out, sizeof(out), MSG_NOSIGNAL)
-				  : send(sock, &a, sizeof(a), MSG_NOSIGNAL);
+				  : send_with_fd(sock, &a, sizeof(a), fd);
+		if (fd >= 0)
+			close(fd);
 		if (sent <= 0)
 			_exit(0);
 	}
@@ -371,6 +620,50 @@ int pfs_oracle_io(struct pfs_oracle *o, const struct pfs_caller *c, const struct
 	if (op == PFS_OP_READ_AS && io->r > 0)
 		memcpy(data, io->data, (size_t)io->r < len ? (size_t)io->r : len);
 	return io->r;
+}
+
+/* One request with dirfd (if >= 0) and its answer: the fd that came back, or -1. */
+static int exchange_fd(struct pfs_oracle *o, const struct oracle_req *q, int dirfd,
+		       struct pfs_oracle_answer *a)
+{
+	int fd = -1;
+	pthread_mutex_lock(&o->lock);
+	if (send_with_fd(o->sock, q, sizeof(*q), dirfd) != sizeof(*q) ||
+	    recv_with_fd(o->sock, a, sizeof(*a), &fd) != sizeof(*a))
+		*a = (struct pfs_oracle_answer){-EACCES,
+						false}; /* the helper is gone: fail closed */
+	pthread_mutex_unlock(&o->lock);
+	return fd;
+}
+
+int pfs_oracle_render(struct pfs_oracle *o, const struct pfs_caller *c,
+		      const struct pfs_idmap *gidmap, int dirfd, const char *rel, unsigned ns,
+		      struct pfs_buf *out)
+{
+	cleanup_free struct oracle_req *q = calloc(1, sizeof(*q));
+	if (!q)
+		return -ENOMEM;
+	fill(q, c, gidmap, c->tid, pfs_rel(rel), PFS_OP_RENDER);
+	q->ns = ns;
+	struct pfs_oracle_answer a = {0};
+	cleanup_close int fd = exchange_fd(o, q, dirfd, &a);
+	if (a.access < 0)
+		return a.access;
+	if (fd < 0)
+		return -EIO;
+	char buf[16384];
+	off_t off = 0;
+	for (;;) {
+		ssize_t n = pread(fd, buf, sizeof(buf), off);
+		if (n < 0)
+			return -errno;
+		if (n == 0)
+			return 0;
+		int r = pfs_buf_append(out, buf, (size_t)n);
+		if (r < 0)
+			return r;
+		off += n;
+	}
 }
 
 enum pfs_ptrace_mode pfs_ptrace_mode_of(const char *rest)

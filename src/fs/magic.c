@@ -81,12 +81,16 @@ void pfs_magic_follow(const struct pfs_fs *fs, struct pfs_caller *c, const struc
 		      struct pfs_buf *text)
 {
 	const char *t = text->data;
-	if (strncmp(link->pp.rest, "fd/", 3) != 0 || !t || t[0] != '/')
+	if (strncmp(link->pp.rest, "fd/", 3) != 0 || !t)
+		return;
+	/* an object outside the reader's root (view.c): never reached by a path */
+	bool outside = !strncmp(t, PFS_OUTSIDE_PREFIX, strlen(PFS_OUTSIDE_PREFIX));
+	if (!outside && t[0] != '/')
 		return;
 	/* our own files: the kernel follows them by path into /proc, as natively */
-	if (!strcmp(t, "/proc") || !strncmp(t, "/proc/", 6))
+	if (!outside && (!strcmp(t, "/proc") || !strncmp(t, "/proc/", 6)))
 		return;
-	if (pfs_view_link_reaches(link, t) != 0)
+	if (!outside && pfs_view_link_reaches(link, t) != 0)
 		return;
 	if (pfs_caller_intent(fs, c) == PFS_INTENT_READLINK)
 		return;

@@ -164,12 +164,14 @@ void pfs_op_access(fuse_req_t req, fuse_ino_t ino, int mask)
 	struct stat st;
 	pfs_policy_rdlock(fs);
 	int r = node_stat(fs, n, &c, &st);
-	if (r == 0 && (mask & W_OK)) {
+	if (r == 0 && !n->magic) {
 		struct pfs_loc loc;
 		pfs_node_loc(fs, n, &loc);
 		struct pfs_path_decision d;
 		pfs_view_decide(&fs->view, &c, &loc, &d);
-		r = pfs_view_open_check(&fs->view, &loc, &d, O_WRONLY);
+		r = pfs_view_access(&fs->view, &c, &loc, &d, mask);
+	} else if (r == 0 && (mask & W_OK) && !fs->opt.rw) {
+		r = -EROFS;
 	}
 	pfs_policy_unlock(fs);
 	fuse_reply_err(req, r < 0 ? -r : 0);

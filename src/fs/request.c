@@ -11,9 +11,16 @@ void pfs_req_caller(fuse_req_t req, struct pfs_caller *c)
 	pfs_caller_init(c, ctx->pid, ctx->uid, ctx->gid);
 }
 
+/*
+ * Every decision is made holding the policy, and on the reference root
+ * (pfs_view_enter_reference): what a previous request left on this thread
+ * cannot change it. A failure to get there is logged; the thread tries again
+ * next time.
+ */
 void pfs_policy_rdlock(struct pfs_fs *fs)
 {
 	pthread_rwlock_rdlock(&fs->policy_lock);
+	pfs_view_enter_reference(&fs->view);
 }
 
 void pfs_policy_unlock(struct pfs_fs *fs)

@@ -60,11 +60,15 @@ static int child_visible(const struct pfs_view *v, struct pfs_caller *c, const s
 		pfs_trace_emit(t, PFS_TR_HIDDEN, path, (size_t)n, d.rule);
 		return -ENOENT;
 	}
-	/* A pid's own directory entry: only the pid rules decide. */
+	/*
+	 * A pid's own directory entry: only the pid rules decide, and /proc
+	 * lists group leaders only. A task/ entry is a thread of the group
+	 * whose directory the caller could already open.
+	 */
 	if (child.pp.pid && !child.pp.tid && !child.pp.rest[0])
-		return pfs_view_pid_visible(v, c, child.pp.pid);
+		return view_group_visible(v, c, child.pp.pid);
 	if (child.pp.tid && !child.pp.rest[0])
-		return pfs_view_pid_visible(v, c, child.pp.tid);
+		return 0;
 	if (child.pp.fd_entry && v->policy->n_fd_rules) {
 		char rel[300], target[4096];
 		snprintf(rel, sizeof(rel), "../fd/%s", name);
@@ -109,7 +113,7 @@ int pfs_view_list(const struct pfs_view *v, struct pfs_caller *c, const struct p
 		  pfs_dirent_fn fn, void *opaque, const struct pfs_trace *t)
 {
 	/* /proc/sys/net lists the entries of the reader's network namespace */
-	int r = view_enter_ns(v, c, view_ns_needs(loc, false) & PFS_NS_SYSCTL);
+	int r = view_enter_ns(v, c, view_ns_needs(v, loc, false) & PFS_NS_SYSCTL);
 	if (r < 0)
 		return r;
 	struct open_args a = {loc, -1};

@@ -10,6 +10,7 @@
 #include <unistd.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "pfs/backing.h"
 #include "pfs/cleanup.h"
@@ -30,9 +31,54 @@ static int do_read(void *arg)
 	return pfs_read_all_at(a->dirfd, a->rel, a->out);
 }
 
+/*
+ * Files the kernel renders for the reader's user namespace (uid and gid
+ * columns, keys, per-userns sysctls, loginuid, id maps of nested
+ * namespaces), some also for its IPC, net or pid namespace: *ns. A daemon thread,
+ * in the host's user namespace, would read them as the host sees them.
+ */
+static bool userns_rendered(const struct pfs_ppath *pp, unsigned *ns)
+{
+	/* uid_map and gid_map: idmap_read, in the caller's own user namespace */
+	static const char *const pid_files[] = {"loginuid", "projid_map"};
+	static const char *const global[] = {"key-users", "keys"};
+	*ns = 0;
+	const char *r = pp->rest;
+	if (pp->pid) {
+		for (size_t i = 0; i < sizeof(pid_files) / sizeof(pid_files[0]); i++)
+			if (!strcmp(r, pid_files[i]))
+				return true;
+		return !strncmp(r, "net/", 4); /* the target's net ns, through its dir */
+	}
+	for (size_t i = 0; i < sizeof(global) / sizeof(global[0]); i++)
+		if (!strcmp(r, global[i]))
+			return true;
+	if (!strncmp(r, "sysvipc/", 8)) {
+		*ns = PFS_ORACLE_NS_IPC | PFS_ORACLE_NS_PID;
+		return true;
+	}
+	if (!strcmp(r, "loadavg") || !strcmp(r, "sys/kernel/ns_last_pid")) {
+		/* the last pid allocated in the reader's pid namespace */
+		*ns = PFS_ORACLE_NS_PID | PFS_ORACLE_NS_LAST_PID;
+		return true;
+	}
+	if (!strcmp(r, "sys/net/ipv4/ping_group_range")) {
+		*ns = PFS_ORACLE_NS_NET;
+		return true;
+	}
+	return !strncmp(r, "sys/user/", 9);
+}
+
 static int read_as_caller(const struct pfs_view *v, struct pfs_caller *c, const struct pfs_loc *loc,
 			  const char *rel, struct pfs_buf *out)
 {
+	unsigned ns;
+	if (v->oracle && rel == loc->rel && userns_rendered(&loc->pp, &ns)) {
+		int r = pfs_caller_load_creds(v->backing_fd, c, &v->gidmap, v->mount_userns_ino);
+		if (r < 0)
+			return r;
+		return pfs_oracle_render(v->oracle, c, &v->gidmap, loc->dirfd, loc->rel, ns, out);
+	}
 	struct read_args a = {loc->dirfd, rel, out};
 	return view_as_caller(v, c, loc, PFS_OP_OPEN_R, do_read, &a);
 }
@@ -53,11 +99,15 @@ struct sibling_ctx {
 	const struct pfs_view *v;
 	struct pfs_caller *c;
 	const struct pfs_loc *loc;
+	const struct pfs_buf *mountinfo; /* set: the mountinfo to pair with, drops carried */
 };
 
 static int ctx_read_sibling(void *opaque, const char *name, struct pfs_buf *out)
 {
 	struct sibling_ctx *x = opaque;
+	if (x->mountinfo && !strcmp(name, "mountinfo"))
+		return pfs_buf_append(out, x->mountinfo->data ? x->mountinfo->data : "",
+				      x->mountinfo->len);
 	return read_sibling(x->v, x->c, x->loc, name, out);
 }
 
@@ -67,19 +117,90 @@ static bool ctx_is_self(void *opaque)
 	return view_caller_tgid(x->v, x->c) == x->loc->pp.pid;
 }
 
+/* Whether the process of loc has another root or mount namespace than pid 1. */
+static bool foreign_root(const struct pfs_view *v, const struct pfs_loc *loc)
+{
+	struct stat ref_root, ref_mnt, root, mnt;
+	if (fstatat(v->backing_fd, "1/root", &ref_root, 0) < 0 ||
+	    fstatat(v->backing_fd, "1/ns/mnt", &ref_mnt, 0) < 0)
+		return false; /* no reference (a fixture tree): texts are all there is */
+	size_t base = strlen(loc->rel) - strlen(loc->pp.rest);
+	char rel[256];
+	snprintf(rel, sizeof(rel), "%.*sroot", (int)base, loc->rel);
+	if (fstatat(loc->dirfd, rel, &root, 0) < 0)
+		return true;
+	snprintf(rel, sizeof(rel), "%.*sns/mnt", (int)base, loc->rel);
+	if (fstatat(loc->dirfd, rel, &mnt, 0) < 0)
+		return true;
+	return root.st_dev != ref_root.st_dev || root.st_ino != ref_root.st_ino ||
+	       mnt.st_ino != ref_mnt.st_ino;
+}
+
+/* Which mount table a registry row is; -1 for the other kinds. */
+static int mount_table_of(const struct pfs_filter_kind *k)
+{
+	static const char *const names[] = {
+		[VIEW_MT_MOUNTINFO] = "mountinfo",
+		[VIEW_MT_MOUNTS] = "mounts",
+		[VIEW_MT_MOUNTSTATS] = "mountstats",
+	};
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (!strcmp(k->name, names[i]))
+			return (int)i;
+	return -1;
+}
+
+/*
+ * A process on another root than the reference has its mount tables rendered
+ * against that root: drops are carried over from the reference's table by
+ * identity first (view_mounts_by_identity), for the table (into table) and
+ * for the mountinfo the filter pairs it with (into mi).
+ */
+static int carry_mount_drops(const struct pfs_view *v, struct pfs_caller *c,
+			     const struct pfs_loc *loc, enum view_mount_table kind, const char *in,
+			     size_t len, struct pfs_buf *table, struct pfs_buf *mi)
+{
+	cleanup_buf struct pfs_buf own = PFS_BUF_INIT, ref = PFS_BUF_INIT;
+	int r = kind == VIEW_MT_MOUNTINFO ? pfs_buf_append(&own, in, len)
+					  : read_sibling(v, c, loc, "mountinfo", &own);
+	if (r == 0)
+		r = pfs_read_all_at(v->backing_fd, "1/mountinfo", &ref);
+	if (r < 0)
+		return r;
+	const char *rd = ref.data ? ref.data : "", *m = own.data ? own.data : "";
+	r = view_mounts_by_identity(v->policy, rd, ref.len, m, own.len, in, len, kind, table);
+	if (r == 0 && kind != VIEW_MT_MOUNTINFO)
+		r = view_mounts_by_identity(v->policy, rd, ref.len, m, own.len, m, own.len,
+					    VIEW_MT_MOUNTINFO, mi);
+	return r;
+}
+
 /* The registry's filter for loc, if any claims it; else the raw content. */
 static int filter_by_kind(const struct pfs_view *v, struct pfs_caller *c, const struct pfs_loc *loc,
 			  const struct pfs_buf *raw, const struct pfs_trace *t, struct pfs_buf *out)
 {
 	const struct pfs_filter_kind *k = pfs_filter_kind_of(&loc->pp);
 	const char *data = raw->data ? raw->data : "";
+	size_t len = raw->len;
 	if (!k || !k->filter)
-		return pfs_buf_append(out, data, raw->len);
-	struct sibling_ctx x = {v, c, loc};
+		return pfs_buf_append(out, data, len);
+	struct sibling_ctx x = {v, c, loc, NULL};
+	cleanup_buf struct pfs_buf table = PFS_BUF_INIT, mi = PFS_BUF_INIT;
+	int mt = mount_table_of(k);
+	if (mt >= 0 && v->policy->n_mount_rules && foreign_root(v, loc)) {
+		int r = carry_mount_drops(v, c, loc, (enum view_mount_table)mt, data, len, &table,
+					  &mi);
+		if (r < 0)
+			return r;
+		data = table.data ? table.data : "";
+		len = table.len;
+		if (mt != VIEW_MT_MOUNTINFO)
+			x.mountinfo = &mi;
+	}
 	struct pfs_filter_in in = {
 		.policy = v->policy,
 		.data = data,
-		.len = raw->len,
+		.len = len,
 		.uidmap = &v->uidmap,
 		.gidmap = &v->gidmap,
 		.trace = t,
@@ -94,12 +215,15 @@ static int filter_by_kind(const struct pfs_view *v, struct pfs_caller *c, const 
  * kernel/ns_last_pid and kernel/pid_max are those of the reader's pid
  * namespace: the daemon, outside the sandbox's, would read the host's (a leak
  * of the host's pid counter). pid_max comes from a process inside (pfs run
- * passes it); ns_last_pid is approximated by the highest pid in the backing.
+ * passes it); ns_last_pid is read inside by the oracle (userns_rendered),
+ * and without one approximated by the highest pid in the backing.
  * -ENOENT: not one of them, or unknown.
  */
 static int pidns_sysctl(const struct pfs_view *v, const struct pfs_loc *loc, struct pfs_buf *out)
 {
 	if (loc->pp.pid || !v->mount_userns_ino)
+		return -ENOENT;
+	if (v->oracle && !strcmp(loc->pp.rest, "sys/kernel/ns_last_pid"))
 		return -ENOENT;
 	if (!strcmp(loc->pp.rest, "sys/kernel/pid_max"))
 		return v->pidns_pid_max ? pfs_buf_printf(out, "%lu\n", v->pidns_pid_max) : -ENOENT;
@@ -145,7 +269,7 @@ int pfs_view_render(const struct pfs_view *v, struct pfs_caller *c, const struct
 		    struct pfs_buf *out)
 {
 	pfs_buf_reset(out);
-	int r = view_enter_ns(v, c, view_ns_needs(loc, false));
+	int r = view_enter_ns(v, c, view_ns_needs(v, loc, false));
 	if (r < 0)
 		return r;
 	if (d->action == PFS_ACT_HIDE)
@@ -166,6 +290,8 @@ int pfs_view_render(const struct pfs_view *v, struct pfs_caller *c, const struct
 		r = idmap_read(v, c, loc, &raw);
 	else if (r == -ENOENT)
 		r = read_as_caller(v, c, loc, loc->rel, &raw);
+	if (r == 0)
+		r = view_rendered_visible(v, c, loc, raw.data, raw.len);
 	if (r == 0 && reads_itself(loc, c)) {
 		const char *name = strrchr(loc->pp.rest, '/');
 		r = pfs_filter_running_self(name ? name + 1 : loc->pp.rest, &raw);

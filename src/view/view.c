@@ -1,6 +1,8 @@
 /* Decisions, attributes, links and writes of the view. */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdlib.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -92,9 +94,8 @@ int pfs_view_visible(const struct pfs_view *v, struct pfs_caller *c, const struc
 		return -ENOENT;
 	const struct pfs_ppath *pp = &loc->pp;
 	if (pp->pid) {
+		/* task/<tid> belongs to the group of <pid>: one decision covers both */
 		int r = pfs_view_pid_visible(v, c, pp->pid);
-		if (r == 0 && pp->tid && pp->tid != pp->pid)
-			r = pfs_view_pid_visible(v, c, pp->tid);
 		if (r < 0)
 			return r;
 	}
@@ -131,7 +132,7 @@ int pfs_view_stat(const struct pfs_view *v, struct pfs_caller *c, const struct p
 		  struct stat *st)
 {
 	/* a sysctl entry's name exists in the reader's namespace or not */
-	int r = view_enter_ns(v, c, view_ns_needs(loc, false) & PFS_NS_SYSCTL);
+	int r = view_enter_ns(v, c, view_ns_needs(v, loc, false) & PFS_NS_SYSCTL);
 	if (r < 0)
 		return r;
 	struct stat_args a = {loc, st};
@@ -165,10 +166,54 @@ struct readlink_args {
 	struct pfs_buf *out;
 };
 
+/* Process links whose text is a path: fd/N, exe, cwd, root, map_files/RANGE. */
+static bool path_link(const struct pfs_ppath *pp)
+{
+	const char *r = pp->rest;
+	return pp->pid && (!strncmp(r, "fd/", 3) || !strncmp(r, "map_files/", 10) ||
+			   !strcmp(r, "exe") || !strcmp(r, "cwd") || !strcmp(r, "root"));
+}
+
+/*
+ * A link to an object outside the reader's root (an inherited descriptor of
+ * a host file): the kernel writes its path from the host's root, a host path
+ * the sandbox must not learn, and one that a program following the link
+ * would resolve to another file or none. Shown instead as a name of the
+ * link's own directory, `outside:[INODE]` (view_magic.c), as the kernel
+ * names objects that have no path. The text is the reader's: the thread is
+ * on the reader's root.
+ */
+static int hide_outside_path(const struct pfs_loc *loc, struct pfs_buf *out)
+{
+	if (!path_link(&loc->pp) || out->len < 1 || out->data[0] != '/')
+		return 0;
+	static const char deleted[] = " (deleted)";
+	size_t dl = sizeof(deleted) - 1;
+	if (out->len >= dl && !memcmp(out->data + out->len - dl, deleted, dl))
+		return 0; /* no path to resolve: the kernel's own text */
+	/* our own mount: inside by definition, and a stat would call us back */
+	if (out->len >= 5 && !memcmp(out->data, "/proc", 5) &&
+	    (out->len == 5 || out->data[5] == '/'))
+		return 0;
+	struct stat target, named;
+	if (fstatat(loc->dirfd, loc->rel, &target, 0) < 0)
+		return errno == ESRCH ? -ENOENT : 0;
+	cleanup_free char *path = strndup(out->data, out->len);
+	if (!path)
+		return -ENOMEM;
+	if (stat(path, &named) < 0
+		    ? (errno != ENOENT && errno != ENOTDIR)
+		    : (named.st_dev == target.st_dev && named.st_ino == target.st_ino))
+		return 0;
+	pfs_buf_reset(out);
+	return pfs_buf_printf(out, "%s%lu]", PFS_OUTSIDE_PREFIX, (unsigned long)target.st_ino);
+}
+
 static int do_readlink(void *arg)
 {
 	struct readlink_args *a = arg;
-	return pfs_readlink_at(a->loc->dirfd, a->loc->rel, a->out);
+	int r = pfs_readlink_at(a->loc->dirfd, a->loc->rel, a->out);
+	return r < 0 ? r : hide_outside_path(a->loc, a->out);
 }
 
 int pfs_view_readlink(const struct pfs_view *v, struct pfs_caller *c, const struct pfs_loc *loc,
@@ -245,7 +290,7 @@ static int do_write(void *arg)
 ssize_t pfs_view_write(const struct pfs_view *v, struct pfs_caller *c, const struct pfs_loc *loc,
 		       const struct pfs_path_decision *d, const char *data, size_t len, off_t off)
 {
-	int r = view_enter_ns(v, c, view_ns_needs(loc, false));
+	int r = view_enter_ns(v, c, view_ns_needs(v, loc, false));
 	if (r == 0)
 		r = pfs_view_open_check(v, loc, d, O_WRONLY);
 	if (r < 0)
@@ -255,6 +300,40 @@ ssize_t pfs_view_write(const struct pfs_view *v, struct pfs_caller *c, const str
 	struct write_args a = {loc, data, len, off, 0};
 	r = view_as_caller(v, c, loc, PFS_OP_OPEN_W, do_write, &a);
 	return r < 0 ? r : a.written;
+}
+
+struct access_args {
+	const struct pfs_loc *loc;
+	int mask;
+};
+
+static int do_access(void *arg)
+{
+	struct access_args *a = arg;
+	/* the effective ids and capabilities, as the kernel's own access(2) uses for us */
+	return faccessat(a->loc->dirfd, pfs_rel(a->loc->rel), a->mask,
+			 AT_EACCESS | AT_SYMLINK_NOFOLLOW) < 0
+		       ? -errno
+		       : 0;
+}
+
+int pfs_view_access(const struct pfs_view *v, struct pfs_caller *c, const struct pfs_loc *loc,
+		    const struct pfs_path_decision *d, int mask)
+{
+	if (mask & W_OK) {
+		int r = pfs_view_open_check(v, loc, d, O_WRONLY);
+		if (r < 0)
+			return r;
+	}
+	if (d->action == PFS_ACT_HIDE)
+		return -ENOENT;
+	if (d->action == PFS_ACT_DENY && mask != F_OK)
+		return -EACCES;
+	if (mask == F_OK)
+		return 0;
+	struct access_args a = {loc, mask};
+	int r = view_as_caller(v, c, loc, PFS_OP_LSTAT, do_access, &a);
+	return r == -ESRCH ? -ENOENT : r;
 }
 
 struct probe_args {

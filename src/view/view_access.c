@@ -1,6 +1,10 @@
 #include <errno.h>
+#include <fcntl.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <linux/capability.h>
+
+#include "pfs/backing.h"
 
 #include "pfs/become.h"
 #include "pfs/oracle.h"
@@ -64,6 +68,29 @@ static int oracle_check(const struct pfs_view *v, struct pfs_caller *c,
 	return 0;
 }
 
+static bool id_mapped(const struct pfs_idmap *m, uint32_t outside)
+{
+	return !m->n || pfs_idmap_in(m, outside) != 65534u || pfs_idmap_out(m, 65534u) == outside;
+}
+
+/*
+ * The DAC overrides count in the caller's user namespace only for an inode
+ * whose owner and group are mapped there (capable_wrt_inode_uidgid); this
+ * thread, in the daemon's namespace, would have them over every inode.
+ */
+static void drop_unmapped_dac(const struct pfs_view *v, const struct pfs_loc *target,
+			      struct pfs_caller *eff)
+{
+	const uint64_t dac = (1ull << CAP_DAC_OVERRIDE) | (1ull << CAP_DAC_READ_SEARCH);
+	if (!target || !(eff->cap_eff & dac) || (!v->uidmap.n && !v->gidmap.n))
+		return;
+	struct stat st;
+	if (fstatat(target->dirfd, pfs_rel(target->rel), &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+	    id_mapped(&v->uidmap, st.st_uid) && id_mapped(&v->gidmap, st.st_gid))
+		return;
+	eff->cap_eff &= ~dac;
+}
+
 static int run_as(const struct pfs_view *v, struct pfs_caller *c, bool full,
 		  const struct pfs_loc *target, enum pfs_access_op op, pfs_as_fn fn, void *arg)
 {
@@ -80,10 +107,13 @@ static int run_as(const struct pfs_view *v, struct pfs_caller *c, bool full,
 		 * namespace (those of a nested one were dropped when loaded), so
 		 * the thread may hold them all, as the kernel's ptrace rule needs
 		 * (the target's permitted set within the reader's effective one):
-		 * an OCI container's processes keep the runtime's default set.
+		 * an OCI container's processes keep the runtime's default set. The
+		 * DAC overrides are then valid over every inode the daemon sees.
 		 */
 		if (!v->oracle)
 			extra |= c->cap_eff;
+		else
+			drop_unmapped_dac(v, target, &eff);
 	}
 	int r = pfs_become(&eff, &v->uidmap, &v->gidmap, full, extra, &saved);
 	if (r < 0)

@@ -16,6 +16,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -87,17 +88,25 @@ static int do_resolve(void *arg)
 	if (!d)
 		return -errno;
 	int dfd = dirfd(d);
-	size_t want = strlen(a->name);
+	size_t want = strlen(a->name), pl = strlen(PFS_OUTSIDE_PREFIX);
+	/* outside:[INODE] names a path link by its target (view.c) */
+	bool outside = want > pl && !strncmp(a->name, PFS_OUTSIDE_PREFIX, pl);
+	unsigned long ino = outside ? strtoul(a->name + pl, NULL, 10) : 0;
 	struct dirent *de;
 	while ((de = readdir(d))) {
 		if (de->d_name[0] == '.')
 			continue;
 		char text[256];
 		ssize_t n = readlinkat(dfd, de->d_name, text, sizeof(text));
-		if (n < 0 || (size_t)n != want || memcmp(text, a->name, want) != 0)
+		if (n < 0)
+			continue;
+		if (outside ? text[0] != '/'
+			    : (size_t)n != want || memcmp(text, a->name, want) != 0)
 			continue;
 		if (fstatat(dfd, de->d_name, a->st, 0) < 0)
 			return errno == ESRCH ? -ENOENT : -errno;
+		if (outside && a->st->st_ino != ino)
+			continue;
 		snprintf(a->entry, a->entry_len, "%s", de->d_name);
 		return 0;
 	}

@@ -26,14 +26,23 @@ static const struct {
 	{"sys/fs/mqueue", true, PFS_NS_IPC},
 };
 
-unsigned view_ns_needs(const struct pfs_loc *loc, bool is_link)
+unsigned view_ns_needs(const struct pfs_view *v, const struct pfs_loc *loc, bool is_link)
 {
 	if (is_link)
 		return PFS_NS_ROOT;
 	const struct pfs_ppath *pp = &loc->pp;
 	if (pp->pid) {
 		const struct pfs_filter_kind *k = pfs_filter_kind_of(pp);
-		return k ? k->ns : 0;
+		if (!k)
+			return 0;
+		/*
+		 * The kinds whose pathnames are rendered against the reader's root
+		 * are the maps family: with maps rules, which match the pathnames,
+		 * they are rendered on the reference root instead.
+		 */
+		if ((k->ns & PFS_NS_ROOT) && v->policy->n_maps_rules)
+			return k->ns & ~(unsigned)PFS_NS_ROOT;
+		return k->ns;
 	}
 	for (size_t i = 0; i < sizeof(sysctls) / sizeof(sysctls[0]); i++) {
 		size_t n = strlen(sysctls[i].path);
@@ -47,4 +56,14 @@ unsigned view_ns_needs(const struct pfs_loc *loc, bool is_link)
 int view_enter_ns(const struct pfs_view *v, const struct pfs_caller *c, unsigned needs)
 {
 	return v->enter_ns ? pfs_ns_enter(v->backing_fd, c, needs) : 0;
+}
+
+/*
+ * Decisions that read link text (fd hide, hide-pid exe=, maps rules) are made
+ * on the reference root (the sandbox init's), never on a root a caller chose
+ * or a previous request left on the thread.
+ */
+int pfs_view_enter_reference(const struct pfs_view *v)
+{
+	return v->enter_ns ? pfs_ns_enter_reference(v->backing_fd) : 0;
 }
