@@ -11,9 +11,10 @@ import stat
 import sys
 
 # Not comparable: what the reading itself changes (file-nr counts the
-# daemon's files, loadavg's thread count the reader the view forks for it:
-# its last pid is checked apart), or what reading would disturb.
-SKIP = {"file-nr", "loadavg", "kmsg", "kcore", "sysrq-trigger", "pagemap", "mem", "clear_refs", "kpagecount",
+# daemon's files, meminfo its render buffer, mapped while it reads: the
+# daemon maps large blocks; loadavg's thread count the reader the view forks
+# for it: its last pid is checked apart), or what reading would disturb.
+SKIP = {"file-nr", "meminfo", "loadavg", "kmsg", "kcore", "sysrq-trigger", "pagemap", "mem", "clear_refs", "kpagecount",
         "kpageflags", "kpagecgroup", "kallsyms"}
 
 
@@ -26,14 +27,18 @@ def read(path):
 
 
 def differs(view, kernel):
+    """True when the view's content never equals the kernel's while the
+    kernel's stays the same around each read through the view."""
     seen = None
     for _ in range(5):
-        a, b = read(view), read(kernel)
-        if a == b:
+        before = read(kernel)
+        a = read(view)
+        after = read(kernel)
+        if a in (before, after):
             return False
-        if seen is not None and b != seen:
+        if before != after or (seen is not None and before != seen):
             return False  # the kernel's own content changes: not comparable
-        seen = b
+        seen = before
     return True
 
 
