@@ -6,6 +6,8 @@
 #ifndef PFS_NSVIEW_H
 #define PFS_NSVIEW_H
 
+#include <sys/stat.h>
+
 #include "pfs/caller.h"
 #include "pfs/nsneed.h"
 
@@ -23,6 +25,14 @@ int pfs_ns_enter(int backing_fd, const struct pfs_caller *c, unsigned needs);
  * once). -errno on failure.
  */
 int pfs_ns_enter_reference(int backing_fd);
+/*
+ * Opens the reference now: a daemon does it at start-up, while it may still
+ * open pid 1's links (a rootless daemon may only while the init is dumpable,
+ * before the workload exists). 0, or -ENOENT when there is none (logged).
+ */
+int pfs_ns_reference_open(int backing_fd);
+/* The reference root's identity and the mount namespace's inode. */
+int pfs_ns_reference_stat(int backing_fd, struct stat *root, ino_t *mnt_ino);
 
 /*
  * For a one-shot reader (pfs policy explain): the process's mount namespace,

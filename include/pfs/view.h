@@ -72,6 +72,8 @@ int pfs_view_reach(const struct pfs_view *v, struct pfs_caller *c, const struct 
  * init's, v->enter_ns), where every decision is made. -errno on failure.
  */
 int pfs_view_enter_reference(const struct pfs_view *v);
+/* Opens the reference at start-up (pfs_ns_reference_open); 0 without namespaces. */
+int pfs_view_reference_open(const struct pfs_view *v);
 /* Whether process pid is visible to the caller. */
 int pfs_view_pid_visible(const struct pfs_view *v, struct pfs_caller *c, pid_t pid);
 /*

@@ -73,6 +73,19 @@ static int private_fs(void)
 	return 0;
 }
 
+int pfs_ns_reference_open(int backing_fd)
+{
+	return ref_open(backing_fd) ? 0 : -ENOENT;
+}
+
+int pfs_ns_reference_stat(int backing_fd, struct stat *root, ino_t *mnt_ino)
+{
+	if (!ref_open(backing_fd) || fstat(ref.root_fd, root) < 0)
+		return -ENOENT;
+	*mnt_ino = ref.mnt_ino;
+	return 0;
+}
+
 int pfs_ns_enter_reference(int backing_fd)
 {
 	if (tns.at_reference || !ref_open(backing_fd))

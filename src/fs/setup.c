@@ -116,6 +116,7 @@ int pfs_fs_setup(struct pfs_fs *fs, struct pfs_error *err)
 	fs->view.pidns_pid_max = fs->opt.pidns_pid_max;
 	fs->view.enter_ns = fs->opt.enter_ns;
 	load_id_maps(fs);
+	pfs_view_reference_open(&fs->view);
 	pthread_rwlock_init(&fs->policy_lock, NULL);
 	return 0;
 }

@@ -106,6 +106,16 @@ static int setup(struct pfs_run_opts *o, int sock, struct pfs_error *err)
 		if (r < 0)
 			return r;
 	}
+	/*
+	 * Run by an unprivileged user, the daemon holds capabilities in the outer
+	 * user namespace only, while this init's memory was made in the initial
+	 * one: the kernel lets it open the init's namespace links and root (its
+	 * reference for decisions, docs/leaks.md) only while the init is dumpable.
+	 * It is until the workload starts: the daemon opens them at start-up,
+	 * before it says it is ready, and harden_init() clears it again.
+	 */
+	if (o->id_mode != PFS_IDS_HOST_ROOT && prctl(PR_SET_DUMPABLE, 1) < 0)
+		return pfs_err_set(err, errno, "PR_SET_DUMPABLE: %s", strerror(errno));
 	/* the daemon's oracle joins it; a rootless daemon cannot open our ns links */
 	cleanup_close int userns = openat(backing, "self/ns/user", O_RDONLY | O_CLOEXEC);
 	if (userns < 0)

@@ -14,6 +14,7 @@
 
 #include "pfs/backing.h"
 #include "pfs/cleanup.h"
+#include "pfs/nsview.h"
 #include "pfs/oracle.h"
 #include "pfs/filter.h"
 #include "pfs/log.h"
@@ -121,9 +122,13 @@ static bool ctx_is_self(void *opaque)
 static bool foreign_root(const struct pfs_view *v, const struct pfs_loc *loc)
 {
 	struct stat ref_root, ref_mnt, root, mnt;
-	if (fstatat(v->backing_fd, "1/root", &ref_root, 0) < 0 ||
-	    fstatat(v->backing_fd, "1/ns/mnt", &ref_mnt, 0) < 0)
+	if (v->enter_ns) { /* the held reference: pid 1's links may be closed to us by now */
+		if (pfs_ns_reference_stat(v->backing_fd, &ref_root, &ref_mnt.st_ino) < 0)
+			return false;
+	} else if (fstatat(v->backing_fd, "1/root", &ref_root, 0) < 0 ||
+		   fstatat(v->backing_fd, "1/ns/mnt", &ref_mnt, 0) < 0) {
 		return false; /* no reference (a fixture tree): texts are all there is */
+	}
 	size_t base = strlen(loc->rel) - strlen(loc->pp.rest);
 	char rel[256];
 	snprintf(rel, sizeof(rel), "%.*sroot", (int)base, loc->rel);

@@ -63,6 +63,11 @@ int view_enter_ns(const struct pfs_view *v, const struct pfs_caller *c, unsigned
  * on the reference root (the sandbox init's), never on a root a caller chose
  * or a previous request left on the thread.
  */
+int pfs_view_reference_open(const struct pfs_view *v)
+{
+	return v->enter_ns ? pfs_ns_reference_open(v->backing_fd) : 0;
+}
+
 int pfs_view_enter_reference(const struct pfs_view *v)
 {
 	return v->enter_ns ? pfs_ns_enter_reference(v->backing_fd) : 0;
