@@ -147,6 +147,10 @@ struct pfs_policy {
 	size_t n_content_rules;
 
 	bool rw_forbidden; /* `proc-rw forbid`: the launcher refuses --proc rw */
+	/* `sysinfo virtual`: meminfo, cpuinfo, stat, uptime, loadavg... show the
+	 * sandbox's limits and usage (the last sysinfo line wins) */
+	bool sysinfo_virtual;
+	struct pfs_rule_src sysinfo_src;
 	char *limits; /* `limit` lines joined with ',' (monitor syntax), or NULL */
 	struct pfs_rule_src limits_src;
 
