@@ -142,12 +142,14 @@ case_loadavg_is_the_sandbox_own() {
 
 case_monitor_enforces_through_v1_or_v2() {
 	local r="$T/r.json"
-	srun_owned /dev/null "$VIRTUAL" --limit mem=64M --result "$r" -- \
+	srun_owned /dev/null "$VIRTUAL" --limit mem=64M,cpus=0 --result "$r" -- \
 		python3 -c 'b = bytearray(200 << 20); print(len(b))'
 	grep -q '"status": "MLE"' "$r" || fail "result: $(cat "$r")" || return 1
 	grep -q '"cgroup": true' "$r" || fail "no cgroup: $(cat "$r")" || return 1
 	grep -q '"mem": {"value": 67108864, "unit": "bytes", "mechanism": "cgroup+monitor"}' "$r" ||
 		fail "mechanism: $(cat "$r")" || return 1
+	grep -q '"cpus": {"value": 1, "unit": "cpumask", "mechanism": "cgroup"}' "$r" ||
+		fail "cpus: $(cat "$r")" || return 1
 	no_cgroup_left
 }
 
