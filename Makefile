@@ -76,7 +76,7 @@ PFS_SRC := $(sort $(wildcard src/pfs/*.c src/launcher/*.c src/oci/*.c))
 UNIT_SRC := $(sort $(wildcard test/unit/*.c))
 # Unit tests of the layers above filter; every other test links only the pure library.
 UNIT_CORE_SRC := $(sort $(wildcard test/unit/test_audit*.c test/unit/test_monitor*.c \
-	test/unit/test_mount_identity.c))
+	test/unit/test_mount_identity.c test/unit/test_view*.c))
 UNIT_PURE_SRC := $(filter-out $(UNIT_CORE_SRC),$(UNIT_SRC))
 IT_HELPER_SRC := $(sort $(wildcard test/integration/helpers/*.c))
 FUZZ_SRC := $(sort $(wildcard fuzz/fuzz_*.c))

@@ -125,20 +125,24 @@ void start_targets(void)
 	const char *policies[3] = {"passthrough.policy", "default.policy", NULL};
 	int which[3] = {T_PASS, T_DEFAULT, T_R200};
 	for (int i = 0; i < 3; i++) {
+		/* `sysinfo virtual` reads the cgroups of this process, as LXCFS
+		 * reads its caller's */
 		if (policies[i])
-			snprintf(opts[i], sizeof(opts[i]), "backing=/proc,policy=%s/%s",
-				 cfg.filters, policies[i]);
+			snprintf(opts[i], sizeof(opts[i]),
+				 "backing=/proc,policy=%s/%s,cgroup_pid=%d", cfg.filters,
+				 policies[i], (int)getpid());
 		else
-			snprintf(opts[i], sizeof(opts[i]), "backing=/proc,policy=%s",
-				 cfg.policy200);
+			snprintf(opts[i], sizeof(opts[i]), "backing=/proc,policy=%s,cgroup_pid=%d",
+				 cfg.policy200, (int)getpid());
 		char *argv[] = {daemon, "-f", "-o", opts[i], tg[which[i]].mnt, NULL};
 		start_daemon(&tg[which[i]], argv);
 	}
 
 	if (cfg.alt) {
 		char alt_opts[PATH_MAX + 64];
-		snprintf(alt_opts, sizeof(alt_opts), "backing=/proc,policy=%s/default.policy",
-			 cfg.filters);
+		snprintf(alt_opts, sizeof(alt_opts),
+			 "backing=/proc,policy=%s/default.policy,cgroup_pid=%d", cfg.filters,
+			 (int)getpid());
 		char *argv[] = {(char *)cfg.alt, "-f", "-o", alt_opts, tg[T_ALT].mnt, NULL};
 		start_daemon(&tg[T_ALT], argv);
 	}

@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <sys/types.h>
 
@@ -46,6 +47,7 @@ enum pfs_audit_kind {
 	PFS_AK_ENVIRON, /* a NAME=VALUE environ entry */
 	PFS_AK_LINES, /* a line of a content file (net/dev, cgroup, ...) */
 	PFS_AK_PID, /* a visible process (comm) */
+	PFS_AK_SYSINFO, /* the host's size (meminfo, cpuinfo): `sysinfo virtual` */
 };
 
 struct pfs_finding {
@@ -98,6 +100,9 @@ struct pfs_audit_opts {
 	bool outside; /* the auditor is not in the sandbox (--pid): "self" files are read from pid 1 */
 	enum pfs_audit_write_check write_check;
 	unsigned max_pids; /* 0: default (4096) */
+	/* The host's size as the auditor knows it (sysinfo(2), its affinity); 0: unknown */
+	uint64_t host_mem_kb, host_free_kb;
+	unsigned allowed_cpus;
 };
 
 /* Built-in host path prefixes (container runtimes' storage, /home, /root, ...). */
@@ -120,6 +125,7 @@ int pfs_audit_host(const struct pfs_audit_opts *o, struct pfs_findings *out);
 int pfs_audit_kernel(const struct pfs_audit_opts *o, struct pfs_findings *out);
 int pfs_audit_write(const struct pfs_audit_opts *o, struct pfs_findings *out);
 int pfs_audit_memory(const struct pfs_audit_opts *o, struct pfs_findings *out);
+int pfs_audit_sysinfo(const struct pfs_audit_opts *o, struct pfs_findings *out);
 
 /* Secret classification of one NAME=VALUE (environ) or one argument (cmdline). */
 bool pfs_audit_secret_name(const char *name);

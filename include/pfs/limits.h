@@ -1,5 +1,5 @@
 /*
- * Resource limits: "cpu=2s,wall=5s,mem=256M,procs=64,threads=256,fds=256,output=16M".
+ * Resource limits: "cpu=2s,wall=5s,mem=256M,procs=64,threads=256,fds=256,output=16M,cpus=0-1".
  * Shared by `pfs run --limit`, `limit` lines in policies and the monitor.
  */
 #ifndef PFS_LIMITS_H
@@ -20,6 +20,7 @@ struct pfs_limits {
 	uint64_t threads;
 	uint64_t fds;
 	uint64_t output_bytes;
+	uint64_t cpuset; /* CPUs 0..63 the sandbox may use (cgroup cpuset); 0 = all */
 };
 
 /* What the monitor compares a limit with, at each sampling pass. */
@@ -43,14 +44,15 @@ struct pfs_limit_def {
 	size_t off; /* its field in struct pfs_limits */
 	int (*parse)(const char *v, uint64_t *out);
 	const char *example; /* "cpu=2s" */
-	const char *unit; /* of the value in the result: "us", "bytes", "count" */
+	const char *unit; /* of the value in the result: "us", "bytes", "count", "cpumask" */
 	enum pfs_limit_measure measure;
-	const char *status; /* the result status when it fires: "TLE", ... */
+	const char *status; /* the result status when it fires: "TLE", ...; NULL: never fires */
 	const char *what; /* the measured value in the message: "of CPU used" */
 	unsigned check; /* the monitor checks in this order; the first exceeded fires */
 	bool rlimit; /* a kernel rlimit backs it (pfs_limits_apply_rlimits) */
 	bool rlimit_if_as; /* ... only with PFS_RLIM_AS */
 	const char *cgroup; /* the cgroup v2 file that backs it when set, or NULL */
+	const char *cgroup_v1; /* the same on cgroup v1 (hybrid hosts), or NULL */
 };
 extern const struct pfs_limit_def pfs_limit_defs[];
 extern const size_t pfs_n_limit_defs;

@@ -23,6 +23,7 @@
 
 #include "pfs/err.h"
 #include "pfs/limits.h"
+#include "pfs/sysinfo.h"
 
 enum pfs_status {
 	PFS_ST_OK,
@@ -54,7 +55,7 @@ struct pfs_monitor_config {
 	struct pfs_limits limits;
 	uint64_t interval_us; /* default 100 ms (0 = default) */
 	uint64_t grace_us; /* SIGTERM -> SIGKILL, default 500 ms (0 = default) */
-	int cgroup_fd; /* the sandbox's cgroup v2 dir, or -1 */
+	int cgroup_fd; /* the sandbox's cgroup v2 dir, or -1 (ignored when cgroup is set) */
 	FILE *events; /* JSON lines, or NULL */
 	uint64_t events_period_us; /* sample events; 0 = every sample */
 	int daemon_pidfd; /* procfilterfs; its death ends the sandbox (XX), or -1 */
@@ -68,6 +69,7 @@ struct pfs_monitor_config {
 	 * it, the init's exit status N > 128 is read as "killed by signal N-128". */
 	int (*workload_status)(void *arg);
 	void *workload_status_arg;
+	const struct pfs_cgdirs *cgroup; /* the sandbox's cgroup, v1 or v2; NULL: cgroup_fd */
 };
 
 /* Fills cfg with the defaults: no limits, no fds (-1), 100 ms, 500 ms. */
@@ -122,36 +124,53 @@ int pfs_monitor_sample_once(int backing_fd, unsigned passes, uint64_t *cpu_ns,
  */
 int pfs_limits_apply_rlimits(const struct pfs_limits *l, unsigned flags, struct pfs_error *err);
 
-/* cgroup v2, one per sandbox. */
+/* The sandbox's cgroup, v2 or (hybrid hosts) v1, one per sandbox. */
 struct pfs_cgroup {
-	int dir_fd; /* the sandbox's cgroup directory, -1 when none */
+	int dir_fd; /* v2: the sandbox's cgroup directory; -1 on v1 or when none */
 	int parent_fd;
 	char name[64];
 	bool has_memory, has_pids, has_cpu; /* controllers enabled for it */
+	struct pfs_cgdirs dirs; /* version 0: none; v2: every fd is dir_fd */
+	int v1_parent[PFS_CG_N]; /* v1: the parent of each controller's directory */
 };
 #define PFS_CGROUP_INIT                                                                            \
 	{                                                                                          \
-		-1, -1, "", false, false, false                                                    \
+		.dir_fd = -1, .parent_fd = -1, .dirs = PFS_CGDIRS_INIT,                            \
+		.v1_parent = {-1, -1, -1, -1, -1},                                                 \
 	}
 
+static inline bool pfs_cgroup_exists(const struct pfs_cgroup *cg)
+{
+	return cg->dirs.version != 0;
+}
+
 /*
- * Finds a writable cgroup2 hierarchy (/sys/fs/cgroup, else
- * /sys/fs/cgroup/unified; `root` overrides), creates `name` under it, enables
- * what it can and writes memory.max = mem, pids.max = threads (pids counts
- * tasks). -EOPNOTSUPP when no usable cgroup2 exists.
+ * Creates `name` for a sandbox with limits l: on cgroup v2 (the hierarchy at
+ * `root`, else /sys/fs/cgroup or /sys/fs/cgroup/unified) when it has the
+ * memory controller; else, on a hybrid host, on the v1 hierarchies of
+ * memory, cpu, cpuacct, cpuset and pids, under this process's own cgroups.
+ * Writes the memory limit (no swap beyond it) and pids.max = threads.
+ * -EOPNOTSUPP when neither is usable.
  */
 int pfs_cgroup_create(const char *root, const char *name, const struct pfs_limits *l,
 		      struct pfs_cgroup *cg, struct pfs_error *err);
 int pfs_cgroup_add_pid(const struct pfs_cgroup *cg, pid_t pid);
-/* Kills what is left (cgroup.kill), removes the directory, closes the fds. */
+/* Kills what is left, removes the directories, closes the fds. */
 int pfs_cgroup_destroy(struct pfs_cgroup *cg);
+/* The v1 halves of the above (monitor_cgroup_v1.c). */
+int pfs_cgroup_v1_create(const char *name, const struct pfs_limits *l, struct pfs_cgroup *cg,
+			 struct pfs_error *err);
+int pfs_cgroup_v1_add_pid(const struct pfs_cgroup *cg, pid_t pid);
+int pfs_cgroup_v1_destroy(struct pfs_cgroup *cg);
 
 struct pfs_cgroup_stats {
-	uint64_t usage_us, user_us, system_us; /* cpu.stat */
+	uint64_t usage_us, user_us, system_us; /* cpu */
 	uint64_t mem_current, mem_peak; /* 0 when not available */
-	uint64_t oom_kills; /* memory.events oom_kill */
+	uint64_t oom_kills;
 	uint64_t pids_current;
+	bool mem_limited, pids_limited; /* the cgroup enforces a limit */
 };
-int pfs_cgroup_read_stats(int cgroup_fd, struct pfs_cgroup_stats *st);
+/* -ENOENT without a cgroup (version 0). */
+int pfs_cgroup_read_stats(const struct pfs_cgdirs *d, struct pfs_cgroup_stats *st);
 
 #endif

@@ -152,6 +152,10 @@ struct pfs_policy {
 	bool rw_forbidden; /* `proc-rw forbid`: the launcher refuses --proc rw */
 	enum pfs_process_memory process_memory; /* the last `process-memory` line */
 	struct pfs_rule_src process_memory_src;
+	/* `sysinfo virtual`: meminfo, cpuinfo, stat, uptime, loadavg... show the
+	 * sandbox's limits and usage (the last sysinfo line wins) */
+	bool sysinfo_virtual;
+	struct pfs_rule_src sysinfo_src;
 	char *limits; /* `limit` lines joined with ',' (monitor syntax), or NULL */
 	struct pfs_rule_src limits_src;
 

@@ -24,6 +24,7 @@
 #include "pfs/trace.h"
 
 struct pfs_oracle;
+struct pfs_sysinfo;
 
 struct pfs_view {
 	int backing_fd;
@@ -36,6 +37,7 @@ struct pfs_view {
 	bool rw; /* mounted read-write */
 	bool policy_uses_self; /* some rule has {self}: resolve caller tgids */
 	unsigned long pidns_pid_max; /* kernel/pid_max of the backing's pid ns; 0: unknown */
+	struct pfs_sysinfo *sysinfo; /* the sandbox's machine for `sysinfo virtual`; NULL: none */
 };
 
 struct pfs_loc {

@@ -81,6 +81,29 @@ static int parse_count(const char *v, uint64_t *out)
 	return 0;
 }
 
+/* "0", "2-3": the CPUs the sandbox may run on (a cpuset), as a mask of CPUs 0..63. */
+static int parse_cpus(const char *v, uint64_t *out)
+{
+	char *end = NULL;
+	errno = 0;
+	unsigned long a = strtoul(v, &end, 10), b = a;
+	if (errno || end == v || *v == '-')
+		return -EINVAL;
+	if (*end == '-') {
+		const char *s = end + 1;
+		b = strtoul(s, &end, 10);
+		if (end == s || *s == '-')
+			return -EINVAL;
+	}
+	if (*end || b < a || b > 63)
+		return -EINVAL;
+	uint64_t m = 0;
+	for (unsigned long i = a; i <= b; i++)
+		m |= 1ull << i;
+	*out = m;
+	return 0;
+}
+
 static int unknown_limit(const char *item, struct pfs_error *err)
 {
 	char known[256] = "";
@@ -129,6 +152,7 @@ const struct pfs_limit_def pfs_limit_defs[] = {
 		.check = 1,
 		.rlimit_if_as = true,
 		.cgroup = "memory.max",
+		.cgroup_v1 = "memory.limit_in_bytes",
 	},
 	{
 		.key = "procs",
@@ -152,6 +176,7 @@ const struct pfs_limit_def pfs_limit_defs[] = {
 		.what = "threads",
 		.check = 3,
 		.cgroup = "pids.max",
+		.cgroup_v1 = "pids.max",
 	},
 	{
 		.key = "fds",
@@ -176,6 +201,19 @@ const struct pfs_limit_def pfs_limit_defs[] = {
 		.what = "bytes written to a file",
 		.check = 6,
 		.rlimit = true,
+	},
+	{
+		.key = "cpus",
+		.off = FIELD(cpuset),
+		.parse = parse_cpus,
+		.example = "cpus=0 or cpus=0-1",
+		.unit = "cpumask",
+		.measure = PFS_MEASURE_NONE,
+		.status = NULL, /* a placement, never exceeded */
+		.what = "CPUs",
+		.check = 7,
+		.cgroup = "cpuset.cpus",
+		.cgroup_v1 = "cpuset.cpus",
 	},
 };
 const size_t pfs_n_limit_defs = ARRAY_SIZE(pfs_limit_defs);

@@ -29,6 +29,7 @@ struct pfs_fs_options {
 	int userns_fd; /* userns_fd=N: the mount's user namespace, -1 if unset */
 	int enter_ns; /* enter_ns=0 disables entering callers' namespaces */
 	unsigned long pidns_pid_max; /* pidns_pid_max=N: kernel/pid_max of the backing's pid ns */
+	int cgroup_pid; /* cgroup_pid=PID: `sysinfo virtual` from this process's cgroups */
 };
 
 /*

@@ -13,6 +13,7 @@
 #include "fs_i.h"
 #include "pfs/log.h"
 #include "pfs/oracle.h"
+#include "pfs/sysinfo.h"
 
 #define OPT(t, field, v)                                                                           \
 	{                                                                                          \
@@ -34,6 +35,7 @@ static const struct fuse_opt option_spec[] = {
 	OPT("userns_fd=%d", userns_fd, 0),
 	OPT("enter_ns=%d", enter_ns, 0),
 	OPT("pidns_pid_max=%lu", pidns_pid_max, 0),
+	OPT("cgroup_pid=%d", cgroup_pid, 0),
 	FUSE_OPT_KEY("snapshot_max=%s", 1),
 	FUSE_OPT_END,
 };
@@ -106,6 +108,9 @@ static void usage(const char *prog)
 	       "                        rendered against the daemon's root)\n"
 	       "    pidns_pid_max=N     kernel/pid_max as the backing's pid namespace has it\n"
 	       "                        (read by a process inside it; pfs run passes it)\n"
+	       "    cgroup_pid=PID      `sysinfo virtual` shows the limits and usage of this\n"
+	       "                        process's cgroups (v1 or v2; pfs run passes the\n"
+	       "                        sandbox's init)\n"
 	       "\n"
 	       "SIGHUP reloads the policy; a policy with errors leaves the old one active.\n"
 	       "\n",
@@ -199,6 +204,8 @@ static int serve(struct pfs_fs *fs, struct fuse_args *args, struct fuse_cmdline_
 		pfs_log_init("procfilterfs", fs->debug ? PFS_LOG_DEBUG : PFS_LOG_WARN, 1);
 	pfs_fs_start_reload_thread(fs);
 	pfs_fs_start_reaper(fs);
+	if (pfs_sysinfo_start(fs->view.sysinfo) < 0)
+		pfs_warn("cannot start the load sampler: loadavg stays at 0");
 	if (fs->opt.ready_fd >= 0) {
 		if (write(fs->opt.ready_fd, "R", 1) != 1)
 			pfs_warn("cannot signal readiness on fd %d", fs->opt.ready_fd);
@@ -288,6 +295,7 @@ static int run(struct pfs_fs *fs, const char *prog, struct fuse_args *args,
 	pfs_budget_destroy(&fs->budget);
 	pfs_magic_destroy(fs);
 	pfs_policy_free((struct pfs_policy *)fs->view.policy);
+	pfs_sysinfo_destroy(fs->view.sysinfo);
 	return ret;
 }
 

@@ -16,6 +16,7 @@
 #include "pfs/cleanup.h"
 #include "pfs/log.h"
 #include "pfs/oracle.h"
+#include "pfs/sysinfo.h"
 
 static int resolve_policy_path(struct pfs_fs *fs, char **out, struct pfs_error *err)
 {
@@ -115,6 +116,12 @@ int pfs_fs_setup(struct pfs_fs *fs, struct pfs_error *err)
 	fs->view.rw = fs->opt.rw;
 	fs->view.pidns_pid_max = fs->opt.pidns_pid_max;
 	fs->view.enter_ns = fs->opt.enter_ns;
+	r = pfs_sysinfo_open(fs->view.backing_fd, fs->opt.cgroup_pid, &fs->view.sysinfo);
+	if (r < 0)
+		return pfs_err_set(err, -r,
+				   "cannot open the cgroups of cgroup_pid=%d: %s; give the pid of "
+				   "a process in the sandbox",
+				   fs->opt.cgroup_pid, strerror(-r));
 	load_id_maps(fs);
 	pfs_view_reference_open(&fs->view);
 	pthread_rwlock_init(&fs->policy_lock, NULL);

@@ -105,11 +105,13 @@ static void find_arg_area(struct pfs_run_opts *o, int argc, char **argv)
 	o->arg_len = (size_t)(hi - lo);
 }
 
-/* A cgroup for memory and thread limits, when cgroup v2 is usable; else none. */
+/*
+ * A cgroup for every sandbox, v2 or v1 (hybrid hosts): it enforces the memory
+ * and thread limits, and `sysinfo virtual` shows its limits and usage as the
+ * sandbox's machine. Without one, rlimits and the monitor enforce.
+ */
 static void make_cgroup(const struct pfs_run_opts *o, struct pfs_cgroup *cg)
 {
-	if (!o->limits.mem_bytes && !o->limits.threads)
-		return;
 	char name[64];
 	snprintf(name, sizeof(name), "pfs-run-%d", (int)getpid());
 	struct pfs_error err = {0};
@@ -119,7 +121,7 @@ static void make_cgroup(const struct pfs_run_opts *o, struct pfs_cgroup *cg)
 			 "monitor only",
 			 err.msg);
 	else if (r < 0)
-		pfs_debug("run: no usable cgroup v2; limits by rlimits and the monitor");
+		pfs_debug("run: no usable cgroup (%s); limits by rlimits and the monitor", err.msg);
 }
 
 /* The launcher's side of the conversation; returns an exit code. */
@@ -154,7 +156,8 @@ static int launch(struct pfs_run_opts *o, const struct pfs_cgroup *cg, struct pf
 	cleanup_close int backing = -1;
 	int code = 0;
 	struct pfs_msg m;
-	int r = cg->dir_fd >= 0 && !in_cgroup ? pfs_cgroup_add_pid(cg, pid) : 0;
+	int r = pfs_cgroup_exists(cg) && !in_cgroup ? pfs_cgroup_add_pid(cg, pid) : 0;
+	bool joined = pfs_cgroup_exists(cg) && r == 0;
 	if (r < 0)
 		pfs_warn("pfs run: cannot move the sandbox into its cgroup: %s; limits are "
 			 "enforced by rlimits and the monitor only",
@@ -173,6 +176,7 @@ static int launch(struct pfs_run_opts *o, const struct pfs_cgroup *cg, struct pf
 	if (r == 0 && m.type == PFS_MSG_FDS) {
 		backing = nfds > 0 ? fds[0] : -1;
 		o->pidns_pid_max = m.err.code > 0 ? (unsigned long)m.err.code : 0;
+		o->cgroup_pid = joined ? pid : 0;
 		cleanup_close int userns = nfds > 1 ? fds[1] : -1;
 		cleanup_close int fuse_fd = nfds > 2 ? fds[2] : -1;
 		if (fuse_fd >= 0) {
@@ -214,7 +218,7 @@ static int launch(struct pfs_run_opts *o, const struct pfs_cgroup *cg, struct pf
 				   .sock = sock,
 				   .backing_fd = backing,
 				   .daemon_pidfd = d.pidfd,
-				   .cgroup_fd = cg->dir_fd};
+				   .cgroup = pfs_cgroup_exists(cg) ? &cg->dirs : NULL};
 	if (backing < 0) {
 		pfs_err_set(err, EBADF, "no backing proc for the monitor");
 		code = PFS_RUN_EXIT_SETUP;
@@ -290,7 +294,7 @@ int pfs_cmd_run(int argc, char **argv)
 	struct pfs_cgroup cg = PFS_CGROUP_INIT;
 	make_cgroup(&o, &cg);
 	code = launch(&o, &cg, &out, &err);
-	if (cg.dir_fd >= 0)
+	if (pfs_cgroup_exists(&cg))
 		pfs_cgroup_destroy(&cg);
 	if (err.code || err.msg[0]) {
 		fail(code, &err);

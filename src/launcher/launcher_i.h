@@ -93,6 +93,7 @@ struct pfs_run_opts {
 	char *arg_area; /* the process's command line memory, scrubbed by the init */
 	size_t arg_len;
 	unsigned long pidns_pid_max; /* kernel/pid_max of the sandbox's pid ns, from the init */
+	pid_t cgroup_pid; /* a process in the sandbox's own cgroup (the init), or 0 */
 };
 
 /* a + b into out (size bytes): 0 or -ENAMETOOLONG. */
@@ -231,7 +232,7 @@ struct pfs_run_target {
 	int sock; /* to the init: the workload's status arrives there */
 	int backing_fd; /* for the monitor */
 	int daemon_pidfd; /* -1 without a daemon (--fallback kernel) */
-	int cgroup_fd; /* -1 without a cgroup */
+	const struct pfs_cgdirs *cgroup; /* NULL without a cgroup */
 };
 struct pfs_run_outcome {
 	int exit_code; /* what pfs run exits with */

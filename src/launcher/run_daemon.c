@@ -73,12 +73,14 @@ static void exec_daemon(const struct pfs_run_opts *o, int backing_fd, int userns
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	char opts[PATH_MAX + 128];
-	char pm[48] = "";
+	char pm[48] = "", cg[32] = "";
 	if (o->pidns_pid_max)
 		snprintf(pm, sizeof(pm), ",pidns_pid_max=%lu", o->pidns_pid_max);
-	snprintf(opts, sizeof(opts), "backing_fd=3%s,policy=%s,ready_fd=5%s%s",
+	if (o->cgroup_pid > 0)
+		snprintf(cg, sizeof(cg), ",cgroup_pid=%d", (int)o->cgroup_pid);
+	snprintf(opts, sizeof(opts), "backing_fd=3%s,policy=%s,ready_fd=5%s%s%s",
 		 tmp_u >= 0 ? ",userns_fd=6" : "", o->policy_file, o->proc_rw ? ",writable" : "",
-		 pm);
+		 pm, cg);
 	char *argv[8];
 	int i = 0;
 	argv[i++] = (char *)"procfilterfs";

@@ -172,7 +172,7 @@ int pfs_run_wait(const struct pfs_run_opts *o, const struct pfs_run_target *t,
 	cfg.init_pidfd = t->init_pidfd;
 	cfg.init_pid = t->init_pid;
 	cfg.limits = o->limits;
-	cfg.cgroup_fd = t->cgroup_fd;
+	cfg.cgroup = t->cgroup;
 	cfg.events = events;
 	cfg.daemon_pidfd = t->daemon_pidfd >= 0 ? died_r : -1;
 	cfg.signal_fd = sfd;

@@ -1,4 +1,4 @@
-/* cgroup v2 per sandbox: detection, creation with limits, stats, removal. */
+/* A cgroup per sandbox: detection, creation with limits, stats, removal (v2 here, v1 in _v1.c). */
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -66,21 +66,40 @@ static int open_root(const char *root, char *used, size_t usize)
 	return -EOPNOTSUPP;
 }
 
+static int create_v2(int parent_fd, const char *where, const char *ctl, const char *name,
+		     const struct pfs_limits *l, struct pfs_cgroup *cg, struct pfs_error *err);
+
 int pfs_cgroup_create(const char *root, const char *name, const struct pfs_limits *l,
 		      struct pfs_cgroup *cg, struct pfs_error *err)
 {
 	*cg = (struct pfs_cgroup)PFS_CGROUP_INIT;
 	char where[256];
 	cleanup_close int parent = open_root(root, where, sizeof(where));
+	char ctl[512] = "";
+	if (parent >= 0 && read_at(parent, "cgroup.controllers", ctl, sizeof(ctl)) < 0)
+		return pfs_err_set(err, EOPNOTSUPP, "%s has no cgroup.controllers", where);
+	/* hybrid hosts keep the controllers on v1: a v2 group there limits nothing */
+	if (!root && (parent < 0 || !has_word(ctl, "memory"))) {
+		int r = pfs_cgroup_v1_create(name, l, cg, err);
+		if (r != -EOPNOTSUPP || parent < 0)
+			return r;
+		*err = (struct pfs_error){0};
+	}
 	if (parent < 0)
 		return pfs_err_set(err, EOPNOTSUPP,
 				   "no cgroup2 hierarchy at %s; the monitor enforces the limits",
 				   root ? root : "/sys/fs/cgroup or /sys/fs/cgroup/unified");
-	char ctl[512] = "";
-	if (read_at(parent, "cgroup.controllers", ctl, sizeof(ctl)) < 0)
-		return pfs_err_set(err, EOPNOTSUPP, "%s has no cgroup.controllers", where);
+	return create_v2(parent, where, ctl, name, l, cg, err);
+}
+
+static int create_v2(int parent_fd, const char *where, const char *ctl, const char *name,
+		     const struct pfs_limits *l, struct pfs_cgroup *cg, struct pfs_error *err)
+{
+	cleanup_close int parent = dup(parent_fd);
+	if (parent < 0)
+		return pfs_err_set(err, errno, "dup: %s", strerror(errno));
 	/* enable what the parent can delegate; failures just mean "not here" */
-	const char *want[] = {"memory", "pids", "cpu"};
+	const char *want[] = {"memory", "pids", "cpu", "cpuset"};
 	for (size_t i = 0; i < ARRAY_SIZE(want); i++) {
 		char op[32];
 		snprintf(op, sizeof(op), "+%s", want[i]);
@@ -99,6 +118,9 @@ int pfs_cgroup_create(const char *root, const char *name, const struct pfs_limit
 		return pfs_err_set(err, e, "cannot open cgroup %s/%s", where, name);
 	}
 	cg->dir_fd = dir;
+	cg->dirs.version = 2;
+	for (int i = 0; i < PFS_CG_N; i++)
+		cg->dirs.fd[i] = dir;
 	cg->parent_fd = steal_fd(parent);
 	snprintf(cg->name, sizeof(cg->name), "%s", name);
 	cg->has_memory = faccessat(dir, "memory.max", W_OK, 0) == 0;
@@ -111,6 +133,11 @@ int pfs_cgroup_create(const char *root, const char *name, const struct pfs_limit
 		r = write_at(dir, "memory.max", v);
 		if (!r)
 			(void)write_at(dir, "memory.swap.max", "0");
+	}
+	if (!r && l->cpuset && faccessat(dir, "cpuset.cpus", W_OK, 0) == 0) {
+		char cpus[256];
+		pfs_cpumask_format(l->cpuset, cpus, sizeof(cpus));
+		r = write_at(dir, "cpuset.cpus", cpus);
 	}
 	if (!r && cg->has_pids && l->threads) {
 		snprintf(v, sizeof(v), "%" PRIu64, l->threads);
@@ -125,6 +152,8 @@ int pfs_cgroup_create(const char *root, const char *name, const struct pfs_limit
 
 int pfs_cgroup_add_pid(const struct pfs_cgroup *cg, pid_t pid)
 {
+	if (cg->dirs.version == 1)
+		return pfs_cgroup_v1_add_pid(cg, pid);
 	char v[24];
 	snprintf(v, sizeof(v), "%d", (int)pid);
 	return write_at(cg->dir_fd, "cgroup.procs", v);
@@ -132,6 +161,9 @@ int pfs_cgroup_add_pid(const struct pfs_cgroup *cg, pid_t pid)
 
 int pfs_cgroup_destroy(struct pfs_cgroup *cg)
 {
+	if (cg->dirs.version == 1)
+		return pfs_cgroup_v1_destroy(cg);
+	cg->dirs = (struct pfs_cgdirs)PFS_CGDIRS_INIT;
 	int r = 0;
 	if (cg->dir_fd >= 0) {
 		(void)write_at(cg->dir_fd, "cgroup.kill", "1");
@@ -154,38 +186,25 @@ int pfs_cgroup_destroy(struct pfs_cgroup *cg)
 	return r == -ENOENT ? 0 : r;
 }
 
-/* "key value" lines: returns the value of key, or 0. */
-static uint64_t kv(const char *buf, const char *key)
-{
-	size_t n = strlen(key);
-	for (const char *p = buf; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL)
-		if (!strncmp(p, key, n) && p[n] == ' ')
-			return strtoull(p + n + 1, NULL, 10);
-	return 0;
-}
-
-static uint64_t one_value(int dir, const char *name)
-{
-	char buf[64];
-	if (read_at(dir, name, buf, sizeof(buf)) <= 0)
-		return 0;
-	return strtoull(buf, NULL, 10);
-}
-
-int pfs_cgroup_read_stats(int cgroup_fd, struct pfs_cgroup_stats *st)
+int pfs_cgroup_read_stats(const struct pfs_cgdirs *d, struct pfs_cgroup_stats *st)
 {
 	memset(st, 0, sizeof(*st));
-	char buf[2048] = "";
-	int r = read_at(cgroup_fd, "cpu.stat", buf, sizeof(buf));
+	struct pfs_cg_stats cs;
+	int r = pfs_cg_read(d, PFS_CGR_ALL, &cs);
 	if (r < 0)
 		return r;
-	st->usage_us = kv(buf, "usage_usec");
-	st->user_us = kv(buf, "user_usec");
-	st->system_us = kv(buf, "system_usec");
-	st->mem_current = one_value(cgroup_fd, "memory.current");
-	st->mem_peak = one_value(cgroup_fd, "memory.peak");
-	st->pids_current = one_value(cgroup_fd, "pids.current");
-	if (read_at(cgroup_fd, "memory.events", buf, sizeof(buf)) > 0)
-		st->oom_kills = kv(buf, "oom_kill");
+	st->usage_us = cs.cpu_usage_ns / 1000;
+	/* v1 splits user and system by sampled ticks: keep the split, not its sum */
+	uint64_t split = cs.cpu_user_ns + cs.cpu_system_ns;
+	st->user_us =
+		split ? (uint64_t)((double)st->usage_us * (double)cs.cpu_user_ns / (double)split)
+		      : st->usage_us;
+	st->system_us = st->usage_us - st->user_us;
+	st->mem_current = cs.mem_usage;
+	st->mem_peak = cs.mem_peak;
+	st->pids_current = cs.pids_current;
+	st->oom_kills = cs.oom_kills;
+	st->mem_limited = cs.has_memory && cs.mem_limit != PFS_CG_UNLIMITED;
+	st->pids_limited = cs.has_pids && cs.pids_max != PFS_CG_UNLIMITED;
 	return 0;
 }

@@ -38,6 +38,7 @@ struct run {
 	long clk_tck;
 	uint64_t peak_rss, peak_hwm, last_cpu_us, last_user_us, last_sys_us;
 	uint64_t oom_at_start;
+	struct pfs_cgdirs cg; /* borrowed fds: version 0 without a cgroup */
 	siginfo_t si;
 	struct rusage ru;
 };
@@ -175,7 +176,7 @@ static void sample(struct run *r, uint64_t now)
 	r->res->samples++;
 	uint64_t cpu_us = t.cpu_ticks * 1000000 / (uint64_t)r->clk_tck;
 	struct pfs_cgroup_stats cs;
-	if (r->cfg->cgroup_fd >= 0 && !pfs_cgroup_read_stats(r->cfg->cgroup_fd, &cs) && cs.usage_us)
+	if (!pfs_cgroup_read_stats(&r->cg, &cs) && cs.usage_us)
 		cpu_us = cs.usage_us;
 	if (cpu_us >= r->last_cpu_us) {
 		r->last_cpu_us = cpu_us;
@@ -264,14 +265,48 @@ static void wait_events(struct run *r, uint64_t now)
 	event(r, "\"event\": \"forward\", \"signal\": %u", si.ssi_signo);
 }
 
-static bool cg_file_set(int cgfd, const char *name)
+/* The controller a cgroup file belongs to: "memory.max" is memory's. */
+static int cg_ctl_of(const char *file)
 {
+	for (int i = 0; i < PFS_CG_N; i++) {
+		size_t n = strlen(pfs_cg_ctl_names[i]);
+		if (!strncmp(file, pfs_cg_ctl_names[i], n) && file[n] == '.')
+			return i;
+	}
+	return -1;
+}
+
+/* The limit's cgroup file (v1 or v2 name) holds a limit: not "max", empty or v1's ~2^63. */
+static bool cg_file_set(const struct pfs_cgdirs *cg, const struct pfs_limit_def *d)
+{
+	const char *name = cg->version == 1 ? d->cgroup_v1 : cg->version == 2 ? d->cgroup : NULL;
+	int ctl = name ? cg_ctl_of(name) : -1;
+	if (ctl < 0 || cg->fd[ctl] < 0)
+		return false;
 	char buf[64] = "";
-	cleanup_close int fd = openat(cgfd, name, O_RDONLY | O_CLOEXEC);
+	cleanup_close int fd = openat(cg->fd[ctl], name, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return false;
 	ssize_t n = read(fd, buf, sizeof(buf) - 1);
-	return n > 0 && strncmp(buf, "max", 3) != 0;
+	if (n <= 0 || buf[0] == '\n' || !strncmp(buf, "max", 3))
+		return false;
+	char *end = NULL;
+	uint64_t v = strtoull(buf, &end, 10);
+	/* v1 spells "no limit" as the largest page-rounded value */
+	return !(end != buf && (*end == '\n' || !*end) && v >= (UINT64_MAX >> 2));
+}
+
+/* The sandbox's cgroup as the config gives it: v1 or v2 dirs, or a v2 fd. */
+static void borrow_cgroup(const struct pfs_monitor_config *cfg, struct pfs_cgdirs *d)
+{
+	*d = (struct pfs_cgdirs)PFS_CGDIRS_INIT;
+	if (cfg->cgroup) {
+		*d = *cfg->cgroup;
+	} else if (cfg->cgroup_fd >= 0) {
+		d->version = 2;
+		for (int i = 0; i < PFS_CG_N; i++)
+			d->fd[i] = cfg->cgroup_fd;
+	}
 }
 
 /* How each limit is enforced: a cgroup file if set, else a kernel rlimit, and the monitor. */
@@ -279,12 +314,11 @@ static void set_mechanisms(struct run *r)
 {
 	struct pfs_monitor_result *res = r->res;
 	bool rl = !(r->cfg->rlimit_flags & PFS_RLIM_NONE);
-	int cg = r->cfg->cgroup_fd;
-	res->cgroup_used = cg >= 0;
+	res->cgroup_used = r->cg.version != 0;
 	for (size_t i = 0; i < pfs_n_limit_defs && i < PFS_LIMITS_MAX; i++) {
 		const struct pfs_limit_def *d = &pfs_limit_defs[i];
 		bool monitor = d->measure != PFS_MEASURE_NONE;
-		bool cgroup = d->cgroup && cg >= 0 && cg_file_set(cg, d->cgroup);
+		bool cgroup = cg_file_set(&r->cg, d);
 		bool rlimit =
 			!cgroup && rl &&
 			(d->rlimit || (d->rlimit_if_as && (r->cfg->rlimit_flags & PFS_RLIM_AS)));
@@ -332,7 +366,7 @@ static void finish(struct run *r)
 	if ((uint64_t)r->ru.ru_maxrss * 1024 > max_rss)
 		max_rss = (uint64_t)r->ru.ru_maxrss * 1024;
 	struct pfs_cgroup_stats cs = {0};
-	if (r->cfg->cgroup_fd >= 0 && !pfs_cgroup_read_stats(r->cfg->cgroup_fd, &cs)) {
+	if (!pfs_cgroup_read_stats(&r->cg, &cs)) {
 		if (cs.usage_us) {
 			res->user_s = (double)cs.user_us / 1e6;
 			res->sys_s = (double)cs.system_us / 1e6;
@@ -375,7 +409,7 @@ static void finish(struct run *r)
 		snprintf(res->killed_by, sizeof(res->killed_by), "mem");
 		res->killed_value = max_rss;
 		snprintf(res->message, sizeof(res->message),
-			 "mem limit: the cgroup's memory.max was reached (OOM kill)");
+			 "mem limit: the cgroup's memory limit was reached (OOM kill)");
 	} else if (res->signal) {
 		res->status = PFS_ST_SG;
 		snprintf(res->message, sizeof(res->message), "killed by signal %d (%s)",
@@ -412,6 +446,7 @@ int pfs_monitor_run(const struct pfs_monitor_config *cfg, struct pfs_monitor_res
 	r.clk_tck = sysconf(_SC_CLK_TCK);
 	if (r.clk_tck <= 0)
 		r.clk_tck = 100;
+	borrow_cgroup(cfg, &r.cg);
 	set_mechanisms(&r);
 	raise_nofile(); /* a kept fd set per process: 4 fds each */
 	int e = pfs_sampler_open(&r.s, cfg->backing_fd);
@@ -424,7 +459,7 @@ int pfs_monitor_run(const struct pfs_monitor_config *cfg, struct pfs_monitor_res
 	r.s.fds_every_pass = cfg->limits.fds != 0;
 	pfs_rlimit_plan(&cfg->limits, cfg->rlimit_flags, r.s.plan);
 	struct pfs_cgroup_stats cs;
-	if (cfg->cgroup_fd >= 0 && !pfs_cgroup_read_stats(cfg->cgroup_fd, &cs))
+	if (!pfs_cgroup_read_stats(&r.cg, &cs))
 		r.oom_at_start = cs.oom_kills;
 
 	/* the first sample comes before the first reap: even an init that has

@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/sysinfo.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -290,6 +291,23 @@ static int setup(const struct cli *c, struct pfs_audit_opts *o, char **prefix_st
 	return 0;
 }
 
+/*
+ * What the kernel tells this process of the host's size: its RAM, and the
+ * CPUs it may use (the sandbox's only when auditing its own view). A fixture
+ * tree is another machine's: not compared.
+ */
+static void host_size(struct pfs_audit_opts *o)
+{
+	struct sysinfo si;
+	if ((o->live || o->outside) && sysinfo(&si) == 0) {
+		o->host_mem_kb = (uint64_t)si.totalram * si.mem_unit / 1024;
+		o->host_free_kb = (uint64_t)si.freeram * si.mem_unit / 1024;
+	}
+	cpu_set_t set;
+	if (o->live && !o->outside && sched_getaffinity(0, sizeof(set), &set) == 0)
+		o->allowed_cpus = (unsigned)CPU_COUNT(&set);
+}
+
 int pfs_cmd_audit(int argc, char **argv)
 {
 	struct cli c = {0};
@@ -329,6 +347,7 @@ int pfs_cmd_audit(int argc, char **argv)
 	else if (o.live && uname(&uts) == 0)
 		o.hostname = uts.nodename;
 	o.self_pid = o.outside ? 0 : pfs_audit_self(&o);
+	host_size(&o);
 
 	cleanup_free char *policy_text = NULL;
 	struct pfs_error err = {0};

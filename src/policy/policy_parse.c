@@ -543,6 +543,22 @@ static int st_process_memory(struct pctx *c)
 	return expect_end(c);
 }
 
+static int st_sysinfo(struct pctx *c)
+{
+	cleanup_tok struct ptok t = {0};
+	int r = need(c, &t, "'virtual' or 'host'");
+	if (r < 0)
+		return r;
+	if (strcmp(t.s, "virtual") != 0 && strcmp(t.s, "host") != 0)
+		return plex_error(&c->lx, t.col,
+				  "unknown sysinfo setting '%s'; say 'virtual' (the sandbox's "
+				  "limits and usage) or 'host'",
+				  t.s);
+	c->p->sysinfo_virtual = !strcmp(t.s, "virtual");
+	c->p->sysinfo_src = src_at(c, c->kw_col);
+	return expect_end(c);
+}
+
 static int st_limit(struct pctx *c)
 {
 	cleanup_tok struct ptok t = {0};
@@ -601,6 +617,7 @@ static const struct {
 	{"hide-lines", st_hide_lines},
 	{"proc-rw", st_proc_rw},
 	{"process-memory", st_process_memory},
+	{"sysinfo", st_sysinfo},
 	{"limit", st_limit},
 	{"include", st_include},
 };
@@ -647,7 +664,7 @@ static int unknown_keyword(struct pctx *c, const struct ptok *t)
 	return plex_error(&c->lx, t->col,
 			  "unknown keyword '%s'; see docs/policy.md for the statements (hide, "
 			  "deny, empty, readonly, writable, expose, pids, hide-pid, mount, maps, "
-			  "fd, environ, process-memory, replace, hide-lines, proc-rw, limit, "
+			  "fd, environ, process-memory, replace, hide-lines, proc-rw, sysinfo, limit, "
 			  "include)",
 			  t->s);
 }

@@ -18,6 +18,7 @@
 #include "pfs/oracle.h"
 #include "pfs/filter.h"
 #include "pfs/log.h"
+#include "pfs/sysinfo.h"
 #include "view_i.h"
 
 struct read_args {
@@ -269,6 +270,24 @@ static int idmap_read(const struct pfs_view *v, struct pfs_caller *c, const stru
 	return n < 0 ? n : pfs_buf_append(out, data, (size_t)n);
 }
 
+/* `sysinfo virtual`: the sandbox's own meminfo, cpuinfo, stat... in place of raw. */
+static int virtualise(const struct pfs_view *v, const struct pfs_loc *loc, struct pfs_buf *raw)
+{
+	if (!v->sysinfo || !v->policy->sysinfo_virtual)
+		return 0;
+	struct pfs_buf virt = PFS_BUF_INIT;
+	const char *in = raw->data ? raw->data : "";
+	int r = loc->pp.pid ? pfs_sysinfo_render_pid(v->sysinfo, loc->pp.rest, in, raw->len, &virt)
+			    : pfs_sysinfo_render(v->sysinfo, loc->pp.rest, in, raw->len, &virt);
+	if (r < 0) {
+		pfs_buf_free(&virt);
+		return r == -ENOENT ? 0 : r;
+	}
+	pfs_buf_free(raw);
+	*raw = virt;
+	return 0;
+}
+
 int pfs_view_render(const struct pfs_view *v, struct pfs_caller *c, const struct pfs_loc *loc,
 		    const struct pfs_path_decision *d, const struct pfs_trace *t,
 		    struct pfs_buf *out)
@@ -297,6 +316,8 @@ int pfs_view_render(const struct pfs_view *v, struct pfs_caller *c, const struct
 		r = read_as_caller(v, c, loc, loc->rel, &raw);
 	if (r == 0)
 		r = view_rendered_visible(v, c, loc, raw.data, raw.len);
+	if (r == 0)
+		r = virtualise(v, loc, &raw);
 	if (r == 0 && reads_itself(loc, c)) {
 		const char *name = strrchr(loc->pp.rest, '/');
 		r = pfs_filter_running_self(name ? name + 1 : loc->pp.rest, &raw);

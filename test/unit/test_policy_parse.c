@@ -247,6 +247,23 @@ Test(policy_parse, process_memory)
 					   "'process-memory' line; remove it or start a new line");
 }
 
+Test(policy_parse, sysinfo)
+{
+	struct pfs_policy *p = load("hide /proc/kcore\n");
+	cr_assert(!p->sysinfo_virtual, "off unless asked for");
+	pfs_policy_free(p);
+	p = load("sysinfo virtual\n");
+	cr_assert(p->sysinfo_virtual);
+	cr_assert_eq(p->sysinfo_src.line, 1);
+	pfs_policy_free(p);
+	p = load("sysinfo virtual\nsysinfo host\n");
+	cr_assert(!p->sysinfo_virtual, "the last line wins");
+	pfs_policy_free(p);
+	refused("sysinfo virtaul\n", "t.policy:1:9: unknown sysinfo setting 'virtaul'; say "
+				     "'virtual' (the sandbox's limits and usage) or 'host'");
+	refused("sysinfo\n", "t.policy:1:8: 'sysinfo' needs 'virtual' or 'host'");
+}
+
 Test(policy_parse, errors_exact)
 {
 	refused("hide /proc/kcore\nhidee /proc/keys\n",
@@ -255,7 +272,7 @@ Test(policy_parse, errors_exact)
 		"t.policy:1:3: unknown keyword 'frobnicate'; see docs/policy.md "
 		"for the statements (hide, deny, empty, readonly, writable, "
 		"expose, pids, hide-pid, mount, maps, fd, environ, process-memory, "
-		"replace, hide-lines, proc-rw, limit, include)");
+		"replace, hide-lines, proc-rw, sysinfo, limit, include)");
 	refused("replace /proc/version \"abc\n",
 		"t.policy:1:23: missing closing quote for the string opened here; add '\"' before "
 		"the end of the line");

@@ -18,7 +18,7 @@
  * --raw-status: the init also sends CMD's raw wait status over the socket and
  * the monitor gets it through its workload_status callback.
  * Exit status: 0 when a result was written, 2 on usage/setup errors, 3 when
- * --cgroup was asked for and no usable cgroup2 hierarchy exists.
+ * --cgroup was asked for and no usable cgroup (v2, or v1 on a hybrid host) exists.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -247,7 +247,7 @@ int main(int argc, char **argv)
 			fprintf(stderr, "monitor_harness: cgroup: %s\n", err.msg);
 			return r == -EOPNOTSUPP ? 3 : 2;
 		}
-		cfg.cgroup_fd = cg.dir_fd;
+		cfg.cgroup = &cg.dirs;
 	}
 	int sp[2];
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) < 0) {
