@@ -31,7 +31,7 @@ case_clean_exit_ok() {
 	check "$TMP/r.json" 'r["status"] == "OK" and r["exit_code"] == 0 and r["signal"] == 0' "status" || return 1
 	local keys='["status","exit_code","signal","cpu_s","user_s","sys_s","wall_s","max_rss_bytes","peak_procs","peak_threads","peak_fds","limits","killed_by","message"]'
 	check "$TMP/r.json" "all(k in r for k in $keys)" "missing fields" || return 1
-	check "$TMP/r.json" 'set(r["limits"]) == {"cpu","wall","mem","procs","threads","fds","output"} and all("value" in v and "mechanism" in v for v in r["limits"].values())' "limits object" || return 1
+	check "$TMP/r.json" 'set(r["limits"]) == {"cpu","cpus","wall","mem","procs","threads","fds","output"} and all("value" in v and "mechanism" in v for v in r["limits"].values())' "limits object" || return 1
 	check "$TMP/r.json" 'r["killed_by"] is None and r["peak_procs"] >= 1 and r["max_rss_bytes"] > 0 and r["samples"] >= 1' "values"
 }
 
