@@ -661,12 +661,13 @@ static int unknown_keyword(struct pctx *c, const struct ptok *t)
 	if (best)
 		return plex_error(&c->lx, t->col, "unknown keyword '%s'; did you mean '%s'?", t->s,
 				  best);
-	return plex_error(&c->lx, t->col,
-			  "unknown keyword '%s'; see docs/policy.md for the statements (hide, "
-			  "deny, empty, readonly, writable, expose, pids, hide-pid, mount, maps, "
-			  "fd, environ, process-memory, replace, hide-lines, proc-rw, sysinfo, limit, "
-			  "include)",
-			  t->s);
+	return plex_error(
+		&c->lx, t->col,
+		"unknown keyword '%s'; see docs/policy.md for the statements (hide, "
+		"deny, empty, readonly, writable, expose, pids, hide-pid, mount, maps, "
+		"fd, environ, process-memory, replace, hide-lines, proc-rw, sysinfo, limit, "
+		"include)",
+		t->s);
 }
 
 static int parse_line(struct pctx *c)
