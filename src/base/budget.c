@@ -42,9 +42,8 @@ static int charge(struct pfs_budget *b, pid_t tgid, size_t bytes, bool force)
 	HASH_FIND_INT(b->shares, &tgid, s);
 	size_t held = s ? s->held : 0;
 	int r = 0;
-	if (!force && (bytes > b->max - b->used || bytes > b->share_max - held))
-		r = -ENOMEM;
-	else if (!s && !(s = calloc(1, sizeof(*s))))
+	if ((!force && (bytes > b->max - b->used || bytes > b->share_max - held)) ||
+	    (!s && !(s = calloc(1, sizeof(*s)))))
 		r = -ENOMEM;
 	if (r == 0) {
 		if (!held) {
