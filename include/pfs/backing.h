@@ -14,6 +14,8 @@ int pfs_read_all_at(int dirfd, const char *rel, struct pfs_buf *out);
 int pfs_read_at_most(int dirfd, const char *rel, int extra_flags, size_t max, struct pfs_buf *out);
 /* Reads up to size-1 bytes of a small file; NUL-terminates. Returns length or -errno. */
 ssize_t pfs_read_small_at(int dirfd, const char *rel, char *buf, size_t size);
+/* Writes the string val to rel at dirfd in one write(2): 0 or -errno. */
+int pfs_write_str_at(int dirfd, const char *rel, const char *val);
 /* readlinkat into out (not NUL-counted). */
 int pfs_readlink_at(int dirfd, const char *rel, struct pfs_buf *out);
 /* A DIR stream over fd, which it takes (closed on failure too). NULL + errno on failure. */

@@ -99,6 +99,8 @@ int pfs_cg_read(const struct pfs_cgdirs *d, unsigned what, struct pfs_cg_stats *
  * controllers when none of them is on v1.
  */
 int pfs_cg_resolve(const char *cgroup_text, const char *mountinfo_text, char paths[PFS_CG_N][512]);
+/* pfs_cg_resolve on /proc/PID/cgroup (0: this process) and this process's mountinfo. */
+int pfs_cg_resolve_pid(pid_t pid, char paths[PFS_CG_N][512]);
 /* Opens the directories pfs_cg_resolve found. */
 int pfs_cg_open_paths(int version, char paths[PFS_CG_N][512], struct pfs_cgdirs *out);
 

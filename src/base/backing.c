@@ -90,6 +90,18 @@ ssize_t pfs_read_small_at(int dirfd, const char *rel, char *buf, size_t size)
 	return (ssize_t)len;
 }
 
+int pfs_write_str_at(int dirfd, const char *rel, const char *val)
+{
+	cleanup_close int fd = openat(dirfd, pfs_rel(rel), O_WRONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return -errno;
+	size_t len = strlen(val);
+	ssize_t n = write(fd, val, len);
+	if (n < 0)
+		return -errno;
+	return (size_t)n == len ? 0 : -EIO;
+}
+
 int pfs_readlink_at(int dirfd, const char *rel, struct pfs_buf *out)
 {
 	char tmp[PATH_MAX];

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "pfs/backing.h"
 #include "pfs/cleanup.h"
 #include "pfs/sysinfo.h"
 
@@ -372,6 +373,26 @@ int pfs_cg_resolve(const char *cgroup_text, const char *mountinfo_text, char pat
 	for (int i = 0; i < PFS_CG_N; i++)
 		snprintf(paths[i], 512, "%s", v2path);
 	return 2;
+}
+
+int pfs_cg_resolve_pid(pid_t pid, char paths[PFS_CG_N][512])
+{
+	char path[64], cgtext[4096];
+	if (pid)
+		snprintf(path, sizeof(path), "/proc/%d/cgroup", (int)pid);
+	else
+		snprintf(path, sizeof(path), "/proc/self/cgroup");
+	ssize_t r = pfs_read_small_at(AT_FDCWD, path, cgtext, sizeof(cgtext));
+	if (r < 0)
+		return (int)r;
+	const size_t mi_max = 1 << 18;
+	cleanup_free char *mi = malloc(mi_max);
+	if (!mi)
+		return -ENOMEM;
+	r = pfs_read_small_at(AT_FDCWD, "/proc/self/mountinfo", mi, mi_max);
+	if (r < 0)
+		return (int)r;
+	return pfs_cg_resolve(cgtext, mi, paths);
 }
 
 int pfs_cg_open_paths(int version, char paths[PFS_CG_N][512], struct pfs_cgdirs *out)

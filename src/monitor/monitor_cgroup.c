@@ -9,35 +9,13 @@
 #include <sys/statfs.h>
 #include <unistd.h>
 
+#include "pfs/backing.h"
 #include "pfs/cleanup.h"
 #include "pfs/monitor.h"
 
 #ifndef CGROUP2_SUPER_MAGIC
 #define CGROUP2_SUPER_MAGIC 0x63677270
 #endif
-
-static int read_at(int dir, const char *name, char *buf, size_t size)
-{
-	cleanup_close int fd = openat(dir, name, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	ssize_t n = read(fd, buf, size - 1);
-	if (n < 0)
-		return -errno;
-	buf[n] = '\0';
-	return (int)n;
-}
-
-static int write_at(int dir, const char *name, const char *val)
-{
-	cleanup_close int fd = openat(dir, name, O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	size_t len = strlen(val);
-	if (write(fd, val, len) != (ssize_t)len)
-		return -errno;
-	return 0;
-}
 
 static bool has_word(const char *list, const char *w)
 {
@@ -76,7 +54,7 @@ int pfs_cgroup_create(const char *root, const char *name, const struct pfs_limit
 	char where[256];
 	cleanup_close int parent = open_root(root, where, sizeof(where));
 	char ctl[512] = "";
-	if (parent >= 0 && read_at(parent, "cgroup.controllers", ctl, sizeof(ctl)) < 0)
+	if (parent >= 0 && pfs_read_small_at(parent, "cgroup.controllers", ctl, sizeof(ctl)) < 0)
 		return pfs_err_set(err, EOPNOTSUPP, "%s has no cgroup.controllers", where);
 	/* hybrid hosts keep the controllers on v1: a v2 group there limits nothing */
 	if (!root && (parent < 0 || !has_word(ctl, "memory"))) {
@@ -104,7 +82,7 @@ static int create_v2(int parent_fd, const char *where, const char *ctl, const ch
 		char op[32];
 		snprintf(op, sizeof(op), "+%s", want[i]);
 		if (has_word(ctl, want[i]))
-			(void)write_at(parent, "cgroup.subtree_control", op);
+			(void)pfs_write_str_at(parent, "cgroup.subtree_control", op);
 	}
 	if (mkdirat(parent, name, 0755) < 0) {
 		int e = errno;
@@ -130,18 +108,18 @@ static int create_v2(int parent_fd, const char *where, const char *ctl, const ch
 	int r = 0;
 	if (cg->has_memory && l->mem_bytes) {
 		snprintf(v, sizeof(v), "%" PRIu64, l->mem_bytes);
-		r = write_at(dir, "memory.max", v);
+		r = pfs_write_str_at(dir, "memory.max", v);
 		if (!r)
-			(void)write_at(dir, "memory.swap.max", "0");
+			(void)pfs_write_str_at(dir, "memory.swap.max", "0");
 	}
 	if (!r && l->cpuset && faccessat(dir, "cpuset.cpus", W_OK, 0) == 0) {
 		char cpus[256];
 		pfs_cpumask_format(l->cpuset, cpus, sizeof(cpus));
-		r = write_at(dir, "cpuset.cpus", cpus);
+		r = pfs_write_str_at(dir, "cpuset.cpus", cpus);
 	}
 	if (!r && cg->has_pids && l->threads) {
 		snprintf(v, sizeof(v), "%" PRIu64, l->threads);
-		r = write_at(dir, "pids.max", v);
+		r = pfs_write_str_at(dir, "pids.max", v);
 	}
 	if (r < 0) {
 		pfs_cgroup_destroy(cg);
@@ -156,7 +134,7 @@ int pfs_cgroup_add_pid(const struct pfs_cgroup *cg, pid_t pid)
 		return pfs_cgroup_v1_add_pid(cg, pid);
 	char v[24];
 	snprintf(v, sizeof(v), "%d", (int)pid);
-	return write_at(cg->dir_fd, "cgroup.procs", v);
+	return pfs_write_str_at(cg->dir_fd, "cgroup.procs", v);
 }
 
 int pfs_cgroup_destroy(struct pfs_cgroup *cg)
@@ -166,7 +144,7 @@ int pfs_cgroup_destroy(struct pfs_cgroup *cg)
 	cg->dirs = (struct pfs_cgdirs)PFS_CGDIRS_INIT;
 	int r = 0;
 	if (cg->dir_fd >= 0) {
-		(void)write_at(cg->dir_fd, "cgroup.kill", "1");
+		(void)pfs_write_str_at(cg->dir_fd, "cgroup.kill", "1");
 		close(cg->dir_fd);
 		cg->dir_fd = -1;
 	}

@@ -14,32 +14,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "pfs/backing.h"
 #include "pfs/cleanup.h"
 #include "pfs/monitor.h"
-
-static int write_at(int dir, const char *name, const char *val)
-{
-	cleanup_close int fd = openat(dir, name, O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	size_t len = strlen(val);
-	if (write(fd, val, len) != (ssize_t)len)
-		return -errno;
-	return 0;
-}
-
-static int read_file(const char *path, char *buf, size_t size)
-{
-	cleanup_close int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	size_t n = 0;
-	ssize_t k;
-	while (n < size - 1 && (k = read(fd, buf + n, size - 1 - n)) > 0)
-		n += (size_t)k;
-	buf[n] = '\0';
-	return (int)n;
-}
 
 /* cpuset children start empty: they must be given cpus and mems to take tasks. */
 static int inherit_cpuset(int parent, int dir, uint64_t mask)
@@ -47,14 +24,12 @@ static int inherit_cpuset(int parent, int dir, uint64_t mask)
 	static const char *const files[] = {"cpuset.cpus", "cpuset.mems"};
 	for (size_t i = 0; i < ARRAY_SIZE(files); i++) {
 		char v[4096];
-		cleanup_close int fd = openat(parent, files[i], O_RDONLY | O_CLOEXEC);
-		ssize_t n = fd < 0 ? -1 : read(fd, v, sizeof(v) - 1);
+		ssize_t n = pfs_read_small_at(parent, files[i], v, sizeof(v));
 		if (n <= 0)
-			return fd < 0 ? -errno : -EIO;
-		v[n] = '\0';
+			return n < 0 ? (int)n : -EIO;
 		if (i == 0 && mask)
 			pfs_cpumask_format(mask, v, sizeof(v));
-		int r = write_at(dir, files[i], v);
+		int r = pfs_write_str_at(dir, files[i], v);
 		if (r < 0)
 			return r;
 	}
@@ -67,16 +42,16 @@ static int set_limits(const struct pfs_cgroup *cg, const struct pfs_limits *l)
 	int mem = cg->dirs.fd[PFS_CG_MEMORY], pids = cg->dirs.fd[PFS_CG_PIDS];
 	if (mem >= 0 && l->mem_bytes) {
 		snprintf(v, sizeof(v), "%" PRIu64, l->mem_bytes);
-		int r = write_at(mem, "memory.limit_in_bytes", v);
+		int r = pfs_write_str_at(mem, "memory.limit_in_bytes", v);
 		if (r < 0)
 			return r;
 		/* no swap beyond the memory limit, as memory.swap.max=0 on v2;
 		 * absent without swap accounting */
-		(void)write_at(mem, "memory.memsw.limit_in_bytes", v);
+		(void)pfs_write_str_at(mem, "memory.memsw.limit_in_bytes", v);
 	}
 	if (pids >= 0 && l->threads) {
 		snprintf(v, sizeof(v), "%" PRIu64, l->threads);
-		return write_at(pids, "pids.max", v);
+		return pfs_write_str_at(pids, "pids.max", v);
 	}
 	return 0;
 }
@@ -84,15 +59,12 @@ static int set_limits(const struct pfs_cgroup *cg, const struct pfs_limits *l)
 int pfs_cgroup_v1_create(const char *name, const struct pfs_limits *l, struct pfs_cgroup *cg,
 			 struct pfs_error *err)
 {
-	char cgtext[4096];
-	cleanup_free char *mi = malloc(1 << 18);
-	if (!mi)
-		return -ENOMEM;
-	if (read_file("/proc/self/cgroup", cgtext, sizeof(cgtext)) < 0 ||
-	    read_file("/proc/self/mountinfo", mi, 1 << 18) < 0)
-		return pfs_err_set(err, EOPNOTSUPP, "cannot read this process's cgroups");
 	char paths[PFS_CG_N][512];
-	if (pfs_cg_resolve(cgtext, mi, paths) != 1 || !paths[PFS_CG_MEMORY][0])
+	int v = pfs_cg_resolve_pid(0, paths);
+	if (v < 0)
+		return pfs_err_set(err, EOPNOTSUPP, "cannot read this process's cgroups: %s",
+				   strerror(-v));
+	if (v != 1 || !paths[PFS_CG_MEMORY][0])
 		return pfs_err_set(err, EOPNOTSUPP, "no cgroup v1 memory hierarchy");
 	snprintf(cg->name, sizeof(cg->name), "%s", name);
 	cg->dirs.version = 1;
@@ -158,7 +130,7 @@ int pfs_cgroup_v1_add_pid(const struct pfs_cgroup *cg, pid_t pid)
 	for (int i = 0; i < PFS_CG_N; i++) {
 		if (cg->v1_parent[i] < 0)
 			continue; /* absent, or shares another controller's directory */
-		int r = write_at(cg->dirs.fd[i], "cgroup.procs", v);
+		int r = pfs_write_str_at(cg->dirs.fd[i], "cgroup.procs", v);
 		if (r < 0)
 			return r;
 	}

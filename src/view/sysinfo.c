@@ -80,34 +80,10 @@ void pfs_sysinfo_destroy(struct pfs_sysinfo *s)
 	free(s);
 }
 
-static int read_text(const char *path, char *buf, size_t size)
-{
-	cleanup_close int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	size_t n = 0;
-	ssize_t k;
-	while (n < size - 1 && (k = read(fd, buf + n, size - 1 - n)) > 0)
-		n += (size_t)k;
-	buf[n] = '\0';
-	return 0;
-}
-
 static int open_cgroup_of(pid_t pid, struct pfs_cgdirs *cg)
 {
-	char path[64], cgtext[4096];
-	snprintf(path, sizeof(path), "/proc/%d/cgroup", (int)pid);
-	int r = read_text(path, cgtext, sizeof(cgtext));
-	if (r < 0)
-		return r;
-	cleanup_free char *mi = malloc(1 << 18);
-	if (!mi)
-		return -ENOMEM;
-	r = read_text("/proc/self/mountinfo", mi, 1 << 18);
-	if (r < 0)
-		return r;
 	char paths[PFS_CG_N][512];
-	int v = pfs_cg_resolve(cgtext, mi, paths);
+	int v = pfs_cg_resolve_pid(pid, paths);
 	if (v < 0)
 		return v;
 	return pfs_cg_open_paths(v, paths, cg);
