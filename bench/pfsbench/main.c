@@ -82,6 +82,7 @@ struct scenario files[] = {
 	SC("/proc/stat", OP_READ, "stat", M_LX, 1, true),
 	SC("/proc/cpuinfo", OP_READ, "cpuinfo", M_LX, 2, true),
 	SC("/proc/loadavg", OP_READ, "loadavg", M_LX, 1, true),
+	SC("/proc/diskstats", OP_READ, "diskstats", M_LX, 1, true),
 	SC("pread at 0 of open /proc/self/stat", OP_PREAD, "self/stat", M_ALL, 1, false),
 	SC("readdir /proc", OP_READDIR, "", M_ALL, 2, false),
 	SC("readlink /proc/self", OP_READLINK, "self", M_ALL, 1, false),

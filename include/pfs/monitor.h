@@ -136,7 +136,7 @@ struct pfs_cgroup {
 #define PFS_CGROUP_INIT                                                                            \
 	{                                                                                          \
 		.dir_fd = -1, .parent_fd = -1, .dirs = PFS_CGDIRS_INIT,                            \
-		.v1_parent = {-1, -1, -1, -1, -1},                                                 \
+		.v1_parent = {-1, -1, -1, -1, -1, -1, -1},                                         \
 	}
 
 static inline bool pfs_cgroup_exists(const struct pfs_cgroup *cg)
@@ -148,7 +148,9 @@ static inline bool pfs_cgroup_exists(const struct pfs_cgroup *cg)
  * Creates `name` for a sandbox with limits l: on cgroup v2 (the hierarchy at
  * `root`, else /sys/fs/cgroup or /sys/fs/cgroup/unified) when it has the
  * memory controller; else, on a hybrid host, on the v1 hierarchies of
- * memory, cpu, cpuacct, cpuset and pids, under this process's own cgroups.
+ * memory, cpu, cpuacct, cpuset and pids, under this process's own cgroups,
+ * and, when they can be made, blkio (I/O counted per disk) and a group in the
+ * controller-less unified hierarchy (the sandbox's pressure files).
  * Writes the memory limit (no swap beyond it) and pids.max = threads.
  * -EOPNOTSUPP when neither is usable.
  */

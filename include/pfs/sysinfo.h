@@ -18,9 +18,23 @@
 
 #include "pfs/buf.h"
 
-enum pfs_cg_ctl { PFS_CG_MEMORY, PFS_CG_CPU, PFS_CG_CPUACCT, PFS_CG_CPUSET, PFS_CG_PIDS, PFS_CG_N };
+/*
+ * PFS_CG_UNIFIED is the process's group in the cgroup2 hierarchy whatever
+ * the controllers: on a hybrid host it has no controller but keeps the
+ * group's pressure (PSI) files.
+ */
+enum pfs_cg_ctl {
+	PFS_CG_MEMORY,
+	PFS_CG_CPU,
+	PFS_CG_CPUACCT,
+	PFS_CG_CPUSET,
+	PFS_CG_PIDS,
+	PFS_CG_BLKIO,
+	PFS_CG_UNIFIED,
+	PFS_CG_N
+};
 
-/* The controller names as cgroup v1 mounts spell them. */
+/* The controller names as cgroup v1 mounts spell them ("" for PFS_CG_UNIFIED). */
 extern const char *const pfs_cg_ctl_names[PFS_CG_N];
 
 /* A sandbox's cgroup: one dir fd per controller (v2: the same dir in each). */
@@ -32,13 +46,20 @@ struct pfs_cgdirs {
 	{                                                                                          \
 		0,                                                                                 \
 		{                                                                                  \
-			-1, -1, -1, -1, -1                                                         \
+			-1, -1, -1, -1, -1, -1, -1                                                 \
 		}                                                                                  \
 	}
 
 void pfs_cgdirs_close(struct pfs_cgdirs *d);
 
 #define PFS_CG_MAX_CPUS 1024
+#define PFS_CG_MAX_DEVS 64
+
+/* One block device's I/O by the group (v1 blkio.throttle.*, v2 io.stat). */
+struct pfs_cg_io {
+	unsigned major, minor;
+	uint64_t rbytes, wbytes, dbytes, rios, wios, dios;
+};
 #define PFS_CG_UNLIMITED UINT64_MAX
 
 struct pfs_cg_stats {
@@ -64,6 +85,10 @@ struct pfs_cg_stats {
 	/* pids */
 	bool has_pids;
 	uint64_t pids_current, pids_max; /* pids_max PFS_CG_UNLIMITED when none */
+	/* block I/O */
+	bool has_io;
+	unsigned n_io;
+	struct pfs_cg_io io[PFS_CG_MAX_DEVS];
 };
 
 static inline bool pfs_cg_cpu_allowed(const struct pfs_cg_stats *s, unsigned cpu)
@@ -82,6 +107,7 @@ int pfs_cg_parse_cpulist(const char *s, uint8_t *bits, size_t nbits);
 #define PFS_CGR_MEMORY (1u << PFS_CG_MEMORY)
 #define PFS_CGR_CPU ((1u << PFS_CG_CPU) | (1u << PFS_CG_CPUACCT) | (1u << PFS_CG_CPUSET))
 #define PFS_CGR_PIDS (1u << PFS_CG_PIDS)
+#define PFS_CGR_IO (1u << PFS_CG_BLKIO)
 #define PFS_CGR_PEAK (1u << 8) /* memory peak and OOM kills */
 #define PFS_CGR_ALL 0x1ffu
 
@@ -123,7 +149,10 @@ unsigned pfs_sysinfo_ncpus(const struct pfs_sysinfo_ctx *c);
 /* The host CPU number of the sandbox's i-th CPU, or -1. */
 int pfs_sysinfo_nth_cpu(const struct pfs_sysinfo_ctx *c, unsigned i);
 
-/* Each renders the sandbox's version of a /proc file from the host's (in, len). */
+/*
+ * Each renders the sandbox's version of a /proc file from the host's (in,
+ * len); in[len] must be a NUL (a pfs_buf's data is).
+ */
 int pfs_sysinfo_meminfo(const struct pfs_sysinfo_ctx *c, const char *in, size_t len,
 			struct pfs_buf *out);
 int pfs_sysinfo_cpuinfo(const struct pfs_sysinfo_ctx *c, const char *in, size_t len,
@@ -134,6 +163,14 @@ int pfs_sysinfo_uptime(const struct pfs_sysinfo_ctx *c, struct pfs_buf *out);
 int pfs_sysinfo_loadavg(const struct pfs_sysinfo_ctx *c, struct pfs_buf *out);
 int pfs_sysinfo_swaps(const struct pfs_sysinfo_ctx *c, const char *in, size_t len,
 		      struct pfs_buf *out);
+/*
+ * diskstats: each whole disk's reads, writes and discards (completed, and
+ * sectors) are the group's; merges, times, in-flight and flushes are 0, as
+ * are partitions (the cgroup counts per disk). The host's lines and fields
+ * are kept, so iostat and friends parse it.
+ */
+int pfs_sysinfo_diskstats(const struct pfs_sysinfo_ctx *c, const char *in, size_t len,
+			  struct pfs_buf *out);
 
 /*
  * /proc/PID/stat with starttime (field 22) counted from the sandbox's boot,
@@ -192,7 +229,7 @@ struct pfs_sysinfo {
 	unsigned long clk_tck;
 	unsigned host_ncpus;
 	pthread_mutex_t cache_lock;
-	struct pfs_cg_cache cache[3]; /* one per set of controllers read */
+	struct pfs_cg_cache cache[4]; /* one per set of controllers read */
 	double start_boottime; /* seconds after boot the sandbox's init started */
 	uint64_t start_ticks; /* the same in USER_HZ ticks (its starttime) */
 	struct pfs_load load;

@@ -11,7 +11,8 @@
 #include "pfs/cleanup.h"
 #include "pfs/sysinfo.h"
 
-const char *const pfs_cg_ctl_names[PFS_CG_N] = {"memory", "cpu", "cpuacct", "cpuset", "pids"};
+const char *const pfs_cg_ctl_names[PFS_CG_N] = {"memory", "cpu",   "cpuacct", "cpuset",
+						"pids",	  "blkio", ""};
 
 void pfs_cgdirs_close(struct pfs_cgdirs *d)
 {
@@ -202,6 +203,73 @@ static void read_v1(const struct pfs_cgdirs *d, unsigned what, struct pfs_cg_sta
 		read_cpuset(d->fd[PFS_CG_CPUSET], "cpuset.cpus", st);
 }
 
+/* The entry of device maj:min in st->io, added if new; NULL when full. */
+static struct pfs_cg_io *io_dev(struct pfs_cg_stats *st, unsigned maj, unsigned min)
+{
+	for (unsigned i = 0; i < st->n_io; i++)
+		if (st->io[i].major == maj && st->io[i].minor == min)
+			return &st->io[i];
+	if (st->n_io == PFS_CG_MAX_DEVS)
+		return NULL;
+	st->io[st->n_io] = (struct pfs_cg_io){.major = maj, .minor = min};
+	return &st->io[st->n_io++];
+}
+
+/* v1 blkio.throttle.io_service_bytes/io_serviced: "MAJ:MIN Read|Write|Discard N" lines. */
+static void read_io_v1(int dir, struct pfs_cg_stats *st)
+{
+	static const char *const files[] = {"blkio.throttle.io_service_bytes_recursive",
+					    "blkio.throttle.io_serviced_recursive"};
+	char buf[8192];
+	for (int f = 0; f < 2; f++) {
+		if (slurp(dir, files[f], buf, sizeof(buf)) < 0)
+			return;
+		st->has_io = true;
+		for (char *l = buf; l && *l; l = strchr(l, '\n'), l = l ? l + 1 : NULL) {
+			unsigned maj = 0, min = 0;
+			char op[16];
+			uint64_t v = 0;
+			if (sscanf(l, "%u:%u %15s %" SCNu64, &maj, &min, op, &v) != 4)
+				continue;
+			int k = !strcmp(op, "Read")	 ? 0
+				: !strcmp(op, "Write")	 ? 1
+				: !strcmp(op, "Discard") ? 2
+							 : -1;
+			struct pfs_cg_io *d = k < 0 ? NULL : io_dev(st, maj, min);
+			if (!d)
+				continue;
+			uint64_t *bytes[] = {&d->rbytes, &d->wbytes, &d->dbytes};
+			uint64_t *ios[] = {&d->rios, &d->wios, &d->dios};
+			*(f ? ios : bytes)[k] = v;
+		}
+	}
+}
+
+/* v2 io.stat: "MAJ:MIN rbytes=N wbytes=N rios=N wios=N dbytes=N dios=N". */
+static void read_io_v2(int dir, struct pfs_cg_stats *st)
+{
+	char buf[8192];
+	if (slurp(dir, "io.stat", buf, sizeof(buf)) < 0)
+		return;
+	st->has_io = true;
+	for (char *l = buf; l && *l; l = strchr(l, '\n'), l = l ? l + 1 : NULL) {
+		unsigned maj = 0, min = 0;
+		struct pfs_cg_io *d = NULL;
+		if (sscanf(l, "%u:%u", &maj, &min) != 2 || !(d = io_dev(st, maj, min)))
+			continue;
+		const char *end = strchr(l, '\n');
+		static const char *const keys[] = {
+			"rbytes=", "wbytes=", "dbytes=", "rios=", "wios=", "dios="};
+		uint64_t *fields[] = {&d->rbytes, &d->wbytes, &d->dbytes,
+				      &d->rios,	  &d->wios,   &d->dios};
+		for (size_t k = 0; k < ARRAY_SIZE(keys); k++) {
+			const char *v = strstr(l, keys[k]);
+			if (v && (!end || v < end))
+				*fields[k] = strtoull(v + strlen(keys[k]), NULL, 10);
+		}
+	}
+}
+
 /* v2 limits are per level: the effective one is the smallest up to the root. */
 static uint64_t v2_min_up(int dir, const char *name)
 {
@@ -275,6 +343,12 @@ int pfs_cg_read(const struct pfs_cgdirs *d, unsigned what, struct pfs_cg_stats *
 		read_v1(d, what, st);
 	else
 		return -ENOENT;
+	if ((what & PFS_CGR_IO) && d->fd[PFS_CG_BLKIO] >= 0) {
+		if (d->version == 2)
+			read_io_v2(d->fd[PFS_CG_BLKIO], st);
+		else
+			read_io_v1(d->fd[PFS_CG_BLKIO], st);
+	}
 	int p = what & PFS_CGR_PIDS ? d->fd[PFS_CG_PIDS] : -1;
 	if (read_u64(p, "pids.current", &st->pids_current) == 0) {
 		st->has_pids = true;
@@ -358,7 +432,7 @@ int pfs_cg_resolve(const char *cgroup_text, const char *mountinfo_text, char pat
 		}
 		for (char *save = NULL, *c = strtok_r(ctls, ",", &save); c;
 		     c = strtok_r(NULL, ",", &save))
-			for (int i = 0; i < PFS_CG_N; i++)
+			for (int i = 0; i < PFS_CG_UNIFIED; i++)
 				if (!strcmp(c, pfs_cg_ctl_names[i]) &&
 				    find_mount(mountinfo_text, c, mnt, sizeof(mnt), root,
 					       sizeof(root))) {
@@ -366,8 +440,10 @@ int pfs_cg_resolve(const char *cgroup_text, const char *mountinfo_text, char pat
 					any_v1 = true;
 				}
 	}
-	if (any_v1)
+	if (any_v1) {
+		snprintf(paths[PFS_CG_UNIFIED], 512, "%s", v2path);
 		return 1;
+	}
 	if (!v2path[0])
 		return -ENOENT;
 	for (int i = 0; i < PFS_CG_N; i++)

@@ -1,6 +1,6 @@
 /*
- * Pure renderers of the sandbox's meminfo, cpuinfo, stat, uptime, loadavg
- * and swaps, from its cgroup statistics and the host's file. Each keeps the
+ * Pure renderers of the sandbox's meminfo, cpuinfo, stat, uptime, loadavg,
+ * swaps and diskstats, from its cgroup statistics and the host's file. Each keeps the
  * host file's layout (labels, column widths, lines it does not know) and
  * replaces the figures the sandbox has its own values for.
  */
@@ -52,6 +52,28 @@ int pfs_sysinfo_nth_cpu(const struct pfs_sysinfo_ctx *c, unsigned i)
 	return -1;
 }
 
+/* d as an integer, clamped to [0, UINT64_MAX] (a double past it is UB to convert). */
+static uint64_t to_u64(double d)
+{
+	if (!(d > 0))
+		return 0;
+	return d >= 18446744073709551615.0 ? UINT64_MAX : (uint64_t)d;
+}
+
+/* The decimal number at p (after blanks), reading nothing at or past end. */
+static uint64_t num_in(const char *p, const char *end, const char **after)
+{
+	while (p < end && (*p == ' ' || *p == '\t'))
+		p++;
+	uint64_t v = 0;
+	const char *d = p;
+	for (; d < end && *d >= '0' && *d <= '9'; d++)
+		v = v * 10 + (uint64_t)(*d - '0');
+	if (after)
+		*after = d;
+	return v;
+}
+
 /* One line of a "Key:   value" file; len excludes the newline. */
 struct kv_line {
 	const char *s;
@@ -91,7 +113,7 @@ static uint64_t field(const char *in, size_t len, const char *key)
 	struct kv_line l;
 	while (next_line(&p, end, &l))
 		if (key_is(&l, key) && l.key_len < l.len)
-			return strtoull(l.s + l.key_len + 1, NULL, 10);
+			return num_in(l.s + l.key_len + 1, l.s + l.len, NULL);
 	return 0;
 }
 
@@ -132,6 +154,8 @@ static void mem_figures(const struct pfs_cg_stats *s, const char *in, size_t len
 /* Rewrites the number of a meminfo line, keeping its label and column. */
 static int put_num(struct pfs_buf *out, const struct kv_line *l, uint64_t v)
 {
+	if (l->key_len >= l->len)
+		return put_line(out, l); /* no colon: no figure to replace */
 	const char *p = l->s + l->key_len + 1, *end = l->s + l->len;
 	const char *num = p;
 	while (num < end && *num == ' ')
@@ -221,16 +245,16 @@ int pfs_sysinfo_meminfo(const struct pfs_sysinfo_ctx *c, const char *in, size_t 
 			}
 		if (!done && l.key_len < l.len && !strncmp(l.s, "DirectMap", 9)) {
 			/* the direct map covers the host's RAM: scale it to the sandbox's */
-			uint64_t v = strtoull(l.s + l.key_len + 1, NULL, 10);
+			uint64_t v = num_in(l.s + l.key_len + 1, l.s + l.len, NULL);
 			double scaled =
 				host_total ? (double)v * (double)m.total / (double)host_total : 0;
-			r = put_num(out, &l, min_u64((uint64_t)scaled, m.total));
+			r = put_num(out, &l, min_u64(to_u64(scaled), m.total));
 			done = true;
 		}
 		if (!done && l.key_len < l.len && l.len >= 3 &&
 		    !memcmp(l.s + l.len - 3, " kB", 3)) {
 			/* whatever else is a size stays within the sandbox's */
-			uint64_t v = strtoull(l.s + l.key_len + 1, NULL, 10);
+			uint64_t v = num_in(l.s + l.key_len + 1, l.s + l.len, NULL);
 			if (v > m.total && strncmp(l.s, "Vmalloc", 7) != 0) {
 				r = put_num(out, &l, m.total);
 				done = true;
@@ -313,10 +337,10 @@ static struct cpu_ticks cpu_ticks(const struct pfs_sysinfo_ctx *c, unsigned i, u
 	double user_share = us ? (double)s->cpu_user_ns / (double)us : 1.0;
 	double ticks = (double)ns * (double)c->clk_tck / 1e9;
 	struct cpu_ticks t;
-	t.user = (uint64_t)(ticks * user_share);
+	t.user = to_u64(ticks * user_share);
 	t.system = (uint64_t)ticks - t.user;
 	double alive = c->sandbox_age * (double)c->clk_tck;
-	t.idle = alive > ticks ? (uint64_t)(alive - ticks) : 0;
+	t.idle = alive > ticks ? to_u64(alive - ticks) : 0;
 	return t;
 }
 
@@ -355,10 +379,10 @@ int pfs_sysinfo_stat(const struct pfs_sysinfo_ctx *c, const char *in, size_t len
 		if (l.len >= 3 && !memcmp(l.s, "cpu", 3))
 			continue;
 		if (l.len > 6 && !memcmp(l.s, "btime ", 6)) {
-			long long host_btime = strtoll(l.s + 6, NULL, 10);
-			long long b =
-				host_btime + (long long)(c->host_uptime - c->sandbox_age + 0.5);
-			r = pfs_buf_printf(out, "btime %lld\n", b);
+			uint64_t host_btime = num_in(l.s + 6, l.s + l.len, NULL);
+			double later = c->host_uptime - c->sandbox_age;
+			uint64_t b = host_btime + to_u64(later + 0.5);
+			r = pfs_buf_printf(out, "btime %" PRIu64 "\n", b);
 		} else if (l.len > 10 && !memcmp(l.s, "processes ", 10)) {
 			r = pfs_buf_printf(out, "processes %" PRIu64 "\n", c->forks);
 		} else if (l.len > 14 && !memcmp(l.s, "procs_running ", 14)) {
@@ -427,6 +451,58 @@ int pfs_sysinfo_swaps(const struct pfs_sysinfo_ctx *c, const char *in, size_t le
 			      total, used);
 }
 
+static const struct pfs_cg_io *io_of(const struct pfs_cg_stats *s, unsigned maj, unsigned min)
+{
+	for (unsigned i = 0; i < s->n_io; i++)
+		if (s->io[i].major == maj && s->io[i].minor == min)
+			return &s->io[i];
+	return NULL;
+}
+
+int pfs_sysinfo_diskstats(const struct pfs_sysinfo_ctx *c, const char *in, size_t len,
+			  struct pfs_buf *out)
+{
+	const struct pfs_cg_stats *s = c->cg;
+	if (!s || !s->has_io)
+		return pfs_buf_append(out, in, len);
+	const char *p = in, *end = in + len;
+	struct kv_line l;
+	while (next_line(&p, end, &l)) {
+		char line[512], name[64];
+		snprintf(line, sizeof(line), "%.*s", (int)l.len, l.s);
+		unsigned maj = 0, min = 0;
+		int used = 0;
+		if (sscanf(line, "%u %u %63s%n", &maj, &min, name, &used) != 3)
+			return -EBADMSG;
+		/* as many figures as the host's kernel prints (14, 18 or 20 columns) */
+		unsigned n = 0;
+		for (const char *q = line + used; *q;) {
+			while (*q == ' ')
+				q++;
+			if (!*q)
+				break;
+			n++;
+			while (*q && *q != ' ')
+				q++;
+		}
+		const struct pfs_cg_io *d = io_of(s, maj, min);
+		struct pfs_cg_io z = {0};
+		if (!d)
+			d = &z;
+		/* reads, merged, sectors, ms; writes ...; in flight, ms, weighted ms;
+		 * discards ...; flushes, ms */
+		uint64_t v[17] = {
+			d->rios, 0, d->rbytes / 512, 0, d->wios,	0, d->wbytes / 512, 0, 0,
+			0,	 0, d->dios,	     0, d->dbytes / 512};
+		int r = pfs_buf_printf(out, "%4u %7u %s", maj, min, name);
+		for (unsigned i = 0; r >= 0 && i < n; i++)
+			r = pfs_buf_printf(out, " %" PRIu64, i < 17 ? v[i] : 0);
+		if (r < 0 || (r = pfs_buf_append(out, "\n", 1)) < 0)
+			return r;
+	}
+	return 0;
+}
+
 int pfs_sysinfo_pid_stat(uint64_t base_ticks, const char *in, size_t len, struct pfs_buf *out)
 {
 	/* field 22 (starttime) counts from the sandbox's boot: after comm's ')' */
@@ -442,9 +518,9 @@ int pfs_sysinfo_pid_stat(uint64_t base_ticks, const char *in, size_t len, struct
 			return -EBADMSG;
 	}
 	p++;
-	char *num_end = NULL;
-	unsigned long long start = strtoull(p, &num_end, 10);
-	if (num_end == p || num_end > end)
+	const char *num_end = NULL;
+	uint64_t start = num_in(p, end, &num_end);
+	if (p >= end || num_end == p)
 		return -EBADMSG;
 	uint64_t shifted = start > base_ticks ? start - base_ticks : 0;
 	int r = pfs_buf_append(out, in, (size_t)(p - in));
@@ -472,7 +548,13 @@ int pfs_sysinfo_sysctl(const char *rest, const char *in, size_t len, uint64_t sa
 	bool threads = !strcmp(rest, "sys/kernel/threads-max");
 	if (!host_kb || sandbox_kb >= host_kb)
 		return pfs_buf_append(out, in, len);
-	const char *p = in, *end = in + len;
+	/* a line of a few numbers: parsed NUL-terminated, within len */
+	char text[256];
+	if (len >= sizeof(text))
+		return -EBADMSG;
+	memcpy(text, in, len);
+	text[len] = '\0';
+	const char *p = text, *end = text + len;
 	while (p < end) {
 		size_t sep = strspn(p, " \t\n");
 		if (sep) {
@@ -488,10 +570,10 @@ int pfs_sysinfo_sysctl(const char *rest, const char *in, size_t len, uint64_t sa
 		if (num_end == p || num_end > end)
 			return -EBADMSG;
 		/* these are sized from RAM by the kernel: size them from the sandbox's */
-		uint64_t scaled = (uint64_t)((double)v * (double)sandbox_kb / (double)host_kb);
+		uint64_t scaled = to_u64((double)v * (double)sandbox_kb / (double)host_kb);
 		if (by_sqrt)
-			scaled = isqrt((uint64_t)((double)v * (double)v * (double)sandbox_kb /
-						  (double)host_kb));
+			scaled = isqrt(to_u64((double)v * (double)v * (double)sandbox_kb /
+					      (double)host_kb));
 		if (threads && pids_max != PFS_CG_UNLIMITED && pids_max < scaled)
 			scaled = pids_max;
 		int r = pfs_buf_printf(out, "%" PRIu64, scaled ? scaled : 1);

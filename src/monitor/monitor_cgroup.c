@@ -77,7 +77,7 @@ static int create_v2(int parent_fd, const char *where, const char *ctl, const ch
 	if (parent < 0)
 		return pfs_err_set(err, errno, "dup: %s", strerror(errno));
 	/* enable what the parent can delegate; failures just mean "not here" */
-	const char *want[] = {"memory", "pids", "cpu", "cpuset"};
+	const char *want[] = {"memory", "pids", "cpu", "cpuset", "io"};
 	for (size_t i = 0; i < ARRAY_SIZE(want); i++) {
 		char op[32];
 		snprintf(op, sizeof(op), "+%s", want[i]);

@@ -143,6 +143,7 @@ enum vfile {
 	VF_UPTIME,
 	VF_LOADAVG,
 	VF_SWAPS,
+	VF_DISKSTATS,
 	VF_PRESSURE,
 	VF_SYSCTL,
 };
@@ -159,6 +160,7 @@ static const struct {
 	{"uptime", VF_UPTIME, PFS_CGR_CPU, NULL},
 	{"loadavg", VF_LOADAVG, 0, NULL},
 	{"swaps", VF_SWAPS, PFS_CGR_MEMORY, NULL},
+	{"diskstats", VF_DISKSTATS, PFS_CGR_IO, NULL},
 	{"pressure/cpu", VF_PRESSURE, 0, "cpu.pressure"},
 	{"pressure/memory", VF_PRESSURE, 0, "memory.pressure"},
 	{"pressure/io", VF_PRESSURE, 0, "io.pressure"},
@@ -184,12 +186,15 @@ static int sysctl(struct pfs_sysinfo *s, const struct pfs_cg_stats *st, const ch
 				  st->has_pids ? st->pids_max : PFS_CG_UNLIMITED, out);
 }
 
-/* cgroup v2 keeps a pressure file per cgroup in the same format as /proc's. */
+/*
+ * cgroup v2 keeps a pressure file per group in the same format as /proc's,
+ * also on a hybrid host, where the sandbox's unified group has no controller.
+ */
 static int pressure(const struct pfs_sysinfo *s, const char *name, struct pfs_buf *out)
 {
-	if (s->cg.version != 2)
+	if (s->cg.fd[PFS_CG_UNIFIED] < 0)
 		return -ENOENT;
-	cleanup_close int fd = openat(s->cg.fd[0], name, O_RDONLY | O_CLOEXEC);
+	cleanup_close int fd = openat(s->cg.fd[PFS_CG_UNIFIED], name, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -ENOENT;
 	char buf[512];
@@ -251,6 +256,8 @@ int pfs_sysinfo_render(struct pfs_sysinfo *s, const char *rest, const char *raw,
 		return pfs_sysinfo_loadavg(&c, out);
 	case VF_SWAPS:
 		return pfs_sysinfo_swaps(&c, raw, len, out);
+	case VF_DISKSTATS:
+		return pfs_sysinfo_diskstats(&c, raw, len, out);
 	case VF_SYSCTL:
 		return sysctl(s, c.cg, rest, raw, len, out);
 	case VF_PRESSURE:

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # shellcheck disable=SC2016 # $ in single quotes: expanded inside the sandbox
 # `sysinfo virtual`: the sandbox sees its own machine (meminfo, cpuinfo, stat,
-# uptime, loadavg) from its cgroup, v1 on hybrid hosts, v2 elsewhere.
+# uptime, loadavg, diskstats, pressure) from its cgroup, v1 on hybrid hosts,
+# v2 elsewhere.
 # shellcheck source=test/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
 require_root_fuse
@@ -140,6 +141,51 @@ case_loadavg_is_the_sandbox_own() {
 	awk '{ exit !($5 > 0 && $5 < 100) }' <<<"$busy" || fail "last pid: $busy"
 }
 
+# The read sectors summed over the lines of a diskstats text on stdin.
+sectors_read() {
+	awk '{ s += $6 } END { print s + 0 }'
+}
+
+case_diskstats_counts_the_sandbox_io() {
+	# direct reads of a host file inside show up; the host's totals do not
+	local f size out before after host
+	f=$(find /usr/lib /usr/bin -xdev -type f -size +4M 2>/dev/null | head -n 1)
+	[ -n "$f" ] || fail "no file of 4 MiB on the host's disk" || return 1
+	size=$(stat -c %s "$f")
+	host=$(sectors_read </proc/diskstats)
+	srun_owned "$T/disk.out" "$VIRTUAL" -- sh -c "
+		cat /proc/diskstats; echo ---
+		dd if='$f' of=/dev/null bs=1M iflag=direct 2>/dev/null
+		sleep 0.2 # past the 50 ms the daemon reuses cgroup figures
+		cat /proc/diskstats"
+	out=$(cat "$T/disk.out")
+	before=$(sed '/^---$/,$d' <<<"$out" | sectors_read)
+	after=$(sed '1,/^---$/d' <<<"$out" | sectors_read)
+	log "sectors read: host $host, sandbox $before -> $after, file $((size / 512))"
+	[ "$before" -lt $((host / 2)) ] || fail "the host's figures: $before of $host" || return 1
+	[ $((after - before)) -ge $((size / 512)) ] ||
+		fail "the sandbox's reads not counted: $before -> $after" || return 1
+	# the same number of lines and columns as the host's file
+	assert_eq "lines" "$(wc -l </proc/diskstats)" "$(sed '1,/^---$/d' <<<"$out" | wc -l)" || return 1
+	no_cgroup_left
+}
+
+case_pressure_is_the_sandbox_own() {
+	# a fresh sandbox's cpu pressure starts near 0 and grows with its own contention
+	local out t0 t1 host
+	host=$(awk -F'total=' '/^some/ {print $2}' /proc/pressure/cpu)
+	out=$(srun "$VIRTUAL" --limit cpus=0 -- sh -c '
+		cat /proc/pressure/cpu
+		for i in 1 2 3; do timeout 3 sh -c "while :; do :; done" & done; wait
+		cat /proc/pressure/cpu') || return 1
+	t0=$(awk -F'total=' '/^some/ {print $2; exit}' <<<"$out")
+	t1=$(awk -F'total=' '/^some/ {v = $2} END {print v}' <<<"$out")
+	log "cpu pressure total: host $host, sandbox $t0 -> $t1 us"
+	[ "$t0" -lt "$host" ] && [ "$t0" -lt 1000000 ] || fail "not the sandbox's: $out" || return 1
+	# three busy loops on one CPU stall two of them: seconds of "some" pressure
+	[ $((t1 - t0)) -ge 1000000 ] || fail "its own contention not seen: $out"
+}
+
 case_monitor_enforces_through_v1_or_v2() {
 	local r="$T/r.json"
 	srun_owned /dev/null "$VIRTUAL" --limit mem=64M,cpus=0 --result "$r" -- \
@@ -173,5 +219,7 @@ run_case cpuinfo_matches_the_cpuset case_cpuinfo_matches_the_cpuset
 run_case uptime_is_the_sandbox_age case_uptime_is_the_sandbox_age
 run_case ps_start_times_are_right case_ps_start_times_are_right
 run_case loadavg_is_the_sandbox_own case_loadavg_is_the_sandbox_own
+run_case diskstats_counts_the_sandbox_io case_diskstats_counts_the_sandbox_io
+run_case pressure_is_the_sandbox_own case_pressure_is_the_sandbox_own
 run_case monitor_enforces_through_v1_or_v2 case_monitor_enforces_through_v1_or_v2
 run_case audit_reports_the_host_size case_audit_reports_the_host_size

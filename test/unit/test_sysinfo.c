@@ -40,7 +40,8 @@ static void open_v1(struct pfs_cgdirs *d)
 	d->version = 1;
 	for (int i = 0; i < PFS_CG_N; i++) {
 		char p[256];
-		snprintf(p, sizeof(p), FIX "/v1/%s/sb", pfs_cg_ctl_names[i]);
+		snprintf(p, sizeof(p), FIX "/v1/%s/sb",
+			 i == PFS_CG_UNIFIED ? "unified" : pfs_cg_ctl_names[i]);
 		d->fd[i] = dir(p);
 	}
 }
@@ -441,6 +442,57 @@ Test(sysinfo, swaps)
 	pfs_buf_free(&r.out);
 }
 
+static const char *diskstats(struct rendered *r)
+{
+	size_t len = 0;
+	char *host = slurp(FIX "/host/diskstats", &len);
+	pfs_buf_reset(&r->out);
+	cr_assert_eq(pfs_sysinfo_diskstats(&r->c, host, len, &r->out), 0);
+	free(host);
+	cr_assert_eq(pfs_buf_append(&r->out, "", 1), 0);
+	return r->out.data;
+}
+
+Test(sysinfo, diskstats_v1_counts_the_groups_io_per_disk)
+{
+	struct rendered r;
+	ctx_for(&r, 1);
+	cr_assert(r.st.has_io);
+	cr_assert_eq(r.st.n_io, 1);
+	const char *d = diskstats(&r);
+	cr_assert(strstr(d, " 254       0 vda 160 0 40960 0 80 0 20480 0 0 0 0 1 0 8 0 0 0\n"),
+		  "%s", d);
+	cr_assert(strstr(d, " 254       1 vda1 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0\n"),
+		  "partitions are not counted: %s", d);
+	cr_assert(strstr(d, "   7       0 loop0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0\n"), "%s", d);
+	cr_assert_null(strstr(d, "493922"), "no host figure is left");
+	pfs_buf_free(&r.out);
+}
+
+Test(sysinfo, diskstats_v2_from_io_stat)
+{
+	struct rendered r;
+	ctx_for(&r, 2);
+	const char *d = diskstats(&r);
+	cr_assert(strstr(d, " 254       0 vda 16 0 2048 0 32 0 4096 0 0 0 0 0 0 0 0 0 0\n"), "%s",
+		  d);
+	cr_assert(strstr(d, " 253       0 zram0 1 0 8 0 0 0 0 0 0 0 0 0 0 0 0 0 0\n"), "%s", d);
+	pfs_buf_free(&r.out);
+}
+
+Test(sysinfo, diskstats_without_io_accounting_is_the_hosts)
+{
+	struct rendered r;
+	ctx_for(&r, 1);
+	r.st.has_io = false;
+	size_t len = 0;
+	char *host = slurp(FIX "/host/diskstats", &len);
+	cr_assert_eq(pfs_sysinfo_diskstats(&r.c, host, len, &r.out), 0);
+	cr_assert_eq(r.out.len, len);
+	free(host);
+	pfs_buf_free(&r.out);
+}
+
 Test(sysinfo, resolve_hybrid_and_unified)
 {
 	const char *mi =
@@ -456,6 +508,8 @@ Test(sysinfo, resolve_hybrid_and_unified)
 	cr_assert_str_eq(paths[PFS_CG_CPUACCT], "/sys/fs/cgroup/cpu,cpuacct/c");
 	cr_assert_str_eq(paths[PFS_CG_PIDS], "/sys/fs/cgroup/pids");
 	cr_assert_str_eq(paths[PFS_CG_CPUSET], "", "no cpuset hierarchy");
+	cr_assert_str_eq(paths[PFS_CG_UNIFIED], "/sys/fs/cgroup/unified/u",
+			 "the unified group: pressure on a hybrid host");
 	const char *mi2 = "40 25 0:30 /outer /sys/fs/cgroup rw - cgroup2 cgroup2 rw\n";
 	cr_assert_eq(pfs_cg_resolve("0::/outer/sb\n", mi2, paths), 2);
 	cr_assert_str_eq(paths[PFS_CG_MEMORY], "/sys/fs/cgroup/sb", "relative to the mount's root");
