@@ -159,6 +159,13 @@ int pfs_cgroup_create(const char *root, const char *name, const struct pfs_limit
 int pfs_cgroup_add_pid(const struct pfs_cgroup *cg, pid_t pid);
 /* Kills what is left, removes the directories, closes the fds. */
 int pfs_cgroup_destroy(struct pfs_cgroup *cg);
+/*
+ * Removes the empty "pfs-run-PID" groups under parent_fd whose launcher is
+ * gone and that are min_age_s old (a launcher in another pid namespace may
+ * have just made one): a pfs run killed by SIGKILL cannot
+ * remove its own. rmdir(2) refuses a group that still has tasks.
+ */
+void pfs_cgroup_sweep_stale(int parent_fd, int min_age_s);
 /* The v1 halves of the above (monitor_cgroup_v1.c). */
 int pfs_cgroup_v1_create(const char *name, const struct pfs_limits *l, struct pfs_cgroup *cg,
 			 struct pfs_error *err);

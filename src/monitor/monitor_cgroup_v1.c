@@ -136,6 +136,7 @@ int pfs_cgroup_v1_create(const char *name, const struct pfs_limits *l, struct pf
 				"cannot create cgroup %s/%s: %s", paths[i], name, strerror(e));
 		}
 		cg->v1_parent[i] = parent;
+		pfs_cgroup_sweep_stale(parent, 60);
 		cg->dirs.fd[i] = openat(parent, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		int r = cg->dirs.fd[i] < 0 ? -errno : 0;
 		if (!r && i == PFS_CG_CPUSET)
