@@ -220,7 +220,7 @@ static void read_io_v1(int dir, struct pfs_cg_stats *st)
 {
 	static const char *const files[] = {"blkio.throttle.io_service_bytes_recursive",
 					    "blkio.throttle.io_serviced_recursive"};
-	char buf[8192];
+	char buf[8192] = "";
 	for (int f = 0; f < 2; f++) {
 		if (slurp(dir, files[f], buf, sizeof(buf)) < 0)
 			return;
@@ -248,7 +248,7 @@ static void read_io_v1(int dir, struct pfs_cg_stats *st)
 /* v2 io.stat: "MAJ:MIN rbytes=N wbytes=N rios=N wios=N dbytes=N dios=N". */
 static void read_io_v2(int dir, struct pfs_cg_stats *st)
 {
-	char buf[8192];
+	char buf[8192] = "";
 	if (slurp(dir, "io.stat", buf, sizeof(buf)) < 0)
 		return;
 	st->has_io = true;
