@@ -215,6 +215,23 @@ static struct pfs_cg_io *io_dev(struct pfs_cg_stats *st, unsigned maj, unsigned 
 	return &st->io[st->n_io++];
 }
 
+/* "MAJ:MIN" at the start of l; *rest is what follows. */
+static bool parse_dev(const char *l, unsigned *maj, unsigned *min, const char **rest)
+{
+	char *end = NULL;
+	unsigned long a = strtoul(l, &end, 10);
+	if (end == l || *end != ':')
+		return false;
+	const char *m = end + 1;
+	unsigned long b = strtoul(m, &end, 10);
+	if (end == m || a > UINT32_MAX || b > UINT32_MAX)
+		return false;
+	*maj = (unsigned)a;
+	*min = (unsigned)b;
+	*rest = end;
+	return true;
+}
+
 /* v1 blkio.throttle.io_service_bytes/io_serviced: "MAJ:MIN Read|Write|Discard N" lines. */
 static void read_io_v1(int dir, struct pfs_cg_stats *st)
 {
@@ -227,14 +244,16 @@ static void read_io_v1(int dir, struct pfs_cg_stats *st)
 		st->has_io = true;
 		for (char *l = buf; l && *l; l = strchr(l, '\n'), l = l ? l + 1 : NULL) {
 			unsigned maj = 0, min = 0;
-			char op[16];
-			uint64_t v = 0;
-			if (sscanf(l, "%u:%u %15s %" SCNu64, &maj, &min, op, &v) != 4)
+			const char *op = NULL;
+			if (!parse_dev(l, &maj, &min, &op))
 				continue;
-			int k = !strcmp(op, "Read")	 ? 0
-				: !strcmp(op, "Write")	 ? 1
-				: !strcmp(op, "Discard") ? 2
-							 : -1;
+			op += strspn(op, " ");
+			size_t oplen = strcspn(op, " \n");
+			uint64_t v = strtoull(op + oplen, NULL, 10);
+			int k = oplen == 4 && !strncmp(op, "Read", 4)	   ? 0
+				: oplen == 5 && !strncmp(op, "Write", 5)   ? 1
+				: oplen == 7 && !strncmp(op, "Discard", 7) ? 2
+									   : -1;
 			struct pfs_cg_io *d = k < 0 ? NULL : io_dev(st, maj, min);
 			if (!d)
 				continue;
@@ -254,8 +273,9 @@ static void read_io_v2(int dir, struct pfs_cg_stats *st)
 	st->has_io = true;
 	for (char *l = buf; l && *l; l = strchr(l, '\n'), l = l ? l + 1 : NULL) {
 		unsigned maj = 0, min = 0;
+		const char *rest = NULL;
 		struct pfs_cg_io *d = NULL;
-		if (sscanf(l, "%u:%u", &maj, &min) != 2 || !(d = io_dev(st, maj, min)))
+		if (!parse_dev(l, &maj, &min, &rest) || !(d = io_dev(st, maj, min)))
 			continue;
 		const char *end = strchr(l, '\n');
 		static const char *const keys[] = {

@@ -468,15 +468,23 @@ int pfs_sysinfo_diskstats(const struct pfs_sysinfo_ctx *c, const char *in, size_
 	const char *p = in, *end = in + len;
 	struct kv_line l;
 	while (next_line(&p, end, &l)) {
-		char line[512], name[64];
+		char line[512];
 		snprintf(line, sizeof(line), "%.*s", (int)l.len, l.s);
-		unsigned maj = 0, min = 0;
-		int used = 0;
-		if (sscanf(line, "%u %u %63s%n", &maj, &min, name, &used) != 3)
+		char *q = NULL;
+		unsigned long maj = strtoul(line, &q, 10);
+		const char *m = q;
+		unsigned long min = strtoul(m, &q, 10);
+		if (q == m || q == line || maj > UINT32_MAX || min > UINT32_MAX)
 			return -EBADMSG;
+		q += strspn(q, " ");
+		size_t name_len = strcspn(q, " ");
+		if (!name_len || name_len > 63)
+			return -EBADMSG;
+		const char *name = q;
+		q += name_len;
 		/* as many figures as the host's kernel prints (14, 18 or 20 columns) */
 		unsigned n = 0;
-		for (const char *q = line + used; *q;) {
+		while (*q) {
 			while (*q == ' ')
 				q++;
 			if (!*q)
@@ -485,7 +493,7 @@ int pfs_sysinfo_diskstats(const struct pfs_sysinfo_ctx *c, const char *in, size_
 			while (*q && *q != ' ')
 				q++;
 		}
-		const struct pfs_cg_io *d = io_of(s, maj, min);
+		const struct pfs_cg_io *d = io_of(s, (unsigned)maj, (unsigned)min);
 		struct pfs_cg_io z = {0};
 		if (!d)
 			d = &z;
@@ -494,7 +502,7 @@ int pfs_sysinfo_diskstats(const struct pfs_sysinfo_ctx *c, const char *in, size_
 		uint64_t v[17] = {
 			d->rios, 0, d->rbytes / 512, 0, d->wios,	0, d->wbytes / 512, 0, 0,
 			0,	 0, d->dios,	     0, d->dbytes / 512};
-		int r = pfs_buf_printf(out, "%4u %7u %s", maj, min, name);
+		int r = pfs_buf_printf(out, "%4lu %7lu %.*s", maj, min, (int)name_len, name);
 		for (unsigned i = 0; r >= 0 && i < n; i++)
 			r = pfs_buf_printf(out, " %" PRIu64, i < 17 ? v[i] : 0);
 		if (r < 0 || (r = pfs_buf_append(out, "\n", 1)) < 0)
@@ -533,12 +541,17 @@ int pfs_sysinfo_pid_stat(uint64_t base_ticks, const char *in, size_t len, struct
 
 static uint64_t isqrt(uint64_t v)
 {
-	uint64_t x = v, y = (x + 1) / 2;
-	while (y < x) {
+	if (v < 2)
+		return v;
+	/* Newton's steps (x + v/x) / 2 without overflow, from v/2 + 1 >= the root */
+	uint64_t x = v / 2 + 1;
+	for (;;) {
+		uint64_t q = v / x;
+		uint64_t y = x / 2 + q / 2 + (x & q & 1);
+		if (y >= x)
+			return x;
 		x = y;
-		y = (x + v / x) / 2;
 	}
-	return x;
 }
 
 int pfs_sysinfo_sysctl(const char *rest, const char *in, size_t len, uint64_t sandbox_kb,
