@@ -69,22 +69,29 @@ static int open_backing(struct pfs_fs *fs, struct pfs_error *err)
 	return 0;
 }
 
-/* The mount's user namespace is that of the backing's pid 1 (the sandbox's init). */
+/*
+ * The mount's user namespace is that of the backing's pid 1 (the sandbox's
+ * init). When the daemon is in it too (an OCI hook run by rootless podman),
+ * the ids it sees are already the mount's: no map, and no oracle.
+ */
 static void load_id_maps(struct pfs_fs *fs)
 {
 	char text[4096];
 	struct pfs_view *v = &fs->view;
-	if (pfs_read_small_at(v->backing_fd, "1/uid_map", text, sizeof(text)) > 0)
-		pfs_idmap_parse(text, &v->uidmap);
-	if (pfs_read_small_at(v->backing_fd, "1/gid_map", text, sizeof(text)) > 0)
-		pfs_idmap_parse(text, &v->gidmap);
 	struct stat st, own;
 	int ufd = fs->opt.userns_fd;
 	if (ufd >= 0 ? fstat(ufd, &st) == 0 : fstatat(v->backing_fd, "1/ns/user", &st, 0) == 0)
 		v->mount_userns_ino = st.st_ino;
+	bool same = v->mount_userns_ino && stat("/proc/self/ns/user", &own) == 0 &&
+		    own.st_ino == v->mount_userns_ino;
+	if (same)
+		return;
+	if (pfs_read_small_at(v->backing_fd, "1/uid_map", text, sizeof(text)) > 0)
+		pfs_idmap_parse(text, &v->uidmap);
+	if (pfs_read_small_at(v->backing_fd, "1/gid_map", text, sizeof(text)) > 0)
+		pfs_idmap_parse(text, &v->gidmap);
 	/* Another user namespace: the kernel's ptrace rules need the oracle. */
-	if (v->mount_userns_ino && stat("/proc/self/ns/user", &own) == 0 &&
-	    own.st_ino != v->mount_userns_ino) {
+	if (v->mount_userns_ino) {
 		int r = pfs_oracle_start(v->backing_fd, ufd, &v->oracle);
 		if (r < 0)
 			pfs_warn("cannot start the ptrace oracle (%s): other processes' "

@@ -148,6 +148,25 @@ names() { find "$1" -mindepth 1 -maxdepth 1 -printf '%f\n'; }
 
 # workdir VAR NAME: sets VAR to a fresh directory other uids can traverse,
 # removed at exit (not in a $(...): the cleanup must be registered here).
+# test_user VAR NAME: creates the user NAME with a free range of 65536
+# subordinate ids and a named ACL entry on /dev/fuse (which may be 0600),
+# all undone by the cleanups; its name in VAR.
+test_user() {
+	local u=$2 start n=65536 had_acl
+	# a free range: past every range already given out
+	start=$(awk -F: '{e = $2 + $3; if (e > m) m = e} END {print (m > 1000000 ? m : 1000000)}' \
+		/etc/subuid /etc/subgid 2>/dev/null || echo 1000000)
+	useradd -M -U -s /bin/sh -K SUB_UID_COUNT=0 -K SUB_GID_COUNT=0 "$u" || return 1
+	add_cleanup "userdel '$u'"
+	usermod --add-subuids "$start-$((start + n - 1))" --add-subgids "$start-$((start + n - 1))" \
+		"$u" || return 1
+	add_cleanup "usermod --del-subuids '$start-$((start + n - 1))' --del-subgids '$start-$((start + n - 1))' '$u'"
+	had_acl=$(getfacl -p -c /dev/fuse 2>/dev/null | grep -c '^mask')
+	setfacl -m "u:$u:rw" /dev/fuse || return 1
+	add_cleanup "setfacl -x 'u:$u' /dev/fuse; [ '$had_acl' -gt 0 ] || setfacl -b /dev/fuse"
+	printf -v "$1" '%s' "$u"
+}
+
 workdir() {
 	local d
 	d=$(mktemp -d "/tmp/pfs-$2.XXXXXX") || return 1

@@ -33,6 +33,7 @@ cat >"$W/rootfs/probe" <<'EOF'
 #!/bin/sh
 echo "fstype=$(grep ' /proc ' /proc/self/mountinfo | tail -n 1 | sed 's/.* - //' | cut -d' ' -f1)"
 echo "npids=$(ls /proc | grep -c '^[0-9][0-9]*$')"
+echo "owner=$(ls -lnd /proc/1 | tr -s ' ' | cut -d' ' -f3)"
 echo "secret=$(tr '\0' '\n' </proc/1/environ | grep '^SECRET_TOKEN=')"
 echo "timer_list=$(wc -c </proc/timer_list)"
 if [ -e /proc/kcore ]; then echo "kcore=$(wc -c </proc/kcore)"; else echo "kcore=absent"; fi
@@ -104,6 +105,7 @@ check_probe() {
 	assert_eq "/proc file system" fuse.procfilterfs "$(fact fstype)" || return 1
 	[ "$(fact npids)" -ge 1 ] && [ "$(fact npids)" -le 6 ] ||
 		fail "the container sees $(fact npids) processes: $out" || return 1
+	assert_eq "owner of /proc/1 (the container's root)" 0 "$(fact owner)" || return 1
 	assert_eq "pid 1's secret, read by another process" "SECRET_TOKEN=[redacted]" \
 		"$(fact secret)" || return 1
 	[ "$HOST_TIMER_LIST" -gt 0 ] || fail "the host's timer_list is empty: nothing to test" ||
@@ -213,18 +215,24 @@ case_podman_shim_exec() {
 	no_leftovers "$id"
 }
 
-# podman and CRI-O read OCI hook files from a hooks directory; with runc
-# (podman exec needs crun: runc refuses a FUSE /proc in `runc exec`).
-case_podman_hooks_dir() {
-	local P out st
-	mkdir -p "$W/hooks.d"
+# hooks_dir DIR PFS CONFIG: the OCI hook files of pfs oci-hook in DIR.
+hooks_dir() {
+	local st
+	mkdir -p "$1" || return 1
 	for st in createRuntime poststop; do
-		cat >"$W/hooks.d/pfs-$st.json" <<EOF
+		cat >"$1/pfs-$st.json" <<EOF
 {"version": "1.0.0",
- "hook": {"path": "$PFS", "args": ["pfs", "oci-hook", "--config", "$W/hook.conf", "$st"]},
+ "hook": {"path": "$2", "args": ["pfs", "oci-hook", "--config", "$3", "$st"]},
  "when": {"always": true}, "stages": ["$st"]}
 EOF
 	done
+}
+
+# podman and CRI-O read OCI hook files from a hooks directory; with runc
+# (podman exec needs crun: runc refuses a FUSE /proc in `runc exec`).
+case_podman_hooks_dir() {
+	local P out
+	hooks_dir "$W/hooks.d" "$PFS" "$W/hook.conf"
 	P=(podman --root "$W/podman" --runroot "$W/podman-run" --cgroup-manager=cgroupfs
 		--events-backend=file --hooks-dir "$W/hooks.d" --runtime "$(command -v runc)")
 	"${P[@]}" image exists localhost/pfs-oci:test ||
@@ -272,10 +280,51 @@ EOF
 	no_leftovers pfs-oci-ctr
 }
 
+# Rootless podman: podman, conmon, crun, the hook and the daemon all run as
+# an unprivileged user in podman's user namespace; nothing runs as root.
+case_podman_rootless() {
+	local U R out
+	test_user U "pfsoci$$" || return 1
+	# what the user reads: a copy outside the checkout (CI clones under 0700)
+	workdir R oci-rootless || return 1
+	mkdir -p "$R/filters" "$R/policies" "$R/state" "$R/xdg" "$R/st" "$R/run" "$R/home" || return 1
+	cp "$PFS" "$DAEMON" "$W/rootfs.tar" "$R/" && cp "$FILTERS"/*.policy "$R/filters/" || return 1
+	echo "include \"$R/filters/default.policy\"" >"$R/policies/default.policy"
+	printf 'policy-dir = %s\ndaemon = %s\nstate-dir = %s\n' "$R/policies" \
+		"$R/procfilterfs" "$R/state" >"$R/hook.conf"
+	hooks_dir "$R/hooks.d" "$R/pfs" "$R/hook.conf" || return 1
+	chmod -R a+rX "$R" && chown "$U" "$R/state" "$R/xdg" "$R/st" "$R/run" "$R/home" && chmod 700 "$R/xdg" ||
+		return 1
+	out=$(cd / && $REAPER runuser -u "$U" -- env HOME="$R/home" XDG_RUNTIME_DIR="$R/xdg" sh -c '
+		P="podman --root $1/st --runroot $1/run --storage-driver vfs --cgroup-manager=cgroupfs"
+		P="$P --events-backend=file --hooks-dir $1/hooks.d --runtime $2"
+		$P import "$1/rootfs.tar" localhost/pfs-oci:rootless >/dev/null || exit 1
+		$P run --rm --network none --env SECRET_TOKEN=hunter2 localhost/pfs-oci:rootless /probe ||
+			exit 1
+		$P run -d --name pfs-oci-rl --network none --env SECRET_TOKEN=hunter2 \
+			localhost/pfs-oci:rootless sleep 60 >/dev/null || exit 1
+		echo "--- exec"
+		$P exec pfs-oci-rl /probe || exit 1
+		$P rm -f -t 0 pfs-oci-rl >/dev/null
+		$P system reset -f >/dev/null 2>&1 || echo "podman system reset: $?"
+		pgrep -a -u "$(id -u)" | grep -v pgrep
+		exit 0' sh "$R" "$W/crun" 2>&1) || {
+		log "rootless podman: $out"
+		return 1
+	}
+	check_probe "$(sed '/^--- exec$/,$d' <<<"$out")" || return 1
+	check_probe "$(sed '1,/^--- exec$/d' <<<"$out")" || return 1
+	[ -z "$(ls -A "$R/state")" ] || fail "state left: $(ls -A "$R/state")" || return 1
+	if pgrep -u "$U" >/dev/null; then
+		fail "processes of $U remain: $(pgrep -a -u "$U")" || return 1
+	fi
+}
+
 run_case "crun run: /proc is procfilterfs, filtered, masked, nothing left" case_crun_run
 run_case "runc run: the same, mounted at the workload's exec" case_runc_run
 run_case "annotation io.procfilterfs.tenant selects the tenant's policy" case_annotation_tenant
 run_case "a bad policy fails the start with its message" case_bad_policy
 run_case "podman --runtime pfs oci-runtime, podman exec" case_podman_shim_exec
 run_case "podman --hooks-dir with runc, annotation" case_podman_hooks_dir
+run_case "rootless podman --hooks-dir with crun, podman exec" case_podman_rootless
 run_case "containerd: ctr run --runc-binary pfs oci-runtime" case_containerd_ctr

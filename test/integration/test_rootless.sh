@@ -16,20 +16,8 @@ for tool in useradd usermod userdel runuser setfacl newuidmap newgidmap; do
 	}
 done
 
-U=pfsrl$$
-SUB_COUNT=65536
-# a free range: past every range already given out
-SUB_START=$(awk -F: 'FNR == 1 {} {e = $2 + $3; if (e > m) m = e} END {print (m > 1000000 ? m : 1000000)}' \
-	/etc/subuid /etc/subgid 2>/dev/null || echo 1000000)
-useradd -M -U -s /bin/sh -K SUB_UID_COUNT=0 -K SUB_GID_COUNT=0 "$U" || exit 1
-add_cleanup "userdel '$U'"
-usermod --add-subuids "$SUB_START-$((SUB_START + SUB_COUNT - 1))" \
-	--add-subgids "$SUB_START-$((SUB_START + SUB_COUNT - 1))" "$U" || exit 1
-add_cleanup "usermod --del-subuids '$SUB_START-$((SUB_START + SUB_COUNT - 1))' --del-subgids '$SUB_START-$((SUB_START + SUB_COUNT - 1))' '$U'"
-# /dev/fuse may be 0600: a named ACL entry for the test, then the old ACL back
-had_acl=$(getfacl -p -c /dev/fuse 2>/dev/null | grep -c '^mask')
-setfacl -m "u:$U:rw" /dev/fuse || exit 1
-add_cleanup "setfacl -x 'u:$U' /dev/fuse; [ '$had_acl' -gt 0 ] || setfacl -b /dev/fuse"
+test_user U "pfsrl$$" || exit 1
+SUB_START=$(awk -F: -v u="$U" '$1 == u {print $2; exit}' /etc/subuid)
 
 # The checkout may not be readable by the user (CI clones under a 0700
 # directory): a readable copy of what the suites need.
