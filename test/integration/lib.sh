@@ -158,6 +158,8 @@ test_user() {
 		/etc/subuid /etc/subgid 2>/dev/null || echo 1000000)
 	useradd -M -U -s /bin/sh -K SUB_UID_COUNT=0 -K SUB_GID_COUNT=0 "$u" || return 1
 	add_cleanup "userdel '$u'"
+	# runs first: userdel refuses a user with processes (a podman pause process)
+	add_cleanup "pkill -KILL -u '$u'; sleep 0.2"
 	usermod --add-subuids "$start-$((start + n - 1))" --add-subgids "$start-$((start + n - 1))" \
 		"$u" || return 1
 	add_cleanup "usermod --del-subuids '$start-$((start + n - 1))' --del-subgids '$start-$((start + n - 1))' '$u'"
