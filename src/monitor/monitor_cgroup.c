@@ -1,7 +1,5 @@
 /* A cgroup per sandbox: detection, creation with limits, stats, removal (v2 here, v1 in _v1.c). */
-#include <dirent.h>
 #include <errno.h>
-#include <signal.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -9,7 +7,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "pfs/backing.h"
@@ -130,27 +127,6 @@ static int create_v2(int parent_fd, const char *where, const char *ctl, const ch
 		return pfs_err_set(err, -r, "cannot set the limits of cgroup %s/%s", where, name);
 	}
 	return 0;
-}
-
-void pfs_cgroup_sweep_stale(int parent_fd, int min_age_s)
-{
-	DIR *d = pfs_opendir_at(parent_fd, ".");
-	if (!d)
-		return;
-	time_t now = time(NULL);
-	for (struct dirent *e; (e = readdir(d));) {
-		char *end = NULL;
-		if (strncmp(e->d_name, "pfs-run-", 8) != 0)
-			continue;
-		long pid = strtol(e->d_name + 8, &end, 10);
-		struct stat st;
-		if (*end || pid <= 0 || (kill((pid_t)pid, 0) == 0 || errno != ESRCH) ||
-		    fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
-		    now - st.st_ctime < min_age_s)
-			continue;
-		(void)unlinkat(dirfd(d), e->d_name, AT_REMOVEDIR);
-	}
-	closedir(d);
 }
 
 int pfs_cgroup_add_pid(const struct pfs_cgroup *cg, pid_t pid)
