@@ -62,7 +62,9 @@ static void warn_fallback(const struct pfs_run_opts *o, const struct pfs_error *
 /*
  * Clones the init into its namespaces, directly into its cgroup when there is
  * one (so that the new cgroup namespace is rooted there: /proc/self/cgroup
- * shows "0::/"). *in_cgroup tells whether that worked.
+ * shows "0::/"). *in_cgroup tells whether that worked; when it did not (v1
+ * hierarchies, no cgroup), the init unshares its cgroup namespace itself once
+ * the launcher has moved it (PFS_MAPPED_UNSHARE_CGROUPNS).
  */
 static pid_t clone_sandbox(const struct pfs_run_opts *o, int cgroup_fd, int *pidfd, bool *in_cgroup)
 {
@@ -84,6 +86,7 @@ static pid_t clone_sandbox(const struct pfs_run_opts *o, int cgroup_fd, int *pid
 		ca.flags &= ~(uint64_t)CLONE_INTO_CGROUP;
 		ca.cgroup = 0;
 	}
+	ca.flags &= ~(uint64_t)CLONE_NEWCGROUP;
 	return (pid_t)syscall(SYS_clone3, &ca, sizeof(ca));
 }
 
@@ -167,7 +170,8 @@ static int launch(struct pfs_run_opts *o, const struct pfs_cgroup *cg, struct pf
 		code = PFS_RUN_EXIT_SETUP;
 		goto kill_init;
 	}
-	m = (struct pfs_msg){.type = PFS_MSG_MAPPED};
+	m = (struct pfs_msg){.type = PFS_MSG_MAPPED,
+			     .code = in_cgroup ? 0 : PFS_MAPPED_UNSHARE_CGROUPNS};
 	pfs_msg_send(sock, &m, NULL, 0);
 
 	int fds[3] = {-1, -1, -1};

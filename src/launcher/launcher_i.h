@@ -193,6 +193,9 @@ enum pfs_msg_type {
 	PFS_MSG_LISTENER, /* workload -> init: seccomp listener + mount id of /proc (code) */
 };
 
+/* MAPPED's code: the init was moved into its cgroup after the clone */
+#define PFS_MAPPED_UNSHARE_CGROUPNS 1
+
 struct pfs_msg {
 	int type;
 	int code; /* ERROR: exit code; STATUS: wait status; FDS: number of fds */

@@ -26,6 +26,7 @@
 #define BASE "/tmp"
 #define NEWROOT "/tmp/root"
 
+/* Returns the message's code (>= 0), or -errno. */
 static int expect(int sock, int type, struct pfs_error *err)
 {
 	struct pfs_msg m;
@@ -34,7 +35,7 @@ static int expect(int sock, int type, struct pfs_error *err)
 		return pfs_err_set(err, -r, "lost the launcher: %s", strerror(-r));
 	if (m.type != type)
 		return pfs_err_set(err, EPROTO, "unexpected message %d from the launcher", m.type);
-	return 0;
+	return m.code > 0 ? m.code : 0;
 }
 
 static int become_root(struct pfs_error *err)
@@ -64,6 +65,10 @@ static int setup(struct pfs_run_opts *o, int sock, struct pfs_error *err)
 	int r = expect(sock, PFS_MSG_MAPPED, err);
 	if (r < 0)
 		return r;
+	/* moved into its cgroup after the clone: root the cgroup namespace there now */
+	if (r == PFS_MAPPED_UNSHARE_CGROUPNS && unshare(CLONE_NEWCGROUP) < 0)
+		return pfs_err_set(err, errno, "cannot create the cgroup namespace: %s",
+				   strerror(errno));
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
 		return pfs_err_set(err, errno, "cannot make the mounts private: %s",
 				   strerror(errno));
@@ -145,7 +150,8 @@ static int setup(struct pfs_run_opts *o, int sock, struct pfs_error *err)
 			return r;
 	}
 	/* /proc answers only once the daemon serves it */
-	return expect(sock, PFS_MSG_GO, err);
+	r = expect(sock, PFS_MSG_GO, err);
+	return r < 0 ? r : 0;
 }
 
 int pfs_sandbox_main(void *arg)
