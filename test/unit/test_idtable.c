@@ -1,0 +1,81 @@
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <unistd.h>
+
+#include "pfs/idtable.h"
+
+Test(idtable, ids_survive_a_second_mapping)
+{
+	int fd = -1;
+	cr_assert_eq(pfs_idtable_create(64, &fd), 0);
+	struct pfs_idtable a, b;
+	cr_assert_eq(pfs_idtable_open(fd, 0, &a), 0);
+	uint64_t id = 0;
+	cr_assert_eq(pfs_idtable_alloc(&a, PFS_IDREC_NODE, &id), 0);
+	cr_assert_gt(id >> 32, 0, "never 0 or the root id 1");
+	struct pfs_idrec *r = pfs_idtable_get(&a, id, PFS_IDREC_NODE);
+	cr_assert_not_null(r);
+	r->parent = PFS_ID_ROOT;
+	r->nlookup = 3;
+	pfs_idrec_set_name(r, "status");
+	a.h->epoch++;
+	pfs_idtable_close(&a);
+	/* another daemon maps the same memfd */
+	cr_assert_eq(pfs_idtable_open(fd, 0, &b), 0);
+	r = pfs_idtable_get(&b, id, PFS_IDREC_NODE);
+	cr_assert_not_null(r);
+	cr_assert_str_eq(r->name, "status");
+	cr_assert_eq(r->nlookup, 3);
+	cr_assert_eq(b.h->epoch, 1);
+	cr_assert_null(pfs_idtable_get(&b, id, PFS_IDREC_HANDLE), "a node id is not a handle");
+	pfs_idtable_close(&b);
+	close(fd);
+}
+
+Test(idtable, reused_slot_never_matches_the_old_id)
+{
+	struct pfs_idtable t;
+	cr_assert_eq(pfs_idtable_open(-1, 4, &t), 0);
+	uint64_t old = 0, fresh = 0;
+	cr_assert_eq(pfs_idtable_alloc(&t, PFS_IDREC_NODE, &old), 0);
+	pfs_idtable_free(&t, old);
+	cr_assert_null(pfs_idtable_get(&t, old, PFS_IDREC_NODE), "freed");
+	cr_assert_eq(pfs_idtable_alloc(&t, PFS_IDREC_HANDLE, &fresh), 0);
+	cr_assert_eq(pfs_id_slot(fresh), pfs_id_slot(old), "the slot is reused");
+	cr_assert_neq(fresh, old);
+	cr_assert_null(pfs_idtable_get(&t, old, PFS_IDREC_HANDLE), "the old id is stale");
+	cr_assert_not_null(pfs_idtable_get(&t, fresh, PFS_IDREC_HANDLE));
+	pfs_idtable_free(&t, old); /* a stale free leaves the new record alone */
+	cr_assert_not_null(pfs_idtable_get(&t, fresh, PFS_IDREC_HANDLE));
+	pfs_idtable_close(&t);
+}
+
+Test(idtable, full_and_bad_input)
+{
+	struct pfs_idtable t;
+	cr_assert_eq(pfs_idtable_open(-1, 2, &t), 0);
+	uint64_t id;
+	cr_assert_eq(pfs_idtable_alloc(&t, PFS_IDREC_NODE, &id), 0);
+	cr_assert_eq(pfs_idtable_alloc(&t, PFS_IDREC_NODE, &id), 0);
+	cr_assert_eq(pfs_idtable_alloc(&t, PFS_IDREC_NODE, &id), -ENOSPC);
+	cr_assert_null(pfs_idtable_get(&t, 1, PFS_IDREC_NODE), "the root is not in the table");
+	cr_assert_null(pfs_idtable_get(&t, pfs_id_make(7, 1), PFS_IDREC_NODE), "out of range");
+	pfs_idtable_close(&t);
+	int fds[2];
+	cr_assert_eq(pipe(fds), 0);
+	cr_assert_eq(pfs_idtable_open(fds[0], 0, &t), -EINVAL, "not a table");
+	close(fds[0]);
+	close(fds[1]);
+}
+
+Test(idtable, long_names_are_not_resolvable)
+{
+	struct pfs_idrec r = {0};
+	char name[PFS_IDT_NAME_MAX + 2];
+	memset(name, 'x', sizeof(name) - 1);
+	name[sizeof(name) - 1] = '\0';
+	pfs_idrec_set_name(&r, name);
+	cr_assert(r.flags & PFS_IDREC_UNNAMED);
+	cr_assert_str_eq(r.name, "");
+	cr_assert_neq(pfs_idt_hash("a", 1, 0), pfs_idt_hash("b", 1, 0));
+}
