@@ -12,6 +12,7 @@
 
 #include "pfs/budget.h"
 #include "pfs/buf.h"
+#include "pfs/idtable.h"
 #include "pfs/policy.h"
 #include "pfs/view.h"
 
@@ -30,14 +31,17 @@ struct pfs_fs_options {
 	int enter_ns; /* enter_ns=0 disables entering callers' namespaces */
 	unsigned long pidns_pid_max; /* pidns_pid_max=N: kernel/pid_max of the backing's pid ns */
 	int cgroup_pid; /* cgroup_pid=PID: `sysinfo virtual` from this process's cgroups */
+	int idtable_fd; /* idtable_fd=N: the supervisor's id table (node_id.c), -1 if unset */
 };
 
 /*
  * An inode. Nodes under /proc/<pid> are anchored on an fd of that pid's (or
  * tid's) backing directory, taken at lookup: it pins the process, so a reused
- * pid can never reach the old process's node. ino = (uintptr_t)node, root = 1.
+ * pid can never reach the old process's node. Its FUSE id is a record of the
+ * id table (node_id.c), so a later daemon can resolve it again; root = 1.
  */
 struct pfs_node {
+	uint64_t id; /* the FUSE node id */
 	struct pfs_node *parent;
 	char *name;
 	char *path; /* logical: "/proc/12/status" */
@@ -68,6 +72,15 @@ struct pfs_reaper {
 	pthread_cond_t cond;
 };
 
+/* Node ids and file handles: id table records (node_id.c, handles.c). */
+struct pfs_ids {
+	struct pfs_idtable t; /* its allocation: lock */
+	pthread_mutex_t lock;
+	_Atomic(uintptr_t) *objs; /* slot -> this daemon's node or handle, 0 if none */
+	size_t objs_bytes;
+	struct pfs_node stale; /* what an id that cannot be resolved again is */
+};
+
 struct pfs_fs {
 	struct pfs_fs_options opt; /* set before serving, then read-only */
 	struct fuse_session *se; /* set before serving */
@@ -82,6 +95,7 @@ struct pfs_fs {
 	struct pfs_budget relay_slots; /* relays waiting on a pipe (magic.c); its own lock */
 	atomic_uint_fast64_t nodes_freed; /* nodes freed since start: atomic */
 	struct pfs_reaper reaper; /* reap.c; its own lock */
+	struct pfs_ids ids; /* node_id.c; its own lock, under nodes_lock when both */
 	bool debug; /* set before serving */
 };
 
@@ -102,6 +116,50 @@ void pfs_node_unref(struct pfs_fs *fs, struct pfs_node *n);
 /* Location of node for the core view. */
 void pfs_node_loc(struct pfs_fs *fs, const struct pfs_node *n, struct pfs_loc *loc);
 void pfs_nodes_init(struct pfs_fs *fs);
+struct pfs_node *pfs_node_new(struct pfs_node *parent, const char *name, char *path, int anchor_fd,
+			      ino_t backing_ino, mode_t type);
+/* Links a new node under parent (with nodes_lock): its children, or detached if taken. */
+void pfs_node_attach(struct pfs_node *parent, struct pfs_node *n);
+
+/* Node ids (node_id.c). init: 0 or -errno; the table of fd, or a private one when fd < 0. */
+int pfs_ids_init(struct pfs_fs *fs, int fd);
+void pfs_ids_destroy(struct pfs_fs *fs);
+/* With nodes_lock: records a new node (its id); -ENOSPC when the table is full. */
+int pfs_node_id_assign(struct pfs_fs *fs, struct pfs_node *n);
+/* With nodes_lock: the kernel's lookup count changed. */
+void pfs_node_id_count(struct pfs_fs *fs, const struct pfs_node *n);
+/* With nodes_lock: the node is freed; so is its id. */
+void pfs_node_id_release(struct pfs_fs *fs, const struct pfs_node *n);
+/* The node of id: this daemon's, or resolved again from the table; ids.stale if neither. */
+struct pfs_node *pfs_node_id_find(struct pfs_fs *fs, uint64_t id);
+/* This daemon's object of id (a node or handle, as the record's state st says), or NULL. */
+void *pfs_ids_obj(struct pfs_fs *fs, uint64_t id, int st);
+
+/* File handles (handles.c): fh values that a later daemon recognises as not its own. */
+int pfs_fh_new(struct pfs_fs *fs, void *obj, const struct pfs_node *n, unsigned flags,
+	       uint64_t *fh);
+/* This daemon's object of fh, or NULL: a handle of a previous daemon (an orphan). */
+void *pfs_fh_obj(struct pfs_fs *fs, uint64_t fh);
+/* Records what fh served (bytes or entries, and their hash) for a later daemon. */
+void pfs_fh_note(struct pfs_fs *fs, uint64_t fh, uint64_t served, uint64_t hash);
+void pfs_fh_free(struct pfs_fs *fs, uint64_t fh);
+/* Orphans: handles a dead daemon opened (orphan.c). Each replies. */
+bool pfs_fh_orphan(struct pfs_fs *fs, const struct fuse_file_info *fi);
+void pfs_orphan_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+		     struct fuse_file_info *fi);
+void pfs_orphan_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+			struct fuse_file_info *fi);
+void pfs_orphan_release(fuse_req_t req, struct fuse_file_info *fi);
+/* ops_file.c, ops_dir.c: a handle of n for caller c, as open/opendir make it (no reply). */
+int pfs_file_open_as(struct pfs_fs *fs, struct pfs_node *n, struct pfs_caller *c, int flags,
+		     void **h);
+int pfs_file_content(void *h, const char **data, size_t *len);
+void pfs_file_close(struct pfs_fs *fs, void *h);
+void pfs_dir_close(struct pfs_fs *fs, void *h);
+void pfs_file_adopt(struct pfs_fs *fs, void *h, uint64_t fh);
+int pfs_dir_open_as(struct pfs_fs *fs, struct pfs_node *n, struct pfs_caller *c, void **h,
+		    uint64_t *count, uint64_t *hash);
+void pfs_dir_adopt(struct pfs_fs *fs, void *h, uint64_t fh);
 void pfs_nodes_destroy(struct pfs_fs *fs);
 /* Nodes freed since start (the kernel forgot them). */
 uint64_t pfs_nodes_freed(struct pfs_fs *fs);
@@ -205,6 +263,10 @@ void pfs_op_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent, const cha
 void pfs_op_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name, const char *value,
 		     size_t size, int flags);
 void pfs_op_removexattr(fuse_req_t req, fuse_ino_t ino, const char *name);
+
+/* Serving a connection another daemon may have served (fuse_raw.c). */
+int pfs_raw_attach(struct pfs_fs *fs, const char *mountpoint);
+int pfs_raw_takeover(struct pfs_fs *fs, int fd);
 
 /* Startup (setup.c). */
 int pfs_fs_setup(struct pfs_fs *fs, struct pfs_error *err);

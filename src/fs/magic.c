@@ -136,11 +136,18 @@ void pfs_magic_open(fuse_req_t req, struct pfs_node *n, struct fuse_file_info *f
 	rl->owner = c.tgid;
 	rl->node = n;
 	pfs_node_ref(fs, n);
-	fi->fh = (uintptr_t)rl;
+	if (pfs_fh_new(fs, rl, n, PFS_IDREC_NOREOPEN, &fi->fh) < 0) {
+		close(rl->fd);
+		pfs_node_unref(fs, n);
+		free(rl);
+		fuse_reply_err(req, ENFILE);
+		return;
+	}
 	fi->direct_io = 1;
 	fi->nonseekable = !rl->seekable;
 	fi->keep_cache = 0;
 	if (fuse_reply_open(req, fi) != 0) {
+		pfs_fh_free(fs, fi->fh);
 		close(rl->fd);
 		pfs_node_unref(fs, n);
 		free(rl);
@@ -162,7 +169,7 @@ static int wait_ready(fuse_req_t req, struct relay *rl, short events)
 void pfs_magic_read(fuse_req_t req, size_t size, off_t off, struct fuse_file_info *fi)
 {
 	struct pfs_fs *fs = pfs_req_fs(req);
-	struct relay *rl = (struct relay *)(uintptr_t)fi->fh;
+	struct relay *rl = pfs_fh_obj(fs, fi->fh);
 	cleanup_free char *buf = malloc(size ? size : 1);
 	if (!buf) {
 		fuse_reply_err(req, ENOMEM);
@@ -192,7 +199,7 @@ void pfs_magic_write(fuse_req_t req, const char *buf, size_t size, off_t off,
 		     struct fuse_file_info *fi)
 {
 	struct pfs_fs *fs = pfs_req_fs(req);
-	struct relay *rl = (struct relay *)(uintptr_t)fi->fh;
+	struct relay *rl = pfs_fh_obj(fs, fi->fh);
 	bool at = rl->seekable && !(rl->flags & O_APPEND);
 	bool slot = false;
 	for (;;) {
@@ -218,7 +225,7 @@ void pfs_magic_write(fuse_req_t req, const char *buf, size_t size, off_t off,
 void pfs_magic_setattr(fuse_req_t req, struct pfs_node *n, struct stat *attr, int to_set,
 		       struct fuse_file_info *fi)
 {
-	struct relay *rl = fi ? (struct relay *)(uintptr_t)fi->fh : NULL;
+	struct relay *rl = fi ? pfs_fh_obj(pfs_req_fs(req), fi->fh) : NULL;
 	int r = 0;
 	if (!(to_set & FUSE_SET_ATTR_SIZE))
 		r = -EPERM;
@@ -244,7 +251,8 @@ void pfs_magic_setattr(fuse_req_t req, struct pfs_node *n, struct stat *attr, in
 void pfs_magic_release(fuse_req_t req, struct fuse_file_info *fi)
 {
 	struct pfs_fs *fs = pfs_req_fs(req);
-	struct relay *rl = (struct relay *)(uintptr_t)fi->fh;
+	struct relay *rl = pfs_fh_obj(fs, fi->fh);
+	pfs_fh_free(fs, fi->fh);
 	close(rl->fd);
 	pfs_node_unref(fs, rl->node);
 	free(rl);

@@ -36,6 +36,7 @@ static const struct fuse_opt option_spec[] = {
 	OPT("enter_ns=%d", enter_ns, 0),
 	OPT("pidns_pid_max=%lu", pidns_pid_max, 0),
 	OPT("cgroup_pid=%d", cgroup_pid, 0),
+	OPT("idtable_fd=%d", idtable_fd, 0),
 	FUSE_OPT_KEY("snapshot_max=%s", 1),
 	FUSE_OPT_END,
 };
@@ -111,6 +112,9 @@ static void usage(const char *prog)
 	       "    cgroup_pid=PID      `sysinfo virtual` shows the limits and usage of this\n"
 	       "                        process's cgroups (v1 or v2; pfs run passes the\n"
 	       "                        sandbox's init)\n"
+	       "    idtable_fd=N        an inherited id table (a memfd of pfs run's\n"
+	       "                        supervisor): node ids outlive this daemon, and a\n"
+	       "                        daemon started on a served connection takes it over\n"
 	       "\n"
 	       "SIGHUP reloads the policy; a policy with errors leaves the old one active.\n"
 	       "\n",
@@ -192,7 +196,7 @@ static int serve(struct pfs_fs *fs, struct fuse_args *args, struct fuse_cmdline_
 	sigemptyset(&hup);
 	sigaddset(&hup, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &hup, NULL);
-	if (fuse_session_mount(fs->se, cl->mountpoint) != 0) {
+	if (pfs_raw_attach(fs, cl->mountpoint) != 0) {
 		fprintf(stderr,
 			"procfilterfs: cannot mount at %s; is it a directory, and is "
 			"/dev/fuse usable (modprobe fuse)?\n",
@@ -211,6 +215,7 @@ static int serve(struct pfs_fs *fs, struct fuse_args *args, struct fuse_cmdline_
 			pfs_warn("cannot signal readiness on fd %d", fs->opt.ready_fd);
 		close(fs->opt.ready_fd);
 	}
+	pfs_raw_takeover(fs, fuse_session_fd(fs->se));
 	struct fuse_loop_config *cfg = fuse_loop_cfg_create();
 	/* No idle-thread limit: destroying and re-creating workers only costs. */
 	fuse_loop_cfg_set_max_threads(cfg, fs->opt.threads);
@@ -232,6 +237,7 @@ static int run(struct pfs_fs *fs, const char *prog, struct fuse_args *args,
 	fs->opt.backing_fd = -1;
 	fs->opt.ready_fd = -1;
 	fs->opt.userns_fd = -1;
+	fs->opt.idtable_fd = -1;
 	fs->opt.threads = 8;
 	fs->opt.enter_ns = 1;
 	fs->opt.snapshot_max = 64u << 20;
@@ -278,6 +284,12 @@ static int run(struct pfs_fs *fs, const char *prog, struct fuse_args *args,
 	/* A fixed threshold: big blocks (hash tables, snapshots) are mapped and unmapped, never kept. */
 	mallopt(M_MMAP_THRESHOLD, 64 << 10);
 	pfs_nodes_init(fs);
+	int ir = pfs_ids_init(fs, fs->opt.idtable_fd);
+	if (ir < 0) {
+		fprintf(stderr, "procfilterfs: cannot map the id table%s: %s\n",
+			fs->opt.idtable_fd >= 0 ? " of idtable_fd=" : "", strerror(-ir));
+		return 1;
+	}
 	struct pfs_error err;
 	pfs_err_clear(&err);
 	if (pfs_fs_setup(fs, &err) < 0) {
@@ -292,6 +304,7 @@ static int run(struct pfs_fs *fs, const char *prog, struct fuse_args *args,
 	int ret = serve(fs, args, cl);
 	pfs_log_summary();
 	pfs_nodes_destroy(fs);
+	pfs_ids_destroy(fs);
 	pfs_budget_destroy(&fs->budget);
 	pfs_magic_destroy(fs);
 	pfs_policy_free((struct pfs_policy *)fs->view.policy);

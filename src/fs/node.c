@@ -11,18 +11,19 @@
 
 struct pfs_node *pfs_node_get(struct pfs_fs *fs, fuse_ino_t ino)
 {
-	return ino == FUSE_ROOT_ID ? &fs->root : (struct pfs_node *)(uintptr_t)ino;
+	return ino == FUSE_ROOT_ID ? &fs->root : pfs_node_id_find(fs, ino);
 }
 
 fuse_ino_t pfs_node_ino(struct pfs_fs *fs, const struct pfs_node *n)
 {
-	return n == &fs->root ? FUSE_ROOT_ID : (fuse_ino_t)(uintptr_t)n;
+	return n == &fs->root ? FUSE_ROOT_ID : n->id;
 }
 
 void pfs_nodes_init(struct pfs_fs *fs)
 {
 	struct pfs_node *r = &fs->root;
 	memset(r, 0, sizeof(*r));
+	r->id = FUSE_ROOT_ID;
 	r->name = "";
 	r->path = "/proc";
 	r->rel = "";
@@ -131,6 +132,7 @@ static void maybe_release(struct pfs_fs *fs, struct pfs_node *n)
 		struct pfs_node *parent = n->parent;
 		if (!n->detached)
 			HASH_DEL(parent->children, n);
+		pfs_node_id_release(fs, n);
 		node_free(fs, n);
 		parent->refs--;
 		n = parent;
@@ -154,16 +156,17 @@ void pfs_node_unref(struct pfs_fs *fs, struct pfs_node *n)
 
 void pfs_node_forget(struct pfs_fs *fs, struct pfs_node *n, uint64_t nlookup)
 {
-	if (n == &fs->root)
+	if (n == &fs->root || n == &fs->ids.stale)
 		return;
 	pthread_mutex_lock(&fs->nodes_lock);
 	n->nlookup = nlookup > n->nlookup ? 0 : n->nlookup - nlookup;
+	pfs_node_id_count(fs, n);
 	maybe_release(fs, n);
 	pthread_mutex_unlock(&fs->nodes_lock);
 }
 
-static struct pfs_node *node_new(struct pfs_node *parent, const char *name, char *path,
-				 int anchor_fd, ino_t backing_ino, mode_t type)
+struct pfs_node *pfs_node_new(struct pfs_node *parent, const char *name, char *path, int anchor_fd,
+			      ino_t backing_ino, mode_t type)
 {
 	struct pfs_node *n = calloc(1, sizeof(*n));
 	char *nm = strdup(name);
@@ -191,6 +194,17 @@ static struct pfs_node *node_new(struct pfs_node *parent, const char *name, char
 	return n;
 }
 
+void pfs_node_attach(struct pfs_node *parent, struct pfs_node *n)
+{
+	struct pfs_node *old = NULL;
+	HASH_FIND_STR(parent->children, n->name, old);
+	if (old)
+		n->detached = true;
+	else
+		HASH_ADD_KEYPTR(hh, parent->children, n->name, strlen(n->name), n);
+	parent->refs++;
+}
+
 /* Finds or makes parent/name (with nodes_lock); takes path and anchor_fd. */
 static int insert(struct pfs_fs *fs, struct pfs_node *parent, const char *name, char **path,
 		  int anchor_fd, const struct stat *st, bool magic, struct pfs_node **out)
@@ -205,14 +219,22 @@ static int insert(struct pfs_fs *fs, struct pfs_node *parent, const char *name, 
 		n = NULL;
 	}
 	if (!n) {
-		n = node_new(parent, name, *path, anchor_fd, st->st_ino, st->st_mode & S_IFMT);
-		if (!n) {
-			pthread_mutex_unlock(&fs->nodes_lock);
-			if (anchor_fd >= 0)
-				close(anchor_fd);
-			return -ENOMEM;
+		n = pfs_node_new(parent, name, *path, anchor_fd, st->st_ino, st->st_mode & S_IFMT);
+		int r = n ? 0 : -ENOMEM;
+		if (n) {
+			n->magic = magic;
+			r = pfs_node_id_assign(fs, n);
 		}
-		n->magic = magic;
+		if (r < 0) {
+			pthread_mutex_unlock(&fs->nodes_lock);
+			if (n) {
+				n->path = NULL; /* still the caller's */
+				node_free(fs, n);
+			} else if (anchor_fd >= 0) {
+				close(anchor_fd);
+			}
+			return r;
+		}
 		*path = NULL;
 		HASH_ADD_KEYPTR(hh, parent->children, n->name, strlen(n->name), n);
 		parent->refs++;
@@ -220,6 +242,7 @@ static int insert(struct pfs_fs *fs, struct pfs_node *parent, const char *name, 
 		close(anchor_fd);
 	}
 	n->nlookup++;
+	pfs_node_id_count(fs, n);
 	pthread_mutex_unlock(&fs->nodes_lock);
 	*out = n;
 	return 0;

@@ -25,6 +25,7 @@ struct dir_handle {
 	struct dir_entry *entries;
 	size_t n, cap;
 	bool listed;
+	uint64_t fh; /* its id table record (handles.c), 0 until replied */
 };
 
 static void entries_free(struct dir_handle *h)
@@ -54,6 +55,8 @@ static int add_entry(void *opaque, const struct pfs_dirent *e)
 	return 0;
 }
 
+static uint64_t listing_hash(const struct dir_handle *h);
+
 static int list_dir(struct pfs_fs *fs, struct dir_handle *h, struct pfs_caller *c)
 {
 	entries_free(h);
@@ -77,7 +80,81 @@ static int list_dir(struct pfs_fs *fs, struct dir_handle *h, struct pfs_caller *
 	pfs_policy_unlock(fs);
 	if (r < 0)
 		entries_free(h);
+	else if (h->fh)
+		pfs_fh_note(fs, h->fh, h->n, listing_hash(h));
 	return r;
+}
+
+/* What a later daemon compares its own listing with (orphan.c). */
+static uint64_t listing_hash(const struct dir_handle *h)
+{
+	uint64_t hash = 0;
+	for (size_t i = 0; i < h->n; i++)
+		hash = pfs_idt_hash(h->entries[i].name, strlen(h->entries[i].name) + 1, hash);
+	return hash;
+}
+
+static void dir_free(struct pfs_fs *fs, struct dir_handle *h)
+{
+	entries_free(h);
+	pthread_mutex_destroy(&h->lock);
+	pfs_node_unref(fs, h->node);
+	if (h->fh)
+		pfs_fh_free(fs, h->fh);
+	free(h);
+}
+
+/* The handle opendir makes for caller c; listed at once when count is given (a takeover). */
+int pfs_dir_open_as(struct pfs_fs *fs, struct pfs_node *n, struct pfs_caller *c, void **out,
+		    uint64_t *count, uint64_t *hash)
+{
+	struct stat st;
+	struct pfs_loc loc;
+	pfs_node_loc(fs, n, &loc);
+	pfs_policy_rdlock(fs);
+	struct pfs_path_decision d;
+	int r = pfs_view_reach(&fs->view, c, &loc, PFS_REACH_USE, &d);
+	if (r == 0)
+		r = pfs_view_stat(&fs->view, c, &loc, &st);
+	if (r == 0 && !S_ISDIR(st.st_mode))
+		r = -ENOTDIR;
+	if (r == 0)
+		r = pfs_view_opendir_check(&fs->view, c, &loc);
+	pfs_policy_unlock(fs);
+	struct dir_handle *h = r == 0 ? calloc(1, sizeof(*h)) : NULL;
+	if (!h) {
+		r = r < 0 ? r : -ENOMEM;
+		pfs_log_failure("opendir", n->path, r);
+		return r;
+	}
+	h->node = n;
+	h->opener = *c;
+	pthread_mutex_init(&h->lock, NULL);
+	pfs_node_ref(fs, n);
+	if (count) {
+		r = list_dir(fs, h, c);
+		h->listed = r == 0;
+		if (r < 0) {
+			dir_free(fs, h);
+			return r;
+		}
+		*count = h->n;
+		*hash = listing_hash(h);
+	}
+	*out = h;
+	return 0;
+}
+
+void pfs_dir_close(struct pfs_fs *fs, void *h)
+{
+	dir_free(fs, h);
+}
+
+void pfs_dir_adopt(struct pfs_fs *fs, void *opaque, uint64_t fh)
+{
+	struct dir_handle *h = opaque;
+	h->fh = fh;
+	pfs_fh_note(fs, fh, h->n, listing_hash(h));
 }
 
 void pfs_op_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
@@ -86,44 +163,34 @@ void pfs_op_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	struct pfs_node *n = pfs_node_get(fs, ino);
 	struct pfs_caller c;
 	pfs_req_caller(req, &c);
-	struct stat st;
-	struct pfs_loc loc;
-	pfs_node_loc(fs, n, &loc);
-	pfs_policy_rdlock(fs);
-	struct pfs_path_decision d;
-	int r = pfs_view_reach(&fs->view, &c, &loc, PFS_REACH_USE, &d);
-	if (r == 0)
-		r = pfs_view_stat(&fs->view, &c, &loc, &st);
-	if (r == 0 && !S_ISDIR(st.st_mode))
-		r = -ENOTDIR;
-	if (r == 0)
-		r = pfs_view_opendir_check(&fs->view, &c, &loc);
-	pfs_policy_unlock(fs);
-	struct dir_handle *h = r == 0 ? calloc(1, sizeof(*h)) : NULL;
-	if (!h) {
-		r = r < 0 ? r : -ENOMEM;
-		pfs_log_failure("opendir", n->path, r);
+	void *opaque = NULL;
+	int r = pfs_dir_open_as(fs, n, &c, &opaque, NULL, NULL);
+	struct dir_handle *h = opaque;
+	if (r == 0) {
+		r = pfs_fh_new(fs, h, n, PFS_IDREC_DIR, &h->fh);
+		if (r < 0)
+			dir_free(fs, h);
+	}
+	if (r < 0) {
 		fuse_reply_err(req, -r);
 		return;
 	}
-	h->node = n;
-	h->opener = c;
-	pthread_mutex_init(&h->lock, NULL);
-	pfs_node_ref(fs, n);
-	fi->fh = (uintptr_t)h;
+	fi->fh = h->fh;
 	fi->cache_readdir = 0;
 	fi->keep_cache = 0;
-	if (fuse_reply_open(req, fi) != 0) {
-		pfs_node_unref(fs, n);
-		free(h);
-	}
+	if (fuse_reply_open(req, fi) != 0)
+		dir_free(fs, h);
 }
 
 void pfs_op_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		    struct fuse_file_info *fi)
 {
 	struct pfs_fs *fs = pfs_req_fs(req);
-	struct dir_handle *h = (struct dir_handle *)(uintptr_t)fi->fh;
+	if (pfs_fh_orphan(fs, fi)) {
+		pfs_orphan_readdir(req, ino, size, off, fi);
+		return;
+	}
+	struct dir_handle *h = pfs_fh_obj(fs, fi->fh);
 	pthread_mutex_lock(&h->lock);
 	int r = 0;
 	if (off == 0 || !h->listed) {
@@ -160,10 +227,10 @@ void pfs_op_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 void pfs_op_releasedir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
 	struct pfs_fs *fs = pfs_req_fs(req);
-	struct dir_handle *h = (struct dir_handle *)(uintptr_t)fi->fh;
-	entries_free(h);
-	pthread_mutex_destroy(&h->lock);
-	pfs_node_unref(fs, h->node);
-	free(h);
+	if (pfs_fh_orphan(fs, fi)) {
+		pfs_orphan_release(req, fi);
+		return;
+	}
+	dir_free(fs, pfs_fh_obj(fs, fi->fh));
 	fuse_reply_err(req, 0);
 }

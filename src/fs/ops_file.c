@@ -25,7 +25,15 @@ struct pfs_file_handle {
 	bool served; /* a read happened: the next read at 0 is a rewind */
 	int read_err; /* an error the kernel gives at read, not open (ESRCH of a zombie) */
 	int direct_fd; /* mem, pagemap: read in place (pfs_view_random_access), else -1 */
+	uint64_t fh; /* its id table record (handles.c), 0 until replied */
 };
+
+/* What a later daemon needs to take the handle over (orphan.c): the snapshot's size and hash. */
+static void note_snapshot(struct pfs_fs *fs, const struct pfs_file_handle *h)
+{
+	if (h->fh)
+		pfs_fh_note(fs, h->fh, h->snap.len, pfs_idt_hash(h->snap.data, h->snap.len, 0));
+}
 
 /*
  * Renders the node's content for the opener into h->snap. Every buffer the
@@ -58,6 +66,7 @@ static int render(struct pfs_fs *fs, struct pfs_file_handle *h)
 	pfs_buf_free(&h->snap);
 	h->snap = fresh;
 	h->charged = fresh.cap;
+	note_snapshot(fs, h);
 	return 0;
 }
 
@@ -78,31 +87,27 @@ static void handle_free(struct pfs_fs *fs, struct pfs_file_handle *h)
 		close(h->direct_fd);
 	pthread_mutex_destroy(&h->lock);
 	pfs_node_unref(fs, h->node);
+	if (h->fh)
+		pfs_fh_free(fs, h->fh);
 	free(h);
 }
 
-void pfs_op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+/* The handle open makes for caller c (also when a later daemon takes one over). */
+int pfs_file_open_as(struct pfs_fs *fs, struct pfs_node *n, struct pfs_caller *c, int flags,
+		     void **out)
 {
-	struct pfs_fs *fs = pfs_req_fs(req);
-	struct pfs_node *n = pfs_node_get(fs, ino);
-	if (n->magic) {
-		pfs_magic_open(req, n, fi);
-		return;
-	}
 	struct pfs_file_handle *h = calloc(1, sizeof(*h));
-	if (!h) {
-		fuse_reply_err(req, ENOMEM);
-		return;
-	}
+	if (!h)
+		return -ENOMEM;
 	h->node = n;
 	h->direct_fd = -1;
-	pfs_req_caller(req, &h->opener);
+	h->opener = *c;
 	/* A caller the backing does not show (tid 0) shares the group 0. */
 	pfs_caller_tgid(fs->view.backing_fd, &h->opener);
 	h->owner = h->opener.tgid;
 	pthread_mutex_init(&h->lock, NULL);
 	pfs_node_ref(fs, n);
-	h->readable = (fi->flags & O_ACCMODE) != O_WRONLY;
+	h->readable = (flags & O_ACCMODE) != O_WRONLY;
 
 	struct pfs_loc loc;
 	pfs_node_loc(fs, n, &loc);
@@ -110,7 +115,7 @@ void pfs_op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	struct pfs_path_decision d;
 	int r = pfs_view_reach(&fs->view, &h->opener, &loc, PFS_REACH_SEE, &d);
 	if (r == 0)
-		r = pfs_view_open_check(&fs->view, &loc, &d, fi->flags);
+		r = pfs_view_open_check(&fs->view, &loc, &d, flags);
 	pfs_policy_unlock(fs);
 	if (r == 0 && h->readable && pfs_view_random_access(&loc)) {
 		pfs_policy_rdlock(fs);
@@ -135,10 +140,58 @@ void pfs_op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	if (r < 0) {
 		pfs_log_failure("open", n->path, r);
 		handle_free(fs, h);
+		return r;
+	}
+	*out = h;
+	return 0;
+}
+
+int pfs_file_content(void *opaque, const char **data, size_t *len)
+{
+	struct pfs_file_handle *h = opaque;
+	if (h->read_err || h->direct_fd >= 0)
+		return -ESTALE;
+	*data = h->snap.data;
+	*len = h->snap.len;
+	return 0;
+}
+
+void pfs_file_close(struct pfs_fs *fs, void *h)
+{
+	handle_free(fs, h);
+}
+
+void pfs_file_adopt(struct pfs_fs *fs, void *opaque, uint64_t fh)
+{
+	struct pfs_file_handle *h = opaque;
+	h->fh = fh;
+	note_snapshot(fs, h);
+}
+
+void pfs_op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	struct pfs_fs *fs = pfs_req_fs(req);
+	struct pfs_node *n = pfs_node_get(fs, ino);
+	if (n->magic) {
+		pfs_magic_open(req, n, fi);
+		return;
+	}
+	struct pfs_caller c;
+	pfs_req_caller(req, &c);
+	void *opaque = NULL;
+	int r = pfs_file_open_as(fs, n, &c, fi->flags, &opaque);
+	struct pfs_file_handle *h = opaque;
+	if (r == 0) {
+		r = pfs_fh_new(fs, h, n, 0, &h->fh);
+		if (r < 0)
+			handle_free(fs, h);
+	}
+	if (r < 0) {
 		fuse_reply_err(req, -r);
 		return;
 	}
-	fi->fh = (uintptr_t)h;
+	note_snapshot(fs, h);
+	fi->fh = h->fh;
 	fi->direct_io = 1;
 	fi->keep_cache = 0;
 	fi->nonseekable = 0;
@@ -164,11 +217,15 @@ static void read_in_place(fuse_req_t req, struct pfs_file_handle *h, size_t size
 void pfs_op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, struct fuse_file_info *fi)
 {
 	struct pfs_fs *fs = pfs_req_fs(req);
+	if (pfs_fh_orphan(fs, fi)) {
+		pfs_orphan_read(req, ino, size, off, fi);
+		return;
+	}
 	if (pfs_node_get(fs, ino)->magic) {
 		pfs_magic_read(req, size, off, fi);
 		return;
 	}
-	struct pfs_file_handle *h = (struct pfs_file_handle *)(uintptr_t)fi->fh;
+	struct pfs_file_handle *h = pfs_fh_obj(fs, fi->fh);
 	if (h->direct_fd >= 0) {
 		read_in_place(req, h, size, off);
 		return;
@@ -207,11 +264,15 @@ void pfs_op_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t size, 
 		  struct fuse_file_info *fi)
 {
 	struct pfs_fs *fs = pfs_req_fs(req);
+	if (pfs_fh_orphan(fs, fi)) {
+		fuse_reply_err(req, ESTALE); /* a write is not redone on another daemon's behalf */
+		return;
+	}
 	if (pfs_node_get(fs, ino)->magic) {
 		pfs_magic_write(req, buf, size, off, fi);
 		return;
 	}
-	struct pfs_file_handle *h = (struct pfs_file_handle *)(uintptr_t)fi->fh;
+	struct pfs_file_handle *h = pfs_fh_obj(fs, fi->fh);
 	struct pfs_loc loc;
 	pfs_node_loc(fs, h->node, &loc);
 	pfs_policy_rdlock(fs);
@@ -236,10 +297,14 @@ void pfs_op_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 void pfs_op_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
 	struct pfs_fs *fs = pfs_req_fs(req);
+	if (pfs_fh_orphan(fs, fi)) {
+		pfs_orphan_release(req, fi);
+		return;
+	}
 	if (pfs_node_get(fs, ino)->magic) {
 		pfs_magic_release(req, fi);
 		return;
 	}
-	handle_free(fs, (struct pfs_file_handle *)(uintptr_t)fi->fh);
+	handle_free(fs, pfs_fh_obj(fs, fi->fh));
 	fuse_reply_err(req, 0);
 }
