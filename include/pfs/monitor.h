@@ -70,7 +70,20 @@ struct pfs_monitor_config {
 	int (*workload_status)(void *arg);
 	void *workload_status_arg;
 	const struct pfs_cgdirs *cgroup; /* the sandbox's cgroup, v1 or v2; NULL: cgroup_fd */
+	/* Records of struct pfs_daemon_gap, one per gap in the daemon's service (a
+	 * restart or an upgrade: pfs run's supervisor), or -1 (0: none) */
+	int daemon_gap_fd;
 };
+
+/* A gap in service: the daemon died (or was replaced) and another took over. */
+struct pfs_daemon_gap {
+	uint64_t gap_us; /* from the old daemon's death to the new one serving */
+	int32_t signal; /* what ended the old one: a signal, or */
+	int32_t status; /* its exit status when signal is 0 */
+	uint32_t count; /* restarts so far, upgrades included */
+	char cause[12]; /* "died" or "upgrade" */
+};
+#define PFS_DAEMON_GAPS_MAX 64
 
 /* Fills cfg with the defaults: no limits, no fds (-1), 100 ms, 500 ms. */
 void pfs_monitor_config_init(struct pfs_monitor_config *cfg);
@@ -93,6 +106,8 @@ struct pfs_monitor_result {
 	uint64_t samples; /* sampling passes made */
 	uint64_t rlimit_diffs; /* processes whose effective rlimits differed from the plan */
 	bool cgroup_used;
+	uint32_t daemon_restarts; /* gaps in the daemon's service (pfs_daemon_gap) */
+	uint32_t daemon_gaps_ms[PFS_DAEMON_GAPS_MAX]; /* the first PFS_DAEMON_GAPS_MAX of them */
 };
 
 /* Runs until the sandbox's init exits (or a limit ends it). Returns 0 when a

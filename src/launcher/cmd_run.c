@@ -20,8 +20,6 @@
 #include "pfs/log.h"
 #include "pfs/monitor.h"
 
-#define DAEMON_EXIT_GRACE_MS 20
-
 static int fail(int code, const struct pfs_error *err)
 {
 	fprintf(stderr, "pfs run: %s\n", err->msg[0] ? err->msg : strerror(err->code));
@@ -155,8 +153,14 @@ static int launch(struct pfs_run_opts *o, const struct pfs_cgroup *cg, struct pf
 			    strerror(errno));
 		return PFS_RUN_EXIT_SETUP;
 	}
-	struct pfs_daemon d = {.pid = -1, .pidfd = -1};
+	struct pfs_super sup = {.o = o,
+				.d = {.pid = -1, .pidfd = -1},
+				.fuse_fd = -1,
+				.gap_r = -1,
+				.gap_w = -1,
+				.ctl_fd = -1};
 	cleanup_close int backing = -1;
+	cleanup_close int userns = -1;
 	int code = 0;
 	struct pfs_msg m;
 	int r = pfs_cgroup_exists(cg) && !in_cgroup ? pfs_cgroup_add_pid(cg, pid) : 0;
@@ -181,17 +185,19 @@ static int launch(struct pfs_run_opts *o, const struct pfs_cgroup *cg, struct pf
 		backing = nfds > 0 ? fds[0] : -1;
 		o->pidns_pid_max = m.err.code > 0 ? (unsigned long)m.err.code : 0;
 		o->cgroup_pid = joined ? pid : 0;
-		cleanup_close int userns = nfds > 1 ? fds[1] : -1;
+		userns = nfds > 1 ? fds[1] : -1;
 		cleanup_close int fuse_fd = nfds > 2 ? fds[2] : -1;
 		if (fuse_fd >= 0) {
 			pfs_debug("run: starting %s", o->daemon_path);
-			r = pfs_daemon_start(o, backing, userns, fuse_fd, &d, err);
+			r = pfs_super_init(&sup, o, backing, userns, fuse_fd, err);
+			if (r == 0)
+				r = pfs_super_start(&sup, err);
 			if (r < 0) {
 				code = PFS_RUN_EXIT_SETUP;
 				goto kill_init;
 			}
 		}
-		/* fuse_fd closed here: only the daemon holds the connection */
+		/* fuse_fd closed here: the daemon and the supervisor hold the connection */
 		m = (struct pfs_msg){.type = PFS_MSG_GO};
 		pfs_msg_send(sock, &m, NULL, 0);
 		int listener = -1;
@@ -221,7 +227,8 @@ static int launch(struct pfs_run_opts *o, const struct pfs_cgroup *cg, struct pf
 				   .init_pidfd = init_pidfd,
 				   .sock = sock,
 				   .backing_fd = backing,
-				   .daemon_pidfd = d.pidfd,
+				   .daemon_pidfd = sup.d.pidfd,
+				   .super = sup.d.pidfd >= 0 ? &sup : NULL,
 				   .cgroup = pfs_cgroup_exists(cg) ? &cg->dirs : NULL};
 	if (backing < 0) {
 		pfs_err_set(err, EBADF, "no backing proc for the monitor");
@@ -229,13 +236,13 @@ static int launch(struct pfs_run_opts *o, const struct pfs_cgroup *cg, struct pf
 		goto kill_init;
 	}
 	r = pfs_run_wait(o, &t, out, err);
-	pfs_daemon_stop(&d, DAEMON_EXIT_GRACE_MS);
+	pfs_super_destroy(&sup);
 	return r < 0 ? PFS_RUN_EXIT_SETUP : out->exit_code;
 
 kill_init:
 	syscall(SYS_pidfd_send_signal, init_pidfd, SIGKILL, NULL, 0);
 	waitid(P_PIDFD, (id_t)init_pidfd, &(siginfo_t){0}, WEXITED);
-	pfs_daemon_stop(&d, DAEMON_EXIT_GRACE_MS);
+	pfs_super_destroy(&sup);
 	return code;
 }
 

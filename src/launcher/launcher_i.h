@@ -18,7 +18,10 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <signal.h>
+#include <sys/socket.h>
 #include <sys/types.h>
+#include <sys/un.h>
 
 #include "pfs/buf.h"
 #include "pfs/err.h"
@@ -87,6 +90,8 @@ struct pfs_run_opts {
 	/* output */
 	const char *result_file;
 	const char *events_file;
+	unsigned restarts_max; /* --daemon-restarts N: restarts of a dead daemon ... */
+	unsigned restarts_window_s; /* ... within S seconds (run_super.c) */
 	int verbose;
 	char **argv; /* the workload */
 	char *owned_policy; /* storage of a resolved policy path */
@@ -94,6 +99,7 @@ struct pfs_run_opts {
 	size_t arg_len;
 	unsigned long pidns_pid_max; /* kernel/pid_max of the sandbox's pid ns, from the init */
 	pid_t cgroup_pid; /* a process in the sandbox's own cgroup (the init), or 0 */
+	int idtable_fd; /* the daemons' id table (run_super.c), -1 if none */
 };
 
 /* a + b into out (size bytes): 0 or -ENAMETOOLONG. */
@@ -228,6 +234,42 @@ int pfs_daemon_start(const struct pfs_run_opts *o, int backing_fd, int userns_fd
 /* Waits grace_ms for the daemon to exit, then SIGTERM, then SIGKILL; reaps it. */
 void pfs_daemon_stop(struct pfs_daemon *d, int grace_ms);
 
+/*
+ * run_super.c: the daemon's supervisor. Holds a duplicate of the FUSE fd and
+ * the id table; restarts a dead daemon on the same connection (bounded by
+ * --daemon-restarts) and replaces it on `pfs upgrade` (run_upgrade.c).
+ * Everything after pfs_super_start runs on the launcher's watcher thread.
+ */
+struct pfs_super {
+	struct pfs_run_opts *o; /* daemon_path changes on an upgrade */
+	int backing_fd, userns_fd; /* borrowed */
+	int fuse_fd; /* our duplicate: the connection outlives the daemon */
+	struct pfs_daemon d; /* the current daemon */
+	int gap_r, gap_w; /* struct pfs_daemon_gap records, to the monitor */
+	int ctl_fd; /* `pfs upgrade` requests (listening), or -1 */
+	uint64_t *deaths; /* times of the deaths within the window */
+	size_t n_deaths;
+	uint32_t restarts; /* restarts and upgrades so far */
+	char reason[400]; /* why the sandbox ends, when the supervisor gave up */
+	char daemon_buf[4096]; /* an upgraded daemon's path */
+};
+int pfs_super_init(struct pfs_super *s, struct pfs_run_opts *o, int backing_fd, int userns_fd,
+		   int fuse_fd, struct pfs_error *err);
+int pfs_super_start(struct pfs_super *s, struct pfs_error *err);
+/* The daemon's pidfd is readable: 1 when a new daemon serves, 0 when the death is
+ * to be handled as before (reason set when the budget ran out), -1 when a restart
+ * failed (reason set; the old daemon is reaped, *si says how it ended). */
+int pfs_super_daemon_died(struct pfs_super *s, siginfo_t *si);
+/* Reaps the current (dead or killed) daemon and starts d again; gap from t0 (us). */
+int pfs_super_replace(struct pfs_super *s, uint64_t t0, siginfo_t *si, const char *cause,
+		      struct pfs_error *err);
+void pfs_super_destroy(struct pfs_super *s);
+/* run_upgrade.c: the control socket of `pfs upgrade --sandbox PID`. */
+void pfs_upgrade_listen(struct pfs_super *s);
+void pfs_upgrade_serve(struct pfs_super *s);
+/* The socket's abstract name for the launcher pid. */
+int pfs_upgrade_addr(pid_t launcher, struct sockaddr_un *a, socklen_t *len);
+
 /* run_wait.c: waits for the sandbox through the monitor; writes the result. */
 struct pfs_run_target {
 	pid_t init_pid;
@@ -235,6 +277,7 @@ struct pfs_run_target {
 	int sock; /* to the init: the workload's status arrives there */
 	int backing_fd; /* for the monitor */
 	int daemon_pidfd; /* -1 without a daemon (--fallback kernel) */
+	struct pfs_super *super; /* NULL without a daemon */
 	const struct pfs_cgdirs *cgroup; /* NULL without a cgroup */
 };
 struct pfs_run_outcome {

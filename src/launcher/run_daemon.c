@@ -59,28 +59,31 @@ static void exec_daemon(const struct pfs_run_opts *o, int backing_fd, int userns
 	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
 	if (null >= 0 && (dup2(null, STDIN_FILENO) < 0 || dup2(null, STDOUT_FILENO) < 0))
 		_exit(127);
-	/* fixed numbers 3, 4, 5 and 6 (the user namespace, when given); everything else closed */
+	/* fixed numbers 3, 4, 5, 6 (the user namespace) and 7 (the id table), when given; the rest closed */
 	int tmp_b = fcntl(backing_fd, F_DUPFD_CLOEXEC, 10);
 	int tmp_f = fcntl(fuse_fd, F_DUPFD_CLOEXEC, 10);
 	int tmp_r = fcntl(ready_fd, F_DUPFD_CLOEXEC, 10);
 	int tmp_u = userns_fd >= 0 ? fcntl(userns_fd, F_DUPFD_CLOEXEC, 10) : -1;
+	int tmp_i = o->idtable_fd >= 0 ? fcntl(o->idtable_fd, F_DUPFD_CLOEXEC, 10) : -1;
 	if (tmp_b < 0 || tmp_f < 0 || tmp_r < 0 || (userns_fd >= 0 && tmp_u < 0) ||
-	    dup2(tmp_b, 3) < 0 || dup2(tmp_f, 4) < 0 || dup2(tmp_r, 5) < 0 ||
-	    (tmp_u >= 0 && dup2(tmp_u, 6) < 0))
+	    (o->idtable_fd >= 0 && tmp_i < 0) || dup2(tmp_b, 3) < 0 || dup2(tmp_f, 4) < 0 ||
+	    dup2(tmp_r, 5) < 0 || (tmp_u >= 0 && dup2(tmp_u, 6) < 0) ||
+	    (tmp_i >= 0 && dup2(tmp_i, 7) < 0))
 		_exit(127);
-	syscall(SYS_close_range, 7, ~0U, 0);
+	syscall(SYS_close_range, 8, ~0U, 0);
 	sigset_t none;
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	char opts[PATH_MAX + 128];
 	char pm[48] = "", cg[32] = "";
+	const char *it = tmp_i >= 0 ? ",idtable_fd=7" : "";
 	if (o->pidns_pid_max)
 		snprintf(pm, sizeof(pm), ",pidns_pid_max=%lu", o->pidns_pid_max);
 	if (o->cgroup_pid > 0)
 		snprintf(cg, sizeof(cg), ",cgroup_pid=%d", (int)o->cgroup_pid);
-	snprintf(opts, sizeof(opts), "backing_fd=3%s,policy=%s,ready_fd=5%s%s%s",
+	snprintf(opts, sizeof(opts), "backing_fd=3%s,policy=%s,ready_fd=5%s%s%s%s",
 		 tmp_u >= 0 ? ",userns_fd=6" : "", o->policy_file, o->proc_rw ? ",writable" : "",
-		 pm, cg);
+		 pm, cg, it);
 	char *argv[8];
 	int i = 0;
 	argv[i++] = (char *)"procfilterfs";

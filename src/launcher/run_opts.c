@@ -54,6 +54,8 @@ void pfs_run_usage(FILE *f)
 		"output:\n"
 		"  --result FILE          write the result as JSON\n"
 		"  --events FILE          write monitor events as JSON lines\n"
+		"  --daemon-restarts N[/S] restart a dead /proc daemon at most N times in S\n"
+		"                         seconds (default 10/60; 0: a death ends the sandbox)\n"
 		"  -v, --verbose          describe each set-up step on stderr\n"
 		"  -h, --help             this help\n"
 		"\n"
@@ -90,6 +92,7 @@ enum {
 	OPT_LIMIT,
 	OPT_RESULT,
 	OPT_EVENTS,
+	OPT_DAEMON_RESTARTS,
 };
 
 static const struct option long_opts[] = {
@@ -117,6 +120,7 @@ static const struct option long_opts[] = {
 	{"limit", required_argument, NULL, OPT_LIMIT},
 	{"result", required_argument, NULL, OPT_RESULT},
 	{"events", required_argument, NULL, OPT_EVENTS},
+	{"daemon-restarts", required_argument, NULL, OPT_DAEMON_RESTARTS},
 	{"verbose", no_argument, NULL, 'v'},
 	{"help", no_argument, NULL, 'h'},
 	{NULL, 0, NULL, 0},
@@ -197,6 +201,29 @@ static int add_mount(struct pfs_run_opts *o, const char *arg, enum pfs_mount_kin
 		return -ENOMEM;
 	m.src = m.src ? steal_ptr(copy) : NULL;
 	o->mounts[o->n_mounts++] = m;
+	return 0;
+}
+
+/* --daemon-restarts N[/S]: N restarts within any S seconds. */
+static int parse_restarts(struct pfs_run_opts *o, const char *arg, struct pfs_error *err)
+{
+	char *end = NULL;
+	errno = 0;
+	unsigned long n = strtoul(arg, &end, 10);
+	unsigned long w = o->restarts_window_s;
+	bool ok = !errno && end != arg && arg[0] != '-' && n <= 100000;
+	if (ok && *end == '/') {
+		const char *ws = end + 1;
+		w = strtoul(ws, &end, 10);
+		ok = !errno && end != ws && ws[0] != '-' && w >= 1 && w <= 86400;
+	}
+	if (!ok || *end)
+		return pfs_err_set(err, EINVAL,
+				   "--daemon-restarts '%s': give N or N/S, e.g. 10/60 (N restarts "
+				   "within S seconds; 0 ends the sandbox at the first death)",
+				   arg);
+	o->restarts_max = (unsigned)n;
+	o->restarts_window_s = (unsigned)w;
 	return 0;
 }
 
@@ -333,6 +360,8 @@ static int parse_one(struct pfs_run_opts *o, int c, const char *arg, struct pfs_
 	case OPT_EVENTS:
 		o->events_file = arg;
 		return 0;
+	case OPT_DAEMON_RESTARTS:
+		return parse_restarts(o, arg, err);
 	case 'v':
 		o->verbose++;
 		return 0;
@@ -347,6 +376,9 @@ int pfs_run_parse(int argc, char **argv, struct pfs_run_opts *o, struct pfs_erro
 	o->map_base = 100000;
 	o->map_count = 65536;
 	o->seccomp = true;
+	o->restarts_max = 10;
+	o->restarts_window_s = 60;
+	o->idtable_fd = -1;
 	o->hostname = "pfs-sandbox";
 	o->cwd = "/";
 	o->dev_fuse = getenv("PFS_DEV_FUSE");

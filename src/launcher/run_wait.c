@@ -23,6 +23,7 @@
 #include "pfs/monitor.h"
 
 struct watcher {
+	struct pfs_super *super; /* NULL without a daemon */
 	int sock;
 	int init_pidfd;
 	int daemon_pidfd; /* -1: none */
@@ -62,13 +63,25 @@ static bool sandbox_ending(struct watcher *w)
 	return poll(&p, 1, 200) == 1;
 }
 
+/* The daemon ended for good: the monitor ends the sandbox (XX). */
+static void daemon_lost(struct watcher *w, bool reaped)
+{
+	if (!reaped)
+		waitid(P_PIDFD, (id_t)w->daemon_pidfd, &w->daemon_si, WEXITED | WNOHANG | WNOWAIT);
+	w->daemon_died = true;
+	if (write(w->died_w, "x", 1) < 0)
+		pfs_warn("pfs run: cannot tell the monitor of the daemon's death");
+}
+
 static void *watch(void *arg)
 {
 	struct watcher *w = arg;
-	struct pollfd p[2] = {{.fd = w->sock, .events = POLLIN},
-			      {.fd = w->daemon_pidfd, .events = POLLIN}};
+	struct pfs_super *s = w->super;
+	struct pollfd p[3] = {{.fd = w->sock, .events = POLLIN},
+			      {.fd = w->daemon_pidfd, .events = POLLIN},
+			      {.fd = s ? s->ctl_fd : -1, .events = POLLIN}};
 	while (p[0].fd >= 0) {
-		if (poll(p, 2, -1) < 0) {
+		if (poll(p, 3, -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			break;
@@ -77,16 +90,22 @@ static void *watch(void *arg)
 			recv_status(w, 0);
 			p[0].fd = w->sock;
 		}
+		if (p[2].fd >= 0 && p[2].revents && p[1].fd >= 0) {
+			pfs_upgrade_serve(s); /* pfs upgrade: maybe another daemon */
+			w->daemon_pidfd = p[1].fd = s->d.pidfd;
+			continue;
+		}
 		if (p[1].fd >= 0 && p[1].revents) {
+			/* the supervisor restarts it when the connection lives on */
+			int r = s ? pfs_super_daemon_died(s, &w->daemon_si) : 0;
+			w->daemon_pidfd = p[1].fd = s ? s->d.pidfd : -1;
+			if (r == 1)
+				continue;
 			p[1].fd = -1;
-			if (!sandbox_ending(w)) {
-				waitid(P_PIDFD, (id_t)w->daemon_pidfd, &w->daemon_si,
-				       WEXITED | WNOHANG | WNOWAIT);
-				w->daemon_died = true;
-				if (write(w->died_w, "x", 1) < 0)
-					pfs_warn("pfs run: cannot tell the monitor of the daemon's "
-						 "death");
-			}
+			if (r < 0 || (s && s->reason[0]))
+				daemon_lost(w, r < 0);
+			else if (!sandbox_ending(w))
+				daemon_lost(w, false);
 			p[0].fd = w->sock;
 		}
 	}
@@ -146,7 +165,8 @@ int pfs_run_wait(const struct pfs_run_opts *o, const struct pfs_run_target *t,
 		return pfs_err_set(err, errno, "pipe: %s", strerror(errno));
 	cleanup_close int died_r = died[0];
 	cleanup_close int died_w = died[1];
-	struct watcher w = {.sock = t->sock,
+	struct watcher w = {.super = t->super,
+			    .sock = t->sock,
 			    .init_pidfd = t->init_pidfd,
 			    .daemon_pidfd = t->daemon_pidfd,
 			    .died_w = died_w,
@@ -176,6 +196,7 @@ int pfs_run_wait(const struct pfs_run_opts *o, const struct pfs_run_target *t,
 	cfg.events = events;
 	cfg.daemon_pidfd = t->daemon_pidfd >= 0 ? died_r : -1;
 	cfg.signal_fd = sfd;
+	cfg.daemon_gap_fd = t->super ? t->super->gap_r : -1;
 	cfg.workload_status = workload_status;
 	cfg.workload_status_arg = &w;
 	r = pfs_monitor_run(&cfg, &out->res, err);
@@ -185,7 +206,10 @@ int pfs_run_wait(const struct pfs_run_opts *o, const struct pfs_run_target *t,
 	out->daemon_died = w.daemon_died;
 	if (r < 0)
 		return r;
-	if (w.daemon_died) {
+	if (w.daemon_died && t->super && t->super->reason[0]) {
+		snprintf(out->message, sizeof(out->message), "%s", t->super->reason);
+		out->exit_code = PFS_RUN_EXIT_DAEMON;
+	} else if (w.daemon_died) {
 		describe_daemon_death(&w, out);
 		out->exit_code = PFS_RUN_EXIT_DAEMON;
 	} else {

@@ -78,6 +78,11 @@ int pfs_result_write_json(const struct pfs_monitor_result *r, FILE *f)
 	pfs_json_str(f, r->message);
 	fprintf(f, ",\n  \"samples\": %" PRIu64 ",\n  \"rlimit_diffs\": %" PRIu64 ",\n", r->samples,
 		r->rlimit_diffs);
+	fprintf(f, "  \"daemon_restarts\": %" PRIu32 ",\n  \"daemon_gaps_ms\": [",
+		r->daemon_restarts);
+	for (uint32_t i = 0; i < r->daemon_restarts && i < PFS_DAEMON_GAPS_MAX; i++)
+		fprintf(f, "%s%" PRIu32, i ? ", " : "", r->daemon_gaps_ms[i]);
+	fprintf(f, "],\n");
 	fprintf(f, "  \"cgroup\": %s\n}\n", r->cgroup_used ? "true" : "false");
 	if (fflush(f) == EOF || ferror(f))
 		return -(errno ? errno : EIO);

@@ -48,6 +48,7 @@ void pfs_monitor_config_init(struct pfs_monitor_config *cfg)
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->backing_fd = cfg->init_pidfd = cfg->cgroup_fd = cfg->daemon_pidfd = -1;
 	cfg->signal_fd = -1;
+	cfg->daemon_gap_fd = -1;
 	cfg->interval_us = 100000;
 	cfg->grace_us = 500000;
 }
@@ -232,6 +233,25 @@ static bool daemon_died(const struct run *r)
 	return poll(&p, 1, 0) > 0;
 }
 
+/* A gap in the daemon's service (pfs run's supervisor restarted or replaced it). */
+static bool daemon_gap(struct run *r, int fd)
+{
+	struct pfs_daemon_gap g;
+	if (read(fd, &g, sizeof(g)) != (ssize_t)sizeof(g))
+		return false;
+	g.cause[sizeof(g.cause) - 1] = '\0';
+	struct pfs_monitor_result *res = r->res;
+	uint32_t ms = (uint32_t)((g.gap_us + 999) / 1000);
+	if (res->daemon_restarts < PFS_DAEMON_GAPS_MAX)
+		res->daemon_gaps_ms[res->daemon_restarts] = ms;
+	res->daemon_restarts++;
+	event(r,
+	      "\"event\": \"daemon_restart\", \"cause\": \"%s\", \"signal\": %d, \"status\": %d, "
+	      "\"gap_ms\": %.3f, \"count\": %u",
+	      g.cause, g.signal, g.status, (double)g.gap_us / 1000.0, g.count);
+	return true;
+}
+
 static void wait_events(struct run *r, uint64_t now)
 {
 	uint64_t until = r->next_sample;
@@ -241,8 +261,11 @@ static void wait_events(struct run *r, uint64_t now)
 	if (r->phase == TERMINATING && r->term_at + r->grace < until)
 		until = r->term_at + r->grace;
 	uint64_t d = until > now ? until - now : 0;
-	struct pollfd p[3];
+	struct pollfd p[4];
 	nfds_t n = 0;
+	int gfd = r->cfg->daemon_gap_fd > 0 ? r->cfg->daemon_gap_fd : -1;
+	if (gfd >= 0)
+		p[n++] = (struct pollfd){.fd = gfd, .events = POLLIN};
 	if (r->cfg->init_pidfd >= 0)
 		p[n++] = (struct pollfd){.fd = r->cfg->init_pidfd, .events = POLLIN};
 	if (r->cfg->daemon_pidfd >= 0)
@@ -252,7 +275,11 @@ static void wait_events(struct run *r, uint64_t now)
 		p[n++] = (struct pollfd){.fd = sfd, .events = POLLIN};
 	struct timespec ts = {.tv_sec = (time_t)(d / 1000000),
 			      .tv_nsec = (long)(d % 1000000) * 1000};
-	if (ppoll(p, n, &ts, NULL) <= 0 || sfd < 0 || !(p[n - 1].revents & POLLIN))
+	if (ppoll(p, n, &ts, NULL) <= 0)
+		return;
+	if (gfd >= 0 && (p[0].revents & POLLIN))
+		daemon_gap(r, gfd);
+	if (sfd < 0 || !(p[n - 1].revents & POLLIN))
 		return;
 	struct signalfd_siginfo si;
 	if (read(sfd, &si, sizeof(si)) != (ssize_t)sizeof(si))
@@ -497,6 +524,11 @@ int pfs_monitor_run(const struct pfs_monitor_config *cfg, struct pfs_monitor_res
 			 strerror(-e));
 		return pfs_err_set(err, -e, "cannot wait for the sandbox's init: %s", strerror(-e));
 	}
+	/* gaps reported while the sandbox ended */
+	int gfd = cfg->daemon_gap_fd;
+	while (gfd > 0 && poll(&(struct pollfd){.fd = gfd, .events = POLLIN}, 1, 0) == 1 &&
+	       daemon_gap(&r, gfd))
+		;
 	finish(&r);
 	event(&r, "\"event\": \"end\", \"status\": \"%s\", \"exit_code\": %d, \"signal\": %d",
 	      pfs_status_name(res->status), res->exit_code, res->signal);

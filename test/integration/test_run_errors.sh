@@ -188,8 +188,10 @@ case_daemon_dies() {
 	d=$(mktemp -d -p "$T")
 	chmod 777 "$d"
 	add_cleanup "rm -rf '$d'"
-	# the workload reads /proc after the daemon is gone (SIGTERM arrives first)
-	timeout 30 "$PFS" run --policy "$POLICY" --result "$d/r.json" --bind "$d:/out" -- sh -c '
+	# the workload reads /proc after the daemon is gone (SIGTERM arrives first);
+	# no restart (test_takeover.sh has those)
+	timeout 30 "$PFS" run --policy "$POLICY" --daemon-restarts 0 --result "$d/r.json" \
+		--bind "$d:/out" -- sh -c '
 		trap "cat /proc/self/status >/dev/null 2>/out/err; echo rc=\$? >>/out/err; exit 9" TERM
 		touch /out/ready
 		while :; do sleep 0.1; done' 2>"$d/stderr" &
