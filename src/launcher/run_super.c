@@ -140,6 +140,16 @@ int pfs_super_replace(struct pfs_super *s, uint64_t t0, siginfo_t *si, const cha
 	return r;
 }
 
+/* No daemon will serve again: our fd was the connection's last, so the kernel
+ * aborts it and every waiting caller gets ENOTCONN, as without a supervisor. */
+static int give_up(struct pfs_super *s, int r)
+{
+	if (s->fuse_fd >= 0)
+		close(s->fuse_fd);
+	s->fuse_fd = -1;
+	return r;
+}
+
 int pfs_super_daemon_died(struct pfs_super *s, siginfo_t *si)
 {
 	uint64_t t0 = now_us();
@@ -147,10 +157,8 @@ int pfs_super_daemon_died(struct pfs_super *s, siginfo_t *si)
 	waitid(P_PIDFD, (id_t)s->d.pidfd, si, WEXITED | WNOHANG | WNOWAIT);
 	/* exit 0: the connection went away (the sandbox ends); SIGTERM: pfs run stops it */
 	bool normal = si->si_code == CLD_EXITED && si->si_status == 0;
-	if (normal || !connection_alive(s))
-		return 0;
-	if (s->o->restarts_max == 0)
-		return 0;
+	if (normal || !connection_alive(s) || s->o->restarts_max == 0)
+		return give_up(s, 0);
 	if (!budget_allows(s, t0)) {
 		snprintf(s->reason, sizeof(s->reason),
 			 "procfilterfs (the /proc daemon) died %u times within %u s "
@@ -158,7 +166,7 @@ int pfs_super_daemon_died(struct pfs_super *s, siginfo_t *si)
 			 "messages above, or the kernel log for an OOM kill",
 			 s->o->restarts_max + 1, s->o->restarts_window_s, s->o->restarts_max,
 			 s->o->restarts_window_s);
-		return 0;
+		return give_up(s, 0);
 	}
 	struct pfs_error err = {0};
 	if (pfs_super_replace(s, t0, si, "died", &err) < 0) {
@@ -166,7 +174,7 @@ int pfs_super_daemon_died(struct pfs_super *s, siginfo_t *si)
 			 "procfilterfs (the /proc daemon) died and could not be restarted: %.300s; "
 			 "the sandbox was ended",
 			 err.msg);
-		return -1;
+		return give_up(s, -1);
 	}
 	return 1;
 }

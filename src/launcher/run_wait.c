@@ -93,6 +93,8 @@ static void *watch(void *arg)
 		if (p[2].fd >= 0 && p[2].revents && p[1].fd >= 0) {
 			pfs_upgrade_serve(s); /* pfs upgrade: maybe another daemon */
 			w->daemon_pidfd = p[1].fd = s->d.pidfd;
+			if (p[1].fd < 0) /* none could be started: s->reason */
+				daemon_lost(w, true);
 			continue;
 		}
 		if (p[1].fd >= 0 && p[1].revents) {
