@@ -122,8 +122,14 @@ static int upgrade(struct pfs_super *s, const char *path, struct pfs_error *err)
 		 old_copy);
 	snprintf(s->daemon_buf, sizeof(s->daemon_buf), "%s", old_copy);
 	struct pfs_error again = {0};
-	if (pfs_daemon_start(s->o, s->backing_fd, s->userns_fd, s->fuse_fd, &s->d, &again) < 0)
-		pfs_err("pfs run: the old daemon did not start again either: %s", again.msg);
+	if (pfs_daemon_start(s->o, s->backing_fd, s->userns_fd, s->fuse_fd, &s->d, &again) < 0) {
+		snprintf(s->reason, sizeof(s->reason),
+			 "the upgraded procfilterfs did not start, nor the old one again (%.300s); "
+			 "the sandbox was ended",
+			 again.msg);
+		close(s->fuse_fd); /* the connection's last fd: callers get ENOTCONN */
+		s->fuse_fd = -1;
+	}
 	return r;
 }
 

@@ -11,6 +11,7 @@ static void usage(FILE *f)
 		   "\n"
 		   "commands:\n"
 		   "  run      run a workload in a sandbox whose /proc is procfilterfs\n"
+		   "  upgrade  replace the /proc daemon of a running sandbox (live upgrade)\n"
 		   "  policy   check a policy file, or explain what a caller would see\n"
 		   "  audit    find what a sandbox can learn about its host\n"
 		   "  oci-hook     OCI hook: procfilterfs as a container's /proc\n"
@@ -40,6 +41,8 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(cmd, "run"))
 		return pfs_cmd_run(argc - 1, argv + 1);
+	if (!strcmp(cmd, "upgrade"))
+		return pfs_cmd_upgrade(argc - 1, argv + 1);
 	if (!strcmp(cmd, "policy"))
 		return pfs_cmd_policy(argc - 1, argv + 1);
 	if (!strcmp(cmd, "audit"))
