@@ -121,7 +121,7 @@ struct pfs_node *pfs_node_new(struct pfs_node *parent, const char *name, char *p
 /* Links a new node under parent (with nodes_lock): its children, or detached if taken. */
 void pfs_node_attach(struct pfs_node *parent, struct pfs_node *n);
 
-/* Node ids (node_id.c). init: 0 or -errno; the table of fd, or a private one when fd < 0. */
+/* Node ids (ids.c; node_id.c resolves them). init: 0 or -errno; the table of fd, or a private one when fd < 0. */
 int pfs_ids_init(struct pfs_fs *fs, int fd);
 void pfs_ids_destroy(struct pfs_fs *fs);
 /* With nodes_lock: records a new node (its id); -ENOSPC when the table is full. */
@@ -134,6 +134,10 @@ void pfs_node_id_release(struct pfs_fs *fs, const struct pfs_node *n);
 struct pfs_node *pfs_node_id_find(struct pfs_fs *fs, uint64_t id);
 /* This daemon's object of id (a node or handle, as the record's state st says), or NULL. */
 void *pfs_ids_obj(struct pfs_fs *fs, uint64_t id, int st);
+/* The slot of id in this daemon's object array, NULL when out of range (ids.c). */
+_Atomic(uintptr_t) *pfs_ids_slot(struct pfs_fs *fs, uint64_t id);
+/* Field 22 of the stat of the process directory dirfd: its start time; 0 if unknown. */
+uint64_t pfs_proc_start_time(int dirfd);
 
 /* File handles (handles.c): fh values that a later daemon recognises as not its own. */
 int pfs_fh_new(struct pfs_fs *fs, void *obj, const struct pfs_node *n, unsigned flags,
@@ -143,23 +147,27 @@ void *pfs_fh_obj(struct pfs_fs *fs, uint64_t fh);
 /* Records what fh served (bytes or entries, and their hash) for a later daemon. */
 void pfs_fh_note(struct pfs_fs *fs, uint64_t fh, uint64_t served, uint64_t hash);
 void pfs_fh_free(struct pfs_fs *fs, uint64_t fh);
-/* Orphans: handles a dead daemon opened (orphan.c). Each replies. */
+/*
+ * Orphans: handles a dead daemon opened (orphan.c). ops_file.c and ops_dir.c
+ * give what a handle of theirs is made and served with.
+ */
+struct pfs_orphan_kind {
+	unsigned flags; /* PFS_IDREC_DIR for directories */
+	/* A handle of n for c as open makes it: 0, and in *served and *hash what a
+	 * read would give (bytes or entries), or -errno. *comparable: false when
+	 * the content is not held (read in place, or an error at read). */
+	int (*open)(struct pfs_fs *fs, struct pfs_node *n, struct pfs_caller *c, void **h,
+		    uint64_t *served, uint64_t *hash, bool *comparable);
+	void (*adopt)(struct pfs_fs *fs, void *h, uint64_t fh); /* h is now fh's */
+	void (*close)(struct pfs_fs *fs, void *h);
+	void (*serve)(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+		      struct fuse_file_info *fi);
+};
 bool pfs_fh_orphan(struct pfs_fs *fs, const struct fuse_file_info *fi);
+/* The first read (readdir) of an orphan: taken over, then served, EOF or ESTALE. Replies. */
 void pfs_orphan_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
-		     struct fuse_file_info *fi);
-void pfs_orphan_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
-			struct fuse_file_info *fi);
+		     struct fuse_file_info *fi, const struct pfs_orphan_kind *kind);
 void pfs_orphan_release(fuse_req_t req, struct fuse_file_info *fi);
-/* ops_file.c, ops_dir.c: a handle of n for caller c, as open/opendir make it (no reply). */
-int pfs_file_open_as(struct pfs_fs *fs, struct pfs_node *n, struct pfs_caller *c, int flags,
-		     void **h);
-int pfs_file_content(void *h, const char **data, size_t *len);
-void pfs_file_close(struct pfs_fs *fs, void *h);
-void pfs_dir_close(struct pfs_fs *fs, void *h);
-void pfs_file_adopt(struct pfs_fs *fs, void *h, uint64_t fh);
-int pfs_dir_open_as(struct pfs_fs *fs, struct pfs_node *n, struct pfs_caller *c, void **h,
-		    uint64_t *count, uint64_t *hash);
-void pfs_dir_adopt(struct pfs_fs *fs, void *h, uint64_t fh);
 void pfs_nodes_destroy(struct pfs_fs *fs);
 /* Nodes freed since start (the kernel forgot them). */
 uint64_t pfs_nodes_freed(struct pfs_fs *fs);

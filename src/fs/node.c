@@ -9,16 +9,6 @@
 #include "pfs/cleanup.h"
 #include "pfs/ppath.h"
 
-struct pfs_node *pfs_node_get(struct pfs_fs *fs, fuse_ino_t ino)
-{
-	return ino == FUSE_ROOT_ID ? &fs->root : pfs_node_id_find(fs, ino);
-}
-
-fuse_ino_t pfs_node_ino(struct pfs_fs *fs, const struct pfs_node *n)
-{
-	return n == &fs->root ? FUSE_ROOT_ID : n->id;
-}
-
 void pfs_nodes_init(struct pfs_fs *fs)
 {
 	struct pfs_node *r = &fs->root;

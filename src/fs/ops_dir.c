@@ -105,8 +105,8 @@ static void dir_free(struct pfs_fs *fs, struct dir_handle *h)
 }
 
 /* The handle opendir makes for caller c; listed at once when count is given (a takeover). */
-int pfs_dir_open_as(struct pfs_fs *fs, struct pfs_node *n, struct pfs_caller *c, void **out,
-		    uint64_t *count, uint64_t *hash)
+static int dir_open_as(struct pfs_fs *fs, struct pfs_node *n, struct pfs_caller *c, void **out,
+		       uint64_t *count, uint64_t *hash)
 {
 	struct stat st;
 	struct pfs_loc loc;
@@ -145,17 +145,30 @@ int pfs_dir_open_as(struct pfs_fs *fs, struct pfs_node *n, struct pfs_caller *c,
 	return 0;
 }
 
-void pfs_dir_close(struct pfs_fs *fs, void *h)
+static int orphan_open(struct pfs_fs *fs, struct pfs_node *n, struct pfs_caller *c, void **out,
+		       uint64_t *count, uint64_t *hash, bool *comparable)
+{
+	*comparable = true;
+	return dir_open_as(fs, n, c, out, count, hash);
+}
+
+static void orphan_close(struct pfs_fs *fs, void *h)
 {
 	dir_free(fs, h);
 }
 
-void pfs_dir_adopt(struct pfs_fs *fs, void *opaque, uint64_t fh)
+static void orphan_adopt(struct pfs_fs *fs, void *opaque, uint64_t fh)
 {
 	struct dir_handle *h = opaque;
 	h->fh = fh;
 	pfs_fh_note(fs, fh, h->n, listing_hash(h));
 }
+
+static const struct pfs_orphan_kind dir_orphans = {.flags = PFS_IDREC_DIR,
+						   .open = orphan_open,
+						   .adopt = orphan_adopt,
+						   .close = orphan_close,
+						   .serve = pfs_op_readdir};
 
 void pfs_op_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
@@ -164,7 +177,7 @@ void pfs_op_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	struct pfs_caller c;
 	pfs_req_caller(req, &c);
 	void *opaque = NULL;
-	int r = pfs_dir_open_as(fs, n, &c, &opaque, NULL, NULL);
+	int r = dir_open_as(fs, n, &c, &opaque, NULL, NULL);
 	struct dir_handle *h = opaque;
 	if (r == 0) {
 		r = pfs_fh_new(fs, h, n, PFS_IDREC_DIR, &h->fh);
@@ -187,7 +200,7 @@ void pfs_op_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 {
 	struct pfs_fs *fs = pfs_req_fs(req);
 	if (pfs_fh_orphan(fs, fi)) {
-		pfs_orphan_readdir(req, ino, size, off, fi);
+		pfs_orphan_read(req, ino, size, off, fi, &dir_orphans);
 		return;
 	}
 	struct dir_handle *h = pfs_fh_obj(fs, fi->fh);

@@ -93,8 +93,8 @@ static void handle_free(struct pfs_fs *fs, struct pfs_file_handle *h)
 }
 
 /* The handle open makes for caller c (also when a later daemon takes one over). */
-int pfs_file_open_as(struct pfs_fs *fs, struct pfs_node *n, struct pfs_caller *c, int flags,
-		     void **out)
+static int file_open_as(struct pfs_fs *fs, struct pfs_node *n, struct pfs_caller *c, int flags,
+			void **out)
 {
 	struct pfs_file_handle *h = calloc(1, sizeof(*h));
 	if (!h)
@@ -146,27 +146,34 @@ int pfs_file_open_as(struct pfs_fs *fs, struct pfs_node *n, struct pfs_caller *c
 	return 0;
 }
 
-int pfs_file_content(void *opaque, const char **data, size_t *len)
+/* A handle of a dead daemon, opened again for its reader (orphan.c). */
+static int orphan_open(struct pfs_fs *fs, struct pfs_node *n, struct pfs_caller *c, void **out,
+		       uint64_t *served, uint64_t *hash, bool *comparable)
 {
-	struct pfs_file_handle *h = opaque;
-	if (h->read_err || h->direct_fd >= 0)
-		return -ESTALE;
-	*data = h->snap.data;
-	*len = h->snap.len;
+	int r = file_open_as(fs, n, c, O_RDONLY, out);
+	if (r < 0)
+		return r;
+	const struct pfs_file_handle *h = *out;
+	*comparable = !h->read_err && h->direct_fd < 0;
+	*served = h->snap.len;
+	*hash = pfs_idt_hash(h->snap.data, h->snap.len, 0);
 	return 0;
 }
 
-void pfs_file_close(struct pfs_fs *fs, void *h)
+static void orphan_close(struct pfs_fs *fs, void *h)
 {
 	handle_free(fs, h);
 }
 
-void pfs_file_adopt(struct pfs_fs *fs, void *opaque, uint64_t fh)
+static void orphan_adopt(struct pfs_fs *fs, void *opaque, uint64_t fh)
 {
 	struct pfs_file_handle *h = opaque;
 	h->fh = fh;
 	note_snapshot(fs, h);
 }
+
+static const struct pfs_orphan_kind file_orphans = {
+	.open = orphan_open, .adopt = orphan_adopt, .close = orphan_close, .serve = pfs_op_read};
 
 void pfs_op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
@@ -179,7 +186,7 @@ void pfs_op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	struct pfs_caller c;
 	pfs_req_caller(req, &c);
 	void *opaque = NULL;
-	int r = pfs_file_open_as(fs, n, &c, fi->flags, &opaque);
+	int r = file_open_as(fs, n, &c, fi->flags, &opaque);
 	struct pfs_file_handle *h = opaque;
 	if (r == 0) {
 		r = pfs_fh_new(fs, h, n, 0, &h->fh);
@@ -218,7 +225,7 @@ void pfs_op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, struct 
 {
 	struct pfs_fs *fs = pfs_req_fs(req);
 	if (pfs_fh_orphan(fs, fi)) {
-		pfs_orphan_read(req, ino, size, off, fi);
+		pfs_orphan_read(req, ino, size, off, fi, &file_orphans);
 		return;
 	}
 	if (pfs_node_get(fs, ino)->magic) {

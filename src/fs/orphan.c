@@ -69,12 +69,12 @@ static void reply_verdict(fuse_req_t req, enum verdict v, const char *path)
 }
 
 void pfs_orphan_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
-		     struct fuse_file_info *fi)
+		     struct fuse_file_info *fi, const struct pfs_orphan_kind *kind)
 {
 	struct pfs_fs *fs = pfs_req_fs(req);
 	struct pfs_idrec rec;
-	if (!orphan_record(fs, fi->fh, &rec) ||
-	    (rec.flags & (PFS_IDREC_NOREOPEN | PFS_IDREC_DIR))) {
+	if (!orphan_record(fs, fi->fh, &rec) || (rec.flags & PFS_IDREC_NOREOPEN) ||
+	    (rec.flags & PFS_IDREC_DIR) != (kind->flags & PFS_IDREC_DIR)) {
 		fuse_reply_err(req, ESTALE);
 		return;
 	}
@@ -82,59 +82,24 @@ void pfs_orphan_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 	struct pfs_caller c;
 	pfs_req_caller(req, &c);
 	void *h = NULL;
-	int r = pfs_file_open_as(fs, n, &c, O_RDONLY, &h);
-	if (r < 0) {
-		fuse_reply_err(req, -r);
-		return;
-	}
-	const char *data = NULL;
-	size_t len = 0;
-	/* read in place (mem) or failing at read (a zombie's): nothing to compare */
-	enum verdict v = SERVE;
-	if (pfs_file_content(h, &data, &len) == 0)
-		v = judge(&rec, off, len, pfs_idt_hash(data, len, 0));
-	if (!take_over(fs, fi->fh, h)) {
-		pfs_file_close(fs, h);
-		pfs_op_read(req, ino, size, off, fi);
-		return;
-	}
-	pfs_file_adopt(fs, h, fi->fh);
-	pfs_debug("took over a handle of %s (read at %lld)", n->path, (long long)off);
-	if (v == SERVE)
-		pfs_op_read(req, ino, size, off, fi);
-	else
-		reply_verdict(req, v, n->path);
-}
-
-void pfs_orphan_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
-			struct fuse_file_info *fi)
-{
-	struct pfs_fs *fs = pfs_req_fs(req);
-	struct pfs_idrec rec;
-	if (!orphan_record(fs, fi->fh, &rec) || !(rec.flags & PFS_IDREC_DIR)) {
-		fuse_reply_err(req, ESTALE);
-		return;
-	}
-	struct pfs_node *n = pfs_node_get(fs, ino);
-	struct pfs_caller c;
-	pfs_req_caller(req, &c);
-	void *h = NULL;
-	uint64_t count = 0, hash = 0;
-	int r = pfs_dir_open_as(fs, n, &c, &h, &count, &hash);
+	uint64_t served = 0, hash = 0;
+	bool comparable = true;
+	int r = kind->open(fs, n, &c, &h, &served, &hash, &comparable);
 	if (r < 0) {
 		fuse_reply_err(req, -r);
 		return;
 	}
 	/* readdir offsets index the listing: the same rules as bytes of a file */
-	enum verdict v = judge(&rec, off, count, hash);
+	enum verdict v = comparable ? judge(&rec, off, served, hash) : SERVE;
 	if (!take_over(fs, fi->fh, h)) {
-		pfs_dir_close(fs, h);
-		pfs_op_readdir(req, ino, size, off, fi);
+		kind->close(fs, h); /* another thread took it over first */
+		kind->serve(req, ino, size, off, fi);
 		return;
 	}
-	pfs_dir_adopt(fs, h, fi->fh);
+	kind->adopt(fs, h, fi->fh);
+	pfs_debug("took over a handle of %s (read at %lld)", n->path, (long long)off);
 	if (v == SERVE)
-		pfs_op_readdir(req, ino, size, off, fi);
+		kind->serve(req, ino, size, off, fi);
 	else
 		reply_verdict(req, v, n->path);
 }

@@ -191,6 +191,8 @@ static int launch(struct pfs_run_opts *o, const struct pfs_cgroup *cg, struct pf
 			pfs_debug("run: starting %s", o->daemon_path);
 			r = pfs_super_init(&sup, o, backing, userns, fuse_fd, err);
 			if (r == 0)
+				pfs_upgrade_listen(&sup);
+			if (r == 0)
 				r = pfs_super_start(&sup, err);
 			if (r < 0) {
 				code = PFS_RUN_EXIT_SETUP;

@@ -99,7 +99,7 @@ struct pfs_run_opts {
 	size_t arg_len;
 	unsigned long pidns_pid_max; /* kernel/pid_max of the sandbox's pid ns, from the init */
 	pid_t cgroup_pid; /* a process in the sandbox's own cgroup (the init), or 0 */
-	int idtable_fd; /* the daemons' id table (run_super.c), -1 if none */
+	int idtable_fd; /* the daemons' id table (run_super.c); 0 or -1: none (OCI hook) */
 };
 
 /* a + b into out (size bytes): 0 or -ENAMETOOLONG. */

@@ -64,9 +64,9 @@ static void exec_daemon(const struct pfs_run_opts *o, int backing_fd, int userns
 	int tmp_f = fcntl(fuse_fd, F_DUPFD_CLOEXEC, 10);
 	int tmp_r = fcntl(ready_fd, F_DUPFD_CLOEXEC, 10);
 	int tmp_u = userns_fd >= 0 ? fcntl(userns_fd, F_DUPFD_CLOEXEC, 10) : -1;
-	int tmp_i = o->idtable_fd >= 0 ? fcntl(o->idtable_fd, F_DUPFD_CLOEXEC, 10) : -1;
+	int tmp_i = o->idtable_fd > 0 ? fcntl(o->idtable_fd, F_DUPFD_CLOEXEC, 10) : -1;
 	if (tmp_b < 0 || tmp_f < 0 || tmp_r < 0 || (userns_fd >= 0 && tmp_u < 0) ||
-	    (o->idtable_fd >= 0 && tmp_i < 0) || dup2(tmp_b, 3) < 0 || dup2(tmp_f, 4) < 0 ||
+	    (o->idtable_fd > 0 && tmp_i < 0) || dup2(tmp_b, 3) < 0 || dup2(tmp_f, 4) < 0 ||
 	    dup2(tmp_r, 5) < 0 || (tmp_u >= 0 && dup2(tmp_u, 6) < 0) ||
 	    (tmp_i >= 0 && dup2(tmp_i, 7) < 0))
 		_exit(127);

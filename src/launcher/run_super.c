@@ -58,7 +58,6 @@ int pfs_super_init(struct pfs_super *s, struct pfs_run_opts *o, int backing_fd, 
 	s->deaths = calloc(o->restarts_max + 1, sizeof(*s->deaths));
 	if (!s->deaths)
 		return pfs_err_set(err, ENOMEM, "out of memory");
-	pfs_upgrade_listen(s);
 	return 0;
 }
 
