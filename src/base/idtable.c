@@ -21,12 +21,13 @@ static size_t table_bytes(uint32_t capacity)
 	return HEADER_SIZE + (size_t)capacity * sizeof(struct pfs_idrec);
 }
 
+/* Maps len bytes of fd (anonymous memory when fd < 0) into t: 0, or -ENOMEM. */
 static int map_table(int fd, size_t len, struct pfs_idtable *t)
 {
 	int flags = fd >= 0 ? MAP_SHARED : MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE;
 	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE, flags, fd, 0);
-	if (p == MAP_FAILED)
-		return -errno;
+	if (p == MAP_FAILED || !p)
+		return -ENOMEM;
 	t->h = p;
 	t->recs = (struct pfs_idrec *)((char *)p + HEADER_SIZE);
 	t->map_len = len;

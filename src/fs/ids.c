@@ -41,7 +41,7 @@ int pfs_ids_init(struct pfs_fs *fs, int fd)
 	ids->objs_bytes = (size_t)ids->t.h->capacity * sizeof(*ids->objs);
 	void *p = mmap(NULL, ids->objs_bytes, PROT_READ | PROT_WRITE,
 		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	if (p == MAP_FAILED) {
+	if (p == MAP_FAILED || !p) {
 		r = -errno;
 		pfs_idtable_close(&ids->t);
 		return r;

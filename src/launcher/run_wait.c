@@ -90,7 +90,7 @@ static void *watch(void *arg)
 			recv_status(w, 0);
 			p[0].fd = w->sock;
 		}
-		if (p[2].fd >= 0 && p[2].revents && p[1].fd >= 0) {
+		if (s && p[2].fd >= 0 && p[2].revents && p[1].fd >= 0) {
 			pfs_upgrade_serve(s); /* pfs upgrade: maybe another daemon */
 			w->daemon_pidfd = p[1].fd = s->d.pidfd;
 			if (p[1].fd < 0) /* none could be started: s->reason */
