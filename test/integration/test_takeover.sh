@@ -127,6 +127,57 @@ case_upgrade() {
 	grep -q "no pfs run" <<<"$out" || fail "message: $out"
 }
 
+# Files opened through the dead daemon: unchanged content continues, changed
+# content read in the middle is ESTALE, a rewind renders afresh; a directory
+# handle lists again.
+ORPHANS='
+import os, time, errno
+fd = os.open("/proc/version", os.O_RDONLY)
+st = os.open("/proc/self/stat", os.O_RDONLY)
+d = os.open("/proc/sys", os.O_RDONLY | os.O_DIRECTORY)
+a = os.read(fd, 10)
+s1 = os.read(st, 5)
+open("/out/opened", "w").close()
+while not os.path.exists("/out/killed"):
+    time.sleep(0.02)
+b = os.read(fd, 100000)
+whole = open("/proc/version", "rb").read()
+res = ["version " + ("same" if a + b == whole else "DIFF %r %r" % (a + b, whole))]
+time.sleep(0.05)  # the stat changes: its utime, at least its start is not re-read
+try:
+    s2 = os.read(st, 100000)
+    res.append("stat " + ("whole" if (s1 + s2).count(b")") == 1 else "torn"))
+except OSError as e:
+    res.append("stat " + errno.errorcode[e.errno])
+os.lseek(st, 0, 0)
+res.append("rewind " + ("ok" if os.read(st, 100000).startswith(b"%d " % os.getpid()) else "bad"))
+res.append("dir " + " ".join(sorted(os.listdir(d))))
+open("/out/orphans", "w").write("\n".join(res) + "\n")
+'
+
+case_open_files() {
+	local d=$T/orphans
+	mkdir -p "$d"
+	chmod 777 "$d"
+	"$PFS" run --policy "$POLICY" --bind "$d:/out" -- python3 -c "$ORPHANS" 2>"$d/stderr" &
+	BOX=$!
+	add_cleanup "kill $BOX 2>/dev/null"
+	for _ in $(seq 1 200); do
+		[ -e "$d/opened" ] && break
+		sleep 0.05
+	done
+	kill -9 "$(daemon_of "$BOX")" || fail "no daemon" || return 1
+	sleep 0.2
+	touch "$d/killed"
+	wait "$BOX"
+	assert_eq "exit" 0 $? || return 1
+	local want
+	want=$(printf 'version same\n%s\nrewind ok\ndir %s' "stat ESTALE" "$(find /proc/sys -mindepth 1 -maxdepth 1 -printf '%f\n' | LC_ALL=C sort | tr '\n' ' ' | sed 's/ $//')")
+	# the stat may also be unchanged (then whole), never torn
+	sed -i 's/^stat whole$/stat ESTALE/' "$d/orphans"
+	assert_eq "after the restart" "$want" "$(cat "$d/orphans")"
+}
+
 case_bad_binary() {
 	local d=$T/badbin out
 	mkdir -p "$d"
@@ -176,6 +227,7 @@ case_usage() {
 }
 
 run_case "20 SIGKILLs of the daemon under ps/status/maps: no error, gaps reported" case_kill20
+run_case "open files and directories across a restart: same bytes, ESTALE or afresh" case_open_files
 run_case "live upgrade to a copy under the loop; reload after it" case_upgrade
 run_case "an upgrade to a binary that is not procfilterfs is refused" case_bad_binary
 run_case "past --daemon-restarts the sandbox ends: 122, XX" case_limit
