@@ -32,6 +32,7 @@ struct pfs_fs_options {
 	unsigned long pidns_pid_max; /* pidns_pid_max=N: kernel/pid_max of the backing's pid ns */
 	int cgroup_pid; /* cgroup_pid=PID: `sysinfo virtual` from this process's cgroups */
 	int idtable_fd; /* idtable_fd=N: the supervisor's id table (node_id.c), -1 if unset */
+	int standby_fd; /* standby_fd=N: a spare, serving once a byte arrives (fuse_raw.c) */
 };
 
 /*
@@ -275,10 +276,14 @@ void pfs_op_removexattr(fuse_req_t req, fuse_ino_t ino, const char *name);
 /* Serving a connection another daemon may have served (fuse_raw.c). */
 int pfs_raw_attach(struct pfs_fs *fs, const char *mountpoint);
 int pfs_raw_takeover(struct pfs_fs *fs, int fd);
+/* A spare daemon: says 'P' on ready_fd, waits for a byte on standby_fd (exits at EOF). */
+void pfs_raw_standby(struct pfs_fs *fs);
 
 /* Startup (setup.c). */
 int pfs_fs_setup(struct pfs_fs *fs, struct pfs_error *err);
 int pfs_fs_load_policy(struct pfs_fs *fs, struct pfs_policy **out, struct pfs_error *err);
 void pfs_fs_start_reload_thread(struct pfs_fs *fs);
+/* Loads the policy file again; a bad one leaves the old policy active. */
+void pfs_fs_reload(struct pfs_fs *fs);
 
 #endif

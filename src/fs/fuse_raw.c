@@ -121,7 +121,9 @@ static void synthetic_init(struct pfs_fs *fs)
 int pfs_raw_takeover(struct pfs_fs *fs, int fd)
 {
 	struct pfs_idt_header *h = fs->ids.t.h;
-	if (fs->opt.idtable_fd < 0 || h->epoch <= 1)
+	/* counted here, not at start-up: a spare (pfs_raw_standby) may wait long before */
+	uint32_t epoch = ++h->epoch;
+	if (fs->opt.idtable_fd < 0 || epoch <= 1)
 		return 0; /* the first daemon of this connection */
 	if (h->init_len)
 		synthetic_init(fs);
@@ -140,4 +142,28 @@ int pfs_raw_takeover(struct pfs_fs *fs, int fd)
 		 "previous one had not answered",
 		 h->epoch);
 	return 0;
+}
+
+/*
+ * A spare: the supervisor starts the next daemon ahead of time, so a death
+ * costs only its wake-up. It is set up (policy, backing, oracle) and says so
+ * ('P' on ready_fd), then waits; at the byte it loads the policy file again
+ * (it may have changed while it waited) and serves. EOF: not needed, exit.
+ */
+void pfs_raw_standby(struct pfs_fs *fs)
+{
+	int fd = fs->opt.standby_fd;
+	if (fd < 0)
+		return;
+	if (fs->opt.ready_fd >= 0 && write(fs->opt.ready_fd, "P", 1) != 1)
+		pfs_warn("cannot signal standby on fd %d", fs->opt.ready_fd);
+	char c;
+	ssize_t n;
+	do
+		n = read(fd, &c, 1);
+	while (n < 0 && errno == EINTR && !fuse_session_exited(fs->se));
+	if (n != 1)
+		_exit(0); /* never served: nothing to flush */
+	close(fd);
+	pfs_fs_reload(fs);
 }

@@ -47,7 +47,6 @@ int pfs_ids_init(struct pfs_fs *fs, int fd)
 		return r;
 	}
 	ids->objs = p;
-	ids->t.h->epoch++;
 	pthread_mutex_init(&ids->lock, NULL);
 	/* never found in a table: anchored on itself, without an fd, so it is "gone" */
 	struct pfs_node *s = &ids->stale;

@@ -37,6 +37,7 @@ static const struct fuse_opt option_spec[] = {
 	OPT("pidns_pid_max=%lu", pidns_pid_max, 0),
 	OPT("cgroup_pid=%d", cgroup_pid, 0),
 	OPT("idtable_fd=%d", idtable_fd, 0),
+	OPT("standby_fd=%d", standby_fd, 0),
 	FUSE_OPT_KEY("snapshot_max=%s", 1),
 	FUSE_OPT_END,
 };
@@ -115,6 +116,7 @@ static void usage(const char *prog)
 	       "    idtable_fd=N        an inherited id table (a memfd of pfs run's\n"
 	       "                        supervisor): node ids outlive this daemon, and a\n"
 	       "                        daemon started on a served connection takes it over\n"
+	       "    standby_fd=N        a spare: set up, then serve once a byte arrives on fd N\n"
 	       "\n"
 	       "SIGHUP reloads the policy; a policy with errors leaves the old one active.\n"
 	       "\n",
@@ -210,6 +212,7 @@ static int serve(struct pfs_fs *fs, struct fuse_args *args, struct fuse_cmdline_
 	pfs_fs_start_reaper(fs);
 	if (pfs_sysinfo_start(fs->view.sysinfo) < 0)
 		pfs_warn("cannot start the load sampler: loadavg stays at 0");
+	pfs_raw_standby(fs);
 	if (fs->opt.ready_fd >= 0) {
 		if (write(fs->opt.ready_fd, "R", 1) != 1)
 			pfs_warn("cannot signal readiness on fd %d", fs->opt.ready_fd);
@@ -238,6 +241,7 @@ static int run(struct pfs_fs *fs, const char *prog, struct fuse_args *args,
 	fs->opt.ready_fd = -1;
 	fs->opt.userns_fd = -1;
 	fs->opt.idtable_fd = -1;
+	fs->opt.standby_fd = -1;
 	fs->opt.threads = 8;
 	fs->opt.enter_ns = 1;
 	fs->opt.snapshot_max = 64u << 20;

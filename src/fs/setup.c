@@ -158,7 +158,7 @@ static void invalidate_cached_entries(struct pfs_fs *fs)
 	pfs_inval_flush(fs, &l);
 }
 
-static void reload(struct pfs_fs *fs)
+void pfs_fs_reload(struct pfs_fs *fs)
 {
 	struct pfs_error err;
 	pfs_err_clear(&err);
@@ -192,7 +192,7 @@ static void *reload_thread(void *arg)
 	for (;;) {
 		int sig = 0;
 		if (sigwait(&set, &sig) == 0 && sig == SIGHUP)
-			reload(fs);
+			pfs_fs_reload(fs);
 	}
 	return NULL;
 }

@@ -231,6 +231,12 @@ struct pfs_daemon {
 int pfs_daemon_find(struct pfs_run_opts *o, struct pfs_error *err);
 int pfs_daemon_start(const struct pfs_run_opts *o, int backing_fd, int userns_fd, int fuse_fd,
 		     struct pfs_daemon *d, struct pfs_error *err);
+/* Starts it without waiting: *ready_rd gets its ready byte ('P' for a spare on
+ * standby_fd, then 'R' once it serves); standby_fd -1: not a spare. */
+int pfs_daemon_spawn(const struct pfs_run_opts *o, int backing_fd, int userns_fd, int fuse_fd,
+		     int standby_fd, struct pfs_daemon *d, int *ready_rd, struct pfs_error *err);
+/* Waits for one byte on ready_fd (10 s at most) or the daemon's death. */
+int pfs_daemon_wait(int ready_fd, int pidfd, pid_t pid, struct pfs_error *err);
 /* Waits grace_ms for the daemon to exit, then SIGTERM, then SIGKILL; reaps it. */
 void pfs_daemon_stop(struct pfs_daemon *d, int grace_ms);
 
@@ -245,6 +251,8 @@ struct pfs_super {
 	int backing_fd, userns_fd; /* borrowed */
 	int fuse_fd; /* our duplicate: the connection outlives the daemon */
 	struct pfs_daemon d; /* the current daemon */
+	struct pfs_daemon spare; /* started ahead, waiting on spare_go; pidfd -1 if none */
+	int spare_ready, spare_go; /* its ready byte ('P', then 'R'); our byte wakes it */
 	int gap_r, gap_w; /* struct pfs_daemon_gap records, to the monitor */
 	int ctl_fd; /* `pfs upgrade` requests (listening), or -1 */
 	uint64_t *deaths; /* times of the deaths within the window */
@@ -264,6 +272,8 @@ int pfs_super_daemon_died(struct pfs_super *s, siginfo_t *si);
 int pfs_super_replace(struct pfs_super *s, uint64_t t0, siginfo_t *si, const char *cause,
 		      struct pfs_error *err);
 void pfs_super_destroy(struct pfs_super *s);
+/* Ends the spare daemon (an upgrade: it runs the old binary). */
+void pfs_super_drop_spare(struct pfs_super *s);
 /* run_upgrade.c: the control socket of `pfs upgrade --sandbox PID`. */
 void pfs_upgrade_listen(struct pfs_super *s);
 void pfs_upgrade_serve(struct pfs_super *s);

@@ -50,7 +50,7 @@ int pfs_daemon_find(struct pfs_run_opts *o, struct pfs_error *err)
 }
 
 static void exec_daemon(const struct pfs_run_opts *o, int backing_fd, int userns_fd, int fuse_fd,
-			int ready_fd)
+			int ready_fd, int standby_fd)
 {
 	prctl(PR_SET_PDEATHSIG, SIGTERM);
 	/* its own session: a Ctrl-C or Ctrl-Z at the terminal is for the workload */
@@ -65,18 +65,21 @@ static void exec_daemon(const struct pfs_run_opts *o, int backing_fd, int userns
 	int tmp_r = fcntl(ready_fd, F_DUPFD_CLOEXEC, 10);
 	int tmp_u = userns_fd >= 0 ? fcntl(userns_fd, F_DUPFD_CLOEXEC, 10) : -1;
 	int tmp_i = o->idtable_fd > 0 ? fcntl(o->idtable_fd, F_DUPFD_CLOEXEC, 10) : -1;
+	int tmp_s = standby_fd >= 0 ? fcntl(standby_fd, F_DUPFD_CLOEXEC, 10) : -1;
 	if (tmp_b < 0 || tmp_f < 0 || tmp_r < 0 || (userns_fd >= 0 && tmp_u < 0) ||
 	    (o->idtable_fd > 0 && tmp_i < 0) || dup2(tmp_b, 3) < 0 || dup2(tmp_f, 4) < 0 ||
 	    dup2(tmp_r, 5) < 0 || (tmp_u >= 0 && dup2(tmp_u, 6) < 0) ||
-	    (tmp_i >= 0 && dup2(tmp_i, 7) < 0))
+	    (tmp_i >= 0 && dup2(tmp_i, 7) < 0) || (standby_fd >= 0 && tmp_s < 0) ||
+	    (tmp_s >= 0 && dup2(tmp_s, 8) < 0))
 		_exit(127);
-	syscall(SYS_close_range, 8, ~0U, 0);
+	syscall(SYS_close_range, 9, ~0U, 0);
 	sigset_t none;
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	char opts[PATH_MAX + 128];
 	char pm[48] = "", cg[32] = "";
-	const char *it = tmp_i >= 0 ? ",idtable_fd=7" : "";
+	const char *it =
+		tmp_i >= 0 ? (tmp_s >= 0 ? ",idtable_fd=7,standby_fd=8" : ",idtable_fd=7") : "";
 	if (o->pidns_pid_max)
 		snprintf(pm, sizeof(pm), ",pidns_pid_max=%lu", o->pidns_pid_max);
 	if (o->cgroup_pid > 0)
@@ -99,7 +102,7 @@ static void exec_daemon(const struct pfs_run_opts *o, int backing_fd, int userns
 }
 
 /* Waits for one byte on ready_fd, or the daemon's death, or the timeout. */
-static int wait_ready(int ready_fd, int pidfd, pid_t pid, struct pfs_error *err)
+int pfs_daemon_wait(int ready_fd, int pidfd, pid_t pid, struct pfs_error *err)
 {
 	struct pollfd p[2] = {{.fd = ready_fd, .events = POLLIN}, {.fd = pidfd, .events = POLLIN}};
 	for (;;) {
@@ -127,8 +130,8 @@ static int wait_ready(int ready_fd, int pidfd, pid_t pid, struct pfs_error *err)
 	}
 }
 
-int pfs_daemon_start(const struct pfs_run_opts *o, int backing_fd, int userns_fd, int fuse_fd,
-		     struct pfs_daemon *d, struct pfs_error *err)
+int pfs_daemon_spawn(const struct pfs_run_opts *o, int backing_fd, int userns_fd, int fuse_fd,
+		     int standby_fd, struct pfs_daemon *d, int *ready_rd, struct pfs_error *err)
 {
 	int rp[2];
 	if (pipe2(rp, O_CLOEXEC) < 0)
@@ -140,7 +143,7 @@ int pfs_daemon_start(const struct pfs_run_opts *o, int backing_fd, int userns_fd
 		return pfs_err_set(err, errno, "fork: %s", strerror(errno));
 	}
 	if (pid == 0)
-		exec_daemon(o, backing_fd, userns_fd, fuse_fd, rp[1]);
+		exec_daemon(o, backing_fd, userns_fd, fuse_fd, rp[1], standby_fd);
 	close(rp[1]);
 	d->pid = pid;
 	d->pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
@@ -150,11 +153,24 @@ int pfs_daemon_start(const struct pfs_run_opts *o, int backing_fd, int userns_fd
 		return pfs_err_set(err, errno, "pidfd_open: %s; Linux 5.3 or later is needed",
 				   strerror(errno));
 	}
-	pfs_debug("run: procfilterfs started, pid %d", (int)pid);
-	int r = wait_ready(rd, d->pidfd, pid, err);
+	pfs_debug("run: procfilterfs started, pid %d%s", (int)pid,
+		  standby_fd >= 0 ? " (spare)" : "");
+	*ready_rd = steal_fd(rd);
+	return 0;
+}
+
+int pfs_daemon_start(const struct pfs_run_opts *o, int backing_fd, int userns_fd, int fuse_fd,
+		     struct pfs_daemon *d, struct pfs_error *err)
+{
+	int ready = -1;
+	int r = pfs_daemon_spawn(o, backing_fd, userns_fd, fuse_fd, -1, d, &ready, err);
+	if (r < 0)
+		return r;
+	r = pfs_daemon_wait(ready, d->pidfd, d->pid, err);
+	close(ready);
 	if (r < 0) {
-		kill(pid, SIGKILL);
-		waitpid(pid, NULL, WNOHANG);
+		kill(d->pid, SIGKILL);
+		waitpid(d->pid, NULL, WNOHANG);
 		close(d->pidfd);
 		d->pidfd = -1;
 	}

@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -39,6 +40,8 @@ int pfs_super_init(struct pfs_super *s, struct pfs_run_opts *o, int backing_fd, 
 		   int fuse_fd, struct pfs_error *err)
 {
 	*s = (struct pfs_super){.o = o};
+	s->spare = (struct pfs_daemon){.pid = -1, .pidfd = -1};
+	s->spare_ready = s->spare_go = -1;
 	s->backing_fd = backing_fd;
 	s->userns_fd = userns_fd;
 	s->fuse_fd = -1;
@@ -61,8 +64,80 @@ int pfs_super_init(struct pfs_super *s, struct pfs_run_opts *o, int backing_fd, 
 	return 0;
 }
 
+/* Ends the spare: EOF on its standby fd, then SIGKILL if it lingers. */
+static void spare_drop(struct pfs_super *s)
+{
+	if (s->spare_go >= 0)
+		close(s->spare_go);
+	if (s->spare_ready >= 0)
+		close(s->spare_ready);
+	s->spare_go = s->spare_ready = -1;
+	if (s->spare.pidfd >= 0) {
+		syscall(SYS_pidfd_send_signal, s->spare.pidfd, SIGKILL, NULL, 0);
+		waitid(P_PIDFD, (id_t)s->spare.pidfd, &(siginfo_t){0}, WEXITED);
+		close(s->spare.pidfd);
+	}
+	s->spare = (struct pfs_daemon){.pid = -1, .pidfd = -1};
+}
+
+/*
+ * The next daemon, started ahead of time (pfs_raw_standby in the daemon): it
+ * loads the policy, opens the backing, starts its oracle, then waits for our
+ * byte. A death then costs its wake-up, not a start-up. None when restarts
+ * are off; a failure only means the next restart starts one afresh.
+ */
+static void spare_spawn(struct pfs_super *s)
+{
+	if (s->o->restarts_max == 0 || s->spare.pidfd >= 0)
+		return;
+	int go[2];
+	if (pipe2(go, O_CLOEXEC) < 0)
+		return;
+	struct pfs_error err = {0};
+	int r = pfs_daemon_spawn(s->o, s->backing_fd, s->userns_fd, s->fuse_fd, go[0], &s->spare,
+				 &s->spare_ready, &err);
+	close(go[0]);
+	if (r < 0) {
+		close(go[1]);
+		pfs_debug("run: no spare daemon: %s", err.msg);
+		return;
+	}
+	s->spare_go = go[1];
+}
+
+/* Wakes the spare and waits until it serves: 0, it is the daemon now; or -errno. */
+static int spare_promote(struct pfs_super *s)
+{
+	if (s->spare.pidfd < 0)
+		return -ENOENT;
+	struct pfs_error err = {0};
+	/* 'P': set up (a spare still starting is waited for: still the faster way) */
+	int r = pfs_daemon_wait(s->spare_ready, s->spare.pidfd, s->spare.pid, &err);
+	if (r == 0 && write(s->spare_go, "G", 1) != 1)
+		r = -errno;
+	if (r == 0)
+		r = pfs_daemon_wait(s->spare_ready, s->spare.pidfd, s->spare.pid, &err);
+	if (r < 0) {
+		pfs_warn("pfs run: the spare daemon failed (%s); starting another", err.msg);
+		spare_drop(s);
+		return r;
+	}
+	close(s->spare_ready);
+	close(s->spare_go);
+	s->spare_ready = s->spare_go = -1;
+	s->d = s->spare;
+	s->spare = (struct pfs_daemon){.pid = -1, .pidfd = -1};
+	return 0;
+}
+
+void pfs_super_drop_spare(struct pfs_super *s)
+{
+	spare_drop(s);
+}
+
 void pfs_super_destroy(struct pfs_super *s)
 {
+	spare_drop(s);
 	pfs_daemon_stop(&s->d, DAEMON_EXIT_GRACE_MS);
 	if (s->ctl_fd >= 0)
 		close(s->ctl_fd);
@@ -81,7 +156,10 @@ void pfs_super_destroy(struct pfs_super *s)
 
 int pfs_super_start(struct pfs_super *s, struct pfs_error *err)
 {
-	return pfs_daemon_start(s->o, s->backing_fd, s->userns_fd, s->fuse_fd, &s->d, err);
+	int r = pfs_daemon_start(s->o, s->backing_fd, s->userns_fd, s->fuse_fd, &s->d, err);
+	if (r == 0)
+		spare_spawn(s);
+	return r;
 }
 
 /* The connection is still there: the kernel has not aborted it (unmount, abort). */
@@ -133,9 +211,13 @@ int pfs_super_replace(struct pfs_super *s, uint64_t t0, siginfo_t *si, const cha
 		      struct pfs_error *err)
 {
 	reap(s, si);
-	int r = pfs_super_start(s, err);
-	if (r == 0)
+	int r = spare_promote(s);
+	if (r < 0)
+		r = pfs_daemon_start(s->o, s->backing_fd, s->userns_fd, s->fuse_fd, &s->d, err);
+	if (r == 0) {
 		report_gap(s, t0, si, cause);
+		spare_spawn(s); /* after the gap: not part of it */
+	}
 	return r;
 }
 
@@ -143,6 +225,7 @@ int pfs_super_replace(struct pfs_super *s, uint64_t t0, siginfo_t *si, const cha
  * aborts it and every waiting caller gets ENOTCONN, as without a supervisor. */
 static int give_up(struct pfs_super *s, int r)
 {
+	spare_drop(s); /* it holds the connection too */
 	if (s->fuse_fd >= 0)
 		close(s->fuse_fd);
 	s->fuse_fd = -1;

@@ -109,6 +109,7 @@ static int upgrade(struct pfs_super *s, const char *path, struct pfs_error *err)
 	const char *old = s->o->daemon_path;
 	char old_copy[sizeof(s->daemon_buf)];
 	snprintf(old_copy, sizeof(old_copy), "%s", old);
+	pfs_super_drop_spare(s); /* the old binary's */
 	uint64_t t0 = now_us();
 	syscall(SYS_pidfd_send_signal, s->d.pidfd, SIGKILL, NULL, 0);
 	memcpy(s->daemon_buf, path, strnlen(path, sizeof(s->daemon_buf) - 1) + 1);
@@ -122,7 +123,7 @@ static int upgrade(struct pfs_super *s, const char *path, struct pfs_error *err)
 		 old_copy);
 	snprintf(s->daemon_buf, sizeof(s->daemon_buf), "%s", old_copy);
 	struct pfs_error again = {0};
-	if (pfs_daemon_start(s->o, s->backing_fd, s->userns_fd, s->fuse_fd, &s->d, &again) < 0) {
+	if (pfs_super_start(s, &again) < 0) {
 		snprintf(s->reason, sizeof(s->reason),
 			 "the upgraded procfilterfs did not start, nor the old one again (%.300s); "
 			 "the sandbox was ended",

@@ -51,8 +51,8 @@ start_box() {
 	fail "the loop did not start: $(cat "$d/stderr")"
 }
 
-# the daemon: a child of pfs run (its binary may be a copy of another name)
-daemon_of() { pgrep -P "$1" -f "idtable_fd="; }
+# the daemon that serves (not the spare), as pfs run's supervisor says
+daemon_of() { "$PFS" upgrade --sandbox "$1" --reload | sed -n 's/^daemon //p'; }
 
 # finish DIR: stops the loop, waits for pfs run; its exit status in RC.
 finish() {
