@@ -35,7 +35,7 @@ struct pfs_idrec {
 	uint16_t state; /* enum pfs_idrec_state */
 	uint16_t flags;
 	uint32_t type; /* node: S_IFMT bits */
-	uint32_t next_free; /* free: the next free slot + 1, 0 at the end */
+	uint32_t spare; /* zero */
 	uint64_t parent; /* node: the parent's id (1: root); handle: the node's id */
 	uint64_t ident; /* node: the backing's st_ino; handle: bytes (entries) served */
 	uint64_t ident2; /* node: start time of a process dir; handle: content hash */
@@ -47,8 +47,9 @@ struct pfs_idt_header {
 	uint64_t magic;
 	uint32_t version;
 	uint32_t capacity; /* records */
-	uint32_t used_hw; /* slots ever used (the rest were never touched) */
-	uint32_t free_head; /* first free slot + 1, 0 when none */
+	uint32_t used_hw; /* slots below it may be in use; the rest are untouched or trimmed */
+	uint32_t gen_floor; /* above every generation a trimmed slot had (pfs_idtable_trim) */
+	uint32_t max_gen; /* the largest generation given so far */
 	uint32_t epoch; /* daemons that attached so far */
 	uint32_t init_len; /* bytes of init[]: the kernel's INIT request, once answered */
 	uint8_t init[PFS_IDT_INIT_MAX];
@@ -58,6 +59,9 @@ struct pfs_idtable {
 	struct pfs_idt_header *h;
 	struct pfs_idrec *recs;
 	size_t map_len;
+	bool shared; /* a memfd's mapping (else private memory) */
+	uint64_t *free_bits; /* this process's view: free slots below used_hw */
+	uint32_t hint; /* no free slot below it */
 };
 
 #define PFS_ID_ROOT 1u
@@ -83,6 +87,10 @@ struct pfs_idrec *pfs_idtable_get(const struct pfs_idtable *t, uint64_t id,
 				  enum pfs_idrec_state st);
 /* Frees id's record (no-op when it is no longer id's). */
 void pfs_idtable_free(struct pfs_idtable *t, uint64_t id);
+/* Gives back the memory of the free records at the end of the table (the lowest
+ * free slot is always the next one used, so a burst's records end up there).
+ * Returns the records trimmed. */
+uint32_t pfs_idtable_trim(struct pfs_idtable *t);
 /* Copies name into r (flags PFS_IDREC_UNNAMED when it does not fit). */
 void pfs_idrec_set_name(struct pfs_idrec *r, const char *name);
 /* 64-bit FNV-1a of len bytes, for snapshot identity. */

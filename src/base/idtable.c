@@ -1,6 +1,7 @@
 /* The id table (pfs/idtable.h): fixed-size records in a memfd, a free list, generations. */
 #include <errno.h>
 #include <stdatomic.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -61,52 +62,116 @@ int pfs_idtable_create(uint32_t capacity, int *fd)
 	return 0;
 }
 
+#define RECS_PER_PAGE (4096 / sizeof(struct pfs_idrec))
+#define TRIM_MIN_RECS (64 * RECS_PER_PAGE) /* trim 256 KiB at least */
+
+static bool bit_free(const struct pfs_idtable *t, uint32_t slot)
+{
+	return t->free_bits[slot / 64] >> (slot % 64) & 1;
+}
+
+static void bit_set(struct pfs_idtable *t, uint32_t slot, bool is_free)
+{
+	if (is_free)
+		t->free_bits[slot / 64] |= 1ULL << (slot % 64);
+	else
+		t->free_bits[slot / 64] &= ~(1ULL << (slot % 64));
+}
+
+/* The free slots below used_hw, from the records (another process may have written them). */
+static int scan_free(struct pfs_idtable *t)
+{
+	t->free_bits = calloc((t->h->capacity + 63) / 64, sizeof(uint64_t));
+	if (!t->free_bits)
+		return -ENOMEM;
+	t->hint = t->h->used_hw;
+	for (uint32_t i = t->h->used_hw; i-- > 0;) {
+		if (t->recs[i].state == PFS_IDREC_FREE) {
+			bit_set(t, i, true);
+			t->hint = i;
+		}
+	}
+	return 0;
+}
+
 int pfs_idtable_open(int fd, uint32_t capacity, struct pfs_idtable *t)
 {
 	memset(t, 0, sizeof(*t));
+	int r;
 	if (fd < 0) {
 		if (capacity == 0)
 			return -EINVAL;
-		int r = map_table(-1, table_bytes(capacity), t);
+		r = map_table(-1, table_bytes(capacity), t);
 		if (r == 0)
 			init_header(t->h, capacity);
-		return r;
+	} else {
+		struct pfs_idt_header h;
+		if (pread(fd, &h, sizeof(h), 0) != (ssize_t)sizeof(h))
+			return -EINVAL;
+		if (h.magic != IDT_MAGIC || h.version != IDT_VERSION || h.capacity == 0 ||
+		    h.init_len > PFS_IDT_INIT_MAX || h.used_hw > h.capacity)
+			return -EINVAL;
+		struct stat st;
+		if (fstat(fd, &st) < 0 || st.st_size < (off_t)table_bytes(h.capacity))
+			return -EINVAL;
+		r = map_table(fd, table_bytes(h.capacity), t);
+		t->shared = true;
 	}
-	struct pfs_idt_header h;
-	if (pread(fd, &h, sizeof(h), 0) != (ssize_t)sizeof(h))
-		return -EINVAL;
-	if (h.magic != IDT_MAGIC || h.version != IDT_VERSION || h.capacity == 0 ||
-	    h.init_len > PFS_IDT_INIT_MAX)
-		return -EINVAL;
-	struct stat st;
-	if (fstat(fd, &st) < 0 || st.st_size < (off_t)table_bytes(h.capacity))
-		return -EINVAL;
-	return map_table(fd, table_bytes(h.capacity), t);
+	if (r == 0)
+		r = scan_free(t);
+	if (r < 0)
+		pfs_idtable_close(t);
+	return r;
 }
 
 void pfs_idtable_close(struct pfs_idtable *t)
 {
 	if (t->h)
 		munmap(t->h, t->map_len);
+	free(t->free_bits);
 	memset(t, 0, sizeof(*t));
+}
+
+/* The lowest free slot below used_hw, or used_hw when none. */
+static uint32_t lowest_free(struct pfs_idtable *t)
+{
+	uint32_t hw = t->h->used_hw;
+	for (uint32_t w = t->hint / 64; (uint64_t)w * 64 < hw; w++) {
+		uint64_t bits = t->free_bits[w];
+		if (w == t->hint / 64)
+			bits &= ~0ULL << (t->hint % 64);
+		if (bits) {
+			uint32_t slot = w * 64 + (uint32_t)__builtin_ctzll(bits);
+			if (slot < hw) {
+				t->hint = slot;
+				return slot;
+			}
+			break;
+		}
+	}
+	t->hint = hw;
+	return hw;
 }
 
 int pfs_idtable_alloc(struct pfs_idtable *t, enum pfs_idrec_state st, uint64_t *id)
 {
 	struct pfs_idt_header *h = t->h;
-	uint32_t slot;
-	if (h->free_head && h->free_head <= h->used_hw) {
-		slot = h->free_head - 1;
-		h->free_head = t->recs[slot].next_free;
-	} else if (h->used_hw < h->capacity) {
-		slot = h->used_hw++;
+	uint32_t slot = lowest_free(t);
+	if (slot == h->used_hw) {
+		if (h->used_hw >= h->capacity)
+			return -ENOSPC;
+		h->used_hw++;
 	} else {
-		return -ENOSPC;
+		bit_set(t, slot, false);
 	}
 	struct pfs_idrec *r = &t->recs[slot];
 	uint32_t gen = r->gen + 1;
+	if (gen < h->gen_floor)
+		gen = h->gen_floor;
 	if (gen == 0)
 		gen = 1;
+	if (gen > h->max_gen)
+		h->max_gen = gen;
 	/* the generation first: a crash mid-way leaves a record no old id matches */
 	r->gen = gen;
 	atomic_thread_fence(memory_order_release);
@@ -133,10 +198,35 @@ void pfs_idtable_free(struct pfs_idtable *t, uint64_t id)
 	if (!t->h || slot >= t->h->used_hw || t->recs[slot].gen != (uint32_t)(id >> 32) ||
 	    t->recs[slot].state == PFS_IDREC_FREE)
 		return;
-	struct pfs_idrec *r = &t->recs[slot];
-	r->state = PFS_IDREC_FREE;
-	r->next_free = t->h->free_head;
-	t->h->free_head = slot + 1;
+	t->recs[slot].state = PFS_IDREC_FREE;
+	bit_set(t, slot, true);
+	if (slot < t->hint)
+		t->hint = slot;
+}
+
+uint32_t pfs_idtable_trim(struct pfs_idtable *t)
+{
+	struct pfs_idt_header *h = t->h;
+	uint32_t hw = h->used_hw, end = hw;
+	while (end > 0 && bit_free(t, end - 1))
+		end--;
+	/* whole pages only, and enough of them to be worth it */
+	end = (uint32_t)((end + RECS_PER_PAGE - 1) / RECS_PER_PAGE * RECS_PER_PAGE);
+	if (end >= hw || hw - end < TRIM_MIN_RECS)
+		return 0;
+	/* first: slots used again get a generation above any they had */
+	h->gen_floor = h->max_gen + 1;
+	atomic_thread_fence(memory_order_release);
+	h->used_hw = end;
+	for (uint32_t i = end; i < hw; i++)
+		bit_set(t, i, false);
+	if (t->hint > end)
+		t->hint = end;
+	size_t len = (size_t)(hw - end) * sizeof(struct pfs_idrec);
+	len = len / 4096 * 4096;
+	if (len)
+		madvise(&t->recs[end], len, t->shared ? MADV_REMOVE : MADV_DONTNEED);
+	return hw - end;
 }
 
 void pfs_idrec_set_name(struct pfs_idrec *r, const char *name)

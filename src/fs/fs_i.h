@@ -80,6 +80,7 @@ struct pfs_ids {
 	_Atomic(uintptr_t) *objs; /* slot -> this daemon's node or handle, 0 if none */
 	size_t objs_bytes;
 	struct pfs_node stale; /* what an id that cannot be resolved again is */
+	uint64_t frees; /* records freed: lock */
 };
 
 struct pfs_fs {

@@ -15,6 +15,8 @@
 #include "fs_i.h"
 #include "pfs/log.h"
 
+#define TRIM_EVERY_FREES 4096
+
 _Atomic(uintptr_t) *pfs_ids_slot(struct pfs_fs *fs, uint64_t id)
 {
 	uint32_t slot = pfs_id_slot(id);
@@ -130,6 +132,23 @@ void pfs_node_id_count(struct pfs_fs *fs, const struct pfs_node *n)
 	pthread_mutex_unlock(&fs->ids.lock);
 }
 
+/* With ids.lock: after a burst of frees, the table's free tail goes back to the system. */
+static void maybe_trim(struct pfs_ids *ids)
+{
+	if (++ids->frees % TRIM_EVERY_FREES)
+		return;
+	uint32_t hw = ids->t.h->used_hw;
+	uint32_t n = pfs_idtable_trim(&ids->t);
+	if (!n)
+		return;
+	/* this daemon's objects of those slots: whole pages of the array */
+	uintptr_t from = ((uintptr_t)&ids->objs[hw - n] + 4095) & ~(uintptr_t)4095;
+	uintptr_t to = (uintptr_t)&ids->objs[hw] & ~(uintptr_t)4095;
+	if (to > from)
+		madvise((void *)from, to - from, MADV_DONTNEED);
+	pfs_debug("id table: %u free records at its end given back", n);
+}
+
 void pfs_node_id_release(struct pfs_fs *fs, const struct pfs_node *n)
 {
 	if (n == &fs->ids.stale)
@@ -139,5 +158,6 @@ void pfs_node_id_release(struct pfs_fs *fs, const struct pfs_node *n)
 	if (o && atomic_load(o) == (uintptr_t)n)
 		atomic_store(o, 0);
 	pfs_idtable_free(&fs->ids.t, n->id);
+	maybe_trim(&fs->ids);
 	pthread_mutex_unlock(&fs->ids.lock);
 }

@@ -79,3 +79,32 @@ Test(idtable, long_names_are_not_resolvable)
 	cr_assert_str_eq(r.name, "");
 	cr_assert_neq(pfs_idt_hash("a", 1, 0), pfs_idt_hash("b", 1, 0));
 }
+
+Test(idtable, lowest_slot_first_and_the_free_tail_is_trimmed)
+{
+	struct pfs_idtable t;
+	cr_assert_eq(pfs_idtable_open(-1, 8192, &t), 0);
+	static uint64_t ids[4096];
+	for (int i = 0; i < 4096; i++)
+		cr_assert_eq(pfs_idtable_alloc(&t, PFS_IDREC_NODE, &ids[i]), 0);
+	pfs_idtable_free(&t, ids[5]);
+	uint64_t again = 0;
+	cr_assert_eq(pfs_idtable_alloc(&t, PFS_IDREC_NODE, &again), 0);
+	cr_assert_eq(pfs_id_slot(again), 5, "the lowest free slot is used first");
+	cr_assert_eq(pfs_idtable_trim(&t), 0, "nothing free at the end");
+	for (int i = 10; i < 4096; i++)
+		pfs_idtable_free(&t, ids[i]);
+	uint32_t trimmed = pfs_idtable_trim(&t);
+	cr_assert_eq(trimmed, 4096 - 32, "whole pages after the last used record");
+	cr_assert_eq(t.h->used_hw, 32);
+	cr_assert_null(pfs_idtable_get(&t, ids[4000], PFS_IDREC_NODE));
+	/* a trimmed slot used again never matches an id it had */
+	uint64_t fresh[40];
+	for (int i = 0; i < 40; i++)
+		cr_assert_eq(pfs_idtable_alloc(&t, PFS_IDREC_NODE, &fresh[i]), 0);
+	for (int i = 0; i < 40; i++) {
+		cr_assert_lt(pfs_id_slot(fresh[i]), 50);
+		cr_assert_neq(fresh[i], ids[pfs_id_slot(fresh[i])]);
+	}
+	pfs_idtable_close(&t);
+}
