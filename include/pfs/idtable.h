@@ -80,6 +80,8 @@ int pfs_idtable_create(uint32_t capacity, int *fd);
 /* Maps the table of fd (validated), or a private one of capacity when fd < 0. */
 int pfs_idtable_open(int fd, uint32_t capacity, struct pfs_idtable *t);
 void pfs_idtable_close(struct pfs_idtable *t);
+/* Reads the free slots again: another process wrote the table since it was opened. */
+int pfs_idtable_rescan(struct pfs_idtable *t);
 /* Allocates a record of state st (zeroed, new generation); its id in *id. -ENOSPC when full. */
 int pfs_idtable_alloc(struct pfs_idtable *t, enum pfs_idrec_state st, uint64_t *id);
 /* The record of id when it is still that id's (same generation, state st), else NULL. */

@@ -81,9 +81,11 @@ static void bit_set(struct pfs_idtable *t, uint32_t slot, bool is_free)
 /* The free slots below used_hw, from the records (another process may have written them). */
 static int scan_free(struct pfs_idtable *t)
 {
-	t->free_bits = calloc((t->h->capacity + 63) / 64, sizeof(uint64_t));
+	if (!t->free_bits)
+		t->free_bits = calloc((t->h->capacity + 63) / 64, sizeof(uint64_t));
 	if (!t->free_bits)
 		return -ENOMEM;
+	memset(t->free_bits, 0, (t->h->capacity + 63) / 64 * sizeof(uint64_t));
 	t->hint = t->h->used_hw;
 	for (uint32_t i = t->h->used_hw; i-- > 0;) {
 		if (t->recs[i].state == PFS_IDREC_FREE) {
@@ -122,6 +124,11 @@ int pfs_idtable_open(int fd, uint32_t capacity, struct pfs_idtable *t)
 	if (r < 0)
 		pfs_idtable_close(t);
 	return r;
+}
+
+int pfs_idtable_rescan(struct pfs_idtable *t)
+{
+	return scan_free(t);
 }
 
 void pfs_idtable_close(struct pfs_idtable *t)

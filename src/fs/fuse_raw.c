@@ -121,8 +121,11 @@ static void synthetic_init(struct pfs_fs *fs)
 int pfs_raw_takeover(struct pfs_fs *fs, int fd)
 {
 	struct pfs_idt_header *h = fs->ids.t.h;
-	/* counted here, not at start-up: a spare (pfs_raw_standby) may wait long before */
+	/* counted here, not at start-up: a spare (pfs_raw_standby) may wait long before,
+	 * while the daemon it replaces allocated and freed records */
 	uint32_t epoch = ++h->epoch;
+	if (pfs_idtable_rescan(&fs->ids.t) < 0)
+		return -ENOMEM;
 	if (fs->opt.idtable_fd < 0 || epoch <= 1)
 		return 0; /* the first daemon of this connection */
 	if (h->init_len)
