@@ -52,7 +52,7 @@ struct pfs_idt_header {
 	uint32_t max_gen; /* the largest generation given so far */
 	uint32_t epoch; /* daemons that attached so far */
 	uint32_t init_len; /* bytes of init[]: the kernel's INIT request, once answered */
-	uint8_t init[PFS_IDT_INIT_MAX];
+	uint8_t init[PFS_IDT_INIT_MAX] __attribute__((aligned(8))); /* read as fuse_in_header */
 };
 
 struct pfs_idtable {
