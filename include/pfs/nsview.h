@@ -31,6 +31,9 @@ int pfs_ns_enter_reference(int backing_fd);
  * before the workload exists). 0, or -ENOENT when there is none (logged).
  */
 int pfs_ns_reference_open(int backing_fd);
+/* The reference as fds opened by someone else (pfs run, while the init was still
+ * dumpable: a daemon started later could not open them); before any use. */
+int pfs_ns_reference_adopt(int mnt_fd, int root_fd);
 /* The reference root's identity and the mount namespace's inode. */
 int pfs_ns_reference_stat(int backing_fd, struct stat *root, ino_t *mnt_ino);
 

@@ -73,6 +73,23 @@ static int private_fs(void)
 	return 0;
 }
 
+int pfs_ns_reference_adopt(int mnt_fd, int root_fd)
+{
+	struct stat st;
+	if (fstat(mnt_fd, &st) < 0)
+		return -errno;
+	pthread_mutex_lock(&ref.lock);
+	bool fresh = !ref.tried;
+	if (fresh) {
+		ref.tried = true;
+		ref.mnt_fd = mnt_fd;
+		ref.root_fd = root_fd;
+		ref.mnt_ino = st.st_ino;
+	}
+	pthread_mutex_unlock(&ref.lock);
+	return fresh ? 0 : -EBUSY;
+}
+
 int pfs_ns_reference_open(int backing_fd)
 {
 	return ref_open(backing_fd) ? 0 : -ENOENT;

@@ -33,6 +33,7 @@ struct pfs_fs_options {
 	int cgroup_pid; /* cgroup_pid=PID: `sysinfo virtual` from this process's cgroups */
 	int idtable_fd; /* idtable_fd=N: the supervisor's id table (node_id.c), -1 if unset */
 	int standby_fd; /* standby_fd=N: a spare, serving once a byte arrives (fuse_raw.c) */
+	int ref_mnt_fd, ref_root_fd; /* the reference's mount ns and root, inherited; -1 */
 };
 
 /*

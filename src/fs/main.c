@@ -38,6 +38,8 @@ static const struct fuse_opt option_spec[] = {
 	OPT("cgroup_pid=%d", cgroup_pid, 0),
 	OPT("idtable_fd=%d", idtable_fd, 0),
 	OPT("standby_fd=%d", standby_fd, 0),
+	OPT("ref_mnt_fd=%d", ref_mnt_fd, 0),
+	OPT("ref_root_fd=%d", ref_root_fd, 0),
 	FUSE_OPT_KEY("snapshot_max=%s", 1),
 	FUSE_OPT_END,
 };
@@ -117,6 +119,8 @@ static void usage(const char *prog)
 	       "                        supervisor): node ids outlive this daemon, and a\n"
 	       "                        daemon started on a served connection takes it over\n"
 	       "    standby_fd=N        a spare: set up, then serve once a byte arrives on fd N\n"
+	       "    ref_mnt_fd=N,ref_root_fd=M  inherited fds of the backing's pid 1 mount\n"
+	       "                        namespace and root (default: opened at start-up)\n"
 	       "\n"
 	       "SIGHUP reloads the policy; a policy with errors leaves the old one active.\n"
 	       "\n",
@@ -242,6 +246,7 @@ static int run(struct pfs_fs *fs, const char *prog, struct fuse_args *args,
 	fs->opt.userns_fd = -1;
 	fs->opt.idtable_fd = -1;
 	fs->opt.standby_fd = -1;
+	fs->opt.ref_mnt_fd = fs->opt.ref_root_fd = -1;
 	fs->opt.threads = 8;
 	fs->opt.enter_ns = 1;
 	fs->opt.snapshot_max = 64u << 20;

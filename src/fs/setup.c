@@ -15,6 +15,7 @@
 #include "pfs/backing.h"
 #include "pfs/cleanup.h"
 #include "pfs/log.h"
+#include "pfs/nsview.h"
 #include "pfs/oracle.h"
 #include "pfs/sysinfo.h"
 
@@ -130,6 +131,8 @@ int pfs_fs_setup(struct pfs_fs *fs, struct pfs_error *err)
 				   "a process in the sandbox",
 				   fs->opt.cgroup_pid, strerror(-r));
 	load_id_maps(fs);
+	if (fs->opt.ref_mnt_fd >= 0 && fs->opt.ref_root_fd >= 0)
+		pfs_ns_reference_adopt(fs->opt.ref_mnt_fd, fs->opt.ref_root_fd);
 	pfs_view_reference_open(&fs->view);
 	pthread_rwlock_init(&fs->policy_lock, NULL);
 	return 0;

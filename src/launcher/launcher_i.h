@@ -100,6 +100,7 @@ struct pfs_run_opts {
 	unsigned long pidns_pid_max; /* kernel/pid_max of the sandbox's pid ns, from the init */
 	pid_t cgroup_pid; /* a process in the sandbox's own cgroup (the init), or 0 */
 	int idtable_fd; /* the daemons' id table (run_super.c); 0 or -1: none (OCI hook) */
+	int ref_mnt_fd, ref_root_fd; /* the init's mount ns and root, for later daemons; 0/-1 */
 };
 
 /* a + b into out (size bytes): 0 or -ENAMETOOLONG. */

@@ -66,13 +66,17 @@ static void exec_daemon(const struct pfs_run_opts *o, int backing_fd, int userns
 	int tmp_u = userns_fd >= 0 ? fcntl(userns_fd, F_DUPFD_CLOEXEC, 10) : -1;
 	int tmp_i = o->idtable_fd > 0 ? fcntl(o->idtable_fd, F_DUPFD_CLOEXEC, 10) : -1;
 	int tmp_s = standby_fd >= 0 ? fcntl(standby_fd, F_DUPFD_CLOEXEC, 10) : -1;
+	bool ref = o->ref_mnt_fd > 0 && o->ref_root_fd > 0;
+	int tmp_m = ref ? fcntl(o->ref_mnt_fd, F_DUPFD_CLOEXEC, 10) : -1;
+	int tmp_o = ref ? fcntl(o->ref_root_fd, F_DUPFD_CLOEXEC, 10) : -1;
 	if (tmp_b < 0 || tmp_f < 0 || tmp_r < 0 || (userns_fd >= 0 && tmp_u < 0) ||
 	    (o->idtable_fd > 0 && tmp_i < 0) || dup2(tmp_b, 3) < 0 || dup2(tmp_f, 4) < 0 ||
 	    dup2(tmp_r, 5) < 0 || (tmp_u >= 0 && dup2(tmp_u, 6) < 0) ||
 	    (tmp_i >= 0 && dup2(tmp_i, 7) < 0) || (standby_fd >= 0 && tmp_s < 0) ||
-	    (tmp_s >= 0 && dup2(tmp_s, 8) < 0))
+	    (tmp_s >= 0 && dup2(tmp_s, 8) < 0) || (ref && (tmp_m < 0 || tmp_o < 0)) ||
+	    (ref && (dup2(tmp_m, 9) < 0 || dup2(tmp_o, 10) < 0)))
 		_exit(127);
-	syscall(SYS_close_range, 9, ~0U, 0);
+	syscall(SYS_close_range, 11, ~0U, 0);
 	sigset_t none;
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
@@ -84,9 +88,9 @@ static void exec_daemon(const struct pfs_run_opts *o, int backing_fd, int userns
 		snprintf(pm, sizeof(pm), ",pidns_pid_max=%lu", o->pidns_pid_max);
 	if (o->cgroup_pid > 0)
 		snprintf(cg, sizeof(cg), ",cgroup_pid=%d", (int)o->cgroup_pid);
-	snprintf(opts, sizeof(opts), "backing_fd=3%s,policy=%s,ready_fd=5%s%s%s%s",
+	snprintf(opts, sizeof(opts), "backing_fd=3%s,policy=%s,ready_fd=5%s%s%s%s%s",
 		 tmp_u >= 0 ? ",userns_fd=6" : "", o->policy_file, o->proc_rw ? ",writable" : "",
-		 pm, cg, it);
+		 pm, cg, it, ref ? ",ref_mnt_fd=9,ref_root_fd=10" : "");
 	char *argv[8];
 	int i = 0;
 	argv[i++] = (char *)"procfilterfs";

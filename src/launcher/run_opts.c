@@ -379,6 +379,7 @@ int pfs_run_parse(int argc, char **argv, struct pfs_run_opts *o, struct pfs_erro
 	o->restarts_max = 10;
 	o->restarts_window_s = 60;
 	o->idtable_fd = -1;
+	o->ref_mnt_fd = o->ref_root_fd = -1;
 	o->hostname = "pfs-sandbox";
 	o->cwd = "/";
 	o->dev_fuse = getenv("PFS_DEV_FUSE");

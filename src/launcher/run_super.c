@@ -51,6 +51,10 @@ int pfs_super_init(struct pfs_super *s, struct pfs_run_opts *o, int backing_fd, 
 	if (r < 0)
 		return pfs_err_set(err, -r, "cannot create the daemon's id table (memfd): %s",
 				   strerror(-r));
+	/* the init's mount ns and root, now, while it is dumpable: a daemon started
+	 * later could not open them (rootless); without them each daemon tries */
+	o->ref_mnt_fd = openat(backing_fd, "1/ns/mnt", O_RDONLY | O_CLOEXEC);
+	o->ref_root_fd = openat(backing_fd, "1/root", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	s->fuse_fd = fcntl(fuse_fd, F_DUPFD_CLOEXEC, 3);
 	int p[2];
 	if (s->fuse_fd < 0 || pipe2(p, O_CLOEXEC | O_NONBLOCK) < 0)
@@ -147,9 +151,12 @@ void pfs_super_destroy(struct pfs_super *s)
 		close(s->gap_w);
 	if (s->fuse_fd >= 0)
 		close(s->fuse_fd);
-	if (s->o->idtable_fd >= 0)
-		close(s->o->idtable_fd);
-	s->o->idtable_fd = -1;
+	int *fds[] = {&s->o->idtable_fd, &s->o->ref_mnt_fd, &s->o->ref_root_fd};
+	for (size_t i = 0; i < ARRAY_SIZE(fds); i++) {
+		if (*fds[i] > 0)
+			close(*fds[i]);
+		*fds[i] = -1;
+	}
 	free(s->deaths);
 	s->deaths = NULL;
 }
