@@ -249,11 +249,17 @@ void pfs_idrec_set_name(struct pfs_idrec *r, const char *name)
 
 uint64_t pfs_idt_hash(const void *data, size_t len, uint64_t seed)
 {
+	/* FNV-1a over 8-byte words, then the tail: a snapshot is hashed at each render */
 	const unsigned char *p = data;
-	uint64_t h = seed ? seed : 0xcbf29ce484222325ULL;
-	for (size_t i = 0; i < len; i++) {
-		h ^= p[i];
-		h *= 0x100000001b3ULL;
+	uint64_t h = (seed ? seed : 0xcbf29ce484222325ULL) ^ len;
+	size_t i = 0;
+	for (; i + 8 <= len; i += 8) {
+		uint64_t w;
+		memcpy(&w, p + i, 8);
+		h = (h ^ w) * 0x100000001b3ULL;
+		h ^= h >> 29;
 	}
+	for (; i < len; i++)
+		h = (h ^ p[i]) * 0x100000001b3ULL;
 	return h;
 }
