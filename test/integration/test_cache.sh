@@ -68,7 +68,7 @@ t_fewer_requests() {
 	[ "$a" -le 15 ] || fail "cached: $a requests per ls -l (want <= 15)" || return 1
 	[ "$b" -ge $((3 * a)) ] || fail "not far fewer than uncached: $a vs $b" || return 1
 	# and the same content as the kernel's
-	assert_eq "listing" "$(ls "/proc/$p" | sort)" "$(ls "$cached/$p" | sort)" || return 1
+	assert_eq "listing" "$(names "/proc/$p" | sort)" "$(names "$cached/$p" | sort)" || return 1
 	assert_eq "status" "$(grep -v '^Sig\|^Shd' "/proc/$p/status")" \
 		"$(grep -v '^Sig\|^Shd' "$cached/$p/status")"
 }
@@ -219,11 +219,13 @@ t_reload_not_stale() {
 
 # A pid reused right after the exit of a cached process: the new process's
 # owner, attributes and content, by path; the old directory fd reaches nothing.
+# In a pid namespace of its own (daemon included), where nobody else takes pids.
 t_pid_reuse_cached() {
-	local pc m
+	local pc py
 	policy_file pc || return 1
-	debug_mount m "$pc" || return 1
-	python3 - "$m" <<'PY' || fail "the reused pid showed the old process" || return 1
+	py=$(mktemp /tmp/pfs-cache-reuse.XXXXXX)
+	add_cleanup "rm -f '$py'"
+	cat >"$py" <<'PY'
 import ctypes, os, sys, time
 mnt = sys.argv[1]
 libc = ctypes.CDLL(None)
@@ -288,6 +290,15 @@ for rnd in range(5):
         print(f"round {rnd}: pid {a} reused: " + ", ".join(errs), file=sys.stderr)
         sys.exit(1)
 PY
+	# shellcheck disable=SC2016 # expanded by the inner bash
+	timeout 120 unshare -pf --mount-proc bash -c '
+		m=$(mktemp -d /tmp/pfs-cache-ns.XXXXXX)
+		"$1" -f -o "backing=/proc,policy=$2" "$m" 2>"$m.log" &
+		for i in $(seq 100); do [ -e "$m/self" ] && break; sleep 0.05; done
+		python3 "$3" "$m"; rc=$?
+		umount -l "$m"; rmdir "$m"; rm -f "$m.log"
+		exit $rc' _ "$DAEMON" "$pc" "$py" ||
+		fail "the reused pid showed the old process" || return 1
 }
 
 run_case "repeated ls -l /proc/PID: far fewer requests when cached" t_fewer_requests

@@ -149,7 +149,7 @@ none" "$out"
 case_reaped_pid() {
 	# the kernel's own answer first (q in /kproc), then ours (p in /proc)
 	local out kernel
-	out=$(box -- 'sleep 0.5 & p=$!; sleep 0.5 & q=$!; sleep 0.2; cd /kproc/$q; wait $q
+	out=$(box -- 'sleep 1 & p=$!; sleep 0.5 & q=$!; sleep 0.2; cd /kproc/$q; wait $q
 		cat status 2>&1 | sed "s/.*: //"; cd /proc/$p; exec 3<status; wait $p
 		cat status 2>&1 | sed "s/.*: //"; head -1 <&3; ls /proc | grep -cx $p; true') ||
 		fail "run: $(cat "$T/err")" || return 1
