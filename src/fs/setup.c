@@ -130,6 +130,7 @@ int pfs_fs_setup(struct pfs_fs *fs, struct pfs_error *err)
 				   "a process in the sandbox",
 				   fs->opt.cgroup_pid, strerror(-r));
 	load_id_maps(fs);
+	pfs_view_probe_public(&fs->view);
 	pfs_view_reference_open(&fs->view);
 	pthread_rwlock_init(&fs->policy_lock, NULL);
 	return 0;
