@@ -33,6 +33,7 @@ struct pfs_view {
 	struct pfs_idmap uidmap, gidmap; /* mount's user ns <-> daemon */
 	uint64_t mount_userns_ino; /* 0: do not check callers' user ns */
 	bool as_caller; /* make backing accesses with the caller's creds */
+	bool pid_dirs_public; /* any uid may search the backing's process dirs (no hidepid) */
 	bool enter_ns; /* enter the caller's namespaces for link text and sysctls */
 	bool rw; /* mounted read-write */
 	bool policy_uses_self; /* some rule has {self}: resolve caller tgids */
@@ -74,6 +75,12 @@ int pfs_view_reach(const struct pfs_view *v, struct pfs_caller *c, const struct 
  * init's, v->enter_ns), where every decision is made. -errno on failure.
  */
 int pfs_view_enter_reference(const struct pfs_view *v);
+/*
+ * Sets v->pid_dirs_public: whether an unprivileged uid can look into another
+ * user's process directory of the backing (no hidepid), so that an lstat
+ * there gives every caller the same answer. At start-up, before any thread.
+ */
+void pfs_view_probe_public(struct pfs_view *v);
 /* Opens the reference at start-up (pfs_ns_reference_open); 0 without namespaces. */
 int pfs_view_reference_open(const struct pfs_view *v);
 /* Whether process pid is visible to the caller. */

@@ -51,6 +51,9 @@ struct pfs_node {
 	bool detached; /* removed from the parent's children (stale process); nodes_lock */
 	bool per_caller; /* answers differ between callers: never cached */
 	bool magic; /* a relative link text in fd/ or ns/ (magic.c) */
+	_Atomic int cache_state; /* a /proc/<pid> node: is its process watched (cache.c) */
+	int pidfd; /* owned: its process's pidfd while watched (cache.c), else -1; nodes_lock */
+	_Atomic pid_t stale_tid; /* the last thread told ESTALE about this old process */
 	struct pfs_node *children; /* nodes_lock */
 	UT_hash_handle hh;
 };
@@ -83,6 +86,7 @@ struct pfs_fs {
 	atomic_uint_fast64_t nodes_freed; /* nodes freed since start: atomic */
 	struct pfs_reaper reaper; /* reap.c; its own lock */
 	bool debug; /* set before serving */
+	struct pfs_cache *cache; /* cache.c: set before serving; its own lock */
 };
 
 static inline struct pfs_fs *pfs_req_fs(fuse_req_t req)
@@ -119,6 +123,8 @@ int pfs_inval_push(struct pfs_fs *fs, struct pfs_inval_list *l, const struct pfs
 		   const char *name);
 /* Sends the invalidations (without nodes_lock) and empties l. */
 void pfs_inval_flush(struct pfs_fs *fs, struct pfs_inval_list *l);
+/* A pid or tid directory node whose process was reaped (its directory has no entries left). */
+bool pfs_node_reaped(const struct pfs_node *n);
 /* Invalidates the entries of reaped processes and threads, so their nodes get forgotten. */
 void pfs_nodes_reap(struct pfs_fs *fs);
 void pfs_fs_start_reaper(struct pfs_fs *fs);
@@ -128,10 +134,19 @@ void pfs_fs_stop_reaper(struct pfs_fs *fs);
 void pfs_req_caller(fuse_req_t req, struct pfs_caller *c);
 void pfs_policy_rdlock(struct pfs_fs *fs);
 void pfs_policy_unlock(struct pfs_fs *fs);
-/* Timeouts for entries and attributes: zero for anything that differs between callers. */
-double pfs_cache_timeout(const struct pfs_node *n);
-/* Entry timeout: may exceed the attribute timeout for entries fixed per process. */
+
+/*
+ * What the kernel may cache (cache.c). Timeouts: zero for anything that may
+ * differ between callers. Call with the policy read-locked.
+ */
+double pfs_cache_timeout(struct pfs_fs *fs, const struct pfs_node *n);
 double pfs_entry_timeout(struct pfs_fs *fs, const struct pfs_node *n);
+/* Both timeouts of a lookup's reply; starts watching a process directory's process. */
+void pfs_cache_entry(struct pfs_fs *fs, struct pfs_node *n, struct fuse_entry_param *e);
+/* r, or -ESTALE when n's process is gone and its number reused (a path walk retries). */
+int pfs_cache_stale(struct pfs_fs *fs, fuse_req_t req, const struct pfs_node *n, int r);
+void pfs_cache_start(struct pfs_fs *fs);
+void pfs_cache_stop(struct pfs_fs *fs);
 
 /* Logs a failed operation: expected denials at debug level, the rest as errors. */
 void pfs_log_failure(const char *op, const char *path, int err);

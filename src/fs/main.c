@@ -204,6 +204,7 @@ static int serve(struct pfs_fs *fs, struct fuse_args *args, struct fuse_cmdline_
 		pfs_log_init("procfilterfs", fs->debug ? PFS_LOG_DEBUG : PFS_LOG_WARN, 1);
 	pfs_fs_start_reload_thread(fs);
 	pfs_fs_start_reaper(fs);
+	pfs_cache_start(fs);
 	if (pfs_sysinfo_start(fs->view.sysinfo) < 0)
 		pfs_warn("cannot start the load sampler: loadavg stays at 0");
 	if (fs->opt.ready_fd >= 0) {
@@ -216,6 +217,7 @@ static int serve(struct pfs_fs *fs, struct fuse_args *args, struct fuse_cmdline_
 	fuse_loop_cfg_set_max_threads(cfg, fs->opt.threads);
 	ret = cl->singlethread ? fuse_session_loop(fs->se) : fuse_session_loop_mt(fs->se, cfg);
 	fuse_loop_cfg_destroy(cfg);
+	pfs_cache_stop(fs);
 	pfs_fs_stop_reaper(fs);
 	fuse_session_unmount(fs->se);
 out_signals:

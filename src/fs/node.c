@@ -27,6 +27,7 @@ void pfs_nodes_init(struct pfs_fs *fs)
 	r->path = "/proc";
 	r->rel = "";
 	r->anchor_fd = -1;
+	r->pidfd = -1;
 	r->type = S_IFDIR;
 	r->nlookup = 1;
 	pthread_mutex_init(&fs->nodes_lock, NULL);
@@ -119,6 +120,8 @@ static void node_free(struct pfs_fs *fs, struct pfs_node *n)
 	atomic_fetch_add(&fs->nodes_freed, 1);
 	if (n->anchor_fd >= 0)
 		close(n->anchor_fd);
+	if (n->pidfd >= 0)
+		close(n->pidfd);
 	free(n->name);
 	free(n->path);
 	free(n);
@@ -176,6 +179,7 @@ static struct pfs_node *node_new(struct pfs_node *parent, const char *name, char
 	n->name = nm;
 	n->path = path;
 	n->anchor_fd = anchor_fd;
+	n->pidfd = -1;
 	n->backing_ino = backing_ino;
 	n->type = type;
 	if (anchor_fd >= 0) {

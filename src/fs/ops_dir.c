@@ -101,7 +101,7 @@ void pfs_op_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	pfs_policy_unlock(fs);
 	struct dir_handle *h = r == 0 ? calloc(1, sizeof(*h)) : NULL;
 	if (!h) {
-		r = r < 0 ? r : -ENOMEM;
+		r = r < 0 ? pfs_cache_stale(fs, req, n, r) : -ENOMEM;
 		pfs_log_failure("opendir", n->path, r);
 		fuse_reply_err(req, -r);
 		return;

@@ -133,6 +133,7 @@ void pfs_op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		}
 	}
 	if (r < 0) {
+		r = pfs_cache_stale(fs, req, n, r);
 		pfs_log_failure("open", n->path, r);
 		handle_free(fs, h);
 		fuse_reply_err(req, -r);

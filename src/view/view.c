@@ -136,6 +136,8 @@ int pfs_view_stat(const struct pfs_view *v, struct pfs_caller *c, const struct p
 	if (r < 0)
 		return r;
 	struct stat_args a = {loc, st};
+	if (view_stat_public(v, loc))
+		return view_stat_result(v, do_stat(&a), st);
 	return view_stat_result(v, view_as_caller_cheap(v, c, loc, PFS_OP_LSTAT, do_stat, &a), st);
 }
 
