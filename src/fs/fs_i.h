@@ -124,6 +124,9 @@ void pfs_nodes_reap(struct pfs_fs *fs);
 void pfs_fs_start_reaper(struct pfs_fs *fs);
 void pfs_fs_stop_reaper(struct pfs_fs *fs);
 
+/* Reads requests so that each sender's FUSE waits are counted (waits.c); after mounting. */
+void pfs_fs_count_waits(struct pfs_fs *fs);
+
 /* Request context (request.c). */
 void pfs_req_caller(fuse_req_t req, struct pfs_caller *c);
 void pfs_policy_rdlock(struct pfs_fs *fs);

@@ -199,6 +199,7 @@ static int serve(struct pfs_fs *fs, struct fuse_args *args, struct fuse_cmdline_
 			cl->mountpoint);
 		goto out_signals;
 	}
+	pfs_fs_count_waits(fs);
 	fuse_daemonize(cl->foreground);
 	if (!cl->foreground)
 		pfs_log_init("procfilterfs", fs->debug ? PFS_LOG_DEBUG : PFS_LOG_WARN, 1);
@@ -296,6 +297,7 @@ static int run(struct pfs_fs *fs, const char *prog, struct fuse_args *args,
 	pfs_magic_destroy(fs);
 	pfs_policy_free((struct pfs_policy *)fs->view.policy);
 	pfs_sysinfo_destroy(fs->view.sysinfo);
+	pfs_waits_free(fs->view.waits);
 	return ret;
 }
 

@@ -280,6 +280,43 @@ running
 S (sleeping)" "$out"
 }
 
+# A fresh child reads its own voluntary context switches five times, sleeps
+# once, reads again: natively the reads add none, the sleep one. Through
+# procfilterfs each read blocks in FUSE, which the daemon takes out again.
+CTXT_PY='
+import os, re, sys, time
+STATUS = ("self/status", rb"\nvoluntary_ctxt_switches:\t(\d+)")
+SCHED = ("self/sched", rb"\nnr_voluntary_switches\s+:\s+(\d+)")
+def v(p, what):
+    with open(p + "/" + what[0], "rb") as f:
+        return int(re.search(what[1], f.read()).group(1))
+def run(p, what):
+    pid = os.fork()
+    if pid == 0:
+        a = [v(p, what) for i in range(5)]
+        time.sleep(0.01)
+        print(p, what[0], "reads-add", len(set(a)) - 1, "sleep-adds", v(p, what) - a[0])
+        sys.stdout.flush()
+        os._exit(0)
+    os.waitpid(pid, 0)
+for p in ("/proc", "/kproc"):
+    run(p, STATUS)
+    run(p, SCHED)
+import psutil
+me = psutil.Process()
+print("psutil", all(me.num_ctx_switches().voluntary == v("/proc", STATUS) for i in range(5)))'
+
+case_own_ctxt_switches() {
+	local out
+	printf '%s\n' "$CTXT_PY" >"$T/ctxt.py"
+	out=$(box "${DEFAULT[@]}" -- 'python3 /t/ctxt.py') || fail "run: $out $(cat "$T/err")" || return 1
+	assert_eq "voluntary switches of a reader of its own status and sched" "/proc self/status reads-add 0 sleep-adds 1
+/proc self/sched reads-add 0 sleep-adds 1
+/kproc self/status reads-add 0 sleep-adds 1
+/kproc self/sched reads-add 0 sleep-adds 1
+psutil True" "$out"
+}
+
 run_case "writes to pipes: /dev/stderr, /dev/stdout, tee >(wc -l), exec 3>/dev/fd/1" case_writes_to_pipes
 run_case "--proc ro still refuses /proc/sys, other and own files, truncate, chmod, mkdir, xattr" case_ro_still_refuses
 run_case "writes to a host file outside the root land there; EACCES as natively" case_writes_to_host_file
@@ -290,4 +327,5 @@ run_case "nested user namespaces: id maps as natively, the parent's write, a pol
 run_case "bwrap: nested sandbox with a bound /proc; a fresh proc refused as by the kernel" case_bwrap
 run_case "pidfds and ns files: killall, pkill, pidfd_send_signal, nsenter as natively" case_pidfds_and_ns
 run_case "reading its own stat, status, wchan: running, as natively" case_reading_itself
+run_case "reading its own status and sched: no voluntary switches added, as natively; psutil" case_own_ctxt_switches
 run_case "stat through fd/N: FIFO, socket, lsof FIFO; open after stat" case_stat_types

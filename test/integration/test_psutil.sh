@@ -30,8 +30,6 @@ declare -A ALLOWED=(
 	# the kernel's switch to the new image and the setup of its arguments,
 	# cmdline is empty (and name() cannot be completed from it). A FUSE
 	# round trip makes that window rarer, so these fail mostly natively.
-	# until the daemon's own waits are taken out of a self-read's count
-	[test_linux.TestProcessAgainstStatus.test_num_ctx_switches]="FUSE waits counted as voluntary context switches"
 	[test_process.TestProcess.test_cmdline]="native exec race (cmdline empty during exec)"
 	[test_process.TestProcess.test_long_cmdline]="native exec race (cmdline empty during exec)"
 	[test_process.TestProcess.test_long_name]="native exec race (cmdline empty during exec)"
