@@ -139,6 +139,11 @@ int pfs_view_open_probe(const struct pfs_view *v, struct pfs_caller *c, const st
  * snapshots: they are opened as the caller (an fd, read-only) and read in place.
  */
 bool pfs_view_random_access(const struct pfs_loc *loc);
+/*
+ * Files whose backing reports changes with POLLPRI (the mount tables mounts
+ * and mountinfo): an fd of it (pfs_view_open_fd) is polled for them.
+ */
+bool pfs_view_change_events(const struct pfs_loc *loc);
 int pfs_view_open_fd(const struct pfs_view *v, struct pfs_caller *c, const struct pfs_loc *loc);
 /* Writes to loc as the caller; only rw mounts and `writable` paths. */
 ssize_t pfs_view_write(const struct pfs_view *v, struct pfs_caller *c, const struct pfs_loc *loc,

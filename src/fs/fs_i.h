@@ -82,6 +82,7 @@ struct pfs_fs {
 	struct pfs_budget relay_slots; /* relays waiting on a pipe (magic.c); its own lock */
 	atomic_uint_fast64_t nodes_freed; /* nodes freed since start: atomic */
 	struct pfs_reaper reaper; /* reap.c; its own lock */
+	struct pfs_poller *poller; /* ops_poll.c; its own lock; NULL: poll() reports no change */
 	bool debug; /* set before serving */
 };
 
@@ -126,6 +127,22 @@ void pfs_fs_stop_reaper(struct pfs_fs *fs);
 
 /* Reads requests so that each sender's FUSE waits are counted (waits.c); after mounting. */
 void pfs_fs_count_waits(struct pfs_fs *fs);
+
+/* poll() on mount tables (ops_poll.c). */
+struct pfs_poll_watch;
+void pfs_poller_start(struct pfs_fs *fs);
+void pfs_poller_stop(struct pfs_fs *fs);
+/* At open: a watch of loc's backing for change events, or NULL when it has none. */
+struct pfs_poll_watch *pfs_poll_watch(struct pfs_fs *fs, struct pfs_caller *opener,
+				      const struct pfs_loc *loc);
+void pfs_poll_unwatch(struct pfs_fs *fs, struct pfs_poll_watch *w);
+/*
+ * Whether the watched table changed since *seen (a snapshot of it is stale:
+ * natively a read shows the table of the moment); updates *seen.
+ */
+bool pfs_poll_stale(struct pfs_fs *fs, struct pfs_poll_watch *w, uint64_t *seen);
+/* The watch of an open file (ops_file.c); NULL if none. */
+struct pfs_poll_watch *pfs_file_watch(const struct fuse_file_info *fi);
 
 /* Request context (request.c). */
 void pfs_req_caller(fuse_req_t req, struct pfs_caller *c);
@@ -193,6 +210,8 @@ void pfs_op_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t size, 
 		  struct fuse_file_info *fi);
 void pfs_op_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi);
 void pfs_op_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi);
+void pfs_op_poll(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi,
+		 struct fuse_pollhandle *ph);
 
 /* Name-level changes, refused (ops_refuse.c). */
 void pfs_op_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode,

@@ -5,7 +5,8 @@
 # and /dev/fd/N reach the fd's own open file (pipe, tty, a host file outside
 # the sandbox's root, a file inside, a deleted file) under the default
 # `--proc ro`, which still refuses every other write; a stat through fd/N
-# gives the target's type. Compared with the kernel proc of the same sandbox
+# gives the target's type; a reader's own voluntary context switches; poll()
+# for POLLPRI on the mount tables. Compared with the kernel proc of the same sandbox
 # (--unsafe-kernel-proc /kproc) where the outcome depends on permissions.
 # shellcheck source=test/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -317,6 +318,66 @@ case_own_ctxt_switches() {
 psutil True" "$out"
 }
 
+# poll() and epoll for POLLPRI on the mount tables of /proc and of the kernel
+# proc (/kproc): a mount and an umount inside the sandbox each report
+# POLLPRI|POLLERR once; mountstats (no poll in the kernel) and status are
+# always ready; a table opened before a mount shows it at the first read.
+POLL_PY='
+import os, select, subprocess
+def flags(r):
+    return "|".join(n for n, b in (("IN", select.POLLIN), ("PRI", select.POLLPRI), ("ERR", select.POLLERR)) if r & b) or "-"
+def first(evs):
+    return flags(evs[0][1]) if evs else "none"
+def mount(*a):
+    subprocess.run(a, check=True)
+os.makedirs("/tmp/m", exist_ok=True)
+for p in ("/proc", "/kproc"):
+    out = [p]
+    for name in ("mounts", "mountinfo", "mountstats"):
+        with open(p + "/self/" + name) as f:
+            po = select.poll()
+            po.register(f, select.POLLPRI)
+            before = first(po.poll(0))
+            mount("mount", "-t", "tmpfs", "none", "/tmp/m")
+            on_mount = first(po.poll(2000))
+            again = first(po.poll(0))
+            mount("umount", "/tmp/m")
+            out.append("%s %s %s %s %s" % (name, before, on_mount, again, first(po.poll(2000))))
+    with open(p + "/self/mountinfo") as f:
+        ep = select.epoll()
+        ep.register(f, select.EPOLLPRI)
+        mount("mount", "-t", "tmpfs", "none", "/tmp/m")
+        out.append("epoll %d %d" % (len(ep.poll(2)), len(ep.poll(0))))
+        mount("umount", "/tmp/m")
+    with open(p + "/self/status") as f:
+        po = select.poll()
+        po.register(f, select.POLLIN | select.POLLPRI)
+        out.append("status " + first(po.poll(0)))
+    fd = os.open(p + "/self/mountinfo", os.O_RDONLY)
+    mount("mount", "-t", "tmpfs", "none", "/tmp/m")
+    out.append("read-after-open " + str(b"/tmp/m" in os.read(fd, 1 << 20)))
+    mount("umount", "/tmp/m")
+    os.close(fd)
+    print(" / ".join(out))'
+
+case_poll_mounts() {
+	local out
+	printf '%s\n' "$POLL_PY" >"$T/poll.py"
+	# mounting needs CAP_SYS_ADMIN in the sandbox and the mount family of system calls
+	out=$(box "${DEFAULT[@]}" --cap-add SYS_ADMIN --seccomp off -- 'python3 /t/poll.py
+		for p in /proc /kproc; do
+			unshare -m --propagation private sh -c "[ $p = /proc ] || mount --bind /kproc /proc
+				findmnt --poll --timeout 3000 -o ACTION,TARGET -n > /tmp/f.out 2>&1 & sleep 1
+				mount -t tmpfs none /tmp/m; sleep 0.3; umount /tmp/m; wait
+				echo $p \$(cat /tmp/f.out)"
+		done') || fail "run: $out $(cat "$T/err")" || return 1
+	local want="mounts none PRI|ERR none PRI|ERR / mountinfo none PRI|ERR none PRI|ERR / mountstats none none none none / epoll 1 0 / status IN / read-after-open True"
+	assert_eq "poll, epoll, findmnt --poll on mount tables" "/proc / $want
+/kproc / $want
+/proc mount /tmp/m umount /tmp/m
+/kproc mount /tmp/m umount /tmp/m" "$out"
+}
+
 run_case "writes to pipes: /dev/stderr, /dev/stdout, tee >(wc -l), exec 3>/dev/fd/1" case_writes_to_pipes
 run_case "--proc ro still refuses /proc/sys, other and own files, truncate, chmod, mkdir, xattr" case_ro_still_refuses
 run_case "writes to a host file outside the root land there; EACCES as natively" case_writes_to_host_file
@@ -328,4 +389,5 @@ run_case "bwrap: nested sandbox with a bound /proc; a fresh proc refused as by t
 run_case "pidfds and ns files: killall, pkill, pidfd_send_signal, nsenter as natively" case_pidfds_and_ns
 run_case "reading its own stat, status, wchan: running, as natively" case_reading_itself
 run_case "reading its own status and sched: no voluntary switches added, as natively; psutil" case_own_ctxt_switches
+run_case "poll/epoll POLLPRI on mounts and mountinfo after a mount, findmnt --poll, as natively" case_poll_mounts
 run_case "stat through fd/N: FIFO, socket, lsof FIFO; open after stat" case_stat_types
