@@ -75,6 +75,9 @@ void pfs_op_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	pfs_policy_rdlock(fs);
 	int r = node_stat(fs, n, &c, &st);
 	pfs_policy_unlock(fs);
+	/* an fstat of an open file whose process is gone (a path lookup fails before) */
+	if (r == -ENOENT && pfs_node_open_attr(fs, n, &st))
+		r = 0;
 	if (r < 0) {
 		pfs_log_failure("getattr", n->path, r);
 		fuse_reply_err(req, -r);

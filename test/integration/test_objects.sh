@@ -378,6 +378,38 @@ case_poll_mounts() {
 /kproc mount /tmp/m umount /tmp/m" "$out"
 }
 
+# fstat of an open file and directory of a process that has been reaped:
+# the kernel keeps answering with the attributes; a stat by path is ENOENT.
+REAPED_PY='
+import errno, os, time
+def fs(fn, *a):
+    try:
+        s = fn(*a)
+        return "%o:%d:%d:%d:%d" % (s.st_mode, s.st_uid, s.st_gid, s.st_size, s.st_nlink)
+    except OSError as e:
+        return errno.errorcode[e.errno]
+for p in ("/proc", "/kproc"):
+    c = os.fork()
+    if c == 0:
+        time.sleep(30)
+        os._exit(0)
+    time.sleep(0.2)
+    f = os.open("%s/%d/status" % (p, c), os.O_RDONLY)
+    d = os.open("%s/%d" % (p, c), os.O_RDONLY | os.O_DIRECTORY)
+    before = os.fstat(f).st_ino, os.fstat(d).st_ino
+    os.kill(c, 9)
+    os.waitpid(c, 0)
+    print(p, fs(os.fstat, f), fs(os.fstat, d), (os.fstat(f).st_ino, os.fstat(d).st_ino) == before,
+          fs(os.stat, "%s/%d/status" % (p, c)))'
+
+case_fstat_reaped() {
+	local out
+	printf '%s\n' "$REAPED_PY" >"$T/reaped.py"
+	out=$(box "${DEFAULT[@]}" -- 'python3 /t/reaped.py') || fail "run: $out $(cat "$T/err")" || return 1
+	assert_eq "fstat after reaping" "/proc 100444:0:0:0:1 40555:65534:65534:0:9 True ENOENT
+/kproc 100444:0:0:0:1 40555:65534:65534:0:9 True ENOENT" "$out"
+}
+
 run_case "writes to pipes: /dev/stderr, /dev/stdout, tee >(wc -l), exec 3>/dev/fd/1" case_writes_to_pipes
 run_case "--proc ro still refuses /proc/sys, other and own files, truncate, chmod, mkdir, xattr" case_ro_still_refuses
 run_case "writes to a host file outside the root land there; EACCES as natively" case_writes_to_host_file
@@ -390,4 +422,5 @@ run_case "pidfds and ns files: killall, pkill, pidfd_send_signal, nsenter as nat
 run_case "reading its own stat, status, wchan: running, as natively" case_reading_itself
 run_case "reading its own status and sched: no voluntary switches added, as natively; psutil" case_own_ctxt_switches
 run_case "poll/epoll POLLPRI on mounts and mountinfo after a mount, findmnt --poll, as natively" case_poll_mounts
+run_case "fstat of open files of a reaped process answers, as natively" case_fstat_reaped
 run_case "stat through fd/N: FIFO, socket, lsof FIFO; open after stat" case_stat_types
