@@ -410,6 +410,31 @@ case_fstat_reaped() {
 /kproc 100444:0:0:0:1 40555:65534:65534:0:9 True ENOENT" "$out"
 }
 
+# PROCMAP_QUERY on maps: ENOTTY through procfilterfs, a kernel limit of
+# FUSE (docs/compat.md, "PROCMAP_QUERY"); natively it answers.
+PMQ_PY='
+import errno, fcntl, struct
+FMT = "QQQQQQQQQIIIIQQ"  # struct procmap_query, no name or build id asked
+SIZE = struct.calcsize(FMT)
+PROCMAP_QUERY = (3 << 30) | (SIZE << 16) | (ord("f") << 8) | 17
+with open("/kproc/self/maps") as f:
+    first = int(f.readline().split("-")[0], 16)
+for p in ("/proc", "/kproc"):
+    with open(p + "/self/maps") as f:
+        buf = bytearray(struct.pack(FMT, SIZE, 0x10, first, *[0] * 12))
+        try:
+            fcntl.ioctl(f, PROCMAP_QUERY, buf)
+            print(p, "found" if struct.unpack(FMT, buf)[3] == first else "wrong")
+        except OSError as e:
+            print(p, errno.errorcode[e.errno])'
+
+case_procmap_query() {
+	local out
+	printf '%s\n' "$PMQ_PY" >"$T/pmq.py"
+	out=$(box "${DEFAULT[@]}" -- 'python3 /t/pmq.py') || fail "run: $out $(cat "$T/err")" || return 1
+	assert_eq "PROCMAP_QUERY: ours, native" $'/proc ENOTTY\n/kproc found' "$out"
+}
+
 run_case "writes to pipes: /dev/stderr, /dev/stdout, tee >(wc -l), exec 3>/dev/fd/1" case_writes_to_pipes
 run_case "--proc ro still refuses /proc/sys, other and own files, truncate, chmod, mkdir, xattr" case_ro_still_refuses
 run_case "writes to a host file outside the root land there; EACCES as natively" case_writes_to_host_file
@@ -423,4 +448,5 @@ run_case "reading its own stat, status, wchan: running, as natively" case_readin
 run_case "reading its own status and sched: no voluntary switches added, as natively; psutil" case_own_ctxt_switches
 run_case "poll/epoll POLLPRI on mounts and mountinfo after a mount, findmnt --poll, as natively" case_poll_mounts
 run_case "fstat of open files of a reaped process answers, as natively" case_fstat_reaped
+run_case "PROCMAP_QUERY: ENOTTY (FUSE limit, documented); natively answered" case_procmap_query
 run_case "stat through fd/N: FIFO, socket, lsof FIFO; open after stat" case_stat_types
