@@ -150,8 +150,8 @@ void pfs_poll_unwatch(struct pfs_fs *fs, struct pfs_poll_watch *w);
  * natively a read shows the table of the moment); updates *seen.
  */
 bool pfs_poll_stale(struct pfs_fs *fs, struct pfs_poll_watch *w, uint64_t *seen);
-/* The watch of an open file (ops_file.c); NULL if none. */
-struct pfs_poll_watch *pfs_file_watch(const struct fuse_file_info *fi);
+/* Answers a FUSE_POLL of a file with watch w (NULL: none, always ready); takes ph. */
+void pfs_poll_reply(fuse_req_t req, struct pfs_poll_watch *w, struct fuse_pollhandle *ph);
 
 /* Request context (request.c). */
 void pfs_req_caller(fuse_req_t req, struct pfs_caller *c);

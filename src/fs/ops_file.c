@@ -156,9 +156,13 @@ void pfs_op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		handle_free(fs, h);
 }
 
-struct pfs_poll_watch *pfs_file_watch(const struct fuse_file_info *fi)
+void pfs_op_poll(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi,
+		 struct fuse_pollhandle *ph)
 {
-	return ((struct pfs_file_handle *)(uintptr_t)fi->fh)->watch;
+	/* a relay's handle is magic.c's: always ready, as before */
+	struct pfs_fs *fs = pfs_req_fs(req);
+	struct pfs_file_handle *h = (struct pfs_file_handle *)(uintptr_t)fi->fh;
+	pfs_poll_reply(req, pfs_node_get(fs, ino)->magic ? NULL : h->watch, ph);
 }
 
 static void read_in_place(fuse_req_t req, struct pfs_file_handle *h, size_t size, off_t off)

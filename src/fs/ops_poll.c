@@ -215,12 +215,10 @@ bool pfs_poll_stale(struct pfs_fs *fs, struct pfs_poll_watch *w, uint64_t *seen)
 	return stale;
 }
 
-void pfs_op_poll(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi,
-		 struct fuse_pollhandle *ph)
+void pfs_poll_reply(fuse_req_t req, struct pfs_poll_watch *w, struct fuse_pollhandle *ph)
 {
 	struct pfs_fs *fs = pfs_req_fs(req);
 	struct pfs_poller *p = fs->poller;
-	struct pfs_poll_watch *w = pfs_node_get(fs, ino)->magic ? NULL : pfs_file_watch(fi);
 	if (!w || !p) {
 		if (ph)
 			fuse_pollhandle_destroy(ph);
