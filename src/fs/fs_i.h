@@ -51,8 +51,7 @@ struct pfs_node {
 	bool detached; /* removed from the parent's children (stale process); nodes_lock */
 	bool per_caller; /* answers differ between callers: never cached */
 	bool magic; /* a relative link text in fd/ or ns/ (magic.c) */
-	struct stat *
-		open_attr; /* attributes at the last open, for fstat once the process is gone; nodes_lock */
+	struct stat *last_attr; /* a process file's last attributes (fstat once gone); nodes_lock */
 	struct pfs_node *children; /* nodes_lock */
 	UT_hash_handle hh;
 };
@@ -107,12 +106,13 @@ void pfs_node_loc(struct pfs_fs *fs, const struct pfs_node *n, struct pfs_loc *l
 void pfs_nodes_init(struct pfs_fs *fs);
 void pfs_nodes_destroy(struct pfs_fs *fs);
 /*
- * The attributes of a file at its last open, kept so that an fstat of the
- * open file still answers once its process is reaped, as the kernel does
- * (FUSE's GETATTR names no file handle for fstat). false if never opened.
+ * The attributes a process's file had at its last lookup or stat, so that an
+ * fstat of an open file still answers once its process is reaped, as the
+ * kernel does (FUSE's GETATTR names no file handle for fstat, and the kernel
+ * keeps a proc inode's last attributes). false if none were kept.
  */
 void pfs_node_keep_attr(struct pfs_fs *fs, struct pfs_node *n, const struct stat *st);
-bool pfs_node_open_attr(struct pfs_fs *fs, struct pfs_node *n, struct stat *st);
+bool pfs_node_last_attr(struct pfs_fs *fs, struct pfs_node *n, struct stat *st);
 /* Nodes freed since start (the kernel forgot them). */
 uint64_t pfs_nodes_freed(struct pfs_fs *fs);
 

@@ -121,26 +121,26 @@ static void node_free(struct pfs_fs *fs, struct pfs_node *n)
 		close(n->anchor_fd);
 	free(n->name);
 	free(n->path);
-	free(n->open_attr);
+	free(n->last_attr);
 	free(n);
 }
 
 void pfs_node_keep_attr(struct pfs_fs *fs, struct pfs_node *n, const struct stat *st)
 {
 	pthread_mutex_lock(&fs->nodes_lock);
-	if (!n->open_attr)
-		n->open_attr = malloc(sizeof(*n->open_attr));
-	if (n->open_attr)
-		*n->open_attr = *st;
+	if (!n->last_attr)
+		n->last_attr = malloc(sizeof(*n->last_attr));
+	if (n->last_attr)
+		*n->last_attr = *st;
 	pthread_mutex_unlock(&fs->nodes_lock);
 }
 
-bool pfs_node_open_attr(struct pfs_fs *fs, struct pfs_node *n, struct stat *st)
+bool pfs_node_last_attr(struct pfs_fs *fs, struct pfs_node *n, struct stat *st)
 {
 	pthread_mutex_lock(&fs->nodes_lock);
-	bool kept = n->open_attr != NULL;
+	bool kept = n->last_attr != NULL;
 	if (kept)
-		*st = *n->open_attr;
+		*st = *n->last_attr;
 	pthread_mutex_unlock(&fs->nodes_lock);
 	return kept;
 }

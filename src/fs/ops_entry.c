@@ -9,6 +9,13 @@
 #include "pfs/cleanup.h"
 #include "pfs/log.h"
 
+/* A process's file: its attributes stay answerable while it is open (pfs_node_keep_attr). */
+static void keep_attr(struct pfs_fs *fs, struct pfs_node *n, const struct stat *st)
+{
+	if (n->type == S_IFREG && n->anchor && !n->magic)
+		pfs_node_keep_attr(fs, n, st);
+}
+
 void pfs_op_lookup(fuse_req_t req, fuse_ino_t parent_ino, const char *name)
 {
 	struct pfs_fs *fs = pfs_req_fs(req);
@@ -27,6 +34,7 @@ void pfs_op_lookup(fuse_req_t req, fuse_ino_t parent_ino, const char *name)
 		fuse_reply_err(req, -r);
 		return;
 	}
+	keep_attr(fs, n, &e.attr);
 	e.ino = pfs_node_ino(fs, n);
 	e.attr_timeout = pfs_cache_timeout(n);
 	e.entry_timeout = pfs_entry_timeout(fs, n);
@@ -75,8 +83,10 @@ void pfs_op_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	pfs_policy_rdlock(fs);
 	int r = node_stat(fs, n, &c, &st);
 	pfs_policy_unlock(fs);
+	if (r == 0)
+		keep_attr(fs, n, &st);
 	/* an fstat of an open file whose process is gone (a path lookup fails before) */
-	if (r == -ENOENT && pfs_node_open_attr(fs, n, &st))
+	else if (r == -ENOENT && pfs_node_last_attr(fs, n, &st))
 		r = 0;
 	if (r < 0) {
 		pfs_log_failure("getattr", n->path, r);

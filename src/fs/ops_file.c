@@ -114,11 +114,7 @@ void pfs_op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	int r = pfs_view_reach(&fs->view, &h->opener, &loc, PFS_REACH_SEE, &d);
 	if (r == 0)
 		r = pfs_view_open_check(&fs->view, &loc, &d, fi->flags);
-	struct stat attr;
-	bool has_attr = r == 0 && pfs_view_stat(&fs->view, &h->opener, &loc, &attr) == 0;
 	pfs_policy_unlock(fs);
-	if (has_attr)
-		pfs_node_keep_attr(fs, n, &attr);
 	/* before the render: a change after it is reported, as after a native open */
 	if (r == 0 && h->readable)
 		h->watch = pfs_poll_watch(fs, &h->opener, &loc);
