@@ -165,12 +165,16 @@ double pfs_entry_timeout(struct pfs_fs *fs, const struct pfs_node *n);
 /* Logs a failed operation: expected denials at debug level, the rest as errors. */
 void pfs_log_failure(const char *op, const char *path, int err);
 
+/* The process of n's anchor was reaped: its directory has no entries left (a zombie's has). */
+bool pfs_node_reaped(const struct pfs_node *n);
 /* The process n's node belongs to has gone: its anchor fd was closed. */
 bool pfs_node_gone(const struct pfs_node *n);
 
 /* What the blocked caller is doing (intent.c). */
 enum pfs_intent { PFS_INTENT_OTHER, PFS_INTENT_READLINK, PFS_INTENT_STAT };
 enum pfs_intent pfs_caller_intent(const struct pfs_fs *fs, const struct pfs_caller *c);
+/* The caller stats an open fd (fstat, AT_EMPTY_PATH), not a path (intent.c). */
+bool pfs_caller_stats_fd(const struct pfs_fs *fs, const struct pfs_caller *c);
 
 /* Relative link texts and relay names as names (node.c): what a lookup and a stat see. */
 bool pfs_magic_name(struct pfs_fs *fs, const struct pfs_node *dir, const char *name);

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "fs_i.h"
@@ -123,6 +124,14 @@ static void node_free(struct pfs_fs *fs, struct pfs_node *n)
 	free(n->path);
 	free(n->last_attr);
 	free(n);
+}
+
+bool pfs_node_reaped(const struct pfs_node *n)
+{
+	const struct pfs_node *a = n->anchor;
+	struct stat st;
+	return a && a->anchor_fd >= 0 &&
+	       fstatat(a->anchor_fd, "stat", &st, AT_SYMLINK_NOFOLLOW) < 0;
 }
 
 void pfs_node_keep_attr(struct pfs_fs *fs, struct pfs_node *n, const struct stat *st)

@@ -85,8 +85,8 @@ void pfs_op_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	pfs_policy_unlock(fs);
 	if (r == 0)
 		keep_attr(fs, n, &st);
-	/* an fstat of an open file whose process is gone (a path lookup fails before) */
-	else if (r == -ENOENT && pfs_node_last_attr(fs, n, &st))
+	/* an fstat of an open file whose process is gone; a stat by path stays ENOENT */
+	else if (r == -ENOENT && pfs_caller_stats_fd(fs, &c) && pfs_node_last_attr(fs, n, &st))
 		r = 0;
 	if (r < 0) {
 		pfs_log_failure("getattr", n->path, r);
