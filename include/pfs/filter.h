@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "pfs/buf.h"
 #include "pfs/idmap.h"
@@ -120,6 +121,14 @@ int pfs_filter_lines(const struct pfs_policy *p, const char *path, const struct 
  * (filter_self.c); other names unchanged. -EBADMSG if unparsable.
  */
 int pfs_filter_running_self(const char *name, struct pfs_buf *b);
+/*
+ * A task's voluntary context switches (status; sched: nr_switches and
+ * nr_voluntary_switches) without the `waits` sleeps of its FUSE requests
+ * (filter_self.c). self: the reader is the task, blocked in the request being
+ * answered, whose sleep counts only if status shows it asleep already.
+ * -EBADMSG if a count is unparsable; files without one are unchanged.
+ */
+int pfs_filter_fuse_waits(const char *name, uint64_t waits, bool self, struct pfs_buf *b);
 int pfs_filter_status_ids(const struct pfs_idmap *uidmap, const struct pfs_idmap *gidmap,
 			  const char *in, size_t len, struct pfs_buf *out);
 

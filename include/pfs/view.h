@@ -25,6 +25,7 @@
 
 struct pfs_oracle;
 struct pfs_sysinfo;
+struct pfs_waits;
 
 struct pfs_view {
 	int backing_fd;
@@ -39,7 +40,18 @@ struct pfs_view {
 	bool policy_uses_self; /* some rule has {self}: resolve caller tgids */
 	unsigned long pidns_pid_max; /* kernel/pid_max of the backing's pid ns; 0: unknown */
 	struct pfs_sysinfo *sysinfo; /* the sandbox's machine for `sysinfo virtual`; NULL: none */
+	struct pfs_waits *waits; /* FUSE waits per thread (view_waits.c); NULL: not counted */
 };
+
+/*
+ * FUSE waits per thread (view_waits.c): each request a thread sends the
+ * daemon makes it sleep once; renders of its status and sched take them out.
+ */
+int pfs_waits_new(int backing_fd, struct pfs_waits **out);
+void pfs_waits_free(struct pfs_waits *w);
+/* Thread tid (of the backing's pid namespace) waits for one more answer. */
+void pfs_waits_note(struct pfs_waits *w, pid_t tid);
+uint64_t pfs_waits_of(struct pfs_waits *w, pid_t tid);
 
 struct pfs_loc {
 	int dirfd; /* anchor */
@@ -134,6 +146,11 @@ int pfs_view_open_probe(const struct pfs_view *v, struct pfs_caller *c, const st
  * snapshots: they are opened as the caller (an fd, read-only) and read in place.
  */
 bool pfs_view_random_access(const struct pfs_loc *loc);
+/*
+ * Files whose backing reports changes with POLLPRI (the mount tables mounts
+ * and mountinfo): an fd of it (pfs_view_open_fd) is polled for them.
+ */
+bool pfs_view_change_events(const struct pfs_loc *loc);
 int pfs_view_open_fd(const struct pfs_view *v, struct pfs_caller *c, const struct pfs_loc *loc);
 /* Writes to loc as the caller; only rw mounts and `writable` paths. */
 ssize_t pfs_view_write(const struct pfs_view *v, struct pfs_caller *c, const struct pfs_loc *loc,

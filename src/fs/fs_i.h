@@ -54,6 +54,7 @@ struct pfs_node {
 	_Atomic int cache_state; /* a /proc/<pid> node: is its process watched (cache.c) */
 	int pidfd; /* owned: its process's pidfd while watched (cache.c), else -1; nodes_lock */
 	_Atomic pid_t stale_tid; /* the last thread told ESTALE about this old process */
+	struct stat *last_attr; /* a process file's last attributes (fstat once gone); nodes_lock */
 	struct pfs_node *children; /* nodes_lock */
 	UT_hash_handle hh;
 };
@@ -85,6 +86,7 @@ struct pfs_fs {
 	struct pfs_budget relay_slots; /* relays waiting on a pipe (magic.c); its own lock */
 	atomic_uint_fast64_t nodes_freed; /* nodes freed since start: atomic */
 	struct pfs_reaper reaper; /* reap.c; its own lock */
+	struct pfs_poller *poller; /* ops_poll.c; its own lock; NULL: poll() reports no change */
 	bool debug; /* set before serving */
 	struct pfs_cache *cache; /* cache.c: set before serving; its own lock */
 };
@@ -107,6 +109,14 @@ void pfs_node_unref(struct pfs_fs *fs, struct pfs_node *n);
 void pfs_node_loc(struct pfs_fs *fs, const struct pfs_node *n, struct pfs_loc *loc);
 void pfs_nodes_init(struct pfs_fs *fs);
 void pfs_nodes_destroy(struct pfs_fs *fs);
+/*
+ * The attributes a process's file had at its last lookup or stat, so that an
+ * fstat of an open file still answers once its process is reaped, as the
+ * kernel does (FUSE's GETATTR names no file handle for fstat, and the kernel
+ * keeps a proc inode's last attributes). false if none were kept.
+ */
+void pfs_node_keep_attr(struct pfs_fs *fs, struct pfs_node *n, const struct stat *st);
+bool pfs_node_last_attr(struct pfs_fs *fs, struct pfs_node *n, struct stat *st);
 /* Nodes freed since start (the kernel forgot them). */
 uint64_t pfs_nodes_freed(struct pfs_fs *fs);
 
@@ -123,12 +133,29 @@ int pfs_inval_push(struct pfs_fs *fs, struct pfs_inval_list *l, const struct pfs
 		   const char *name);
 /* Sends the invalidations (without nodes_lock) and empties l. */
 void pfs_inval_flush(struct pfs_fs *fs, struct pfs_inval_list *l);
-/* A pid or tid directory node whose process was reaped (its directory has no entries left). */
-bool pfs_node_reaped(const struct pfs_node *n);
 /* Invalidates the entries of reaped processes and threads, so their nodes get forgotten. */
 void pfs_nodes_reap(struct pfs_fs *fs);
 void pfs_fs_start_reaper(struct pfs_fs *fs);
 void pfs_fs_stop_reaper(struct pfs_fs *fs);
+
+/* Reads requests so that each sender's FUSE waits are counted (waits.c); after mounting. */
+void pfs_fs_count_waits(struct pfs_fs *fs);
+
+/* poll() on mount tables (ops_poll.c). */
+struct pfs_poll_watch;
+void pfs_poller_start(struct pfs_fs *fs);
+void pfs_poller_stop(struct pfs_fs *fs);
+/* At open: a watch of loc's backing for change events, or NULL when it has none. */
+struct pfs_poll_watch *pfs_poll_watch(struct pfs_fs *fs, struct pfs_caller *opener,
+				      const struct pfs_loc *loc);
+void pfs_poll_unwatch(struct pfs_fs *fs, struct pfs_poll_watch *w);
+/*
+ * Whether the watched table changed since *seen (a snapshot of it is stale:
+ * natively a read shows the table of the moment); updates *seen.
+ */
+bool pfs_poll_stale(struct pfs_fs *fs, struct pfs_poll_watch *w, uint64_t *seen);
+/* Answers a FUSE_POLL of a file with watch w (NULL: none, always ready); takes ph. */
+void pfs_poll_reply(fuse_req_t req, struct pfs_poll_watch *w, struct fuse_pollhandle *ph);
 
 /* Request context (request.c). */
 void pfs_req_caller(fuse_req_t req, struct pfs_caller *c);
@@ -151,12 +178,16 @@ void pfs_cache_stop(struct pfs_fs *fs);
 /* Logs a failed operation: expected denials at debug level, the rest as errors. */
 void pfs_log_failure(const char *op, const char *path, int err);
 
+/* The process of n's anchor was reaped: its directory has no entries left (a zombie's has). */
+bool pfs_node_reaped(const struct pfs_node *n);
 /* The process n's node belongs to has gone: its anchor fd was closed. */
 bool pfs_node_gone(const struct pfs_node *n);
 
 /* What the blocked caller is doing (intent.c). */
 enum pfs_intent { PFS_INTENT_OTHER, PFS_INTENT_READLINK, PFS_INTENT_STAT };
 enum pfs_intent pfs_caller_intent(const struct pfs_fs *fs, const struct pfs_caller *c);
+/* The caller stats an open fd (fstat, AT_EMPTY_PATH), not a path (intent.c). */
+bool pfs_caller_stats_fd(const struct pfs_fs *fs, const struct pfs_caller *c);
 
 /* Relative link texts and relay names as names (node.c): what a lookup and a stat see. */
 bool pfs_magic_name(struct pfs_fs *fs, const struct pfs_node *dir, const char *name);
@@ -205,6 +236,8 @@ void pfs_op_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t size, 
 		  struct fuse_file_info *fi);
 void pfs_op_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi);
 void pfs_op_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi);
+void pfs_op_poll(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi,
+		 struct fuse_pollhandle *ph);
 
 /* Name-level changes, refused (ops_refuse.c). */
 void pfs_op_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode,

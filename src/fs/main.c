@@ -62,6 +62,7 @@ static const struct fuse_lowlevel_ops ops = {
 	.write = pfs_op_write,
 	.flush = pfs_op_flush,
 	.release = pfs_op_release,
+	.poll = pfs_op_poll,
 	.opendir = pfs_op_opendir,
 	.readdir = pfs_op_readdir,
 	.releasedir = pfs_op_releasedir,
@@ -199,12 +200,14 @@ static int serve(struct pfs_fs *fs, struct fuse_args *args, struct fuse_cmdline_
 			cl->mountpoint);
 		goto out_signals;
 	}
+	pfs_fs_count_waits(fs);
 	fuse_daemonize(cl->foreground);
 	if (!cl->foreground)
 		pfs_log_init("procfilterfs", fs->debug ? PFS_LOG_DEBUG : PFS_LOG_WARN, 1);
 	pfs_fs_start_reload_thread(fs);
 	pfs_fs_start_reaper(fs);
 	pfs_cache_start(fs);
+	pfs_poller_start(fs);
 	if (pfs_sysinfo_start(fs->view.sysinfo) < 0)
 		pfs_warn("cannot start the load sampler: loadavg stays at 0");
 	if (fs->opt.ready_fd >= 0) {
@@ -218,6 +221,7 @@ static int serve(struct pfs_fs *fs, struct fuse_args *args, struct fuse_cmdline_
 	ret = cl->singlethread ? fuse_session_loop(fs->se) : fuse_session_loop_mt(fs->se, cfg);
 	fuse_loop_cfg_destroy(cfg);
 	pfs_cache_stop(fs);
+	pfs_poller_stop(fs);
 	pfs_fs_stop_reaper(fs);
 	fuse_session_unmount(fs->se);
 out_signals:
@@ -298,6 +302,7 @@ static int run(struct pfs_fs *fs, const char *prog, struct fuse_args *args,
 	pfs_magic_destroy(fs);
 	pfs_policy_free((struct pfs_policy *)fs->view.policy);
 	pfs_sysinfo_destroy(fs->view.sysinfo);
+	pfs_waits_free(fs->view.waits);
 	return ret;
 }
 

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "fs_i.h"
@@ -124,7 +125,36 @@ static void node_free(struct pfs_fs *fs, struct pfs_node *n)
 		close(n->pidfd);
 	free(n->name);
 	free(n->path);
+	free(n->last_attr);
 	free(n);
+}
+
+bool pfs_node_reaped(const struct pfs_node *n)
+{
+	const struct pfs_node *a = n->anchor;
+	struct stat st;
+	return a && a->anchor_fd >= 0 &&
+	       fstatat(a->anchor_fd, "stat", &st, AT_SYMLINK_NOFOLLOW) < 0;
+}
+
+void pfs_node_keep_attr(struct pfs_fs *fs, struct pfs_node *n, const struct stat *st)
+{
+	pthread_mutex_lock(&fs->nodes_lock);
+	if (!n->last_attr)
+		n->last_attr = malloc(sizeof(*n->last_attr));
+	if (n->last_attr)
+		*n->last_attr = *st;
+	pthread_mutex_unlock(&fs->nodes_lock);
+}
+
+bool pfs_node_last_attr(struct pfs_fs *fs, struct pfs_node *n, struct stat *st)
+{
+	pthread_mutex_lock(&fs->nodes_lock);
+	bool kept = n->last_attr != NULL;
+	if (kept)
+		*st = *n->last_attr;
+	pthread_mutex_unlock(&fs->nodes_lock);
+	return kept;
 }
 
 /* Called with nodes_lock held. Frees n if nothing holds it, then its parents. */

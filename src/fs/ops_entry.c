@@ -9,6 +9,13 @@
 #include "pfs/cleanup.h"
 #include "pfs/log.h"
 
+/* A process's file: its attributes stay answerable while it is open (pfs_node_keep_attr). */
+static void keep_attr(struct pfs_fs *fs, struct pfs_node *n, const struct stat *st)
+{
+	if (n->type == S_IFREG && n->anchor && !n->magic)
+		pfs_node_keep_attr(fs, n, st);
+}
+
 void pfs_op_lookup(fuse_req_t req, fuse_ino_t parent_ino, const char *name)
 {
 	struct pfs_fs *fs = pfs_req_fs(req);
@@ -30,6 +37,7 @@ void pfs_op_lookup(fuse_req_t req, fuse_ino_t parent_ino, const char *name)
 		fuse_reply_err(req, -r);
 		return;
 	}
+	keep_attr(fs, n, &e.attr);
 	e.ino = pfs_node_ino(fs, n);
 	if (fuse_reply_entry(req, &e) != 0)
 		pfs_node_forget(fs, n, 1);
@@ -78,6 +86,11 @@ void pfs_op_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	int r = node_stat(fs, n, &c, &st);
 	double timeout = pfs_cache_timeout(fs, n);
 	pfs_policy_unlock(fs);
+	if (r == 0)
+		keep_attr(fs, n, &st);
+	/* an fstat of an open file whose process is gone; a stat by path stays ENOENT */
+	else if (r == -ENOENT && pfs_caller_stats_fd(fs, &c) && pfs_node_last_attr(fs, n, &st))
+		r = 0;
 	/* fi: an fstat of an open file, which the kernel does not retry */
 	if (r < 0 && !fi)
 		r = pfs_cache_stale(fs, req, n, r);

@@ -25,6 +25,8 @@ struct pfs_file_handle {
 	bool served; /* a read happened: the next read at 0 is a rewind */
 	int read_err; /* an error the kernel gives at read, not open (ESRCH of a zombie) */
 	int direct_fd; /* mem, pagemap: read in place (pfs_view_random_access), else -1 */
+	struct pfs_poll_watch *watch; /* mount tables: their change events (ops_poll.c) */
+	uint64_t watch_seen; /* changes already in the snapshot; lock */
 };
 
 /*
@@ -76,6 +78,7 @@ static void handle_free(struct pfs_fs *fs, struct pfs_file_handle *h)
 	pfs_buf_free(&h->snap);
 	if (h->direct_fd >= 0)
 		close(h->direct_fd);
+	pfs_poll_unwatch(fs, h->watch);
 	pthread_mutex_destroy(&h->lock);
 	pfs_node_unref(fs, h->node);
 	free(h);
@@ -112,6 +115,9 @@ void pfs_op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	if (r == 0)
 		r = pfs_view_open_check(&fs->view, &loc, &d, fi->flags);
 	pfs_policy_unlock(fs);
+	/* before the render: a change after it is reported, as after a native open */
+	if (r == 0 && h->readable)
+		h->watch = pfs_poll_watch(fs, &h->opener, &loc);
 	if (r == 0 && h->readable && pfs_view_random_access(&loc)) {
 		pfs_policy_rdlock(fs);
 		r = pfs_view_open_fd(&fs->view, &h->opener, &loc);
@@ -126,6 +132,9 @@ void pfs_op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		 * A zombie's files open fine and fail at read (ESRCH), and so do
 		 * files whose content the kernel refuses only at read: keep that shape.
 		 */
+		/* a reaped process's files: ENOENT at open, as through a cached name natively */
+		if (r == -ESRCH && pfs_node_reaped(n))
+			r = -ENOENT;
 		if (r == -ESRCH || (r < 0 && r != -ENOENT && r != -ENOMEM &&
 				    pfs_fs_open_probe(fs, h, &loc) == 0)) {
 			h->read_err = -r;
@@ -145,6 +154,15 @@ void pfs_op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	fi->nonseekable = 0;
 	if (fuse_reply_open(req, fi) != 0)
 		handle_free(fs, h);
+}
+
+void pfs_op_poll(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi,
+		 struct fuse_pollhandle *ph)
+{
+	/* a relay's handle is magic.c's: always ready, as before */
+	struct pfs_fs *fs = pfs_req_fs(req);
+	struct pfs_file_handle *h = (struct pfs_file_handle *)(uintptr_t)fi->fh;
+	pfs_poll_reply(req, pfs_node_get(fs, ino)->magic ? NULL : h->watch, ph);
 }
 
 static void read_in_place(fuse_req_t req, struct pfs_file_handle *h, size_t size, off_t off)
@@ -176,7 +194,7 @@ void pfs_op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, struct 
 	}
 	pthread_mutex_lock(&h->lock);
 	int r = h->read_err ? -h->read_err : 0;
-	if (r == 0 && off == 0 && h->served)
+	if (r == 0 && off == 0 && (h->served || pfs_poll_stale(fs, h->watch, &h->watch_seen)))
 		r = render(fs, h);
 	if (r < 0) {
 		pthread_mutex_unlock(&h->lock);

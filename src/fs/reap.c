@@ -49,12 +49,6 @@ void pfs_inval_flush(struct pfs_fs *fs, struct pfs_inval_list *l)
 	*l = (struct pfs_inval_list){0};
 }
 
-bool pfs_node_reaped(const struct pfs_node *n)
-{
-	struct stat st;
-	return n->anchor_fd >= 0 && fstatat(n->anchor_fd, "stat", &st, AT_SYMLINK_NOFOLLOW) < 0;
-}
-
 /* With nodes_lock: dead pid directories, and dead threads of live ones. */
 static int collect_dead(struct pfs_fs *fs, struct pfs_inval_list *l)
 {

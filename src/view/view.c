@@ -370,3 +370,13 @@ bool pfs_view_random_access(const struct pfs_loc *loc)
 {
 	return loc->pp.pid && (!strcmp(loc->pp.rest, "mem") || !strcmp(loc->pp.rest, "pagemap"));
 }
+
+bool pfs_view_change_events(const struct pfs_loc *loc)
+{
+	/* mountstats has no poll operation in the kernel: always ready */
+	static const char *const tables[] = {"mounts", "mountinfo"};
+	for (size_t i = 0; loc->pp.pid && i < sizeof(tables) / sizeof(tables[0]); i++)
+		if (!strcmp(loc->pp.rest, tables[i]))
+			return true;
+	return false;
+}

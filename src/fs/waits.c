@@ -1,0 +1,66 @@
+/*
+ * Counting the FUSE waits of each thread (src/view/view_waits.c): the
+ * session reads requests through this file's read, which notes the sender
+ * of every request the kernel makes its sender wait for. Seen here, before
+ * libfuse dispatches, so requests that libfuse answers itself (ENOSYS for
+ * an operation the daemon does not implement) count too.
+ */
+#include <errno.h>
+#include <linux/fuse.h>
+#include <string.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include "fs_i.h"
+#include "pfs/log.h"
+
+/* Requests nobody waits for: sent in the background, or by the kernel itself. */
+static bool waited_for(uint32_t opcode)
+{
+	switch (opcode) {
+	case FUSE_FORGET:
+	case FUSE_BATCH_FORGET:
+	case FUSE_RELEASE:
+	case FUSE_RELEASEDIR:
+	case FUSE_INTERRUPT:
+	case FUSE_INIT:
+	case FUSE_DESTROY:
+	case FUSE_NOTIFY_REPLY:
+		return false;
+	default:
+		return true;
+	}
+}
+
+static ssize_t counting_read(int fd, void *buf, size_t len, void *userdata)
+{
+	struct pfs_fs *fs = userdata;
+	ssize_t n = read(fd, buf, len);
+	if (n >= (ssize_t)sizeof(struct fuse_in_header)) {
+		const struct fuse_in_header *h = buf;
+		if (waited_for(h->opcode))
+			pfs_waits_note(fs->view.waits, (pid_t)h->pid);
+	}
+	return n;
+}
+
+static ssize_t plain_writev(int fd, struct iovec *iov, int count, void *userdata)
+{
+	(void)userdata;
+	return writev(fd, iov, count);
+}
+
+void pfs_fs_count_waits(struct pfs_fs *fs)
+{
+	static const struct fuse_custom_io io = {
+		.read = counting_read,
+		.writev = plain_writev,
+	};
+	int r = pfs_waits_new(fs->view.backing_fd, &fs->view.waits);
+	if (r == 0)
+		r = fuse_session_custom_io(fs->se, &io, fuse_session_fd(fs->se));
+	if (r < 0)
+		pfs_warn("cannot count FUSE waits (%s): a process's own status shows "
+			 "them as voluntary context switches",
+			 strerror(-r));
+}
