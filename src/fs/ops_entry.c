@@ -65,8 +65,13 @@ static int node_stat(struct pfs_fs *fs, struct pfs_node *n, struct pfs_caller *c
 		return pfs_magic_getattr(fs, n, c, st);
 	struct pfs_loc loc;
 	pfs_node_loc(fs, n, &loc);
-	/* a pinned directory stats fine after reaping: its process is asked (cached entries) */
-	if (pfs_node_gone(n) || (n == n->anchor && pfs_node_reaped(n)))
+	/*
+	 * A pinned directory stats fine after reaping: its process is asked
+	 * (cached entries), except by an fstat of an open directory fd, which
+	 * natively still answers.
+	 */
+	if (pfs_node_gone(n) ||
+	    (n == n->anchor && pfs_node_reaped(n) && !pfs_caller_stats_fd(fs, c)))
 		return -ENOENT;
 	struct pfs_path_decision d;
 	int r = pfs_view_reach(&fs->view, c, &loc, PFS_REACH_SEE, &d);
@@ -89,7 +94,8 @@ void pfs_op_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	if (r == 0)
 		keep_attr(fs, n, &st);
 	/* an fstat of an open file whose process is gone; a stat by path stays ENOENT */
-	else if (r == -ENOENT && pfs_caller_stats_fd(fs, &c) && pfs_node_last_attr(fs, n, &st))
+	else if ((r == -ENOENT || r == -ESRCH) && pfs_caller_stats_fd(fs, &c) &&
+		 pfs_node_last_attr(fs, n, &st))
 		r = 0;
 	/* fi: an fstat of an open file, which the kernel does not retry */
 	if (r < 0 && !fi)

@@ -132,9 +132,6 @@ void pfs_op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		 * A zombie's files open fine and fail at read (ESRCH), and so do
 		 * files whose content the kernel refuses only at read: keep that shape.
 		 */
-		/* a reaped process's files: ENOENT at open, as through a cached name natively */
-		if (r == -ESRCH && pfs_node_reaped(n))
-			r = -ENOENT;
 		if (r == -ESRCH || (r < 0 && r != -ENOENT && r != -ENOMEM &&
 				    pfs_fs_open_probe(fs, h, &loc) == 0)) {
 			h->read_err = -r;
