@@ -1,0 +1,188 @@
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
+#include <uthash.h>
+
+#include "pfs/pool.h"
+
+/* An owner with queued or running jobs; in the ring while it has queued ones. */
+struct pool_owner {
+	pid_t tgid;
+	struct pfs_pool_job *head, *tail;
+	unsigned running;
+	bool in_ring;
+	struct pool_owner *ring_prev, *ring_next;
+	UT_hash_handle hh;
+};
+
+struct pfs_pool {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	atomic_bool stop;
+	unsigned owner_cap;
+	int nice;
+	char name[16];
+	struct pool_owner *owners; /* by tgid */
+	struct pool_owner ring; /* sentinel: owners with queued jobs, next turn first */
+	unsigned nthreads;
+	pthread_t *threads;
+};
+
+static void ring_remove(struct pool_owner *o)
+{
+	o->ring_prev->ring_next = o->ring_next;
+	o->ring_next->ring_prev = o->ring_prev;
+	o->in_ring = false;
+}
+
+static void ring_append(struct pfs_pool *p, struct pool_owner *o)
+{
+	o->ring_prev = p->ring.ring_prev;
+	o->ring_next = &p->ring;
+	p->ring.ring_prev->ring_next = o;
+	p->ring.ring_prev = o;
+	o->in_ring = true;
+}
+
+static void owner_put(struct pfs_pool *p, struct pool_owner *o)
+{
+	if (o->running || o->head)
+		return;
+	HASH_DEL(p->owners, o);
+	free(o);
+}
+
+/* The next job in turn: the first owner in the ring under its cap; it goes to the back. */
+static struct pfs_pool_job *next_job(struct pfs_pool *p, struct pool_owner **owner)
+{
+	for (struct pool_owner *o = p->ring.ring_next; o != &p->ring; o = o->ring_next) {
+		if (o->running >= p->owner_cap)
+			continue;
+		struct pfs_pool_job *j = o->head;
+		o->head = j->next;
+		if (!o->head)
+			o->tail = NULL;
+		o->running++;
+		ring_remove(o);
+		if (o->head)
+			ring_append(p, o);
+		*owner = o;
+		return j;
+	}
+	return NULL;
+}
+
+static void *worker(void *arg)
+{
+	struct pfs_pool *p = arg;
+	if (p->nice)
+		setpriority(PRIO_PROCESS, (id_t)gettid(), p->nice);
+	pthread_mutex_lock(&p->lock);
+	for (;;) {
+		struct pool_owner *o = NULL;
+		struct pfs_pool_job *j = NULL;
+		while (!atomic_load(&p->stop) && !(j = next_job(p, &o)))
+			pthread_cond_wait(&p->cond, &p->lock);
+		if (!j)
+			break;
+		pthread_mutex_unlock(&p->lock);
+		j->run(j, false);
+		pthread_mutex_lock(&p->lock);
+		o->running--;
+		/* the owner may have waited on its cap */
+		if (o->head)
+			pthread_cond_signal(&p->cond);
+		owner_put(p, o);
+	}
+	pthread_mutex_unlock(&p->lock);
+	return NULL;
+}
+
+struct pfs_pool *pfs_pool_new(const char *name, unsigned threads, unsigned owner_cap, int nice)
+{
+	struct pfs_pool *p = calloc(1, sizeof(*p));
+	if (!p)
+		return NULL;
+	p->threads = calloc(threads ? threads : 1, sizeof(*p->threads));
+	if (!p->threads) {
+		free(p);
+		return NULL;
+	}
+	pthread_mutex_init(&p->lock, NULL);
+	pthread_cond_init(&p->cond, NULL);
+	p->owner_cap = owner_cap && owner_cap < threads ? owner_cap : threads;
+	p->nice = nice;
+	snprintf(p->name, sizeof(p->name), "%s", name);
+	p->ring.ring_next = p->ring.ring_prev = &p->ring;
+	for (; p->nthreads < threads; p->nthreads++) {
+		int e = pthread_create(&p->threads[p->nthreads], NULL, worker, p);
+		if (e) {
+			pfs_pool_free(p);
+			errno = e;
+			return NULL;
+		}
+		pthread_setname_np(p->threads[p->nthreads], p->name);
+	}
+	return p;
+}
+
+void pfs_pool_submit(struct pfs_pool *p, struct pfs_pool_job *j)
+{
+	j->next = NULL;
+	pthread_mutex_lock(&p->lock);
+	struct pool_owner *o = NULL;
+	HASH_FIND_INT(p->owners, &j->owner, o);
+	if (!o && (o = calloc(1, sizeof(*o)))) {
+		o->tgid = j->owner;
+		HASH_ADD_INT(p->owners, tgid, o);
+	}
+	if (o) {
+		if (o->tail)
+			o->tail->next = j;
+		else
+			o->head = j;
+		o->tail = j;
+		if (!o->in_ring)
+			ring_append(p, o);
+		pthread_cond_signal(&p->cond);
+	}
+	pthread_mutex_unlock(&p->lock);
+	/* no memory for the owner's queue: run it here, unfairly but not lost */
+	if (!o)
+		j->run(j, false);
+}
+
+bool pfs_pool_stopping(const struct pfs_pool *p)
+{
+	return atomic_load(&p->stop);
+}
+
+void pfs_pool_free(struct pfs_pool *p)
+{
+	if (!p)
+		return;
+	pthread_mutex_lock(&p->lock);
+	atomic_store(&p->stop, true);
+	pthread_cond_broadcast(&p->cond);
+	pthread_mutex_unlock(&p->lock);
+	for (unsigned i = 0; i < p->nthreads; i++)
+		pthread_join(p->threads[i], NULL);
+	struct pool_owner *o, *tmp;
+	HASH_ITER (hh, p->owners, o, tmp) {
+		HASH_DEL(p->owners, o);
+		for (struct pfs_pool_job *j = o->head, *next; j; j = next) {
+			next = j->next;
+			j->run(j, true);
+		}
+		free(o);
+	}
+	pthread_cond_destroy(&p->cond);
+	pthread_mutex_destroy(&p->lock);
+	free(p->threads);
+	free(p);
+}
