@@ -1,8 +1,10 @@
 /*
  * A fixed pool of threads that runs jobs in turns between owners (thread
- * groups): each owner has its own queue, the owners with queued jobs take
- * turns round robin, and one owner runs at most owner_cap jobs at once. One
- * owner's burst queues behind itself; it never holds every thread.
+ * groups): each owner has its own queue, the next turn goes to the owner with
+ * queued jobs whose jobs used the least CPU time (fair queueing: a process
+ * that asks little is served first), and one owner runs at most owner_cap
+ * jobs at once. One owner's burst queues behind itself; it never holds every
+ * thread.
  */
 #ifndef PFS_POOL_H
 #define PFS_POOL_H

@@ -1,10 +1,12 @@
 #include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <time.h>
 #include <unistd.h>
 #include <uthash.h>
 
@@ -13,6 +15,7 @@
 /* An owner with queued or running jobs; in the ring while it has queued ones. */
 struct pool_owner {
 	pid_t tgid;
+	uint64_t vtime; /* CPU time its jobs used (ns), from the pool's floor when it came */
 	struct pfs_pool_job *head, *tail;
 	unsigned running;
 	bool in_ring;
@@ -25,6 +28,7 @@ struct pfs_pool {
 	pthread_cond_t cond;
 	atomic_bool stop;
 	unsigned owner_cap;
+	uint64_t floor; /* vtime of the last owner given a turn: where newcomers start */
 	int nice;
 	char name[16];
 	struct pool_owner *owners; /* by tgid */
@@ -57,24 +61,39 @@ static void owner_put(struct pfs_pool *p, struct pool_owner *o)
 	free(o);
 }
 
-/* The next job in turn: the first owner in the ring under its cap; it goes to the back. */
+/*
+ * The next job in turn: of the owners under their cap, the one whose jobs
+ * used the least CPU time (the first in the ring on a tie); it goes to the
+ * back of the ring. An owner that came late starts at the floor, not at 0: it
+ * cannot take every turn for what it did not use before it came.
+ */
 static struct pfs_pool_job *next_job(struct pfs_pool *p, struct pool_owner **owner)
 {
-	for (struct pool_owner *o = p->ring.ring_next; o != &p->ring; o = o->ring_next) {
-		if (o->running >= p->owner_cap)
-			continue;
-		struct pfs_pool_job *j = o->head;
-		o->head = j->next;
-		if (!o->head)
-			o->tail = NULL;
-		o->running++;
-		ring_remove(o);
-		if (o->head)
-			ring_append(p, o);
-		*owner = o;
-		return j;
-	}
-	return NULL;
+	struct pool_owner *best = NULL;
+	for (struct pool_owner *o = p->ring.ring_next; o != &p->ring; o = o->ring_next)
+		if (o->running < p->owner_cap && (!best || o->vtime < best->vtime))
+			best = o;
+	if (!best)
+		return NULL;
+	struct pfs_pool_job *j = best->head;
+	best->head = j->next;
+	if (!best->head)
+		best->tail = NULL;
+	best->running++;
+	ring_remove(best);
+	if (best->head)
+		ring_append(p, best);
+	if (best->vtime > p->floor)
+		p->floor = best->vtime;
+	*owner = best;
+	return j;
+}
+
+static uint64_t thread_cpu_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
 static void *worker(void *arg)
@@ -91,8 +110,11 @@ static void *worker(void *arg)
 		if (!j)
 			break;
 		pthread_mutex_unlock(&p->lock);
+		uint64_t t0 = thread_cpu_ns();
 		j->run(j, false);
+		uint64_t used = thread_cpu_ns() - t0;
 		pthread_mutex_lock(&p->lock);
+		o->vtime += used;
 		o->running--;
 		/* the owner may have waited on its cap */
 		if (o->head)
@@ -139,6 +161,7 @@ void pfs_pool_submit(struct pfs_pool *p, struct pfs_pool_job *j)
 	HASH_FIND_INT(p->owners, &j->owner, o);
 	if (!o && (o = calloc(1, sizeof(*o)))) {
 		o->tgid = j->owner;
+		o->vtime = p->floor;
 		HASH_ADD_INT(p->owners, tgid, o);
 	}
 	if (o) {

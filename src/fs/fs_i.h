@@ -83,7 +83,8 @@ struct pfs_fs {
 	struct pfs_node root; /* the node tree (children, nlookup, refs, detached): nodes_lock */
 	struct pfs_budget budget; /* snapshot_max: snapshots and render buffers; its own lock */
 	struct pfs_budget relay_slots; /* relays waiting on a pipe (magic.c); its own lock */
-	struct pfs_pool *renders; /* large renders in turns (sched.c); set while serving */
+	struct pfs_pool *render_pool; /* renders in turns (sched.c); set while serving */
+	struct pfs_pool *large_pool; /* large renders in turns (sched.c); set while serving */
 	struct pfs_pool *relays; /* relays waiting on a pipe (magic.c); set while serving */
 	atomic_uint_fast64_t nodes_freed; /* nodes freed since start: atomic */
 	struct pfs_reaper reaper; /* reap.c; its own lock */
@@ -178,7 +179,7 @@ void pfs_magic_destroy(struct pfs_fs *fs);
  */
 int pfs_sched_start(struct pfs_fs *fs);
 void pfs_sched_stop(struct pfs_fs *fs);
-/* loc's render is a large one: it runs on the render pool, in turns between processes. */
+/* loc's render is a large one: it runs on the large render pool. */
 bool pfs_sched_large(const struct pfs_loc *loc);
 
 /* Each thread group may hold this fraction of the snapshot budget. */

@@ -25,7 +25,7 @@ struct pfs_file_handle {
 	size_t charged;
 	pid_t owner; /* the opener's thread group: whose share the snapshot uses */
 	bool readable;
-	bool large; /* its renders run on the render pool (sched.c) */
+	bool large; /* its renders run on the large render pool (sched.c) */
 	bool served; /* a read happened: the next read at 0 is a rewind */
 	int read_err; /* an error the kernel gives at read, not open (ESRCH of a zombie) */
 	int direct_fd; /* mem, pagemap: read in place (pfs_view_random_access), else -1 */
@@ -62,7 +62,7 @@ static int render(struct pfs_fs *fs, struct pfs_file_handle *h)
 	pfs_buf_free(&h->snap);
 	h->snap = fresh;
 	h->charged = fresh.cap;
-	/* a big file of any kind re-renders on the render pool */
+	/* a big file of any kind re-renders on the large render pool */
 	if (fresh.len >= PFS_LARGE_RENDER)
 		h->large = true;
 	return 0;
@@ -123,7 +123,7 @@ static void open_reply(fuse_req_t req, struct pfs_fs *fs, struct pfs_file_handle
 		handle_free(fs, h);
 }
 
-/* A large render, answered from the render pool (sched.c). */
+/* A render, answered from a render pool (sched.c). */
 struct render_job {
 	struct pfs_pool_job job; /* first: the job is the allocation */
 	fuse_req_t req;
@@ -152,11 +152,16 @@ static void render_job_run(struct pfs_pool_job *job, bool cancelled)
 	free(j);
 }
 
-/* Hands the open or read to the render pool when it is a large one; false: serve it here. */
+/*
+ * Hands the open or read to a render pool (the large one for a large file),
+ * where processes take turns by the CPU time their renders used; false: no
+ * pool runs, serve it here.
+ */
 static bool defer_render(fuse_req_t req, struct pfs_fs *fs, struct pfs_file_handle *h,
 			 const struct fuse_file_info *fi, size_t size, off_t off)
 {
-	if (!fs->renders)
+	struct pfs_pool *pool = h->large ? fs->large_pool : fs->render_pool;
+	if (!pool)
 		return false;
 	struct render_job *j = calloc(1, sizeof(*j));
 	if (!j)
@@ -170,7 +175,7 @@ static bool defer_render(fuse_req_t req, struct pfs_fs *fs, struct pfs_file_hand
 		j->fi = *fi;
 	j->size = size;
 	j->off = off;
-	pfs_pool_submit(fs->renders, &j->job);
+	pfs_pool_submit(pool, &j->job);
 	return true;
 }
 
@@ -215,7 +220,7 @@ void pfs_op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 			r = 0;
 		}
 	} else if (r == 0 && h->readable) {
-		if (h->large && defer_render(req, fs, h, fi, 0, 0))
+		if (defer_render(req, fs, h, fi, 0, 0))
 			return;
 		r = open_render(fs, h);
 	}
@@ -283,9 +288,9 @@ void pfs_op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, struct 
 		read_in_place(req, h, size, off);
 		return;
 	}
-	/* a rewind of a large file renders on the render pool */
+	/* a rewind renders on a render pool */
 	pthread_mutex_lock(&h->lock);
-	bool rewind = off == 0 && h->served && !h->read_err && h->large;
+	bool rewind = off == 0 && h->served && !h->read_err;
 	pthread_mutex_unlock(&h->lock);
 	if (rewind && defer_render(req, fs, h, NULL, size, off))
 		return;

@@ -1,16 +1,20 @@
 /*
- * Fair scheduling of the expensive work. The FUSE workers (threads=) serve
- * every request; two kinds of work would hold them for long and are handed
- * to pools of their own, the request answered later from the pool's thread:
+ * Fair scheduling of the daemon's work. The FUSE workers (threads=) take the
+ * requests in the kernel's order; the work that costs is handed to pools of
+ * its own and the request answered later from the pool's thread:
  *
+ * - Renders (the content of a file at open, and at a rewind) run on the
+ *   render pool (threads= threads). Each thread group has its own queue; the
+ *   next turn goes to the group whose renders used the least CPU time, and
+ *   one group runs at most half the threads at once. A process that reads
+ *   /proc all the time (ps loops, stress-ng) pays for it; one that reads a
+ *   file now and then is served next.
  * - Large renders (maps, smaps, numa_maps, smaps_rollup and the mount
- *   tables: the registry's `large` flag) run on the render pool (renders=).
- *   Each thread group has its own queue and the groups take turns; one group
- *   runs at most half the render threads at once. A process with many
- *   threads reading a huge smaps queues behind itself, and the cheap
- *   requests of everyone (status, stat, cmdline, lookups) never wait for it.
- *   The render threads run at a lower priority: on a loaded machine the
- *   kernel runs the cheap requests first.
+ *   tables: the registry's `large` flag, or a file whose last snapshot was
+ *   big) run on the large render pool (renders=) in the same turns, at a
+ *   lower priority: a process with many threads reading a huge smaps queues
+ *   behind itself on at most half of these threads, and the kernel runs the
+ *   other renders first.
  * - Relays that wait on a pipe or a tty run on the relay pool (relays=, see
  *   magic.c), one thread each, bounded per process by the relay slots.
  *
@@ -25,32 +29,31 @@
 #include "pfs/filter.h"
 #include "pfs/log.h"
 
-/* How much nicer the render threads are than the daemon's workers. */
-#define PFS_RENDER_NICE 5
+/* How much nicer the large render threads are than the daemon's other threads. */
+#define PFS_LARGE_NICE 5
 
 int pfs_sched_start(struct pfs_fs *fs)
 {
-	unsigned r = fs->opt.renders;
-	fs->renders = pfs_pool_new("pfs-render", r, r > 1 ? r / 2 : 1, PFS_RENDER_NICE);
-	if (!fs->renders)
-		return -errno;
+	unsigned t = fs->opt.threads, r = fs->opt.renders;
+	fs->render_pool = pfs_pool_new("pfs-render", t, t > 1 ? t / 2 : 1, 0);
+	fs->large_pool = pfs_pool_new("pfs-large", r, r > 1 ? r / 2 : 1, PFS_LARGE_NICE);
 	/* a relay holds its thread while it waits: the slots keep it to one job a thread */
 	fs->relays = pfs_pool_new("pfs-relay", fs->opt.relays, 0, 0);
-	if (!fs->relays) {
-		int e = errno;
-		pfs_pool_free(fs->renders);
-		fs->renders = NULL;
-		return -e;
-	}
-	return 0;
+	if (fs->render_pool && fs->large_pool && fs->relays)
+		return 0;
+	int e = errno;
+	pfs_sched_stop(fs);
+	return -e;
 }
 
 void pfs_sched_stop(struct pfs_fs *fs)
 {
 	pfs_pool_free(fs->relays);
 	fs->relays = NULL;
-	pfs_pool_free(fs->renders);
-	fs->renders = NULL;
+	pfs_pool_free(fs->large_pool);
+	fs->large_pool = NULL;
+	pfs_pool_free(fs->render_pool);
+	fs->render_pool = NULL;
 }
 
 bool pfs_sched_large(const struct pfs_loc *loc)
