@@ -179,6 +179,22 @@ void pfs_magic_destroy(struct pfs_fs *fs);
  */
 int pfs_sched_start(struct pfs_fs *fs);
 void pfs_sched_stop(struct pfs_fs *fs);
+/* A request answered later, from a pool's thread. */
+struct pfs_deferred;
+/* Serves d->req; err: -EINTR when it must not (interrupted, or the daemon stops). */
+typedef void pfs_serve_fn(struct pfs_deferred *d, int err);
+struct pfs_deferred {
+	struct pfs_pool_job job; /* first: the job is the allocation */
+	fuse_req_t req;
+	pfs_serve_fn *serve;
+	void *arg; /* the file or directory handle */
+	struct fuse_file_info fi; /* open: a copy of the request's */
+	size_t size; /* read, readdir */
+	off_t off;
+};
+/* Queues req on pool for owner's turn; false when it cannot (no pool): serve it now. */
+bool pfs_sched_defer(struct pfs_pool *pool, pid_t owner, fuse_req_t req, pfs_serve_fn *serve,
+		     void *arg, const struct fuse_file_info *fi, size_t size, off_t off);
 /* loc's render is a large one: it runs on the large render pool. */
 bool pfs_sched_large(const struct pfs_loc *loc);
 

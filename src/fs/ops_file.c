@@ -123,60 +123,34 @@ static void open_reply(fuse_req_t req, struct pfs_fs *fs, struct pfs_file_handle
 		handle_free(fs, h);
 }
 
-/* A render, answered from a render pool (sched.c). */
-struct render_job {
-	struct pfs_pool_job job; /* first: the job is the allocation */
-	fuse_req_t req;
-	struct pfs_file_handle *h;
-	struct fuse_file_info fi; /* open: a copy of the request's */
-	size_t size; /* read */
-	off_t off;
-	bool open;
-};
-
 static void serve_read(fuse_req_t req, struct pfs_fs *fs, struct pfs_file_handle *h, size_t size,
 		       off_t off);
 
-static void render_job_run(struct pfs_pool_job *job, bool cancelled)
+static void serve_open_later(struct pfs_deferred *d, int err)
 {
-	struct render_job *j = (struct render_job *)job;
-	struct pfs_fs *fs = pfs_req_fs(j->req);
-	/* the caller gave up while it queued (a signal): no render for nobody */
-	int r = cancelled || fuse_req_interrupted(j->req) ? -EINTR : 0;
-	if (j->open)
-		open_reply(j->req, fs, j->h, &j->fi, r < 0 ? r : open_render(fs, j->h));
-	else if (r < 0)
-		fuse_reply_err(j->req, -r);
+	struct pfs_fs *fs = pfs_req_fs(d->req);
+	struct pfs_file_handle *h = d->arg;
+	open_reply(d->req, fs, h, &d->fi, err < 0 ? err : open_render(fs, h));
+}
+
+static void serve_read_later(struct pfs_deferred *d, int err)
+{
+	if (err < 0)
+		fuse_reply_err(d->req, -err);
 	else
-		serve_read(j->req, fs, j->h, j->size, j->off);
-	free(j);
+		serve_read(d->req, pfs_req_fs(d->req), d->arg, d->size, d->off);
 }
 
 /*
- * Hands the open or read to a render pool (the large one for a large file),
- * where processes take turns by the CPU time their renders used; false: no
- * pool runs, serve it here.
+ * Hands the open (fi) or read to a render pool (the large one for a large
+ * file), where processes take turns by the CPU time their renders used;
+ * false: no pool runs, serve it here.
  */
 static bool defer_render(fuse_req_t req, struct pfs_fs *fs, struct pfs_file_handle *h,
 			 const struct fuse_file_info *fi, size_t size, off_t off)
 {
-	struct pfs_pool *pool = h->large ? fs->large_pool : fs->render_pool;
-	if (!pool)
-		return false;
-	struct render_job *j = calloc(1, sizeof(*j));
-	if (!j)
-		return false;
-	j->job.run = render_job_run;
-	j->job.owner = h->owner;
-	j->req = req;
-	j->h = h;
-	j->open = fi != NULL;
-	if (fi)
-		j->fi = *fi;
-	j->size = size;
-	j->off = off;
-	pfs_pool_submit(pool, &j->job);
-	return true;
+	return pfs_sched_defer(h->large ? fs->large_pool : fs->render_pool, h->owner, req,
+			       fi ? serve_open_later : serve_read_later, h, fi, size, off);
 }
 
 void pfs_op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)

@@ -23,6 +23,7 @@
  * so a share per uid would put the attacker and its victims in one share.
  */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "fs_i.h"
@@ -60,4 +61,31 @@ bool pfs_sched_large(const struct pfs_loc *loc)
 {
 	const struct pfs_filter_kind *k = pfs_filter_kind_of(&loc->pp);
 	return k && k->large;
+}
+
+static void deferred_run(struct pfs_pool_job *job, bool cancelled)
+{
+	struct pfs_deferred *d = (struct pfs_deferred *)job;
+	/* the caller gave up while it queued (a signal), or the daemon stops: no work for nobody */
+	d->serve(d, cancelled || fuse_req_interrupted(d->req) ? -EINTR : 0);
+	free(d);
+}
+
+bool pfs_sched_defer(struct pfs_pool *pool, pid_t owner, fuse_req_t req, pfs_serve_fn *serve,
+		     void *arg, const struct fuse_file_info *fi, size_t size, off_t off)
+{
+	struct pfs_deferred *d = pool ? calloc(1, sizeof(*d)) : NULL;
+	if (!d)
+		return false;
+	d->job.run = deferred_run;
+	d->job.owner = owner;
+	d->req = req;
+	d->serve = serve;
+	d->arg = arg;
+	if (fi)
+		d->fi = *fi;
+	d->size = size;
+	d->off = off;
+	pfs_pool_submit(pool, &d->job);
+	return true;
 }
