@@ -28,7 +28,14 @@ struct pfs_pool_job {
  * NULL with errno set on failure.
  */
 struct pfs_pool *pfs_pool_new(const char *name, unsigned threads, unsigned owner_cap, int nice);
+/* Queues j for its owner's turn. */
 void pfs_pool_submit(struct pfs_pool *p, struct pfs_pool_job *j);
+/*
+ * Runs j on the calling thread at once when no job waits, a thread is free
+ * and its owner is under its cap (the turn it would get anyway, without the
+ * hand-over; it counts as one of the pool's jobs meanwhile); else queues it.
+ */
+void pfs_pool_run(struct pfs_pool *p, struct pfs_pool_job *j);
 /* True once pfs_pool_free began: long jobs end early. */
 bool pfs_pool_stopping(const struct pfs_pool *p);
 /* Stops and joins the threads (running jobs finish), then cancels the queued ones. */

@@ -34,6 +34,7 @@ struct pfs_pool {
 	struct pool_owner *owners; /* by tgid */
 	struct pool_owner ring; /* sentinel: owners with queued jobs, next turn first */
 	unsigned nthreads;
+	unsigned busy; /* jobs running, on the pool's threads or their callers' */
 	pthread_t *threads;
 };
 
@@ -70,6 +71,8 @@ static void owner_put(struct pfs_pool *p, struct pool_owner *o)
 static struct pfs_pool_job *next_job(struct pfs_pool *p, struct pool_owner **owner)
 {
 	struct pool_owner *best = NULL;
+	if (p->busy >= p->nthreads)
+		return NULL;
 	for (struct pool_owner *o = p->ring.ring_next; o != &p->ring; o = o->ring_next)
 		if (o->running < p->owner_cap && (!best || o->vtime < best->vtime))
 			best = o;
@@ -80,6 +83,7 @@ static struct pfs_pool_job *next_job(struct pfs_pool *p, struct pool_owner **own
 	if (!best->head)
 		best->tail = NULL;
 	best->running++;
+	p->busy++;
 	ring_remove(best);
 	if (best->head)
 		ring_append(p, best);
@@ -96,6 +100,23 @@ static uint64_t thread_cpu_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
+/* With the lock, which it drops while j runs: j's CPU time goes to its owner. */
+static void run_counted(struct pfs_pool *p, struct pool_owner *o, struct pfs_pool_job *j)
+{
+	pthread_mutex_unlock(&p->lock);
+	uint64_t t0 = thread_cpu_ns();
+	j->run(j, false);
+	uint64_t used = thread_cpu_ns() - t0;
+	pthread_mutex_lock(&p->lock);
+	o->vtime += used;
+	o->running--;
+	p->busy--;
+	/* a thread or the owner's cap came free */
+	if (p->ring.ring_next != &p->ring)
+		pthread_cond_signal(&p->cond);
+	owner_put(p, o);
+}
+
 static void *worker(void *arg)
 {
 	struct pfs_pool *p = arg;
@@ -109,17 +130,7 @@ static void *worker(void *arg)
 			pthread_cond_wait(&p->cond, &p->lock);
 		if (!j)
 			break;
-		pthread_mutex_unlock(&p->lock);
-		uint64_t t0 = thread_cpu_ns();
-		j->run(j, false);
-		uint64_t used = thread_cpu_ns() - t0;
-		pthread_mutex_lock(&p->lock);
-		o->vtime += used;
-		o->running--;
-		/* the owner may have waited on its cap */
-		if (o->head)
-			pthread_cond_signal(&p->cond);
-		owner_put(p, o);
+		run_counted(p, o, j);
 	}
 	pthread_mutex_unlock(&p->lock);
 	return NULL;
@@ -153,17 +164,24 @@ struct pfs_pool *pfs_pool_new(const char *name, unsigned threads, unsigned owner
 	return p;
 }
 
+/* With the lock: j's owner, created at the floor; NULL out of memory. */
+static struct pool_owner *owner_of(struct pfs_pool *p, pid_t tgid)
+{
+	struct pool_owner *o = NULL;
+	HASH_FIND_INT(p->owners, &tgid, o);
+	if (!o && (o = calloc(1, sizeof(*o)))) {
+		o->tgid = tgid;
+		o->vtime = p->floor;
+		HASH_ADD_INT(p->owners, tgid, o);
+	}
+	return o;
+}
+
 void pfs_pool_submit(struct pfs_pool *p, struct pfs_pool_job *j)
 {
 	j->next = NULL;
 	pthread_mutex_lock(&p->lock);
-	struct pool_owner *o = NULL;
-	HASH_FIND_INT(p->owners, &j->owner, o);
-	if (!o && (o = calloc(1, sizeof(*o)))) {
-		o->tgid = j->owner;
-		o->vtime = p->floor;
-		HASH_ADD_INT(p->owners, tgid, o);
-	}
+	struct pool_owner *o = owner_of(p, j->owner);
 	if (o) {
 		if (o->tail)
 			o->tail->next = j;
@@ -178,6 +196,26 @@ void pfs_pool_submit(struct pfs_pool *p, struct pfs_pool_job *j)
 	/* no memory for the owner's queue: run it here, unfairly but not lost */
 	if (!o)
 		j->run(j, false);
+}
+
+void pfs_pool_run(struct pfs_pool *p, struct pfs_pool_job *j)
+{
+	pthread_mutex_lock(&p->lock);
+	struct pool_owner *o = NULL;
+	/* nobody waits, a thread is free: a turn now, here, saves the hand-over */
+	if (p->ring.ring_next == &p->ring && p->busy < p->nthreads && !atomic_load(&p->stop))
+		o = owner_of(p, j->owner);
+	if (o && o->running < p->owner_cap) {
+		o->running++;
+		p->busy++;
+		run_counted(p, o, j);
+		pthread_mutex_unlock(&p->lock);
+		return;
+	}
+	if (o)
+		owner_put(p, o);
+	pthread_mutex_unlock(&p->lock);
+	pfs_pool_submit(p, j);
 }
 
 bool pfs_pool_stopping(const struct pfs_pool *p)

@@ -192,9 +192,14 @@ struct pfs_deferred {
 	size_t size; /* read, readdir */
 	off_t off;
 };
-/* Queues req on pool for owner's turn; false when it cannot (no pool): serve it now. */
-bool pfs_sched_defer(struct pfs_pool *pool, pid_t owner, fuse_req_t req, pfs_serve_fn *serve,
-		     void *arg, const struct fuse_file_info *fi, size_t size, off_t off);
+/*
+ * Serves req in owner's turn on the render pool (large: the large render
+ * pool), at once on this thread when nobody waits; false when it cannot (no
+ * pool): serve it now.
+ */
+bool pfs_sched_defer(struct pfs_fs *fs, bool large, pid_t owner, fuse_req_t req,
+		     pfs_serve_fn *serve, void *arg, const struct fuse_file_info *fi, size_t size,
+		     off_t off);
 /* loc's render is a large one: it runs on the large render pool. */
 bool pfs_sched_large(const struct pfs_loc *loc);
 

@@ -176,8 +176,8 @@ void pfs_op_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 	pthread_mutex_lock(&h->lock);
 	bool list = off == 0 || !h->listed;
 	pthread_mutex_unlock(&h->lock);
-	if (list && pfs_sched_defer(fs->render_pool, h->owner, req, serve_readdir_later, h, NULL,
-				    size, off))
+	if (list &&
+	    pfs_sched_defer(fs, false, h->owner, req, serve_readdir_later, h, NULL, size, off))
 		return;
 	serve_readdir(req, fs, h, size, off);
 }

@@ -149,7 +149,7 @@ static void serve_read_later(struct pfs_deferred *d, int err)
 static bool defer_render(fuse_req_t req, struct pfs_fs *fs, struct pfs_file_handle *h,
 			 const struct fuse_file_info *fi, size_t size, off_t off)
 {
-	return pfs_sched_defer(h->large ? fs->large_pool : fs->render_pool, h->owner, req,
+	return pfs_sched_defer(fs, h->large, h->owner, req,
 			       fi ? serve_open_later : serve_read_later, h, fi, size, off);
 }
 

@@ -8,7 +8,9 @@
  *   next turn goes to the group whose renders used the least CPU time, and
  *   one group runs at most half the threads at once. A process that reads
  *   /proc all the time (ps loops, stress-ng) pays for it; one that reads a
- *   file now and then is served next.
+ *   file now and then is served next. When nobody waits and a thread is
+ *   free, the render runs at once on the FUSE worker, counted as one of the
+ *   pool's: the same turn, without the hand-over between threads.
  * - Large renders (maps, smaps, numa_maps, smaps_rollup and the mount
  *   tables: the registry's `large` flag, or a file whose last snapshot was
  *   big) run on the large render pool (renders=) in the same turns, at a
@@ -71,9 +73,11 @@ static void deferred_run(struct pfs_pool_job *job, bool cancelled)
 	free(d);
 }
 
-bool pfs_sched_defer(struct pfs_pool *pool, pid_t owner, fuse_req_t req, pfs_serve_fn *serve,
-		     void *arg, const struct fuse_file_info *fi, size_t size, off_t off)
+bool pfs_sched_defer(struct pfs_fs *fs, bool large, pid_t owner, fuse_req_t req,
+		     pfs_serve_fn *serve, void *arg, const struct fuse_file_info *fi, size_t size,
+		     off_t off)
 {
+	struct pfs_pool *pool = large ? fs->large_pool : fs->render_pool;
 	struct pfs_deferred *d = pool ? calloc(1, sizeof(*d)) : NULL;
 	if (!d)
 		return false;
@@ -86,6 +90,13 @@ bool pfs_sched_defer(struct pfs_pool *pool, pid_t owner, fuse_req_t req, pfs_ser
 		d->fi = *fi;
 	d->size = size;
 	d->off = off;
-	pfs_pool_submit(pool, &d->job);
+	/*
+	 * A large render always waits for a large render thread (niced, and
+	 * never on a FUSE worker); another one runs here at once if nobody waits.
+	 */
+	if (large)
+		pfs_pool_submit(pool, &d->job);
+	else
+		pfs_pool_run(pool, &d->job);
 	return true;
 }
