@@ -40,6 +40,9 @@ struct pfs_filter_kind {
 	unsigned ns; /* PFS_NS_* (pfs/nsneed.h) its read needs */
 	/* Writes the filtered content to out; NULL: served as the backing has it. */
 	int (*filter)(const struct pfs_filter_in *in, struct pfs_buf *out);
+	/* its render can be long or big (a walk of every mapping or mount): the
+	 * daemon schedules it in turns between processes, off the shared workers */
+	bool large;
 };
 /* The row for a logical path; NULL for files no filter claims. */
 const struct pfs_filter_kind *pfs_filter_kind_of(const struct pfs_ppath *pp);

@@ -13,6 +13,7 @@
 #include "pfs/budget.h"
 #include "pfs/buf.h"
 #include "pfs/policy.h"
+#include "pfs/pool.h"
 #include "pfs/view.h"
 
 struct pfs_fs_options {
@@ -25,6 +26,8 @@ struct pfs_fs_options {
 	int ro;
 	size_t snapshot_max; /* snapshot_max=BYTES: cap on snapshots and render buffers */
 	unsigned threads; /* threads=N: max worker threads */
+	unsigned renders; /* renders=N: threads of large renders (sched.c) */
+	unsigned relays; /* relays=N: threads of blocked pipe and tty relays (magic.c) */
 	int ready_fd; /* ready_fd=N: one byte written when serving */
 	int userns_fd; /* userns_fd=N: the mount's user namespace, -1 if unset */
 	int enter_ns; /* enter_ns=0 disables entering callers' namespaces */
@@ -84,6 +87,9 @@ struct pfs_fs {
 	struct pfs_node root; /* the node tree (children, nlookup, refs, detached): nodes_lock */
 	struct pfs_budget budget; /* snapshot_max: snapshots and render buffers; its own lock */
 	struct pfs_budget relay_slots; /* relays waiting on a pipe (magic.c); its own lock */
+	struct pfs_pool *render_pool; /* renders in turns (sched.c); set while serving */
+	struct pfs_pool *large_pool; /* large renders in turns (sched.c); set while serving */
+	struct pfs_pool *relays; /* relays waiting on a pipe (magic.c); set while serving */
 	atomic_uint_fast64_t nodes_freed; /* nodes freed since start: atomic */
 	struct pfs_reaper reaper; /* reap.c; its own lock */
 	struct pfs_poller *poller; /* ops_poll.c; its own lock; NULL: poll() reports no change */
@@ -212,6 +218,36 @@ void pfs_magic_release(fuse_req_t req, struct fuse_file_info *fi);
 /* Relay slots: blocked relay reads and writes, bounded by the worker count. */
 void pfs_magic_init(struct pfs_fs *fs);
 void pfs_magic_destroy(struct pfs_fs *fs);
+
+/*
+ * The render and relay pools (sched.c): started once serving (after the
+ * daemon forked), stopped when the session ends.
+ */
+int pfs_sched_start(struct pfs_fs *fs);
+void pfs_sched_stop(struct pfs_fs *fs);
+/* A request answered later, from a pool's thread. */
+struct pfs_deferred;
+/* Serves d->req; err: -EINTR when it must not (interrupted, or the daemon stops). */
+typedef void pfs_serve_fn(struct pfs_deferred *d, int err);
+struct pfs_deferred {
+	struct pfs_pool_job job; /* first: the job is the allocation */
+	fuse_req_t req;
+	pfs_serve_fn *serve;
+	void *arg; /* the file or directory handle */
+	struct fuse_file_info fi; /* open: a copy of the request's */
+	size_t size; /* read, readdir */
+	off_t off;
+};
+/*
+ * Serves req in owner's turn on the render pool (large: the large render
+ * pool), at once on this thread when nobody waits; false when it cannot (no
+ * pool): serve it now.
+ */
+bool pfs_sched_defer(struct pfs_fs *fs, bool large, pid_t owner, fuse_req_t req,
+		     pfs_serve_fn *serve, void *arg, const struct fuse_file_info *fi, size_t size,
+		     off_t off);
+/* loc's render is a large one: it runs on the large render pool. */
+bool pfs_sched_large(const struct pfs_loc *loc);
 
 /* Each thread group may hold this fraction of the snapshot budget. */
 #define PFS_SNAPSHOT_SHARE_DIV 2

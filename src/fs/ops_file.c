@@ -14,6 +14,9 @@
 #include "fs_i.h"
 #include "pfs/log.h"
 
+/* A snapshot this big makes its file's next renders large ones. */
+#define PFS_LARGE_RENDER (256u << 10)
+
 struct pfs_file_handle {
 	struct pfs_node *node;
 	struct pfs_caller opener;
@@ -22,6 +25,7 @@ struct pfs_file_handle {
 	size_t charged;
 	pid_t owner; /* the opener's thread group: whose share the snapshot uses */
 	bool readable;
+	bool large; /* its renders run on the large render pool (sched.c) */
 	bool served; /* a read happened: the next read at 0 is a rewind */
 	int read_err; /* an error the kernel gives at read, not open (ESRCH of a zombie) */
 	int direct_fd; /* mem, pagemap: read in place (pfs_view_random_access), else -1 */
@@ -60,6 +64,9 @@ static int render(struct pfs_fs *fs, struct pfs_file_handle *h)
 	pfs_buf_free(&h->snap);
 	h->snap = fresh;
 	h->charged = fresh.cap;
+	/* a big file of any kind re-renders on the large render pool */
+	if (fresh.len >= PFS_LARGE_RENDER)
+		h->large = true;
 	return 0;
 }
 
@@ -82,6 +89,72 @@ static void handle_free(struct pfs_fs *fs, struct pfs_file_handle *h)
 	pthread_mutex_destroy(&h->lock);
 	pfs_node_unref(fs, h->node);
 	free(h);
+}
+
+/*
+ * The render at open; a zombie's files open fine and fail at read (ESRCH),
+ * and so do files whose content the kernel refuses only at read: keep that shape.
+ */
+static int open_render(struct pfs_fs *fs, struct pfs_file_handle *h)
+{
+	int r = render(fs, h);
+	struct pfs_loc loc;
+	pfs_node_loc(fs, h->node, &loc);
+	if (r == -ESRCH ||
+	    (r < 0 && r != -ENOENT && r != -ENOMEM && pfs_fs_open_probe(fs, h, &loc) == 0)) {
+		h->read_err = -r;
+		r = 0;
+	}
+	return r;
+}
+
+/* Replies to an open: with h as the file, or r's error (h freed). */
+static void open_reply(fuse_req_t req, struct pfs_fs *fs, struct pfs_file_handle *h,
+		       struct fuse_file_info *fi, int r)
+{
+	if (r < 0) {
+		r = pfs_cache_stale(fs, req, h->node, r);
+		pfs_log_failure("open", h->node->path, r);
+		handle_free(fs, h);
+		fuse_reply_err(req, -r);
+		return;
+	}
+	fi->fh = (uintptr_t)h;
+	fi->direct_io = 1;
+	fi->keep_cache = 0;
+	fi->nonseekable = 0;
+	if (fuse_reply_open(req, fi) != 0)
+		handle_free(fs, h);
+}
+
+static void serve_read(fuse_req_t req, struct pfs_fs *fs, struct pfs_file_handle *h, size_t size,
+		       off_t off);
+
+static void serve_open_later(struct pfs_deferred *d, int err)
+{
+	struct pfs_fs *fs = pfs_req_fs(d->req);
+	struct pfs_file_handle *h = d->arg;
+	open_reply(d->req, fs, h, &d->fi, err < 0 ? err : open_render(fs, h));
+}
+
+static void serve_read_later(struct pfs_deferred *d, int err)
+{
+	if (err < 0)
+		fuse_reply_err(d->req, -err);
+	else
+		serve_read(d->req, pfs_req_fs(d->req), d->arg, d->size, d->off);
+}
+
+/*
+ * Hands the open (fi) or read to a render pool (the large one for a large
+ * file), where processes take turns by the CPU time their renders used;
+ * false: no pool runs, serve it here.
+ */
+static bool defer_render(fuse_req_t req, struct pfs_fs *fs, struct pfs_file_handle *h,
+			 const struct fuse_file_info *fi, size_t size, off_t off)
+{
+	return pfs_sched_defer(fs, h->large, h->owner, req,
+			       fi ? serve_open_later : serve_read_later, h, fi, size, off);
 }
 
 void pfs_op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
@@ -109,6 +182,7 @@ void pfs_op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 
 	struct pfs_loc loc;
 	pfs_node_loc(fs, n, &loc);
+	h->large = pfs_sched_large(&loc);
 	pfs_policy_rdlock(fs);
 	struct pfs_path_decision d;
 	int r = pfs_view_reach(&fs->view, &h->opener, &loc, PFS_REACH_SEE, &d);
@@ -127,30 +201,11 @@ void pfs_op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 			r = 0;
 		}
 	} else if (r == 0 && h->readable) {
-		r = render(fs, h);
-		/*
-		 * A zombie's files open fine and fail at read (ESRCH), and so do
-		 * files whose content the kernel refuses only at read: keep that shape.
-		 */
-		if (r == -ESRCH || (r < 0 && r != -ENOENT && r != -ENOMEM &&
-				    pfs_fs_open_probe(fs, h, &loc) == 0)) {
-			h->read_err = -r;
-			r = 0;
-		}
+		if (defer_render(req, fs, h, fi, 0, 0))
+			return;
+		r = open_render(fs, h);
 	}
-	if (r < 0) {
-		r = pfs_cache_stale(fs, req, n, r);
-		pfs_log_failure("open", n->path, r);
-		handle_free(fs, h);
-		fuse_reply_err(req, -r);
-		return;
-	}
-	fi->fh = (uintptr_t)h;
-	fi->direct_io = 1;
-	fi->keep_cache = 0;
-	fi->nonseekable = 0;
-	if (fuse_reply_open(req, fi) != 0)
-		handle_free(fs, h);
+	open_reply(req, fs, h, fi, r);
 }
 
 void pfs_op_poll(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi,
@@ -177,18 +232,10 @@ static void read_in_place(fuse_req_t req, struct pfs_file_handle *h, size_t size
 	free(buf);
 }
 
-void pfs_op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, struct fuse_file_info *fi)
+/* Serves a read from the snapshot; a read at 0 after the first renders afresh. */
+static void serve_read(fuse_req_t req, struct pfs_fs *fs, struct pfs_file_handle *h, size_t size,
+		       off_t off)
 {
-	struct pfs_fs *fs = pfs_req_fs(req);
-	if (pfs_node_get(fs, ino)->magic) {
-		pfs_magic_read(req, size, off, fi);
-		return;
-	}
-	struct pfs_file_handle *h = (struct pfs_file_handle *)(uintptr_t)fi->fh;
-	if (h->direct_fd >= 0) {
-		read_in_place(req, h, size, off);
-		return;
-	}
 	pthread_mutex_lock(&h->lock);
 	int r = h->read_err ? -h->read_err : 0;
 	if (r == 0 && off == 0 && (h->served || pfs_poll_stale(fs, h->watch, &h->watch_seen)))
@@ -217,6 +264,27 @@ void pfs_op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, struct 
 		fuse_reply_buf(req, n ? copy : NULL, n);
 	if (copy != small)
 		free(copy);
+}
+
+void pfs_op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, struct fuse_file_info *fi)
+{
+	struct pfs_fs *fs = pfs_req_fs(req);
+	if (pfs_node_get(fs, ino)->magic) {
+		pfs_magic_read(req, size, off, fi);
+		return;
+	}
+	struct pfs_file_handle *h = (struct pfs_file_handle *)(uintptr_t)fi->fh;
+	if (h->direct_fd >= 0) {
+		read_in_place(req, h, size, off);
+		return;
+	}
+	/* a rewind renders on a render pool */
+	pthread_mutex_lock(&h->lock);
+	bool rewind = off == 0 && h->served && !h->read_err;
+	pthread_mutex_unlock(&h->lock);
+	if (rewind && defer_render(req, fs, h, NULL, size, off))
+		return;
+	serve_read(req, fs, h, size, off);
 }
 
 void pfs_op_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t size, off_t off,
