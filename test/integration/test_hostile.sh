@@ -70,9 +70,10 @@ p99() { sort -n "$1" | awk -v n="$(wc -l <"$1")" 'NR == int(n * 0.99) + 1 {print
 # little. CONTROL: the same reads of the kernel's proc under the same attack;
 # 3x its p99 is allowed too (an attack that takes the machine's CPUs slows
 # every process, and the daemon's answer takes three wake-ups to the
-# kernel's one).
+# kernel's one). FLOOR (default 30 ms): the fork storm's is 60 ms, because
+# its lookups are served in the kernel's order, not in turns (docs/pfs-run.md).
 check_victim() {
-	local n idle p max bound ctl=0
+	local n idle p max bound ctl=0 floor=${4:-30}
 	grep -q fail "$2" && fail "victim: $(grep -m1 fail "$2")" && return 1
 	n=$(wc -l <"$2")
 	[ "$n" -ge 50 ] || fail "victim made only $n reads" || return 1
@@ -80,7 +81,7 @@ check_victim() {
 	p=$(p99 "$2")
 	[ -n "${3:-}" ] && ctl=$(p99 "$3")
 	max=$(sort -n "$2" | tail -n 1)
-	bound=$(awk -v i="$idle" -v c="$ctl" 'BEGIN {b = 3 * i; if (3 * c > b) b = 3 * c; print (b > 30 ? b : 30)}')
+	bound=$(awk -v i="$idle" -v c="$ctl" -v f="$floor" 'BEGIN {b = 3 * i; if (3 * c > b) b = 3 * c; print (b > f ? b : f)}')
 	log "victim: idle p99 $idle ms; attacked: $n reads, p99 $p ms (bound $bound; kernel's proc: ${ctl}), max $max ms"
 	echo "victim-p99 $idle $p" >>"${HOSTILE_FIGURES:-/dev/null}"
 	awk -v m="$max" 'BEGIN {exit !(m < 2000)}' || fail "victim read took $max ms" || return 1
@@ -325,7 +326,7 @@ t_storm() {
 	# the default bound: 64 MiB of content plus the base and 8 workers
 	[ "$hwm" -le $(((64 + 16) * 1024)) ] || fail "daemon VmHWM $hwm KiB" || return 1
 	[ "$rss1" -le $((rss0 * 3 / 2 + 1024)) ] || fail "memory did not come back" || return 1
-	check_victim "$T/idle" "$T/victim" "$T/control"
+	check_victim "$T/idle" "$T/victim" "$T/control" 60
 }
 
 run_case "fork storm, ps loops and stress-ng --procfs: bounded, victim served" t_storm
