@@ -321,7 +321,8 @@ psutil True" "$out"
 # poll() and epoll for POLLPRI on the mount tables of /proc and of the kernel
 # proc (/kproc): a mount and an umount inside the sandbox each report
 # POLLPRI|POLLERR once; mountstats (no poll in the kernel) and status are
-# always ready; a table opened before a mount shows it at the first read.
+# always ready; a table opened before a mount shows it when first read
+# (to EOF: the kernel's seq_file gives about a page per read(2)).
 POLL_PY='
 import os, select, subprocess
 def flags(r):
@@ -355,7 +356,13 @@ for p in ("/proc", "/kproc"):
         out.append("status " + first(po.poll(0)))
     fd = os.open(p + "/self/mountinfo", os.O_RDONLY)
     mount("mount", "-t", "tmpfs", "none", "/tmp/m")
-    out.append("read-after-open " + str(b"/tmp/m" in os.read(fd, 1 << 20)))
+    text = b""
+    while True:
+        chunk = os.read(fd, 1 << 16)
+        if not chunk:
+            break
+        text += chunk
+    out.append("read-after-open " + str(b"/tmp/m" in text))
     mount("umount", "/tmp/m")
     os.close(fd)
     print(" / ".join(out))'
