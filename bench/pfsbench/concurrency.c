@@ -47,7 +47,7 @@ static double concurrent(const char *path, int readers, unsigned dur_ms)
 	return fail ? -1 : (double)total * 1000.0 / dur_ms;
 }
 
-static void pin_everything(int cpu)
+void pin_everything(int cpu)
 {
 	if (cfg.cpu < 0)
 		return;

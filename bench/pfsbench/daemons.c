@@ -43,8 +43,7 @@ uint64_t daemon_cpu_ticks(pid_t pid)
 	return ut + st;
 }
 
-/* VmRSS in KiB, or -1. */
-long daemon_rss_kib(pid_t pid)
+static long status_kib(pid_t pid, const char *field)
 {
 	char path[64], line[256];
 	snprintf(path, sizeof(path), "/proc/%d/status", pid);
@@ -52,11 +51,24 @@ long daemon_rss_kib(pid_t pid)
 	if (!f)
 		return -1;
 	long kib = -1;
+	size_t len = strlen(field);
 	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "VmRSS: %ld", &kib) == 1)
+		if (!strncmp(line, field, len) && line[len] == ':' &&
+		    sscanf(line + len + 1, "%ld", &kib) == 1)
 			break;
 	fclose(f);
 	return kib;
+}
+
+/* VmRSS in KiB, or -1. */
+long daemon_rss_kib(pid_t pid)
+{
+	return status_kib(pid, "VmRSS");
+}
+
+long daemon_hwm_kib(pid_t pid)
+{
+	return status_kib(pid, "VmHWM");
 }
 
 static bool is_fuse_mounted(const char *mnt)

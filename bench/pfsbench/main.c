@@ -217,6 +217,8 @@ static int bench_main(void)
 			ex.rss_1000[t] = daemon_rss_kib(tg[t].pid);
 	fprintf(stderr, "pfsbench: RSS over many opens\n");
 	measure_rss_opens();
+	fprintf(stderr, "pfsbench: hostile load\n");
+	measure_hostile(maps_child);
 	stop_targets();
 
 	if (!(md = open_memstream(&md_text, &md_len)))

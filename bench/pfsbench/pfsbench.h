@@ -70,6 +70,15 @@ extern struct scenario files[NFILES];
 extern struct scenario walks[NWALKS];
 extern const long walk_procs[NWALKS];
 
+/* hostile.c: the attacks, in the report's order */
+enum { A_IDLE, A_SMAPS, A_RELAYS, A_FDS, A_STORM, NATTACKS };
+extern const char *const hostile_names[NATTACKS];
+struct hostile {
+	double p99_ms[NATTACKS]; /* the victim's */
+	long hwm_kib[NATTACKS]; /* the daemon's peak RSS during the attack */
+	int err[NATTACKS]; /* the victim's first failure */
+};
+
 struct extra {
 	double tput[NT][3]; /* readers 1, 2, 4 */
 	double cpu_ms_per_k[NT];
@@ -78,6 +87,7 @@ struct extra {
 	double monitor_us_per_pass;
 	uint64_t monitor_procs;
 	int monitor_err;
+	struct hostile hostile[NT];
 };
 extern struct extra ex;
 
@@ -113,6 +123,8 @@ void set_affinity_all(pid_t pid, int cpu);
 /* daemons.c */
 uint64_t daemon_cpu_ticks(pid_t pid);
 long daemon_rss_kib(pid_t pid);
+/* VmHWM in KiB, or -1. */
+long daemon_hwm_kib(pid_t pid);
 void start_targets(void);
 void stop_targets(void);
 
@@ -121,6 +133,11 @@ int gen_policy(const char *path);
 
 /* concurrency.c */
 void measure_concurrency(void);
+/* Pins the bench and every daemon to cpu (-1: unpins); no-op when the bench is not pinned. */
+void pin_everything(int cpu);
+
+/* hostile.c */
+void measure_hostile(pid_t maps_pid);
 
 /* report.c */
 void report(void);

@@ -179,6 +179,46 @@ static void sysinfo_goals(void)
 	}
 }
 
+/* One cell: the victim's p99 and the daemon's peak RSS, or the victim's failure. */
+static void hostile_cell(int t, int a)
+{
+	const struct hostile *h = &ex.hostile[t];
+	double idle = h->p99_ms[A_IDLE], bound = 3 * idle > 30 ? 3 * idle : 30;
+	if (h->err[a])
+		out(" %.1f ms (victim: %s) | %.1f MiB |", h->p99_ms[a], strerror(h->err[a]),
+		    h->hwm_kib[a] / 1024.0);
+	else
+		out(" %.1f ms%s | %.1f MiB |", h->p99_ms[a],
+		    a != A_IDLE && h->p99_ms[a] > bound ? " (over)" : "", h->hwm_kib[a] / 1024.0);
+}
+
+static void hostile_report(void)
+{
+	static const int who[] = {T_DEFAULT, T_ALT};
+	out("\n## Hostile load (issue 14)\n\n"
+	    "Each attack runs in processes other than the victim's against the daemon; the "
+	    "victim opens, reads and closes self/status every 10 ms; p99 of its reads, and the "
+	    "daemon's peak RSS (VmHWM, reset before each attack). Unpinned. The goal: the "
+	    "victim's p99 within max(3× its idle p99, 30 ms), \"(over)\" where it is not.\n\n"
+	    "| attack |");
+	for (size_t k = 0; k < 2; k++)
+		if (tg[who[k]].ok)
+			out(" %s: victim p99 | %s: daemon peak RSS |", tg[who[k]].label,
+			    tg[who[k]].label);
+	out("\n|---|");
+	for (size_t k = 0; k < 2; k++)
+		if (tg[who[k]].ok)
+			out("---|---|");
+	out("\n");
+	for (int a = 0; a < NATTACKS; a++) {
+		out("| %s |", hostile_names[a]);
+		for (size_t k = 0; k < 2; k++)
+			if (tg[who[k]].ok)
+				hostile_cell(who[k], a);
+		out("\n");
+	}
+}
+
 void report(void)
 {
 	double nat_geo_w, null_geo_w, r200_w;
@@ -287,6 +327,8 @@ void report(void)
 		    "%.0f µs CPU per sampling pass, i.e. %.2f%% of one CPU at 10 Hz.\n",
 		    (unsigned long long)ex.monitor_procs, ex.monitor_us_per_pass,
 		    ex.monitor_us_per_pass * 10 / 1e6 * 100);
+
+	hostile_report();
 
 	/* What the FUSE floor (the null proxy) itself reaches on the same measure. */
 	double lxn[3];

@@ -19,9 +19,11 @@ struct pfs_caller {
 	uid_t uid; /* fsuid, in the mount's user namespace */
 	gid_t gid;
 	pid_t tgid; /* 0 until resolved */
-	bool creds_loaded;
+	bool status_read; /* tgid, groups and caps read from <tid>/status (once per request) */
+	bool creds_loaded; /* and the caps checked against the mount's user namespace */
 	int ngroups;
 	gid_t groups[PFS_MAX_GROUPS]; /* outside ids */
+	/* meaningful once creds_loaded: */
 	uint64_t cap_eff; /* usable caps: 0 when the caller is in another user ns */
 	uint64_t cap_prm; /* permitted caps, likewise */
 };

@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "pfs/buf.h"
 #include "pfs/idmap.h"
@@ -39,6 +40,9 @@ struct pfs_filter_kind {
 	unsigned ns; /* PFS_NS_* (pfs/nsneed.h) its read needs */
 	/* Writes the filtered content to out; NULL: served as the backing has it. */
 	int (*filter)(const struct pfs_filter_in *in, struct pfs_buf *out);
+	/* its render can be long or big (a walk of every mapping or mount): the
+	 * daemon schedules it in turns between processes, off the shared workers */
+	bool large;
 };
 /* The row for a logical path; NULL for files no filter claims. */
 const struct pfs_filter_kind *pfs_filter_kind_of(const struct pfs_ppath *pp);
@@ -120,6 +124,14 @@ int pfs_filter_lines(const struct pfs_policy *p, const char *path, const struct 
  * (filter_self.c); other names unchanged. -EBADMSG if unparsable.
  */
 int pfs_filter_running_self(const char *name, struct pfs_buf *b);
+/*
+ * A task's voluntary context switches (status; sched: nr_switches and
+ * nr_voluntary_switches) without the `waits` sleeps of its FUSE requests
+ * (filter_self.c). self: the reader is the task, blocked in the request being
+ * answered, whose sleep counts only if status shows it asleep already.
+ * -EBADMSG if a count is unparsable; files without one are unchanged.
+ */
+int pfs_filter_fuse_waits(const char *name, uint64_t waits, bool self, struct pfs_buf *b);
 int pfs_filter_status_ids(const struct pfs_idmap *uidmap, const struct pfs_idmap *gidmap,
 			  const char *in, size_t len, struct pfs_buf *out);
 

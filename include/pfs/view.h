@@ -25,6 +25,7 @@
 
 struct pfs_oracle;
 struct pfs_sysinfo;
+struct pfs_waits;
 
 struct pfs_view {
 	int backing_fd;
@@ -33,12 +34,24 @@ struct pfs_view {
 	struct pfs_idmap uidmap, gidmap; /* mount's user ns <-> daemon */
 	uint64_t mount_userns_ino; /* 0: do not check callers' user ns */
 	bool as_caller; /* make backing accesses with the caller's creds */
+	bool pid_dirs_public; /* any uid may search the backing's process dirs (no hidepid) */
 	bool enter_ns; /* enter the caller's namespaces for link text and sysctls */
 	bool rw; /* mounted read-write */
 	bool policy_uses_self; /* some rule has {self}: resolve caller tgids */
 	unsigned long pidns_pid_max; /* kernel/pid_max of the backing's pid ns; 0: unknown */
 	struct pfs_sysinfo *sysinfo; /* the sandbox's machine for `sysinfo virtual`; NULL: none */
+	struct pfs_waits *waits; /* FUSE waits per thread (view_waits.c); NULL: not counted */
 };
+
+/*
+ * FUSE waits per thread (view_waits.c): each request a thread sends the
+ * daemon makes it sleep once; renders of its status and sched take them out.
+ */
+int pfs_waits_new(int backing_fd, struct pfs_waits **out);
+void pfs_waits_free(struct pfs_waits *w);
+/* Thread tid (of the backing's pid namespace) waits for one more answer. */
+void pfs_waits_note(struct pfs_waits *w, pid_t tid);
+uint64_t pfs_waits_of(struct pfs_waits *w, pid_t tid);
 
 struct pfs_loc {
 	int dirfd; /* anchor */
@@ -74,6 +87,12 @@ int pfs_view_reach(const struct pfs_view *v, struct pfs_caller *c, const struct 
  * init's, v->enter_ns), where every decision is made. -errno on failure.
  */
 int pfs_view_enter_reference(const struct pfs_view *v);
+/*
+ * Sets v->pid_dirs_public: whether an unprivileged uid can look into another
+ * user's process directory of the backing (no hidepid), so that an lstat
+ * there gives every caller the same answer. At start-up, before any thread.
+ */
+void pfs_view_probe_public(struct pfs_view *v);
 /* Opens the reference at start-up (pfs_ns_reference_open); 0 without namespaces. */
 int pfs_view_reference_open(const struct pfs_view *v);
 /* Whether process pid is visible to the caller. */
@@ -127,6 +146,11 @@ int pfs_view_open_probe(const struct pfs_view *v, struct pfs_caller *c, const st
  * snapshots: they are opened as the caller (an fd, read-only) and read in place.
  */
 bool pfs_view_random_access(const struct pfs_loc *loc);
+/*
+ * Files whose backing reports changes with POLLPRI (the mount tables mounts
+ * and mountinfo): an fd of it (pfs_view_open_fd) is polled for them.
+ */
+bool pfs_view_change_events(const struct pfs_loc *loc);
 int pfs_view_open_fd(const struct pfs_view *v, struct pfs_caller *c, const struct pfs_loc *loc);
 /* Writes to loc as the caller; only rw mounts and `writable` paths. */
 ssize_t pfs_view_write(const struct pfs_view *v, struct pfs_caller *c, const struct pfs_loc *loc,

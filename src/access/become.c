@@ -51,6 +51,31 @@ static uint64_t carried_caps(uint64_t cap_eff)
 	return cap_eff & ok;
 }
 
+static uint64_t effective_caps(const struct pfs_saved_creds *own)
+{
+	return own->caps[0].effective | (uint64_t)own->caps[1].effective << 32;
+}
+
+/*
+ * Whether switching to (uid, gid, groups, capabilities kept) would leave
+ * the thread as it is: its ids, its groups (or groups nobody here can
+ * change), and no capability it holds that the switch would drop. Also, as
+ * always, a non-root thread asked for the fs ids alone with its own ids.
+ */
+static bool same_as_own(const struct pfs_saved_creds *own, uid_t uid, gid_t gid, bool full,
+			int ngroups, const gid_t *groups, bool groups_fixed, uint64_t keep)
+{
+	if (uid != own->fsuid || gid != own->fsgid)
+		return false;
+	if (own->fsuid != 0 && !full && keep == 0)
+		return true;
+	bool same_groups =
+		groups_fixed ||
+		(ngroups == own->ngroups &&
+		 (!ngroups || !memcmp(groups, own->groups, sizeof(gid_t) * (size_t)ngroups)));
+	return same_groups && (effective_caps(own) & ~keep) == 0;
+}
+
 int pfs_become(const struct pfs_caller *c, const struct pfs_idmap *uidmap,
 	       const struct pfs_idmap *gidmap, bool full, uint64_t extra_caps,
 	       struct pfs_saved_creds *saved)
@@ -86,12 +111,21 @@ int pfs_become(const struct pfs_caller *c, const struct pfs_idmap *uidmap,
 	*saved = own;
 
 	/*
+	 * The thread already has exactly the credentials it would switch to:
+	 * no switch, and nothing to restore (saved inactive). Nothing the
+	 * caller lacks is kept: same ids, the groups it would get, and every
+	 * capability the thread holds is one it would keep.
+	 */
+	uint64_t keep = (full ? carried_caps(c->cap_eff) : 0) | extra_caps;
+	if (same_as_own(&own, ouid, ogid, full, full ? c->ngroups : 0, c->groups, groups_fixed,
+			keep)) {
+		saved->active = false;
+		return 0;
+	}
+	/*
 	 * Effective ids, not only fs ids: some proc checks (sysctl) look at the
 	 * euid. The real and saved ids stay, so the thread can switch back.
 	 */
-	if (ouid == saved->fsuid && ogid == saved->fsgid && !full && !extra_caps &&
-	    saved->fsuid != 0)
-		return 0;
 	if (thread_setegid(ogid) < 0)
 		goto fail;
 	if (!groups_fixed && thread_setgroups(full ? c->ngroups : 0, c->groups) < 0 &&
@@ -102,7 +136,6 @@ int pfs_become(const struct pfs_caller *c, const struct pfs_idmap *uidmap,
 	/* A non-zero euid already cleared the effective set; set exactly what is carried. */
 	struct __user_cap_data_struct caps[2];
 	memcpy(caps, saved->caps, sizeof(caps));
-	uint64_t keep = (full ? carried_caps(c->cap_eff) : 0) | extra_caps;
 	caps[0].effective &= (uint32_t)keep;
 	caps[1].effective &= (uint32_t)(keep >> 32);
 	if (thread_capset(caps) < 0)

@@ -16,28 +16,14 @@ void pfs_caller_init(struct pfs_caller *c, pid_t tid, uid_t uid, gid_t gid)
 	c->gid = gid;
 }
 
-int pfs_caller_tgid(int backing_fd, struct pfs_caller *c)
+/*
+ * The caller's status, read once per request (the caller is request-scoped):
+ * its thread group, groups and capabilities all come from this one reading,
+ * whichever is asked for first.
+ */
+static int read_status(int backing_fd, struct pfs_caller *c)
 {
-	if (c->tgid)
-		return 0;
-	if (c->tid <= 0)
-		return -ENOENT;
-	char rel[32], text[2048];
-	snprintf(rel, sizeof(rel), "%d/status", c->tid);
-	ssize_t n = pfs_read_small_at(backing_fd, rel, text, sizeof(text));
-	if (n < 0)
-		return n == -ESRCH ? -ENOENT : (int)n;
-	const char *v = pfs_status_field(text, "Tgid");
-	if (!v)
-		return -EBADMSG;
-	c->tgid = (pid_t)strtol(v, NULL, 10);
-	return c->tgid > 0 ? 0 : -ENOENT;
-}
-
-int pfs_caller_load_creds(int backing_fd, struct pfs_caller *c, const struct pfs_idmap *gidmap,
-			  uint64_t mount_userns_ino)
-{
-	if (c->creds_loaded)
+	if (c->status_read)
 		return 0;
 	if (c->tid <= 0)
 		return -ENOENT;
@@ -47,7 +33,9 @@ int pfs_caller_load_creds(int backing_fd, struct pfs_caller *c, const struct pfs
 	if (n < 0)
 		return n == -ESRCH ? -ENOENT : (int)n;
 	const char *v = pfs_status_field(text, "Tgid");
-	if (v && !c->tgid)
+	if (!v)
+		return -EBADMSG;
+	if (!c->tgid)
 		c->tgid = (pid_t)strtol(v, NULL, 10);
 	v = pfs_status_field(text, "Groups");
 	c->ngroups = 0;
@@ -62,11 +50,33 @@ int pfs_caller_load_creds(int backing_fd, struct pfs_caller *c, const struct pfs
 		while (*v == ' ')
 			v++;
 	}
-	(void)gidmap;
 	v = pfs_status_field(text, "CapEff");
 	c->cap_eff = v ? strtoull(v, NULL, 16) : 0;
 	v = pfs_status_field(text, "CapPrm");
 	c->cap_prm = v ? strtoull(v, NULL, 16) : 0;
+	c->status_read = true;
+	return 0;
+}
+
+int pfs_caller_tgid(int backing_fd, struct pfs_caller *c)
+{
+	if (c->tgid)
+		return 0;
+	int r = read_status(backing_fd, c);
+	if (r < 0)
+		return r;
+	return c->tgid > 0 ? 0 : -ENOENT;
+}
+
+int pfs_caller_load_creds(int backing_fd, struct pfs_caller *c, const struct pfs_idmap *gidmap,
+			  uint64_t mount_userns_ino)
+{
+	if (c->creds_loaded)
+		return 0;
+	int r = read_status(backing_fd, c);
+	if (r < 0)
+		return r;
+	(void)gidmap;
 	if (mount_userns_ino) {
 		char link[64], nsrel[32];
 		snprintf(nsrel, sizeof(nsrel), "%d/ns/user", c->tid);

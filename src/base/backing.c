@@ -8,13 +8,22 @@
 #include "pfs/backing.h"
 #include "pfs/cleanup.h"
 
-/* Appends what fd gives until EOF or max bytes; keeps out NUL-terminated. */
+/* Most proc files fit this: the first read's buffer, which is also the charge of a render. */
+#define FIRST_READ 16384
+
+/*
+ * Appends what fd gives until EOF or max bytes; keeps out NUL-terminated.
+ * Each read fills the free room; with little left the buffer grows to 16 KiB
+ * first, then doubles. (It started at 128 KiB: a mapping and its page faults
+ * per render, and 128 KiB of the snapshot budget for a 1 KiB status.)
+ */
 static int read_fd_into(int fd, size_t max, struct pfs_buf *out)
 {
 	size_t start = out->len;
 	while (out->len - start < max) {
-		/* Proc's seq files fill at most a page per read; read big to save calls. */
-		size_t chunk = out->cap - out->len > 16384 ? out->cap - out->len - 1 : 65536;
+		size_t chunk = out->cap - out->len > 4096  ? out->cap - out->len - 1
+			       : out->len < FIRST_READ - 1 ? FIRST_READ - 1 - out->len
+							   : out->len;
 		if (chunk > max - (out->len - start))
 			chunk = max - (out->len - start);
 		int r = pfs_buf_reserve(out, chunk);

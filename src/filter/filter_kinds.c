@@ -13,21 +13,22 @@ pfs_fk_fn pfs_fk_mountinfo, pfs_fk_mounts, pfs_fk_mountstats, pfs_fk_maps, pfs_f
 	pfs_fk_smaps_rollup, pfs_fk_numa_maps, pfs_fk_environ, pfs_fk_status, pfs_fk_fdinfo;
 
 /* fdinfo/N: its mnt_id names a mount of the filtered mountinfo */
-static const struct pfs_filter_kind fdinfo_kind = {"fdinfo", 0, pfs_fk_fdinfo};
+static const struct pfs_filter_kind fdinfo_kind = {"fdinfo", 0, pfs_fk_fdinfo, false};
 
 static const struct pfs_filter_kind kinds[] = {
-	{"mountinfo", 0, pfs_fk_mountinfo},
-	{"mounts", 0, pfs_fk_mounts},
-	{"mountstats", 0, pfs_fk_mountstats},
+	{"mountinfo", 0, pfs_fk_mountinfo, true},
+	{"mounts", 0, pfs_fk_mounts, true},
+	{"mountstats", 0, pfs_fk_mountstats, true},
 	/* pathnames are rendered against the reader's root */
-	{"maps", PFS_NS_ROOT, pfs_fk_maps},
-	{"smaps", PFS_NS_ROOT, pfs_fk_smaps},
-	{"smaps_rollup", 0, pfs_fk_smaps_rollup},
-	{"numa_maps", PFS_NS_ROOT, pfs_fk_numa_maps},
-	{"environ", 0, pfs_fk_environ},
-	{"status", 0, pfs_fk_status},
+	{"maps", PFS_NS_ROOT, pfs_fk_maps, true},
+	{"smaps", PFS_NS_ROOT, pfs_fk_smaps, true},
+	/* one line, but the kernel walks every mapping for it */
+	{"smaps_rollup", 0, pfs_fk_smaps_rollup, true},
+	{"numa_maps", PFS_NS_ROOT, pfs_fk_numa_maps, true},
+	{"environ", 0, pfs_fk_environ, false},
+	{"status", 0, pfs_fk_status, false},
 	/* paths relative to the reader's cgroup namespace root; not filtered */
-	{"cgroup", PFS_NS_CGROUP, NULL},
+	{"cgroup", PFS_NS_CGROUP, NULL, false},
 };
 
 const struct pfs_filter_kind *pfs_filter_kind_of(const struct pfs_ppath *pp)

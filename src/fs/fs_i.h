@@ -14,6 +14,7 @@
 #include "pfs/buf.h"
 #include "pfs/idtable.h"
 #include "pfs/policy.h"
+#include "pfs/pool.h"
 #include "pfs/view.h"
 
 struct pfs_fs_options {
@@ -26,6 +27,8 @@ struct pfs_fs_options {
 	int ro;
 	size_t snapshot_max; /* snapshot_max=BYTES: cap on snapshots and render buffers */
 	unsigned threads; /* threads=N: max worker threads */
+	unsigned renders; /* renders=N: threads of large renders (sched.c) */
+	unsigned relays; /* relays=N: threads of blocked pipe and tty relays (magic.c) */
 	int ready_fd; /* ready_fd=N: one byte written when serving */
 	int userns_fd; /* userns_fd=N: the mount's user namespace, -1 if unset */
 	int enter_ns; /* enter_ns=0 disables entering callers' namespaces */
@@ -57,6 +60,10 @@ struct pfs_node {
 	bool detached; /* removed from the parent's children (stale process); nodes_lock */
 	bool per_caller; /* answers differ between callers: never cached */
 	bool magic; /* a relative link text in fd/ or ns/ (magic.c) */
+	_Atomic int cache_state; /* a /proc/<pid> node: is its process watched (cache.c) */
+	int pidfd; /* owned: its process's pidfd while watched (cache.c), else -1; nodes_lock */
+	_Atomic pid_t stale_tid; /* the last thread told ESTALE about this old process */
+	struct stat *last_attr; /* a process file's last attributes (fstat once gone); nodes_lock */
 	struct pfs_node *children; /* nodes_lock */
 	UT_hash_handle hh;
 };
@@ -96,10 +103,15 @@ struct pfs_fs {
 	struct pfs_node root; /* the node tree (children, nlookup, refs, detached): nodes_lock */
 	struct pfs_budget budget; /* snapshot_max: snapshots and render buffers; its own lock */
 	struct pfs_budget relay_slots; /* relays waiting on a pipe (magic.c); its own lock */
+	struct pfs_pool *render_pool; /* renders in turns (sched.c); set while serving */
+	struct pfs_pool *large_pool; /* large renders in turns (sched.c); set while serving */
+	struct pfs_pool *relays; /* relays waiting on a pipe (magic.c); set while serving */
 	atomic_uint_fast64_t nodes_freed; /* nodes freed since start: atomic */
 	struct pfs_reaper reaper; /* reap.c; its own lock */
 	struct pfs_ids ids; /* node_id.c; its own lock, under nodes_lock when both */
+	struct pfs_poller *poller; /* ops_poll.c; its own lock; NULL: poll() reports no change */
 	bool debug; /* set before serving */
+	struct pfs_cache *cache; /* cache.c: set before serving; its own lock */
 };
 
 static inline struct pfs_fs *pfs_req_fs(fuse_req_t req)
@@ -172,6 +184,14 @@ void pfs_orphan_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		     struct fuse_file_info *fi, const struct pfs_orphan_kind *kind);
 void pfs_orphan_release(fuse_req_t req, struct fuse_file_info *fi);
 void pfs_nodes_destroy(struct pfs_fs *fs);
+/*
+ * The attributes a process's file had at its last lookup or stat, so that an
+ * fstat of an open file still answers once its process is reaped, as the
+ * kernel does (FUSE's GETATTR names no file handle for fstat, and the kernel
+ * keeps a proc inode's last attributes). false if none were kept.
+ */
+void pfs_node_keep_attr(struct pfs_fs *fs, struct pfs_node *n, const struct stat *st);
+bool pfs_node_last_attr(struct pfs_fs *fs, struct pfs_node *n, struct stat *st);
 /* Nodes freed since start (the kernel forgot them). */
 uint64_t pfs_nodes_freed(struct pfs_fs *fs);
 
@@ -193,24 +213,58 @@ void pfs_nodes_reap(struct pfs_fs *fs);
 void pfs_fs_start_reaper(struct pfs_fs *fs);
 void pfs_fs_stop_reaper(struct pfs_fs *fs);
 
+/* Each sender's FUSE waits are counted (waits.c): the table, before serving... */
+void pfs_fs_count_waits(struct pfs_fs *fs);
+/* ...and each request (n bytes read), as the session's read (fuse_raw.c) sees it. */
+void pfs_waits_seen(struct pfs_fs *fs, const void *buf, ssize_t n);
+
+/* poll() on mount tables (ops_poll.c). */
+struct pfs_poll_watch;
+void pfs_poller_start(struct pfs_fs *fs);
+void pfs_poller_stop(struct pfs_fs *fs);
+/* At open: a watch of loc's backing for change events, or NULL when it has none. */
+struct pfs_poll_watch *pfs_poll_watch(struct pfs_fs *fs, struct pfs_caller *opener,
+				      const struct pfs_loc *loc);
+void pfs_poll_unwatch(struct pfs_fs *fs, struct pfs_poll_watch *w);
+/*
+ * Whether the watched table changed since *seen (a snapshot of it is stale:
+ * natively a read shows the table of the moment); updates *seen.
+ */
+bool pfs_poll_stale(struct pfs_fs *fs, struct pfs_poll_watch *w, uint64_t *seen);
+/* Answers a FUSE_POLL of a file with watch w (NULL: none, always ready); takes ph. */
+void pfs_poll_reply(fuse_req_t req, struct pfs_poll_watch *w, struct fuse_pollhandle *ph);
+
 /* Request context (request.c). */
 void pfs_req_caller(fuse_req_t req, struct pfs_caller *c);
 void pfs_policy_rdlock(struct pfs_fs *fs);
 void pfs_policy_unlock(struct pfs_fs *fs);
-/* Timeouts for entries and attributes: zero for anything that differs between callers. */
-double pfs_cache_timeout(const struct pfs_node *n);
-/* Entry timeout: may exceed the attribute timeout for entries fixed per process. */
+
+/*
+ * What the kernel may cache (cache.c). Timeouts: zero for anything that may
+ * differ between callers. Call with the policy read-locked.
+ */
+double pfs_cache_timeout(struct pfs_fs *fs, const struct pfs_node *n);
 double pfs_entry_timeout(struct pfs_fs *fs, const struct pfs_node *n);
+/* Both timeouts of a lookup's reply; starts watching a process directory's process. */
+void pfs_cache_entry(struct pfs_fs *fs, struct pfs_node *n, struct fuse_entry_param *e);
+/* r, or -ESTALE when n's process is gone and its number reused (a path walk retries). */
+int pfs_cache_stale(struct pfs_fs *fs, fuse_req_t req, const struct pfs_node *n, int r);
+void pfs_cache_start(struct pfs_fs *fs);
+void pfs_cache_stop(struct pfs_fs *fs);
 
 /* Logs a failed operation: expected denials at debug level, the rest as errors. */
 void pfs_log_failure(const char *op, const char *path, int err);
 
+/* The process of n's anchor was reaped: its directory has no entries left (a zombie's has). */
+bool pfs_node_reaped(const struct pfs_node *n);
 /* The process n's node belongs to has gone: its anchor fd was closed. */
 bool pfs_node_gone(const struct pfs_node *n);
 
 /* What the blocked caller is doing (intent.c). */
 enum pfs_intent { PFS_INTENT_OTHER, PFS_INTENT_READLINK, PFS_INTENT_STAT };
 enum pfs_intent pfs_caller_intent(const struct pfs_fs *fs, const struct pfs_caller *c);
+/* The caller stats an open fd (fstat, AT_EMPTY_PATH), not a path (intent.c). */
+bool pfs_caller_stats_fd(const struct pfs_fs *fs, const struct pfs_caller *c);
 
 /* Relative link texts and relay names as names (node.c): what a lookup and a stat see. */
 bool pfs_magic_name(struct pfs_fs *fs, const struct pfs_node *dir, const char *name);
@@ -236,6 +290,36 @@ void pfs_magic_release(fuse_req_t req, struct fuse_file_info *fi);
 void pfs_magic_init(struct pfs_fs *fs);
 void pfs_magic_destroy(struct pfs_fs *fs);
 
+/*
+ * The render and relay pools (sched.c): started once serving (after the
+ * daemon forked), stopped when the session ends.
+ */
+int pfs_sched_start(struct pfs_fs *fs);
+void pfs_sched_stop(struct pfs_fs *fs);
+/* A request answered later, from a pool's thread. */
+struct pfs_deferred;
+/* Serves d->req; err: -EINTR when it must not (interrupted, or the daemon stops). */
+typedef void pfs_serve_fn(struct pfs_deferred *d, int err);
+struct pfs_deferred {
+	struct pfs_pool_job job; /* first: the job is the allocation */
+	fuse_req_t req;
+	pfs_serve_fn *serve;
+	void *arg; /* the file or directory handle */
+	struct fuse_file_info fi; /* open: a copy of the request's */
+	size_t size; /* read, readdir */
+	off_t off;
+};
+/*
+ * Serves req in owner's turn on the render pool (large: the large render
+ * pool), at once on this thread when nobody waits; false when it cannot (no
+ * pool): serve it now.
+ */
+bool pfs_sched_defer(struct pfs_fs *fs, bool large, pid_t owner, fuse_req_t req,
+		     pfs_serve_fn *serve, void *arg, const struct fuse_file_info *fi, size_t size,
+		     off_t off);
+/* loc's render is a large one: it runs on the large render pool. */
+bool pfs_sched_large(const struct pfs_loc *loc);
+
 /* Each thread group may hold this fraction of the snapshot budget. */
 #define PFS_SNAPSHOT_SHARE_DIV 2
 
@@ -259,6 +343,8 @@ void pfs_op_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t size, 
 		  struct fuse_file_info *fi);
 void pfs_op_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi);
 void pfs_op_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi);
+void pfs_op_poll(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi,
+		 struct fuse_pollhandle *ph);
 
 /* Name-level changes, refused (ops_refuse.c). */
 void pfs_op_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode,

@@ -25,9 +25,11 @@
  *
  * Both need the session's reads and writes, so the daemon serves the
  * connection through fuse_session_custom_io() (plain read and writev, plus
- * these two checks) instead of fuse_session_mount().
+ * these two checks, and the count of each sender's waits: waits.c); on a
+ * connection it mounts itself, after fuse_session_mount().
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/uio.h>
@@ -49,6 +51,7 @@ static struct pfs_idt_header *table(void *userdata)
 static ssize_t raw_read(int fd, void *buf, size_t len, void *userdata)
 {
 	ssize_t n = read(fd, buf, len);
+	pfs_waits_seen(userdata, buf, n);
 	struct pfs_idt_header *h = table(userdata);
 	const struct fuse_in_header *in = buf;
 	/* the kernel's INIT, kept until its reply is written (raw_writev) */
@@ -92,12 +95,19 @@ static int mountpoint_fd(const char *mountpoint)
 
 int pfs_raw_attach(struct pfs_fs *fs, const char *mountpoint)
 {
-	if (fs->opt.idtable_fd < 0)
-		return fuse_session_mount(fs->se, mountpoint);
-	int fd = mountpoint_fd(mountpoint);
-	if (fd < 0) {
-		pfs_err("idtable_fd= needs the mount point /dev/fd/N (a mounted connection)");
-		return -1;
+	int fd = -1;
+	if (fs->opt.idtable_fd < 0) {
+		/* a connection of its own: the reads still go through raw_read (waits) */
+		if (fuse_session_mount(fs->se, mountpoint) != 0)
+			return -1;
+		fd = fuse_session_fd(fs->se);
+	} else {
+		fd = mountpoint_fd(mountpoint);
+		if (fd < 0) {
+			pfs_err("idtable_fd= needs the mount point /dev/fd/N (a mounted "
+				"connection)");
+			return -1;
+		}
 	}
 	return fuse_session_custom_io(fs->se, &raw_io, fd) == 0 ? 0 : -1;
 }
@@ -118,6 +128,41 @@ static void synthetic_init(struct pfs_fs *fs)
 	free(buf);
 }
 
+/*
+ * The process entries the kernel may hold with a timeout (cache.c): their
+ * exit watchers died with the previous daemon, so they are invalidated and
+ * looked up again (which watches them anew). From a thread of its own: the
+ * kernel takes the directory's lock for it, which a lookup that waits for
+ * this daemon's loop may hold.
+ */
+static void *invalidate_later(void *arg)
+{
+	struct pfs_fs *fs = arg;
+	struct pfs_inval_list l = {0};
+	const struct pfs_idtable *t = &fs->ids.t;
+	for (uint32_t i = 0; i < t->h->used_hw; i++) {
+		const struct pfs_idrec *r = &t->recs[i];
+		if (r->state == PFS_IDREC_NODE && (r->flags & PFS_IDREC_PROCDIR) &&
+		    !(r->flags & PFS_IDREC_UNNAMED) && r->parent == PFS_ID_ROOT && r->nlookup &&
+		    pfs_inval_push(fs, &l, &fs->root, r->name) < 0)
+			break;
+	}
+	pfs_inval_flush(fs, &l);
+	return NULL;
+}
+
+static void invalidate_process_entries(struct pfs_fs *fs)
+{
+	pthread_t th;
+	pthread_attr_t a;
+	pthread_attr_init(&a);
+	pthread_attr_setdetachstate(&a, PTHREAD_CREATE_DETACHED);
+	if (pthread_create(&th, &a, invalidate_later, fs) != 0)
+		pfs_warn("cannot invalidate the process entries the kernel caches: an exited "
+			 "process's entry may stay for up to a minute (its lookups fail)");
+	pthread_attr_destroy(&a);
+}
+
 int pfs_raw_takeover(struct pfs_fs *fs, int fd)
 {
 	struct pfs_idt_header *h = fs->ids.t.h;
@@ -128,10 +173,12 @@ int pfs_raw_takeover(struct pfs_fs *fs, int fd)
 		return -ENOMEM;
 	if (fs->opt.idtable_fd < 0 || epoch <= 1)
 		return 0; /* the first daemon of this connection */
-	if (h->init_len)
+	if (h->init_len) {
 		synthetic_init(fs);
-	else
+		invalidate_process_entries(fs);
+	} else {
 		pfs_warn("taking over a connection whose INIT was not answered: waiting for it");
+	}
 	struct fuse_out_header resend = {.len = sizeof(resend), .error = PFS_FUSE_NOTIFY_RESEND};
 	if (write(fd, &resend, sizeof(resend)) != (ssize_t)sizeof(resend)) {
 		int e = errno;

@@ -17,8 +17,9 @@
 #include "fs_i.h"
 #include "pfs/cleanup.h"
 
-/* The caller's current system call number, or -errno. */
-static long caller_syscall(int backing_fd, const struct pfs_caller *c)
+/* The caller's current system call number and its first arguments, or -errno. */
+static long caller_syscall_args(int backing_fd, const struct pfs_caller *c, unsigned long *args,
+				int nargs)
 {
 	if (c->tid <= 0)
 		return -ENOENT;
@@ -27,14 +28,46 @@ static long caller_syscall(int backing_fd, const struct pfs_caller *c)
 	cleanup_close int fd = openat(backing_fd, rel, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	char text[32];
+	char text[256];
 	ssize_t n = read(fd, text, sizeof(text) - 1);
 	if (n <= 0)
 		return n < 0 ? -errno : -EIO;
 	text[n] = '\0';
 	char *end;
 	long nr = strtol(text, &end, 10);
-	return end == text ? -EIO : nr;
+	if (end == text)
+		return -EIO;
+	for (int i = 0; i < nargs; i++) {
+		char *p = end;
+		args[i] = strtoul(p, &end, 16);
+		if (end == p)
+			return -EIO;
+	}
+	return nr;
+}
+
+static long caller_syscall(int backing_fd, const struct pfs_caller *c)
+{
+	return caller_syscall_args(backing_fd, c, NULL, 0);
+}
+
+bool pfs_caller_stats_fd(const struct pfs_fs *fs, const struct pfs_caller *c)
+{
+	unsigned long a[4] = {0};
+	switch (caller_syscall_args(fs->view.backing_fd, c, a, 4)) {
+#ifdef __NR_fstat
+	case __NR_fstat:
+		return true;
+#endif
+#ifdef __NR_newfstatat
+	case __NR_newfstatat:
+		return a[3] & AT_EMPTY_PATH;
+#endif
+	case __NR_statx:
+		return a[2] & AT_EMPTY_PATH;
+	default:
+		return false;
+	}
 }
 
 enum pfs_intent pfs_caller_intent(const struct pfs_fs *fs, const struct pfs_caller *c)

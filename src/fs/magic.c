@@ -29,7 +29,6 @@
 #include <unistd.h>
 
 #include "fs_i.h"
-#include "pfs/cleanup.h"
 #include "pfs/log.h"
 
 struct relay {
@@ -41,15 +40,15 @@ struct relay {
 };
 
 /*
- * A relay read or write that must wait for the pipe holds a worker thread.
- * Slots bound them: half the workers in all, and each thread group half of
- * that, so waiting relays can never take every worker; past it a blocking
+ * A relay read or write that must wait for the pipe waits on a thread of the
+ * relay pool (relays=, sched.c), never on a FUSE worker. Slots bound them:
+ * one per relay thread, each thread group half of them; past it a blocking
  * read or write fails with EAGAIN at once.
  */
 void pfs_magic_init(struct pfs_fs *fs)
 {
-	unsigned threads = fs->opt.threads;
-	pfs_budget_init(&fs->relay_slots, threads > 1 ? threads / 2 : 1, 2);
+	unsigned relays = fs->opt.relays;
+	pfs_budget_init(&fs->relay_slots, relays, relays > 1 ? 2 : 1);
 }
 
 void pfs_magic_destroy(struct pfs_fs *fs)
@@ -57,24 +56,19 @@ void pfs_magic_destroy(struct pfs_fs *fs)
 	pfs_budget_destroy(&fs->relay_slots);
 }
 
-/* Takes a slot before the first wait (*slot); 0, or EAGAIN when none is free. */
-static int take_slot(struct pfs_fs *fs, struct relay *rl, bool *slot)
+/* Takes a slot for a wait: 0, or EAGAIN when none is free (or no relay pool runs). */
+static int take_slot(struct pfs_fs *fs, struct relay *rl)
 {
-	if (*slot || (rl->flags & O_NONBLOCK))
+	if (fs->relays && pfs_budget_charge(&fs->relay_slots, rl->owner, 1) == 0)
 		return 0;
-	if (pfs_budget_charge(&fs->relay_slots, rl->owner, 1) < 0) {
-		pfs_warn("relay of %s: no free relay slot (limit %zu, %zu per process): EAGAIN",
-			 rl->node->path, fs->relay_slots.max, fs->relay_slots.share_max);
-		return EAGAIN;
-	}
-	*slot = true;
-	return 0;
+	pfs_warn("relay of %s: no free relay slot (limit %zu, %zu per process): EAGAIN",
+		 rl->node->path, fs->relay_slots.max, fs->relay_slots.share_max);
+	return EAGAIN;
 }
 
-static void put_slot(struct pfs_fs *fs, struct relay *rl, bool slot)
+static void put_slot(struct pfs_fs *fs, struct relay *rl)
 {
-	if (slot)
-		pfs_budget_uncharge(&fs->relay_slots, rl->owner, 1);
+	pfs_budget_uncharge(&fs->relay_slots, rl->owner, 1);
 }
 
 void pfs_magic_follow(const struct pfs_fs *fs, struct pfs_caller *c, const struct pfs_loc *link,
@@ -154,71 +148,106 @@ void pfs_magic_open(fuse_req_t req, struct pfs_node *n, struct fuse_file_info *f
 	}
 }
 
-/* Waits for the real pipe; 0 to retry, else the errno to reply. */
-static int wait_ready(fuse_req_t req, struct relay *rl, short events)
+/* One read or write of the real object: the bytes moved, or -errno. */
+static ssize_t relay_once(const struct relay *rl, bool wr, char *buf, size_t size, off_t off)
 {
-	if (rl->flags & O_NONBLOCK)
-		return EAGAIN;
-	if (fuse_req_interrupted(req))
-		return EINTR;
-	struct pollfd p = {.fd = rl->fd, .events = events};
-	poll(&p, 1, 200);
-	return 0;
+	ssize_t n;
+	if (wr)
+		n = rl->seekable && !(rl->flags & O_APPEND) ? pwrite(rl->fd, buf, size, off)
+							    : write(rl->fd, buf, size);
+	else
+		n = rl->seekable ? pread(rl->fd, buf, size, off) : read(rl->fd, buf, size);
+	return n < 0 ? -errno : n;
+}
+
+static void relay_reply(fuse_req_t req, bool wr, const char *buf, ssize_t n)
+{
+	if (n < 0)
+		fuse_reply_err(req, (int)-n);
+	else if (wr)
+		fuse_reply_write(req, (size_t)n);
+	else
+		fuse_reply_buf(req, buf, (size_t)n);
+}
+
+/* A read or write that waits for the real object, on the relay pool. */
+struct relay_job {
+	struct pfs_pool_job job; /* first: the job is the allocation */
+	fuse_req_t req;
+	struct relay *rl;
+	bool write;
+	size_t size;
+	off_t off;
+	char buf[]; /* what to write, or what was read */
+};
+
+static void relay_wait_run(struct pfs_pool_job *job, bool cancelled)
+{
+	struct relay_job *j = (struct relay_job *)job;
+	struct pfs_fs *fs = pfs_req_fs(j->req);
+	struct relay *rl = j->rl;
+	ssize_t n = -EINTR;
+	while (!cancelled && !pfs_pool_stopping(fs->relays)) {
+		n = relay_once(rl, j->write, j->buf, j->size, j->off);
+		if (n != -EAGAIN)
+			break;
+		n = -EINTR;
+		if (fuse_req_interrupted(j->req))
+			break;
+		struct pollfd p = {.fd = rl->fd, .events = j->write ? POLLOUT : POLLIN};
+		poll(&p, 1, 200);
+	}
+	relay_reply(j->req, j->write, j->buf, n);
+	put_slot(fs, rl);
+	free(j);
+}
+
+/*
+ * One try on the FUSE worker (the real fd is non-blocking); a blocking read
+ * or write that would wait goes to the relay pool, with a slot, or fails with
+ * EAGAIN when the caller's or everyone's slots are taken.
+ */
+static void relay_io(fuse_req_t req, struct fuse_file_info *fi, bool wr, const char *in,
+		     size_t size, off_t off)
+{
+	struct pfs_fs *fs = pfs_req_fs(req);
+	struct relay *rl = pfs_fh_obj(fs, fi->fh);
+	struct relay_job *j = malloc(sizeof(*j) + (size ? size : 1));
+	if (!j) {
+		fuse_reply_err(req, ENOMEM);
+		return;
+	}
+	if (wr && size)
+		memcpy(j->buf, in, size);
+	ssize_t n = relay_once(rl, wr, j->buf, size, off);
+	if (n == -EAGAIN && !(rl->flags & O_NONBLOCK)) {
+		int e = take_slot(fs, rl);
+		if (e == 0) {
+			j->req = req;
+			j->rl = rl;
+			j->write = wr;
+			j->size = size;
+			j->off = off;
+			j->job.run = relay_wait_run;
+			j->job.owner = rl->owner;
+			pfs_pool_submit(fs->relays, &j->job);
+			return;
+		}
+		n = -e;
+	}
+	relay_reply(req, wr, j->buf, n);
+	free(j);
 }
 
 void pfs_magic_read(fuse_req_t req, size_t size, off_t off, struct fuse_file_info *fi)
 {
-	struct pfs_fs *fs = pfs_req_fs(req);
-	struct relay *rl = pfs_fh_obj(fs, fi->fh);
-	cleanup_free char *buf = malloc(size ? size : 1);
-	if (!buf) {
-		fuse_reply_err(req, ENOMEM);
-		return;
-	}
-	bool slot = false;
-	for (;;) {
-		ssize_t n = rl->seekable ? pread(rl->fd, buf, size, off) : read(rl->fd, buf, size);
-		if (n >= 0) {
-			fuse_reply_buf(req, buf, (size_t)n);
-			break;
-		}
-		int e = errno;
-		if (e == EAGAIN)
-			e = take_slot(fs, rl, &slot);
-		if (e == 0)
-			e = wait_ready(req, rl, POLLIN);
-		if (e) {
-			fuse_reply_err(req, e);
-			break;
-		}
-	}
-	put_slot(fs, rl, slot);
+	relay_io(req, fi, false, NULL, size, off);
 }
 
 void pfs_magic_write(fuse_req_t req, const char *buf, size_t size, off_t off,
 		     struct fuse_file_info *fi)
 {
-	struct pfs_fs *fs = pfs_req_fs(req);
-	struct relay *rl = pfs_fh_obj(fs, fi->fh);
-	bool at = rl->seekable && !(rl->flags & O_APPEND);
-	bool slot = false;
-	for (;;) {
-		ssize_t n = at ? pwrite(rl->fd, buf, size, off) : write(rl->fd, buf, size);
-		if (n >= 0) {
-			fuse_reply_write(req, (size_t)n);
-			break;
-		}
-		int e = errno;
-		if (e == EAGAIN)
-			e = take_slot(fs, rl, &slot);
-		if (e == 0)
-			e = wait_ready(req, rl, POLLOUT);
-		if (e) {
-			fuse_reply_err(req, e);
-			break;
-		}
-	}
-	put_slot(fs, rl, slot);
+	relay_io(req, fi, true, buf, size, off);
 }
 
 /* A size change (O_TRUNC without atomic truncation, ftruncate) of a relayed file. */

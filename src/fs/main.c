@@ -31,6 +31,8 @@ static const struct fuse_opt option_spec[] = {
 	FUSE_OPT_KEY("rw", FUSE_OPT_KEY_DISCARD),
 	FUSE_OPT_KEY("ro", FUSE_OPT_KEY_DISCARD),
 	OPT("threads=%u", threads, 0),
+	OPT("renders=%u", renders, 0),
+	OPT("relays=%u", relays, 0),
 	OPT("ready_fd=%d", ready_fd, 0),
 	OPT("userns_fd=%d", userns_fd, 0),
 	OPT("enter_ns=%d", enter_ns, 0),
@@ -66,6 +68,7 @@ static const struct fuse_lowlevel_ops ops = {
 	.write = pfs_op_write,
 	.flush = pfs_op_flush,
 	.release = pfs_op_release,
+	.poll = pfs_op_poll,
 	.opendir = pfs_op_opendir,
 	.readdir = pfs_op_readdir,
 	.releasedir = pfs_op_releasedir,
@@ -103,7 +106,17 @@ static void usage(const char *prog)
 	       "                        of renders in progress (default 64M); one thread\n"
 	       "                        group may hold half of it; opens over the\n"
 	       "                        cap or the share fail with ENOMEM\n"
-	       "    threads=N           maximum worker threads (default 8)\n"
+	       "    threads=N           maximum worker threads (default 8), and as many\n"
+	       "                        render threads, taken in turns by processes\n"
+	       "                        (the least CPU used first); one process uses\n"
+	       "                        at most half\n"
+	       "    renders=N           threads for large renders (maps, smaps, mount\n"
+	       "                        tables), in turns too, at a lower priority;\n"
+	       "                        one process uses at most half (default\n"
+	       "                        threads/4, 2 at least)\n"
+	       "    relays=N            threads for relays blocked on a pipe or tty through\n"
+	       "                        fd/N; one process uses at most half, a blocking\n"
+	       "                        read or write past that fails with EAGAIN (default 4)\n"
 	       "    ready_fd=N          write one byte to fd N once serving\n"
 	       "    userns_fd=N         an inherited fd of the mount's user namespace (default:\n"
 	       "                        that of the backing's pid 1, which needs ptrace\n"
@@ -147,6 +160,14 @@ static int parse_size(const char *s, size_t *out)
 		return -EINVAL;
 	*out = (size_t)(v << shift);
 	return 0;
+}
+
+static bool bad_count(const char *name, unsigned n)
+{
+	if (n >= 1 && n <= 1024)
+		return false;
+	fprintf(stderr, "procfilterfs: %s=%u out of range 1..1024\n", name, n);
+	return true;
 }
 
 /* mount.fuse3 runs "procfilterfs SOURCE MOUNTPOINT -o ...": drop SOURCE. */
@@ -202,6 +223,7 @@ static int serve(struct pfs_fs *fs, struct fuse_args *args, struct fuse_cmdline_
 	sigemptyset(&hup);
 	sigaddset(&hup, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &hup, NULL);
+	pfs_fs_count_waits(fs);
 	if (pfs_raw_attach(fs, cl->mountpoint) != 0) {
 		fprintf(stderr,
 			"procfilterfs: cannot mount at %s; is it a directory, and is "
@@ -214,6 +236,12 @@ static int serve(struct pfs_fs *fs, struct fuse_args *args, struct fuse_cmdline_
 		pfs_log_init("procfilterfs", fs->debug ? PFS_LOG_DEBUG : PFS_LOG_WARN, 1);
 	pfs_fs_start_reload_thread(fs);
 	pfs_fs_start_reaper(fs);
+	pfs_cache_start(fs);
+	pfs_poller_start(fs);
+	/* no pools: every render and relay is then served on the FUSE workers, as before */
+	int sr = pfs_sched_start(fs);
+	if (sr < 0)
+		pfs_warn("cannot start the render and relay threads: %s", strerror(-sr));
 	if (pfs_sysinfo_start(fs->view.sysinfo) < 0)
 		pfs_warn("cannot start the load sampler: loadavg stays at 0");
 	pfs_raw_standby(fs);
@@ -228,6 +256,9 @@ static int serve(struct pfs_fs *fs, struct fuse_args *args, struct fuse_cmdline_
 	fuse_loop_cfg_set_max_threads(cfg, fs->opt.threads);
 	ret = cl->singlethread ? fuse_session_loop(fs->se) : fuse_session_loop_mt(fs->se, cfg);
 	fuse_loop_cfg_destroy(cfg);
+	pfs_cache_stop(fs);
+	pfs_poller_stop(fs);
+	pfs_sched_stop(fs);
 	pfs_fs_stop_reaper(fs);
 	fuse_session_unmount(fs->se);
 out_signals:
@@ -248,6 +279,7 @@ static int run(struct pfs_fs *fs, const char *prog, struct fuse_args *args,
 	fs->opt.standby_fd = -1;
 	fs->opt.ref_mnt_fd = fs->opt.ref_root_fd = -1;
 	fs->opt.threads = 8;
+	fs->opt.relays = 4;
 	fs->opt.enter_ns = 1;
 	fs->opt.snapshot_max = 64u << 20;
 	if (fuse_opt_parse(args, &fs->opt, option_spec, opt_proc) == -1)
@@ -276,10 +308,11 @@ static int run(struct pfs_fs *fs, const char *prog, struct fuse_args *args,
 			snapshot_max_text);
 		return 2;
 	}
-	if (fs->opt.threads < 1 || fs->opt.threads > 1024) {
-		fprintf(stderr, "procfilterfs: threads=%u out of range 1..1024\n", fs->opt.threads);
+	if (!fs->opt.renders)
+		fs->opt.renders = fs->opt.threads / 4 > 2 ? fs->opt.threads / 4 : 2;
+	if (bad_count("threads", fs->opt.threads) || bad_count("renders", fs->opt.renders) ||
+	    bad_count("relays", fs->opt.relays))
 		return 2;
-	}
 	fs->debug = cl->debug;
 	pfs_log_init("procfilterfs", cl->debug ? PFS_LOG_DEBUG : PFS_LOG_WARN, 0);
 	raise_nofile();
@@ -318,6 +351,7 @@ static int run(struct pfs_fs *fs, const char *prog, struct fuse_args *args,
 	pfs_magic_destroy(fs);
 	pfs_policy_free((struct pfs_policy *)fs->view.policy);
 	pfs_sysinfo_destroy(fs->view.sysinfo);
+	pfs_waits_free(fs->view.waits);
 	return ret;
 }
 

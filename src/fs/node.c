@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "fs_i.h"
@@ -18,6 +19,7 @@ void pfs_nodes_init(struct pfs_fs *fs)
 	r->path = "/proc";
 	r->rel = "";
 	r->anchor_fd = -1;
+	r->pidfd = -1;
 	r->type = S_IFDIR;
 	r->nlookup = 1;
 	pthread_mutex_init(&fs->nodes_lock, NULL);
@@ -110,9 +112,40 @@ static void node_free(struct pfs_fs *fs, struct pfs_node *n)
 	atomic_fetch_add(&fs->nodes_freed, 1);
 	if (n->anchor_fd >= 0)
 		close(n->anchor_fd);
+	if (n->pidfd >= 0)
+		close(n->pidfd);
 	free(n->name);
 	free(n->path);
+	free(n->last_attr);
 	free(n);
+}
+
+bool pfs_node_reaped(const struct pfs_node *n)
+{
+	const struct pfs_node *a = n->anchor;
+	struct stat st;
+	return a && a->anchor_fd >= 0 &&
+	       fstatat(a->anchor_fd, "stat", &st, AT_SYMLINK_NOFOLLOW) < 0;
+}
+
+void pfs_node_keep_attr(struct pfs_fs *fs, struct pfs_node *n, const struct stat *st)
+{
+	pthread_mutex_lock(&fs->nodes_lock);
+	if (!n->last_attr)
+		n->last_attr = malloc(sizeof(*n->last_attr));
+	if (n->last_attr)
+		*n->last_attr = *st;
+	pthread_mutex_unlock(&fs->nodes_lock);
+}
+
+bool pfs_node_last_attr(struct pfs_fs *fs, struct pfs_node *n, struct stat *st)
+{
+	pthread_mutex_lock(&fs->nodes_lock);
+	bool kept = n->last_attr != NULL;
+	if (kept)
+		*st = *n->last_attr;
+	pthread_mutex_unlock(&fs->nodes_lock);
+	return kept;
 }
 
 /* Called with nodes_lock held. Frees n if nothing holds it, then its parents. */
@@ -169,6 +202,7 @@ struct pfs_node *pfs_node_new(struct pfs_node *parent, const char *name, char *p
 	n->name = nm;
 	n->path = path;
 	n->anchor_fd = anchor_fd;
+	n->pidfd = -1;
 	n->backing_ino = backing_ino;
 	n->type = type;
 	if (anchor_fd >= 0) {

@@ -21,6 +21,7 @@ struct dir_entry {
 struct dir_handle {
 	struct pfs_node *node;
 	struct pfs_caller opener;
+	pid_t owner; /* the opener's thread group: whose turn a listing takes */
 	pthread_mutex_t lock;
 	struct dir_entry *entries;
 	size_t n, cap;
@@ -129,6 +130,9 @@ static int dir_open_as(struct pfs_fs *fs, struct pfs_node *n, struct pfs_caller 
 	}
 	h->node = n;
 	h->opener = *c;
+	/* A caller the backing does not show (tid 0) shares the group 0. */
+	pfs_caller_tgid(fs->view.backing_fd, &h->opener);
+	h->owner = h->opener.tgid;
 	pthread_mutex_init(&h->lock, NULL);
 	pfs_node_ref(fs, n);
 	if (count) {
@@ -185,7 +189,7 @@ void pfs_op_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 			dir_free(fs, h);
 	}
 	if (r < 0) {
-		fuse_reply_err(req, -r);
+		fuse_reply_err(req, -pfs_cache_stale(fs, req, n, r));
 		return;
 	}
 	fi->fh = h->fh;
@@ -195,15 +199,9 @@ void pfs_op_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		dir_free(fs, h);
 }
 
-void pfs_op_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
-		    struct fuse_file_info *fi)
+static void serve_readdir(fuse_req_t req, struct pfs_fs *fs, struct dir_handle *h, size_t size,
+			  off_t off)
 {
-	struct pfs_fs *fs = pfs_req_fs(req);
-	if (pfs_fh_orphan(fs, fi)) {
-		pfs_orphan_read(req, ino, size, off, fi, &dir_orphans);
-		return;
-	}
-	struct dir_handle *h = pfs_fh_obj(fs, fi->fh);
 	pthread_mutex_lock(&h->lock);
 	int r = 0;
 	if (off == 0 || !h->listed) {
@@ -235,6 +233,33 @@ void pfs_op_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 	}
 	pthread_mutex_unlock(&h->lock);
 	fuse_reply_buf(req, buf, used);
+}
+
+static void serve_readdir_later(struct pfs_deferred *d, int err)
+{
+	if (err < 0)
+		fuse_reply_err(d->req, -err);
+	else
+		serve_readdir(d->req, pfs_req_fs(d->req), d->arg, d->size, d->off);
+}
+
+void pfs_op_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+		    struct fuse_file_info *fi)
+{
+	struct pfs_fs *fs = pfs_req_fs(req);
+	if (pfs_fh_orphan(fs, fi)) {
+		pfs_orphan_read(req, ino, size, off, fi, &dir_orphans);
+		return;
+	}
+	struct dir_handle *h = pfs_fh_obj(fs, fi->fh);
+	/* a listing is a render: it takes the opener's turn on the render pool (sched.c) */
+	pthread_mutex_lock(&h->lock);
+	bool list = off == 0 || !h->listed;
+	pthread_mutex_unlock(&h->lock);
+	if (list &&
+	    pfs_sched_defer(fs, false, h->owner, req, serve_readdir_later, h, NULL, size, off))
+		return;
+	serve_readdir(req, fs, h, size, off);
 }
 
 void pfs_op_releasedir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)

@@ -9,6 +9,13 @@
 #include "pfs/cleanup.h"
 #include "pfs/log.h"
 
+/* A process's file: its attributes stay answerable while it is open (pfs_node_keep_attr). */
+static void keep_attr(struct pfs_fs *fs, struct pfs_node *n, const struct stat *st)
+{
+	if (n->type == S_IFREG && n->anchor && !n->magic)
+		pfs_node_keep_attr(fs, n, st);
+}
+
 void pfs_op_lookup(fuse_req_t req, fuse_ino_t parent_ino, const char *name)
 {
 	struct pfs_fs *fs = pfs_req_fs(req);
@@ -20,16 +27,18 @@ void pfs_op_lookup(fuse_req_t req, fuse_ino_t parent_ino, const char *name)
 	struct pfs_node *n = NULL;
 	pfs_policy_rdlock(fs);
 	int r = pfs_node_lookup(fs, parent, name, &n, &e.attr, &c);
+	if (r == 0)
+		pfs_cache_entry(fs, n, &e);
 	pfs_policy_unlock(fs);
 	if (r < 0) {
+		r = pfs_cache_stale(fs, req, parent, r);
 		if (fs->debug)
 			pfs_log_failure("lookup", parent->path, r);
 		fuse_reply_err(req, -r);
 		return;
 	}
+	keep_attr(fs, n, &e.attr);
 	e.ino = pfs_node_ino(fs, n);
-	e.attr_timeout = pfs_cache_timeout(n);
-	e.entry_timeout = pfs_entry_timeout(fs, n);
 	if (fuse_reply_entry(req, &e) != 0)
 		pfs_node_forget(fs, n, 1);
 }
@@ -56,7 +65,13 @@ static int node_stat(struct pfs_fs *fs, struct pfs_node *n, struct pfs_caller *c
 		return pfs_magic_getattr(fs, n, c, st);
 	struct pfs_loc loc;
 	pfs_node_loc(fs, n, &loc);
-	if (pfs_node_gone(n))
+	/*
+	 * A pinned directory stats fine after reaping: its process is asked
+	 * (cached entries), except by an fstat of an open directory fd, which
+	 * natively still answers.
+	 */
+	if (pfs_node_gone(n) ||
+	    (n == n->anchor && pfs_node_reaped(n) && !pfs_caller_stats_fd(fs, c)))
 		return -ENOENT;
 	struct pfs_path_decision d;
 	int r = pfs_view_reach(&fs->view, c, &loc, PFS_REACH_SEE, &d);
@@ -74,13 +89,23 @@ void pfs_op_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	struct stat st;
 	pfs_policy_rdlock(fs);
 	int r = node_stat(fs, n, &c, &st);
+	double timeout = pfs_cache_timeout(fs, n);
 	pfs_policy_unlock(fs);
+	if (r == 0)
+		keep_attr(fs, n, &st);
+	/* an fstat of an open file whose process is gone; a stat by path stays ENOENT */
+	else if ((r == -ENOENT || r == -ESRCH) && pfs_caller_stats_fd(fs, &c) &&
+		 pfs_node_last_attr(fs, n, &st))
+		r = 0;
+	/* fi: an fstat of an open file, which the kernel does not retry */
+	if (r < 0 && !fi)
+		r = pfs_cache_stale(fs, req, n, r);
 	if (r < 0) {
 		pfs_log_failure("getattr", n->path, r);
 		fuse_reply_err(req, -r);
 		return;
 	}
-	fuse_reply_attr(req, &st, pfs_cache_timeout(n));
+	fuse_reply_attr(req, &st, timeout);
 }
 
 void pfs_op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to_set,
@@ -137,6 +162,7 @@ void pfs_op_readlink(fuse_req_t req, fuse_ino_t ino)
 	}
 	pfs_policy_unlock(fs);
 	if (r < 0) {
+		r = pfs_cache_stale(fs, req, n, r);
 		pfs_log_failure("readlink", n->path, r);
 		fuse_reply_err(req, -r);
 		return;
@@ -174,5 +200,7 @@ void pfs_op_access(fuse_req_t req, fuse_ino_t ino, int mask)
 		r = -EROFS;
 	}
 	pfs_policy_unlock(fs);
+	if (r < 0)
+		r = pfs_cache_stale(fs, req, n, r);
 	fuse_reply_err(req, r < 0 ? -r : 0);
 }

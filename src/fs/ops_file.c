@@ -14,6 +14,9 @@
 #include "fs_i.h"
 #include "pfs/log.h"
 
+/* A snapshot this big makes its file's next renders large ones. */
+#define PFS_LARGE_RENDER (256u << 10)
+
 struct pfs_file_handle {
 	struct pfs_node *node;
 	struct pfs_caller opener;
@@ -22,9 +25,12 @@ struct pfs_file_handle {
 	size_t charged;
 	pid_t owner; /* the opener's thread group: whose share the snapshot uses */
 	bool readable;
+	bool large; /* its renders run on the large render pool (sched.c) */
 	bool served; /* a read happened: the next read at 0 is a rewind */
 	int read_err; /* an error the kernel gives at read, not open (ESRCH of a zombie) */
 	int direct_fd; /* mem, pagemap: read in place (pfs_view_random_access), else -1 */
+	struct pfs_poll_watch *watch; /* mount tables: their change events (ops_poll.c) */
+	uint64_t watch_seen; /* changes already in the snapshot; lock */
 	uint64_t fh; /* its id table record (handles.c), 0 until replied */
 };
 
@@ -67,6 +73,9 @@ static int render(struct pfs_fs *fs, struct pfs_file_handle *h)
 	h->snap = fresh;
 	h->charged = fresh.cap;
 	note_snapshot(fs, h);
+	/* a big file of any kind re-renders on the large render pool */
+	if (fresh.len >= PFS_LARGE_RENDER)
+		h->large = true;
 	return 0;
 }
 
@@ -85,6 +94,7 @@ static void handle_free(struct pfs_fs *fs, struct pfs_file_handle *h)
 	pfs_buf_free(&h->snap);
 	if (h->direct_fd >= 0)
 		close(h->direct_fd);
+	pfs_poll_unwatch(fs, h->watch);
 	pthread_mutex_destroy(&h->lock);
 	pfs_node_unref(fs, h->node);
 	if (h->fh)
@@ -92,10 +102,31 @@ static void handle_free(struct pfs_fs *fs, struct pfs_file_handle *h)
 	free(h);
 }
 
-/* The handle open makes for caller c (also when a later daemon takes one over). */
-static int file_open_as(struct pfs_fs *fs, struct pfs_node *n, struct pfs_caller *c, int flags,
-			void **out)
+/*
+ * The render at open; a zombie's files open fine and fail at read (ESRCH),
+ * and so do files whose content the kernel refuses only at read: keep that shape.
+ */
+static int open_render(struct pfs_fs *fs, struct pfs_file_handle *h)
 {
+	int r = render(fs, h);
+	struct pfs_loc loc;
+	pfs_node_loc(fs, h->node, &loc);
+	if (r == -ESRCH ||
+	    (r < 0 && r != -ENOENT && r != -ENOMEM && pfs_fs_open_probe(fs, h, &loc) == 0)) {
+		h->read_err = -r;
+		r = 0;
+	}
+	return r;
+}
+
+/*
+ * The handle open makes for caller c (also when a later daemon takes one
+ * over), short of its first render: *render is set when it needs one.
+ */
+static int file_open_as(struct pfs_fs *fs, struct pfs_node *n, struct pfs_caller *c, int flags,
+			struct pfs_file_handle **out, bool *need_render)
+{
+	*need_render = false;
 	struct pfs_file_handle *h = calloc(1, sizeof(*h));
 	if (!h)
 		return -ENOMEM;
@@ -111,12 +142,16 @@ static int file_open_as(struct pfs_fs *fs, struct pfs_node *n, struct pfs_caller
 
 	struct pfs_loc loc;
 	pfs_node_loc(fs, n, &loc);
+	h->large = pfs_sched_large(&loc);
 	pfs_policy_rdlock(fs);
 	struct pfs_path_decision d;
 	int r = pfs_view_reach(&fs->view, &h->opener, &loc, PFS_REACH_SEE, &d);
 	if (r == 0)
 		r = pfs_view_open_check(&fs->view, &loc, &d, flags);
 	pfs_policy_unlock(fs);
+	/* before the render: a change after it is reported, as after a native open */
+	if (r == 0 && h->readable)
+		h->watch = pfs_poll_watch(fs, &h->opener, &loc);
 	if (r == 0 && h->readable && pfs_view_random_access(&loc)) {
 		pfs_policy_rdlock(fs);
 		r = pfs_view_open_fd(&fs->view, &h->opener, &loc);
@@ -126,37 +161,30 @@ static int file_open_as(struct pfs_fs *fs, struct pfs_node *n, struct pfs_caller
 			r = 0;
 		}
 	} else if (r == 0 && h->readable) {
-		r = render(fs, h);
-		/*
-		 * A zombie's files open fine and fail at read (ESRCH), and so do
-		 * files whose content the kernel refuses only at read: keep that shape.
-		 */
-		if (r == -ESRCH || (r < 0 && r != -ENOENT && r != -ENOMEM &&
-				    pfs_fs_open_probe(fs, h, &loc) == 0)) {
-			h->read_err = -r;
-			r = 0;
-		}
-	}
-	if (r < 0) {
-		pfs_log_failure("open", n->path, r);
-		handle_free(fs, h);
-		return r;
+		*need_render = true;
 	}
 	*out = h;
-	return 0;
+	return r;
 }
 
 /* A handle of a dead daemon, opened again for its reader (orphan.c). */
 static int orphan_open(struct pfs_fs *fs, struct pfs_node *n, struct pfs_caller *c, void **out,
 		       uint64_t *served, uint64_t *hash, bool *comparable)
 {
-	int r = file_open_as(fs, n, c, O_RDONLY, out);
-	if (r < 0)
+	struct pfs_file_handle *h = NULL;
+	bool need_render = false;
+	int r = file_open_as(fs, n, c, O_RDONLY, &h, &need_render);
+	if (r == 0 && need_render)
+		r = open_render(fs, h);
+	if (r < 0) {
+		pfs_log_failure("open", n->path, r);
+		handle_free(fs, h);
 		return r;
-	const struct pfs_file_handle *h = *out;
+	}
 	*comparable = !h->read_err && h->direct_fd < 0;
 	*served = h->snap.len;
 	*hash = pfs_idt_hash(h->snap.data, h->snap.len, 0);
+	*out = h;
 	return 0;
 }
 
@@ -175,25 +203,16 @@ static void orphan_adopt(struct pfs_fs *fs, void *opaque, uint64_t fh)
 static const struct pfs_orphan_kind file_orphans = {
 	.open = orphan_open, .adopt = orphan_adopt, .close = orphan_close, .serve = pfs_op_read};
 
-void pfs_op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+/* Replies to an open: with h as the file (its id table record made), or r's error (h freed). */
+static void open_reply(fuse_req_t req, struct pfs_fs *fs, struct pfs_file_handle *h,
+		       struct fuse_file_info *fi, int r)
 {
-	struct pfs_fs *fs = pfs_req_fs(req);
-	struct pfs_node *n = pfs_node_get(fs, ino);
-	if (n->magic) {
-		pfs_magic_open(req, n, fi);
-		return;
-	}
-	struct pfs_caller c;
-	pfs_req_caller(req, &c);
-	void *opaque = NULL;
-	int r = file_open_as(fs, n, &c, fi->flags, &opaque);
-	struct pfs_file_handle *h = opaque;
-	if (r == 0) {
-		r = pfs_fh_new(fs, h, n, 0, &h->fh);
-		if (r < 0)
-			handle_free(fs, h);
-	}
+	if (r == 0)
+		r = pfs_fh_new(fs, h, h->node, 0, &h->fh);
 	if (r < 0) {
+		r = pfs_cache_stale(fs, req, h->node, r);
+		pfs_log_failure("open", h->node->path, r);
+		handle_free(fs, h);
 		fuse_reply_err(req, -r);
 		return;
 	}
@@ -204,6 +223,71 @@ void pfs_op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	fi->nonseekable = 0;
 	if (fuse_reply_open(req, fi) != 0)
 		handle_free(fs, h);
+}
+
+static void serve_read(fuse_req_t req, struct pfs_fs *fs, struct pfs_file_handle *h, size_t size,
+		       off_t off);
+
+static void serve_open_later(struct pfs_deferred *d, int err)
+{
+	struct pfs_fs *fs = pfs_req_fs(d->req);
+	struct pfs_file_handle *h = d->arg;
+	open_reply(d->req, fs, h, &d->fi, err < 0 ? err : open_render(fs, h));
+}
+
+static void serve_read_later(struct pfs_deferred *d, int err)
+{
+	if (err < 0)
+		fuse_reply_err(d->req, -err);
+	else
+		serve_read(d->req, pfs_req_fs(d->req), d->arg, d->size, d->off);
+}
+
+/*
+ * Hands the open (fi) or read to a render pool (the large one for a large
+ * file), where processes take turns by the CPU time their renders used;
+ * false: no pool runs, serve it here.
+ */
+static bool defer_render(fuse_req_t req, struct pfs_fs *fs, struct pfs_file_handle *h,
+			 const struct fuse_file_info *fi, size_t size, off_t off)
+{
+	return pfs_sched_defer(fs, h->large, h->owner, req,
+			       fi ? serve_open_later : serve_read_later, h, fi, size, off);
+}
+
+void pfs_op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	struct pfs_fs *fs = pfs_req_fs(req);
+	struct pfs_node *n = pfs_node_get(fs, ino);
+	if (n->magic) {
+		pfs_magic_open(req, n, fi);
+		return;
+	}
+	struct pfs_caller c;
+	pfs_req_caller(req, &c);
+	struct pfs_file_handle *h = NULL;
+	bool need_render = false;
+	int r = file_open_as(fs, n, &c, fi->flags, &h, &need_render);
+	if (!h) {
+		fuse_reply_err(req, -r);
+		return;
+	}
+	if (r == 0 && need_render) {
+		if (defer_render(req, fs, h, fi, 0, 0))
+			return;
+		r = open_render(fs, h);
+	}
+	open_reply(req, fs, h, fi, r);
+}
+
+void pfs_op_poll(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi,
+		 struct fuse_pollhandle *ph)
+{
+	/* a relay's handle is magic.c's, an orphan's no longer watched: always ready, as before */
+	struct pfs_fs *fs = pfs_req_fs(req);
+	const struct pfs_file_handle *h =
+		pfs_node_get(fs, ino)->magic ? NULL : pfs_fh_obj(fs, fi->fh);
+	pfs_poll_reply(req, h ? h->watch : NULL, ph);
 }
 
 static void read_in_place(fuse_req_t req, struct pfs_file_handle *h, size_t size, off_t off)
@@ -221,25 +305,13 @@ static void read_in_place(fuse_req_t req, struct pfs_file_handle *h, size_t size
 	free(buf);
 }
 
-void pfs_op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, struct fuse_file_info *fi)
+/* Serves a read from the snapshot; a read at 0 after the first renders afresh. */
+static void serve_read(fuse_req_t req, struct pfs_fs *fs, struct pfs_file_handle *h, size_t size,
+		       off_t off)
 {
-	struct pfs_fs *fs = pfs_req_fs(req);
-	if (pfs_fh_orphan(fs, fi)) {
-		pfs_orphan_read(req, ino, size, off, fi, &file_orphans);
-		return;
-	}
-	if (pfs_node_get(fs, ino)->magic) {
-		pfs_magic_read(req, size, off, fi);
-		return;
-	}
-	struct pfs_file_handle *h = pfs_fh_obj(fs, fi->fh);
-	if (h->direct_fd >= 0) {
-		read_in_place(req, h, size, off);
-		return;
-	}
 	pthread_mutex_lock(&h->lock);
 	int r = h->read_err ? -h->read_err : 0;
-	if (r == 0 && off == 0 && h->served)
+	if (r == 0 && off == 0 && (h->served || pfs_poll_stale(fs, h->watch, &h->watch_seen)))
 		r = render(fs, h);
 	if (r < 0) {
 		pthread_mutex_unlock(&h->lock);
@@ -265,6 +337,31 @@ void pfs_op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, struct 
 		fuse_reply_buf(req, n ? copy : NULL, n);
 	if (copy != small)
 		free(copy);
+}
+
+void pfs_op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, struct fuse_file_info *fi)
+{
+	struct pfs_fs *fs = pfs_req_fs(req);
+	if (pfs_fh_orphan(fs, fi)) {
+		pfs_orphan_read(req, ino, size, off, fi, &file_orphans);
+		return;
+	}
+	if (pfs_node_get(fs, ino)->magic) {
+		pfs_magic_read(req, size, off, fi);
+		return;
+	}
+	struct pfs_file_handle *h = pfs_fh_obj(fs, fi->fh);
+	if (h->direct_fd >= 0) {
+		read_in_place(req, h, size, off);
+		return;
+	}
+	/* a rewind renders on a render pool */
+	pthread_mutex_lock(&h->lock);
+	bool rewind = off == 0 && h->served && !h->read_err;
+	pthread_mutex_unlock(&h->lock);
+	if (rewind && defer_render(req, fs, h, NULL, size, off))
+		return;
+	serve_read(req, fs, h, size, off);
 }
 
 void pfs_op_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t size, off_t off,

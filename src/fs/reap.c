@@ -49,13 +49,6 @@ void pfs_inval_flush(struct pfs_fs *fs, struct pfs_inval_list *l)
 	*l = (struct pfs_inval_list){0};
 }
 
-/* A reaped process's directory has no entries left (a zombie's still has). */
-static bool reaped(const struct pfs_node *n)
-{
-	struct stat st;
-	return n->anchor_fd >= 0 && fstatat(n->anchor_fd, "stat", &st, AT_SYMLINK_NOFOLLOW) < 0;
-}
-
 /* With nodes_lock: dead pid directories, and dead threads of live ones. */
 static int collect_dead(struct pfs_fs *fs, struct pfs_inval_list *l)
 {
@@ -63,7 +56,7 @@ static int collect_dead(struct pfs_fs *fs, struct pfs_inval_list *l)
 	HASH_ITER (hh, fs->root.children, p, ptmp) {
 		if (p->anchor_fd < 0)
 			continue;
-		if (reaped(p)) {
+		if (pfs_node_reaped(p)) {
 			if (pfs_inval_push(fs, l, &fs->root, p->name) < 0)
 				return -1;
 			continue;
@@ -73,7 +66,7 @@ static int collect_dead(struct pfs_fs *fs, struct pfs_inval_list *l)
 		if (!task)
 			continue;
 		HASH_ITER (hh, task->children, t, ttmp) {
-			if (reaped(t) && pfs_inval_push(fs, l, task, t->name) < 0)
+			if (pfs_node_reaped(t) && pfs_inval_push(fs, l, task, t->name) < 0)
 				return -1;
 		}
 	}

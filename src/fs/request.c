@@ -1,4 +1,4 @@
-/* Per-request context: who is asking, under which policy, and what may be cached. */
+/* Per-request context: who is asking and under which policy. */
 #include <errno.h>
 #include <string.h>
 
@@ -26,36 +26,6 @@ void pfs_policy_rdlock(struct pfs_fs *fs)
 void pfs_policy_unlock(struct pfs_fs *fs)
 {
 	pthread_rwlock_unlock(&fs->policy_lock);
-}
-
-/*
- * The one place that decides caching. Anything under a process directory,
- * the process directories themselves and self/thread-self differ between
- * callers (visibility, ownership, link text): never cached. Global entries
- * are the same for every caller under one policy, so the kernel may keep them
- * for a second; a policy reload invalidates them.
- */
-double pfs_cache_timeout(const struct pfs_node *n)
-{
-	if (n->per_caller)
-		return 0.0;
-	return 1.0;
-}
-
-/*
- * Entry timeout: a file or link directly in a process directory may stay in
- * the dentry cache. The process directory itself is looked up every time
- * (visibility, pid reuse), OPEN and READLINK always reach the daemon, and
- * attributes are not cached (pfs_cache_timeout). Not when the policy has
- * {self} rules: then a decision below a pid directory depends on the caller.
- */
-double pfs_entry_timeout(struct pfs_fs *fs, const struct pfs_node *n)
-{
-	if (!n->per_caller)
-		return 1.0;
-	if (n->type != S_IFDIR && n->anchor && n->parent == n->anchor && !fs->view.policy_uses_self)
-		return 1.0;
-	return 0.0;
 }
 
 /* Errors that are the expected answer of a filtered /proc, not worth a log line. */

@@ -133,17 +133,21 @@ int pfs_fs_setup(struct pfs_fs *fs, struct pfs_error *err)
 	load_id_maps(fs);
 	if (fs->opt.ref_mnt_fd >= 0 && fs->opt.ref_root_fd >= 0)
 		pfs_ns_reference_adopt(fs->opt.ref_mnt_fd, fs->opt.ref_root_fd);
+	pfs_view_probe_public(&fs->view);
 	pfs_view_reference_open(&fs->view);
 	pthread_rwlock_init(&fs->policy_lock, NULL);
 	return 0;
 }
 
-/* Collects cached (caller-independent) entries so the kernel forgets them. */
+/*
+ * Collects cached entries so the kernel forgets them: the caller-independent
+ * ones and the process directories (cache.c; their subtrees go with them).
+ */
 static void collect(struct pfs_fs *fs, struct pfs_node *n, struct pfs_inval_list *l)
 {
 	struct pfs_node *child, *tmp;
 	HASH_ITER (hh, n->children, child, tmp) {
-		if (child->per_caller)
+		if (child->per_caller && child->anchor != child)
 			continue;
 		if (pfs_inval_push(fs, l, n, child->name) < 0)
 			return;

@@ -172,6 +172,14 @@ int pfs_init_run(struct pfs_run_opts *o, int sock, struct pfs_error *err)
 	sigaddset(&set, SIGCHLD);
 	sigaction(SIGCHLD, &sa, NULL);
 	sigprocmask(SIG_BLOCK, &set, NULL);
+	/*
+	 * Not at a terminal, the launcher forwards ^C (SI_USER). In the launcher's
+	 * process group the init would also get the terminal's own SIGINT
+	 * (SI_KERNEL, ignored), and a forward arriving while that one is still
+	 * pending merges into it and is lost: leave the group.
+	 */
+	if (!isatty(STDIN_FILENO))
+		(void)setpgid(0, 0);
 
 	/* the init too: the monitor checks every process's rlimits against the plan */
 	if (pfs_limits_apply_rlimits(&o->limits, 0, err) < 0) {

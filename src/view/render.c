@@ -318,10 +318,14 @@ int pfs_view_render(const struct pfs_view *v, struct pfs_caller *c, const struct
 		r = view_rendered_visible(v, c, loc, raw.data, raw.len);
 	if (r == 0)
 		r = virtualise(v, loc, &raw);
-	if (r == 0 && reads_itself(loc, c)) {
-		const char *name = strrchr(loc->pp.rest, '/');
-		r = pfs_filter_running_self(name ? name + 1 : loc->pp.rest, &raw);
-	}
+	const char *name = strrchr(loc->pp.rest, '/');
+	name = name ? name + 1 : loc->pp.rest;
+	pid_t task = loc->pp.tid ? loc->pp.tid : loc->pp.pid;
+	if (r == 0 && task > 0 && v->waits)
+		r = pfs_filter_fuse_waits(name, pfs_waits_of(v->waits, task), reads_itself(loc, c),
+					  &raw);
+	if (r == 0 && reads_itself(loc, c))
+		r = pfs_filter_running_self(name, &raw);
 	if (r < 0)
 		return r;
 	cleanup_buf struct pfs_buf filtered = PFS_BUF_INIT;

@@ -136,6 +136,8 @@ int pfs_view_stat(const struct pfs_view *v, struct pfs_caller *c, const struct p
 	if (r < 0)
 		return r;
 	struct stat_args a = {loc, st};
+	if (view_stat_public(v, loc))
+		return view_stat_result(v, do_stat(&a), st);
 	return view_stat_result(v, view_as_caller_cheap(v, c, loc, PFS_OP_LSTAT, do_stat, &a), st);
 }
 
@@ -367,4 +369,14 @@ int pfs_view_open_probe(const struct pfs_view *v, struct pfs_caller *c, const st
 bool pfs_view_random_access(const struct pfs_loc *loc)
 {
 	return loc->pp.pid && (!strcmp(loc->pp.rest, "mem") || !strcmp(loc->pp.rest, "pagemap"));
+}
+
+bool pfs_view_change_events(const struct pfs_loc *loc)
+{
+	/* mountstats has no poll operation in the kernel: always ready */
+	static const char *const tables[] = {"mounts", "mountinfo"};
+	for (size_t i = 0; loc->pp.pid && i < sizeof(tables) / sizeof(tables[0]); i++)
+		if (!strcmp(loc->pp.rest, tables[i]))
+			return true;
+	return false;
 }

@@ -2,6 +2,9 @@
 #include <fcntl.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <linux/capability.h>
 
 #include "pfs/backing.h"
@@ -177,4 +180,41 @@ pid_t view_caller_tgid(const struct pfs_view *v, struct pfs_caller *c)
 	if (!c->tgid && pfs_caller_tgid(v->backing_fd, c) < 0)
 		return 0;
 	return c->tgid;
+}
+
+void pfs_view_probe_public(struct pfs_view *v)
+{
+	v->pid_dirs_public = false;
+	if (!v->as_caller)
+		return;
+	/* nobody looks at pid 1 (root's, in every pid namespace) through the backing */
+	pid_t p = fork();
+	if (p == 0) {
+		bool ok = syscall(SYS_setgroups, 0, NULL) == 0 &&
+			  syscall(SYS_setresgid, 65534, 65534, 65534) == 0 &&
+			  syscall(SYS_setresuid, 65534, 65534, 65534) == 0;
+		struct stat st;
+		_exit(ok && fstatat(v->backing_fd, "1/status", &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+				      st.st_uid != 65534
+			      ? 0
+			      : 1);
+	}
+	int status = 0;
+	if (p > 0 && waitpid(p, &status, 0) == p && WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		v->pid_dirs_public = true;
+}
+
+/*
+ * An lstat whose answer is the same for every caller, so that no credential
+ * switch is needed (and no reading of the caller's status): /proc itself and
+ * the entries directly in /proc, /proc/<pid>, /proc/<pid>/task and
+ * /proc/<pid>/task/<tid>. Each of those directories is searchable by every
+ * uid (0555; procfs checks nothing else there but hidepid, which
+ * pid_dirs_public rules out), and the attributes are the process's or the
+ * kernel's, not the reader's. Deeper entries keep the switch: fd/, map_files/
+ * (ptrace checks), /proc/tty/driver (0500).
+ */
+bool view_stat_public(const struct pfs_view *v, const struct pfs_loc *loc)
+{
+	return v->pid_dirs_public && !strchr(loc->pp.rest, '/');
 }

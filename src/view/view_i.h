@@ -23,6 +23,9 @@ int view_as_caller_cheap(const struct pfs_view *v, struct pfs_caller *c,
 			 const struct pfs_loc *target, enum pfs_access_op op, pfs_as_fn fn,
 			 void *arg);
 
+/* Whether an lstat of loc gives every caller the same answer: no switch (view_access.c). */
+bool view_stat_public(const struct pfs_view *v, const struct pfs_loc *loc);
+
 /*
  * A stat made on the backing, as the caller sees it: a process gone while
  * answering (ESRCH) is ENOENT, and owners are mapped into the mount's ids.

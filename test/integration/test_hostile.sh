@@ -2,7 +2,9 @@
 # Hostile load: what a workload can do to the daemon that serves its /proc.
 # Each case attacks one bound (log volume, node table, snapshot memory,
 # fairness, relays) and asserts that the daemon holds it and that a victim
-# keeps being served. Every case is bounded in time (the whole script ~60 s).
+# keeps being served: its p99 latency of a /proc/self/status read under the
+# attack stays within max(3x its idle p99, 30 ms). Every case is bounded in
+# time (the whole script ~80 s).
 # shellcheck source=test/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
 require_root_fuse
@@ -31,6 +33,69 @@ stop_fg() {
 
 # rss_kib PID FIELD: VmRSS or VmHWM of the daemon, from the host's proc.
 rss_kib() { awk -v f="$2:" '$1 == f {print $2}' "/proc/$1/status"; }
+
+# The victim's reader: reads MNT/self/status for SECONDS, one latency (ms) a
+# line in OUT, "fail" for a failed read; with CTL and CTLOUT, each read is
+# followed by the same read of CTL (the kernel's proc), timed into CTLOUT: a
+# control under the same scheduling. Run as python3 VICTIM MNT SECONDS OUT
+# [CTL CTLOUT].
+# shellcheck disable=SC2016 # python, not shell
+VICTIM='
+import sys, time
+mnt, secs, out = sys.argv[1], float(sys.argv[2]), open(sys.argv[3], "w")
+ctl = (sys.argv[4], open(sys.argv[5], "w")) if len(sys.argv) > 5 else None
+def timed(m, f):
+    t = time.monotonic()
+    try:
+        open(m + "/self/status").read()
+        f.write("%.3f\n" % ((time.monotonic() - t) * 1000))
+    except OSError as e:
+        f.write("fail %s\n" % e)
+    f.flush()
+end = time.monotonic() + secs
+while time.monotonic() < end:
+    timed(mnt, out)
+    if ctl:
+        timed(*ctl)
+    time.sleep(0.01)
+'
+victim_loop() { python3 -c "$VICTIM" "$@"; }
+
+# p99 OUT: the 99th percentile of the latencies in OUT.
+p99() { sort -n "$1" | awk -v n="$(wc -l <"$1")" 'NR == int(n * 0.99) + 1 {print}'; }
+
+# check_victim IDLE ATTACKED [CONTROL]: no failed read, none slower than 2 s,
+# and the p99 under the attack within max(3x the idle p99, 30 ms): the floor
+# is the noise of a loaded CI machine, where an idle p99 of a few ms means
+# little. CONTROL: the same reads of the kernel's proc under the same attack;
+# 3x its p99 is allowed too (an attack that takes the machine's CPUs slows
+# every process, and the daemon's answer takes three wake-ups to the
+# kernel's one). FLOOR (default 30 ms): the fork storm's is 60 ms, because
+# its lookups are served in the kernel's order, not in turns (docs/pfs-run.md).
+check_victim() {
+	local n idle p max bound ctl=0 floor=${4:-30}
+	grep -q fail "$2" && fail "victim: $(grep -m1 fail "$2")" && return 1
+	n=$(wc -l <"$2")
+	[ "$n" -ge 50 ] || fail "victim made only $n reads" || return 1
+	idle=$(p99 "$1")
+	p=$(p99 "$2")
+	[ -n "${3:-}" ] && ctl=$(p99 "$3")
+	max=$(sort -n "$2" | tail -n 1)
+	bound=$(awk -v i="$idle" -v c="$ctl" -v f="$floor" 'BEGIN {b = 3 * i; if (3 * c > b) b = 3 * c; print (b > f ? b : f)}')
+	log "victim: idle p99 $idle ms; attacked: $n reads, p99 $p ms (bound $bound; kernel's proc: ${ctl}), max $max ms"
+	echo "victim-p99 $idle $p" >>"${HOSTILE_FIGURES:-/dev/null}"
+	awk -v m="$max" 'BEGIN {exit !(m < 2000)}' || fail "victim read took $max ms" || return 1
+	awk -v p="$p" -v b="$bound" 'BEGIN {exit !(p <= b)}' || fail "victim p99 $p ms > $bound ms"
+}
+
+# idle_victim MNT VAR: a 2 s victim run before the attack; VAR gets its file.
+idle_victim() {
+	local f
+	f=$(mktemp)
+	add_cleanup "rm -f '$f'"
+	victim_loop "$1" 2 "$f"
+	printf -v "$2" '%s' "$f"
+}
 
 t_log_flood() {
 	local mnt dpid i lines total
@@ -88,7 +153,10 @@ t_node_table() {
 	mnt=$(mktemp -d /tmp/pfs-hostile-nodes.XXXXXX)
 	# few workers: their stacks and buffers are the noise in a 10% margin
 	start_fg dpid "$mnt" "threads=4" || return 1
-	# the same load, small: every worker thread and its buffers exist at the baseline
+	# the victim alone, then the same load, small: every worker and render
+	# thread and its buffers exist at the baseline
+	local idle vout victim t0
+	idle_victim "$mnt" idle
 	pids=()
 	for _ in 1 2 3 4; do
 		hold_fds "$mnt" 7500 &
@@ -97,12 +165,20 @@ t_node_table() {
 	wait "${pids[@]}"
 	sleep 1.5
 	base=$(rss_kib "$dpid" VmRSS)
+	vout=$(mktemp)
+	add_cleanup "rm -f '$vout' '$vout.ctl'"
+	victim_loop "$mnt" 3 "$vout" /proc "$vout.ctl" &
+	victim=$!
+	t0=$SECONDS
 	pids=()
 	for _ in 1 2 3 4; do
 		hold_fds "$mnt" 15000 &
 		pids+=($!)
 	done
 	wait "${pids[@]}"
+	log "the flood took $((SECONDS - t0)) s"
+	wait "$victim"
+	check_victim "$idle" "$vout" "$vout.ctl" || return 1
 	peak=$(rss_kib "$dpid" VmHWM)
 	log "baseline $base KiB, peak $peak KiB"
 	[ "$peak" -gt $((base + 4096)) ] || fail "the load did not grow the table" || return 1
@@ -115,37 +191,7 @@ t_node_table() {
 	stop_fg "$dpid" "$mnt"
 }
 
-run_case "60,000 fd entries of exited processes are freed (RSS within 10%, 1 MiB at least)" t_node_table
-
-# victim_loop MNT SECONDS OUT: reads MNT/self/status in a loop, one latency
-# (ms) a line in OUT, "fail" for a failed read.
-victim_loop() {
-	python3 - "$1" "$2" "$3" <<'PY'
-import sys, time
-mnt, secs, out = sys.argv[1], float(sys.argv[2]), open(sys.argv[3], "w")
-end = time.monotonic() + secs
-while time.monotonic() < end:
-    t = time.monotonic()
-    try:
-        open(mnt + "/self/status").read()
-        out.write("%.3f\n" % ((time.monotonic() - t) * 1000))
-    except OSError as e:
-        out.write("fail %s\n" % e)
-    time.sleep(0.01)
-PY
-}
-
-# check_victim OUT: no failed read and none slower than 2 s; logs the p99.
-check_victim() {
-	local n p99 max
-	grep -q fail "$1" && fail "victim: $(grep -m1 fail "$1")" && return 1
-	n=$(wc -l <"$1")
-	[ "$n" -ge 10 ] || fail "victim made only $n reads" || return 1
-	p99=$(sort -n "$1" | awk -v n="$n" 'NR == int(n * 0.99) + 1 {print}')
-	max=$(sort -n "$1" | tail -n 1)
-	log "victim: $n reads, p99 $p99 ms, max $max ms"
-	awk -v m="$max" 'BEGIN {exit !(m < 2000)}' || fail "victim read took $max ms"
-}
+run_case "60,000 fd entries: victim served, freed after exit (RSS within 10%, 1 MiB at least)" t_node_table
 
 # 12 threads of one process read a 4.5 MiB smaps at once: the render buffers
 # are charged as they grow, so the daemon stays under its bound, the process
@@ -156,9 +202,12 @@ t_parallel_smaps() {
 	start_fg dpid "$mnt" "snapshot_max=32M" || return 1
 	p=$(start_manymaps 5000)
 	add_cleanup "kill $p"
+	local idle rss0
+	idle_victim "$mnt" idle
+	rss0=$(rss_kib "$dpid" VmRSS)
 	vout=$(mktemp)
-	add_cleanup "rm -f '$vout'"
-	victim_loop "$mnt" 6 "$vout" &
+	add_cleanup "rm -f '$vout' '$vout.ctl'"
+	victim_loop "$mnt" 6 "$vout" /proc "$vout.ctl" &
 	local victim=$!
 	python3 - "$mnt/$p/smaps" <<'PY' || fail "attacker" || return 1
 import errno, sys, threading, time
@@ -184,22 +233,27 @@ PY
 	log "daemon VmHWM $hwm KiB (bound: 32 MiB of content + threads)"
 	# 32 MiB of content, the base, and the per-thread buffers of 8 workers
 	[ "$hwm" -le $(((32 + 16) * 1024)) ] || fail "daemon VmHWM $hwm KiB" || return 1
-	check_victim "$vout" || return 1
+	check_victim "$idle" "$vout" "$vout.ctl" || return 1
+	# the render buffers were mapped and unmapped; the pools' stacks stay
+	settle_rss "$dpid" $((rss0 * 3 / 2 + 2048)) || return 1
+	log "RSS $rss0 KiB before, $(rss_kib "$dpid" VmRSS) KiB after"
 	stop_fg "$dpid" "$mnt"
 }
 
 run_case "12 threads reading a 4.5 MiB smaps: daemon bounded, victim served" t_parallel_smaps
 
-# 12 threads block reading empty pipes through MNT/self/fd/N: at most half
-# the workers may wait in relays, a process at most half of that; the rest
+# 12 threads block reading empty pipes through MNT/self/fd/N: they wait on
+# the relay threads (relays=4), a process on at most half of them; the rest
 # get EAGAIN at once and a victim keeps being served.
 t_blocked_relays() {
 	local mnt dpid vout
 	mnt=$(mktemp -d /tmp/pfs-hostile-relay.XXXXXX)
 	start_fg dpid "$mnt" "threads=8" || return 1
+	local idle
+	idle_victim "$mnt" idle
 	vout=$(mktemp)
-	add_cleanup "rm -f '$vout'"
-	python3 - "$mnt" "$vout" <<'PY' || fail "relay attack" || return 1
+	add_cleanup "rm -f '$vout' '$vout.ctl'"
+	VICTIM=$VICTIM python3 - "$mnt" "$vout" <<'PY' || fail "relay attack" || return 1
 import errno, os, subprocess, sys, threading, time
 mnt, vout = sys.argv[1], sys.argv[2]
 pipes = [os.pipe() for _ in range(12)]
@@ -218,20 +272,15 @@ def reader(r):
 ts = [threading.Thread(target=reader, args=(r,), daemon=True) for r, _ in pipes]
 for t in ts: t.start()
 time.sleep(1)
-v = subprocess.run(["timeout", "10", "python3", "-c", """
-import sys, time
-out = open(sys.argv[2], "w")
-for _ in range(50):
-    t = time.monotonic(); open(sys.argv[1] + "/self/status").read()
-    out.write("%.3f\\n" % ((time.monotonic() - t) * 1000)); time.sleep(0.01)
-""", mnt, vout])
+v = subprocess.run(["timeout", "10", "python3", "-c", os.environ["VICTIM"], mnt, "3", vout,
+                    "/proc", vout + ".ctl"])
 for _, w in pipes: os.write(w, b"x")
 for t in ts: t.join(10)
 print(res, "victim rc", v.returncode, file=sys.stderr)
 ok = v.returncode == 0 and not res["other"] and 8 <= res["eagain"] <= 10
 sys.exit(0 if ok and not any(t.is_alive() for t in ts) else 1)
 PY
-	check_victim "$vout" || return 1
+	check_victim "$idle" "$vout" "$vout.ctl" || return 1
 	grep -q "no free relay slot" "$mnt.log" || fail "no log line for the refusals" || return 1
 	stop_fg "$dpid" "$mnt"
 }
@@ -247,17 +296,12 @@ t_storm() {
 	# a policy path of its own names this sandbox's daemon among others
 	cp "$FILTERS/passthrough.policy" "$T/storm.policy"
 	chmod 1777 "$T" # stress-ng needs a writable working directory
+	printf '%s' "$VICTIM" >"$T/victim.py"
 	# shellcheck disable=SC2016 # expanded in the sandbox
 	box --policy "$T/storm.policy" --limit wall=40s -- '
 		sleep 1
-		python3 -c "
-import time
-out = open(\"/t/victim\", \"w\")
-end = time.monotonic() + 8
-while time.monotonic() < end:
-    t = time.monotonic(); open(\"/proc/self/status\").read()
-    out.write(\"%.3f\\n\" % ((time.monotonic() - t) * 1000)); time.sleep(0.01)
-" &
+		python3 /t/victim.py /proc 2 /t/idle
+		python3 /t/victim.py /proc 7 /t/victim /kproc /t/control &
 		v=$!
 		cd /t && timeout 8 stress-ng --procfs 2 --fork 2 -t 6s --quiet &
 		s=$!
@@ -265,7 +309,7 @@ while time.monotonic() < end:
 		while [ $SECONDS -lt $end ]; do ps aux >/dev/null; done
 		wait $s; echo "stress-ng $?" >/t/rc
 		wait $v
-		sleep 3
+		sleep 4
 	' &
 	local boxpid=$!
 	# the sandbox daemon: the newest procfilterfs once it is up
@@ -274,7 +318,7 @@ while time.monotonic() < end:
 	dpid=$(pgrep -o -f "policy=$T/storm.policy")
 	[ -n "$dpid" ] || fail "no daemon" || return 1
 	rss0=$(rss_kib "$dpid" VmRSS)
-	sleep 9
+	sleep 11
 	hwm=$(rss_kib "$dpid" VmHWM)
 	rss1=$(rss_kib "$dpid" VmRSS)
 	wait "$boxpid" || fail "sandbox failed: $(tail -n 5 "$T/err")" || return 1
@@ -282,7 +326,7 @@ while time.monotonic() < end:
 	# the default bound: 64 MiB of content plus the base and 8 workers
 	[ "$hwm" -le $(((64 + 16) * 1024)) ] || fail "daemon VmHWM $hwm KiB" || return 1
 	[ "$rss1" -le $((rss0 * 3 / 2 + 1024)) ] || fail "memory did not come back" || return 1
-	check_victim "$T/victim"
+	check_victim "$T/idle" "$T/victim" "$T/control" 60
 }
 
 run_case "fork storm, ps loops and stress-ng --procfs: bounded, victim served" t_storm

@@ -5,7 +5,8 @@
 # and /dev/fd/N reach the fd's own open file (pipe, tty, a host file outside
 # the sandbox's root, a file inside, a deleted file) under the default
 # `--proc ro`, which still refuses every other write; a stat through fd/N
-# gives the target's type. Compared with the kernel proc of the same sandbox
+# gives the target's type; a reader's own voluntary context switches; poll()
+# for POLLPRI on the mount tables. Compared with the kernel proc of the same sandbox
 # (--unsafe-kernel-proc /kproc) where the outcome depends on permissions.
 # shellcheck source=test/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -280,6 +281,167 @@ running
 S (sleeping)" "$out"
 }
 
+# A fresh child reads its own voluntary context switches five times, sleeps
+# once, reads again: natively the reads add none, the sleep one. Through
+# procfilterfs each read blocks in FUSE, which the daemon takes out again.
+CTXT_PY='
+import os, re, sys, time
+STATUS = ("self/status", rb"\nvoluntary_ctxt_switches:\t(\d+)")
+SCHED = ("self/sched", rb"\nnr_voluntary_switches\s+:\s+(\d+)")
+def v(p, what):
+    with open(p + "/" + what[0], "rb") as f:
+        return int(re.search(what[1], f.read()).group(1))
+def run(p, what):
+    pid = os.fork()
+    if pid == 0:
+        a = [v(p, what) for i in range(5)]
+        time.sleep(0.01)
+        print(p, what[0], "reads-add", len(set(a)) - 1, "sleep-adds", v(p, what) - a[0])
+        sys.stdout.flush()
+        os._exit(0)
+    os.waitpid(pid, 0)
+for p in ("/proc", "/kproc"):
+    run(p, STATUS)
+    run(p, SCHED)
+import psutil
+me = psutil.Process()
+print("psutil", all(me.num_ctx_switches().voluntary == v("/proc", STATUS) for i in range(5)))'
+
+case_own_ctxt_switches() {
+	local out
+	printf '%s\n' "$CTXT_PY" >"$T/ctxt.py"
+	out=$(box "${DEFAULT[@]}" -- 'python3 /t/ctxt.py') || fail "run: $out $(cat "$T/err")" || return 1
+	assert_eq "voluntary switches of a reader of its own status and sched" "/proc self/status reads-add 0 sleep-adds 1
+/proc self/sched reads-add 0 sleep-adds 1
+/kproc self/status reads-add 0 sleep-adds 1
+/kproc self/sched reads-add 0 sleep-adds 1
+psutil True" "$out"
+}
+
+# poll() and epoll for POLLPRI on the mount tables of /proc and of the kernel
+# proc (/kproc): a mount and an umount inside the sandbox each report
+# POLLPRI|POLLERR once; mountstats (no poll in the kernel) and status are
+# always ready; a table opened before a mount shows it when first read
+# (to EOF: the kernel's seq_file gives about a page per read(2)).
+POLL_PY='
+import os, select, subprocess
+def flags(r):
+    return "|".join(n for n, b in (("IN", select.POLLIN), ("PRI", select.POLLPRI), ("ERR", select.POLLERR)) if r & b) or "-"
+def first(evs):
+    return flags(evs[0][1]) if evs else "none"
+def mount(*a):
+    subprocess.run(a, check=True)
+os.makedirs("/tmp/m", exist_ok=True)
+for p in ("/proc", "/kproc"):
+    out = [p]
+    for name in ("mounts", "mountinfo", "mountstats"):
+        with open(p + "/self/" + name) as f:
+            po = select.poll()
+            po.register(f, select.POLLPRI)
+            before = first(po.poll(0))
+            mount("mount", "-t", "tmpfs", "none", "/tmp/m")
+            on_mount = first(po.poll(2000))
+            again = first(po.poll(0))
+            mount("umount", "/tmp/m")
+            out.append("%s %s %s %s %s" % (name, before, on_mount, again, first(po.poll(2000))))
+    with open(p + "/self/mountinfo") as f:
+        ep = select.epoll()
+        ep.register(f, select.EPOLLPRI)
+        mount("mount", "-t", "tmpfs", "none", "/tmp/m")
+        out.append("epoll %d %d" % (len(ep.poll(2)), len(ep.poll(0))))
+        mount("umount", "/tmp/m")
+    with open(p + "/self/status") as f:
+        po = select.poll()
+        po.register(f, select.POLLIN | select.POLLPRI)
+        out.append("status " + first(po.poll(0)))
+    fd = os.open(p + "/self/mountinfo", os.O_RDONLY)
+    mount("mount", "-t", "tmpfs", "none", "/tmp/m")
+    text = b""
+    while True:
+        chunk = os.read(fd, 1 << 16)
+        if not chunk:
+            break
+        text += chunk
+    out.append("read-after-open " + str(b"/tmp/m" in text))
+    mount("umount", "/tmp/m")
+    os.close(fd)
+    print(" / ".join(out))'
+
+case_poll_mounts() {
+	local out
+	printf '%s\n' "$POLL_PY" >"$T/poll.py"
+	# mounting needs CAP_SYS_ADMIN in the sandbox and the mount family of system calls
+	out=$(box "${DEFAULT[@]}" --cap-add SYS_ADMIN --seccomp off -- 'python3 /t/poll.py
+		for p in /proc /kproc; do
+			unshare -m --propagation private sh -c "[ $p = /proc ] || mount --bind /kproc /proc
+				findmnt --poll --timeout 3000 -o ACTION,TARGET -n > /tmp/f.out 2>&1 & sleep 1
+				mount -t tmpfs none /tmp/m; sleep 0.3; umount /tmp/m; wait
+				echo $p \$(cat /tmp/f.out)"
+		done') || fail "run: $out $(cat "$T/err")" || return 1
+	local want="mounts none PRI|ERR none PRI|ERR / mountinfo none PRI|ERR none PRI|ERR / mountstats none none none none / epoll 1 0 / status IN / read-after-open True"
+	assert_eq "poll, epoll, findmnt --poll on mount tables" "/proc / $want
+/kproc / $want
+/proc mount /tmp/m umount /tmp/m
+/kproc mount /tmp/m umount /tmp/m" "$out"
+}
+
+# fstat of an open file and directory of a process that has been reaped:
+# the kernel keeps answering with the attributes; a stat by path is ENOENT.
+REAPED_PY='
+import errno, os, time
+def fs(fn, *a):
+    try:
+        s = fn(*a)
+        return "%o:%d:%d:%d:%d" % (s.st_mode, s.st_uid, s.st_gid, s.st_size, s.st_nlink)
+    except OSError as e:
+        return errno.errorcode[e.errno]
+for p in ("/proc", "/kproc"):
+    c = os.fork()
+    if c == 0:
+        time.sleep(30)
+        os._exit(0)
+    time.sleep(0.2)
+    f = os.open("%s/%d/status" % (p, c), os.O_RDONLY)
+    d = os.open("%s/%d" % (p, c), os.O_RDONLY | os.O_DIRECTORY)
+    before = os.fstat(f).st_ino, os.fstat(d).st_ino
+    os.kill(c, 9)
+    os.waitpid(c, 0)
+    print(p, fs(os.fstat, f), fs(os.fstat, d), (os.fstat(f).st_ino, os.fstat(d).st_ino) == before,
+          fs(os.stat, "%s/%d/status" % (p, c)))'
+
+case_fstat_reaped() {
+	local out
+	printf '%s\n' "$REAPED_PY" >"$T/reaped.py"
+	out=$(box "${DEFAULT[@]}" -- 'python3 /t/reaped.py') || fail "run: $out $(cat "$T/err")" || return 1
+	assert_eq "fstat after reaping" "/proc 100444:0:0:0:1 40555:65534:65534:0:9 True ENOENT
+/kproc 100444:0:0:0:1 40555:65534:65534:0:9 True ENOENT" "$out"
+}
+
+# PROCMAP_QUERY on maps: ENOTTY through procfilterfs, a kernel limit of
+# FUSE (docs/compat.md, "PROCMAP_QUERY"); natively it answers.
+PMQ_PY='
+import errno, fcntl, struct
+FMT = "QQQQQQQQQIIIIQQ"  # struct procmap_query, no name or build id asked
+SIZE = struct.calcsize(FMT)
+PROCMAP_QUERY = (3 << 30) | (SIZE << 16) | (ord("f") << 8) | 17
+with open("/kproc/self/maps") as f:
+    first = int(f.readline().split("-")[0], 16)
+for p in ("/proc", "/kproc"):
+    with open(p + "/self/maps") as f:
+        buf = bytearray(struct.pack(FMT, SIZE, 0x10, first, *[0] * 12))
+        try:
+            fcntl.ioctl(f, PROCMAP_QUERY, buf)
+            print(p, "found" if struct.unpack(FMT, buf)[3] == first else "wrong")
+        except OSError as e:
+            print(p, errno.errorcode[e.errno])'
+
+case_procmap_query() {
+	local out
+	printf '%s\n' "$PMQ_PY" >"$T/pmq.py"
+	out=$(box "${DEFAULT[@]}" -- 'python3 /t/pmq.py') || fail "run: $out $(cat "$T/err")" || return 1
+	assert_eq "PROCMAP_QUERY: ours, native" $'/proc ENOTTY\n/kproc found' "$out"
+}
+
 run_case "writes to pipes: /dev/stderr, /dev/stdout, tee >(wc -l), exec 3>/dev/fd/1" case_writes_to_pipes
 run_case "--proc ro still refuses /proc/sys, other and own files, truncate, chmod, mkdir, xattr" case_ro_still_refuses
 run_case "writes to a host file outside the root land there; EACCES as natively" case_writes_to_host_file
@@ -290,4 +452,8 @@ run_case "nested user namespaces: id maps as natively, the parent's write, a pol
 run_case "bwrap: nested sandbox with a bound /proc; a fresh proc refused as by the kernel" case_bwrap
 run_case "pidfds and ns files: killall, pkill, pidfd_send_signal, nsenter as natively" case_pidfds_and_ns
 run_case "reading its own stat, status, wchan: running, as natively" case_reading_itself
+run_case "reading its own status and sched: no voluntary switches added, as natively; psutil" case_own_ctxt_switches
+run_case "poll/epoll POLLPRI on mounts and mountinfo after a mount, findmnt --poll, as natively" case_poll_mounts
+run_case "fstat of open files of a reaped process answers, as natively" case_fstat_reaped
+run_case "PROCMAP_QUERY: ENOTTY (FUSE limit, documented); natively answered" case_procmap_query
 run_case "stat through fd/N: FIFO, socket, lsof FIFO; open after stat" case_stat_types

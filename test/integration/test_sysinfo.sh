@@ -24,7 +24,9 @@ srun_owned() {
 	shift 2
 	"$PFS" run --policy "$policy" "$@" >"$out" 2>&1 &
 	RUN_PID=$!
-	(sleep 60 && kill "$RUN_PID") 2>/dev/null &
+	# its own output elsewhere: a sleep holding the caller's $(...) pipe
+	# would make every case wait the whole 60 s
+	(sleep 60 && kill "$RUN_PID") >/dev/null 2>&1 &
 	local watchdog=$! rc=0
 	wait "$RUN_PID" || rc=$?
 	kill "$watchdog" 2>/dev/null

@@ -45,3 +45,66 @@ Test(filter_self, other_files_unchanged_and_garbage_refused)
 	free(run("stat", "12 no paren S", -EBADMSG));
 	free(run("status", "Name:\tx\n", -EBADMSG));
 }
+
+static char *waits(const char *name, const char *in, uint64_t n, bool self, int want_r)
+{
+	struct pfs_buf b = PFS_BUF_INIT;
+	cr_assert_eq(pfs_buf_append(&b, in, strlen(in)), 0);
+	cr_assert_eq(pfs_filter_fuse_waits(name, n, self, &b), want_r);
+	cr_assert_eq(pfs_buf_append(&b, "", 1), 0);
+	size_t len;
+	return pfs_buf_steal(&b, &len);
+}
+
+#define STATUS(state, v)                                                                           \
+	"Name:\tx\nState:\t" state "\nvoluntary_ctxt_switches:\t" v                                \
+	"\nnonvoluntary_ctxt_switches:\t7\n"
+
+Test(filter_self, status_without_fuse_waits)
+{
+	char *out = waits("status", STATUS("S (sleeping)", "120"), 20, false, 0);
+	cr_assert_str_eq(out, STATUS("S (sleeping)", "100"));
+	free(out);
+	/* the reader itself, asleep in the request being answered: its wait counts */
+	out = waits("status", STATUS("S (sleeping)", "120"), 20, true, 0);
+	cr_assert_str_eq(out, STATUS("S (sleeping)", "100"));
+	free(out);
+	/* not asleep yet: this request's wait is not in the kernel's count */
+	out = waits("status", STATUS("R (running)", "120"), 20, true, 0);
+	cr_assert_str_eq(out, STATUS("R (running)", "101"));
+	free(out);
+	/* never below zero; no waits: unchanged */
+	out = waits("status", STATUS("S (sleeping)", "3"), 20, false, 0);
+	cr_assert_str_eq(out, STATUS("S (sleeping)", "0"));
+	free(out);
+	out = waits("status", STATUS("S (sleeping)", "x"), 0, false, 0);
+	cr_assert_str_eq(out, STATUS("S (sleeping)", "x"));
+	free(out);
+}
+
+Test(filter_self, sched_counts_stay_aligned)
+{
+	const char *in = "x (12, #threads: 1)\n"
+			 "nr_switches                                  :                 1005\n"
+			 "nr_voluntary_switches                        :                 1000\n"
+			 "nr_involuntary_switches                      :                    5\n";
+	char *out = waits("sched", in, 998, false, 0);
+	cr_assert_str_eq(out,
+			 "x (12, #threads: 1)\n"
+			 "nr_switches                                  :                    7\n"
+			 "nr_voluntary_switches                        :                    2\n"
+			 "nr_involuntary_switches                      :                    5\n");
+	free(out);
+}
+
+Test(filter_self, waits_garbage_refused_other_files_unchanged)
+{
+	free(waits("status", STATUS("S (sleeping)", "12a"), 1, false, -EBADMSG));
+	free(waits("sched", "x\nnr_switches     no colon\n", 1, false, -EBADMSG));
+	char *out = waits("stat", "12 (a) S 1", 5, true, 0);
+	cr_assert_str_eq(out, "12 (a) S 1");
+	free(out);
+	out = waits("status", "Name:\tx\n", 5, false, 0);
+	cr_assert_str_eq(out, "Name:\tx\n");
+	free(out);
+}
