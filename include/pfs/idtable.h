@@ -61,6 +61,7 @@ struct pfs_idtable {
 	size_t map_len;
 	bool shared; /* a memfd's mapping (else private memory) */
 	uint64_t *free_bits; /* this process's view: free slots below used_hw */
+	uint64_t *given; /* pages of free records given back (pfs_idtable_trim) */
 	uint32_t hint; /* no free slot below it */
 };
 
@@ -89,10 +90,15 @@ struct pfs_idrec *pfs_idtable_get(const struct pfs_idtable *t, uint64_t id,
 				  enum pfs_idrec_state st);
 /* Frees id's record (no-op when it is no longer id's). */
 void pfs_idtable_free(struct pfs_idtable *t, uint64_t id);
-/* Gives back the memory of the free records at the end of the table (the lowest
- * free slot is always the next one used, so a burst's records end up there).
- * Returns the records trimmed. */
-uint32_t pfs_idtable_trim(struct pfs_idtable *t);
+/*
+ * Gives back the memory of free records: the free end of the table (the
+ * lowest free slot is always the next one used, so a burst's records end up
+ * there), and runs of whole free pages below it (a burst that ended while a
+ * few records above it lived on). gone(from, to, arg), if given, is told of
+ * each range of slots given back. Returns the records trimmed.
+ */
+uint32_t pfs_idtable_trim(struct pfs_idtable *t,
+			  void (*gone)(uint32_t from, uint32_t to, void *arg), void *arg);
 /* Copies name into r (flags PFS_IDREC_UNNAMED when it does not fit). */
 void pfs_idrec_set_name(struct pfs_idrec *r, const char *name);
 /* 64-bit FNV-1a of len bytes, for snapshot identity. */

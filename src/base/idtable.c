@@ -63,7 +63,8 @@ int pfs_idtable_create(uint32_t capacity, int *fd)
 }
 
 #define RECS_PER_PAGE (4096 / sizeof(struct pfs_idrec))
-#define TRIM_MIN_RECS (64 * RECS_PER_PAGE) /* trim 256 KiB at least */
+#define TRIM_MIN_RECS (64 * RECS_PER_PAGE) /* a tail of 256 KiB at least */
+#define TRIM_MIN_RUN (4 * RECS_PER_PAGE) /* a run of 16 KiB at least inside */
 
 static bool bit_free(const struct pfs_idtable *t, uint32_t slot)
 {
@@ -81,11 +82,15 @@ static void bit_set(struct pfs_idtable *t, uint32_t slot, bool is_free)
 /* The free slots below used_hw, from the records (another process may have written them). */
 static int scan_free(struct pfs_idtable *t)
 {
+	size_t pages = t->h->capacity / RECS_PER_PAGE + 1;
 	if (!t->free_bits)
 		t->free_bits = calloc((t->h->capacity + 63) / 64, sizeof(uint64_t));
-	if (!t->free_bits)
+	if (!t->given)
+		t->given = calloc((pages + 63) / 64, sizeof(uint64_t));
+	if (!t->free_bits || !t->given)
 		return -ENOMEM;
 	memset(t->free_bits, 0, (t->h->capacity + 63) / 64 * sizeof(uint64_t));
+	memset(t->given, 0, (pages + 63) / 64 * sizeof(uint64_t));
 	t->hint = t->h->used_hw;
 	for (uint32_t i = t->h->used_hw; i-- > 0;) {
 		if (t->recs[i].state == PFS_IDREC_FREE) {
@@ -136,6 +141,7 @@ void pfs_idtable_close(struct pfs_idtable *t)
 	if (t->h)
 		munmap(t->h, t->map_len);
 	free(t->free_bits);
+	free(t->given);
 	memset(t, 0, sizeof(*t));
 }
 
@@ -171,6 +177,8 @@ int pfs_idtable_alloc(struct pfs_idtable *t, enum pfs_idrec_state st, uint64_t *
 	} else {
 		bit_set(t, slot, false);
 	}
+	uint32_t page = slot / (uint32_t)RECS_PER_PAGE;
+	t->given[page / 64] &= ~(1ULL << (page % 64));
 	struct pfs_idrec *r = &t->recs[slot];
 	uint32_t gen = r->gen + 1;
 	if (gen < h->gen_floor)
@@ -211,29 +219,86 @@ void pfs_idtable_free(struct pfs_idtable *t, uint64_t id)
 		t->hint = slot;
 }
 
-uint32_t pfs_idtable_trim(struct pfs_idtable *t)
+/* Whether the page of records from slot first (a page boundary) is all free and still held. */
+static bool page_to_give(const struct pfs_idtable *t, uint32_t first)
+{
+	uint32_t page = first / RECS_PER_PAGE;
+	if (t->given[page / 64] >> (page % 64) & 1)
+		return false;
+	for (uint32_t i = first; i < first + RECS_PER_PAGE; i++)
+		if (!bit_free(t, i))
+			return false;
+	return true;
+}
+
+/* Gives back the memory of the records [from, to), whole pages; gone() is told. */
+static void give_back(struct pfs_idtable *t, uint32_t from, uint32_t to,
+		      void (*gone)(uint32_t from, uint32_t to, void *arg), void *arg)
+{
+	if (to <= from)
+		return;
+	madvise(&t->recs[from], (size_t)(to - from) * sizeof(struct pfs_idrec),
+		t->shared ? MADV_REMOVE : MADV_DONTNEED);
+	for (uint32_t page = from / RECS_PER_PAGE; page < to / RECS_PER_PAGE; page++)
+		t->given[page / 64] |= 1ULL << (page % 64);
+	if (gone)
+		gone(from, to, arg);
+}
+
+uint32_t pfs_idtable_trim(struct pfs_idtable *t,
+			  void (*gone)(uint32_t from, uint32_t to, void *arg), void *arg)
 {
 	struct pfs_idt_header *h = t->h;
 	uint32_t hw = h->used_hw, end = hw;
 	while (end > 0 && bit_free(t, end - 1))
 		end--;
-	/* whole pages only, and enough of them to be worth it */
 	end = (uint32_t)((end + RECS_PER_PAGE - 1) / RECS_PER_PAGE * RECS_PER_PAGE);
-	if (end >= hw || hw - end < TRIM_MIN_RECS)
+	if (end > hw)
+		end = hw;
+	/* runs of free pages below the used end, and the free tail, where worth it */
+	uint32_t runs[64][2];
+	size_t nruns = 0;
+	uint32_t run = UINT32_MAX;
+	for (uint32_t p = 0; p < end && nruns < 64; p += RECS_PER_PAGE) {
+		bool give = p + RECS_PER_PAGE <= end && page_to_give(t, p);
+		if (give && run == UINT32_MAX)
+			run = p;
+		if (!give && run != UINT32_MAX) {
+			if (p - run >= TRIM_MIN_RUN) {
+				runs[nruns][0] = run;
+				runs[nruns++][1] = p;
+			}
+			run = UINT32_MAX;
+		}
+	}
+	if (run != UINT32_MAX && end - run >= TRIM_MIN_RUN && nruns < 64) {
+		runs[nruns][0] = run;
+		runs[nruns++][1] = end;
+	}
+	bool tail = hw - end >= TRIM_MIN_RECS;
+	if (!nruns && !tail)
 		return 0;
 	/* first: slots used again get a generation above any they had */
 	h->gen_floor = h->max_gen + 1;
 	atomic_thread_fence(memory_order_release);
-	h->used_hw = end;
-	for (uint32_t i = end; i < hw; i++)
-		bit_set(t, i, false);
-	if (t->hint > end)
-		t->hint = end;
-	size_t len = (size_t)(hw - end) * sizeof(struct pfs_idrec);
-	len = len / 4096 * 4096;
-	if (len)
-		madvise(&t->recs[end], len, t->shared ? MADV_REMOVE : MADV_DONTNEED);
-	return hw - end;
+	uint32_t trimmed = 0;
+	for (size_t i = 0; i < nruns; i++) {
+		give_back(t, runs[i][0], runs[i][1], gone, arg);
+		trimmed += runs[i][1] - runs[i][0];
+	}
+	if (tail) {
+		h->used_hw = end;
+		for (uint32_t i = end; i < hw; i++)
+			bit_set(t, i, false);
+		if (t->hint > end)
+			t->hint = end;
+		/* the tail's pages count as held again: slots there are used next */
+		give_back(t, end, end + (hw - end) / RECS_PER_PAGE * RECS_PER_PAGE, gone, arg);
+		for (uint32_t page = end / RECS_PER_PAGE; page <= hw / RECS_PER_PAGE; page++)
+			t->given[page / 64] &= ~(1ULL << (page % 64));
+		trimmed += hw - end;
+	}
+	return trimmed;
 }
 
 void pfs_idrec_set_name(struct pfs_idrec *r, const char *name)

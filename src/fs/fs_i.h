@@ -89,6 +89,7 @@ struct pfs_ids {
 	size_t objs_bytes;
 	struct pfs_node stale; /* what an id that cannot be resolved again is */
 	uint64_t frees; /* records freed: lock */
+	uint64_t trimmed_at; /* frees at the last trim: lock */
 };
 
 struct pfs_fs {
@@ -147,6 +148,8 @@ void pfs_node_id_count(struct pfs_fs *fs, const struct pfs_node *n);
 void pfs_node_id_release(struct pfs_fs *fs, const struct pfs_node *n);
 /* The node of id: this daemon's, or resolved again from the table; ids.stale if neither. */
 struct pfs_node *pfs_node_id_find(struct pfs_fs *fs, uint64_t id);
+/* Gives back the memory of free records, if any were freed since the last time (the reaper). */
+void pfs_ids_trim(struct pfs_fs *fs);
 /* This daemon's object of id (a node or handle, as the record's state st says), or NULL. */
 void *pfs_ids_obj(struct pfs_fs *fs, uint64_t id, int st);
 /* The slot of id in this daemon's object array, NULL when out of range (ids.c). */

@@ -132,21 +132,38 @@ void pfs_node_id_count(struct pfs_fs *fs, const struct pfs_node *n)
 	pthread_mutex_unlock(&fs->ids.lock);
 }
 
-/* With ids.lock: after a burst of frees, the table's free tail goes back to the system. */
+/* The table gave back the records [from, to): so go this daemon's objects of them, whole pages. */
+static void objs_gone(uint32_t from, uint32_t to, void *arg)
+{
+	struct pfs_ids *ids = arg;
+	uintptr_t a = ((uintptr_t)&ids->objs[from] + 4095) & ~(uintptr_t)4095;
+	uintptr_t b = (uintptr_t)&ids->objs[to] & ~(uintptr_t)4095;
+	if (b > a)
+		madvise((void *)a, b - a, MADV_DONTNEED);
+}
+
+/* With ids.lock. */
+static void trim(struct pfs_ids *ids)
+{
+	ids->trimmed_at = ids->frees;
+	uint32_t n = pfs_idtable_trim(&ids->t, objs_gone, ids);
+	if (n)
+		pfs_debug("id table: %u free records given back", n);
+}
+
+void pfs_ids_trim(struct pfs_fs *fs)
+{
+	pthread_mutex_lock(&fs->ids.lock);
+	if (fs->ids.frees != fs->ids.trimmed_at)
+		trim(&fs->ids);
+	pthread_mutex_unlock(&fs->ids.lock);
+}
+
+/* With ids.lock: during a burst of frees too, not only after it (pfs_ids_trim). */
 static void maybe_trim(struct pfs_ids *ids)
 {
-	if (++ids->frees % TRIM_EVERY_FREES)
-		return;
-	uint32_t hw = ids->t.h->used_hw;
-	uint32_t n = pfs_idtable_trim(&ids->t);
-	if (!n)
-		return;
-	/* this daemon's objects of those slots: whole pages of the array */
-	uintptr_t from = ((uintptr_t)&ids->objs[hw - n] + 4095) & ~(uintptr_t)4095;
-	uintptr_t to = (uintptr_t)&ids->objs[hw] & ~(uintptr_t)4095;
-	if (to > from)
-		madvise((void *)from, to - from, MADV_DONTNEED);
-	pfs_debug("id table: %u free records at its end given back", n);
+	if (++ids->frees % TRIM_EVERY_FREES == 0)
+		trim(ids);
 }
 
 void pfs_node_id_release(struct pfs_fs *fs, const struct pfs_node *n)

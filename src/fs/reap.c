@@ -98,6 +98,7 @@ static void *reaper_main(void *arg)
 			break;
 		pthread_mutex_unlock(&rp->lock);
 		pfs_nodes_reap(fs);
+		pfs_ids_trim(fs);
 		uint64_t freed = pfs_nodes_freed(fs);
 		if (freed - trimmed_at >= TRIM_AFTER_FREED) {
 			malloc_trim(0);

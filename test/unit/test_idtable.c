@@ -91,10 +91,10 @@ Test(idtable, lowest_slot_first_and_the_free_tail_is_trimmed)
 	uint64_t again = 0;
 	cr_assert_eq(pfs_idtable_alloc(&t, PFS_IDREC_NODE, &again), 0);
 	cr_assert_eq(pfs_id_slot(again), 5, "the lowest free slot is used first");
-	cr_assert_eq(pfs_idtable_trim(&t), 0, "nothing free at the end");
+	cr_assert_eq(pfs_idtable_trim(&t, NULL, NULL), 0, "nothing free at the end");
 	for (int i = 10; i < 4096; i++)
 		pfs_idtable_free(&t, ids[i]);
-	uint32_t trimmed = pfs_idtable_trim(&t);
+	uint32_t trimmed = pfs_idtable_trim(&t, NULL, NULL);
 	cr_assert_eq(trimmed, 4096 - 32, "whole pages after the last used record");
 	cr_assert_eq(t.h->used_hw, 32);
 	cr_assert_null(pfs_idtable_get(&t, ids[4000], PFS_IDREC_NODE));
@@ -106,5 +106,39 @@ Test(idtable, lowest_slot_first_and_the_free_tail_is_trimmed)
 		cr_assert_lt(pfs_id_slot(fresh[i]), 50);
 		cr_assert_neq(fresh[i], ids[pfs_id_slot(fresh[i])]);
 	}
+	pfs_idtable_close(&t);
+}
+
+Test(idtable, free_pages_inside_are_trimmed_once)
+{
+	struct pfs_idtable t;
+	cr_assert_eq(pfs_idtable_open(-1, 8192, &t), 0);
+	static uint64_t ids[4096];
+	for (int i = 0; i < 4096; i++)
+		cr_assert_eq(pfs_idtable_alloc(&t, PFS_IDREC_NODE, &ids[i]), 0);
+	/* a burst's records freed while the ones after it live on */
+	for (int i = 64; i < 64 + 512; i++)
+		pfs_idtable_free(&t, ids[i]);
+	pfs_idtable_free(&t, ids[1000]); /* one free record: never a whole page */
+	cr_assert_eq(pfs_idtable_trim(&t, NULL, NULL), 512, "the run of whole free pages");
+	cr_assert_eq(t.h->used_hw, 4096, "records after the run still in use");
+	cr_assert_eq(pfs_idtable_trim(&t, NULL, NULL), 0, "given back once");
+	for (int i = 0; i < 4096; i++) {
+		bool freed = (i >= 64 && i < 64 + 512) || i == 1000;
+		if (freed)
+			cr_assert_null(pfs_idtable_get(&t, ids[i], PFS_IDREC_NODE));
+		else
+			cr_assert_not_null(pfs_idtable_get(&t, ids[i], PFS_IDREC_NODE), "slot %d",
+					   i);
+	}
+	/* slots given back are used again, never with an id they had */
+	for (int i = 0; i < 513; i++) {
+		uint64_t id = 0;
+		cr_assert_eq(pfs_idtable_alloc(&t, PFS_IDREC_NODE, &id), 0);
+		uint32_t slot = pfs_id_slot(id);
+		cr_assert(slot == 1000 || (slot >= 64 && slot < 64 + 512), "slot %u", slot);
+		cr_assert_neq(id, ids[slot]);
+	}
+	cr_assert_eq(pfs_idtable_trim(&t, NULL, NULL), 0, "nothing free");
 	pfs_idtable_close(&t);
 }
