@@ -228,6 +228,8 @@ t_pid_reuse_cached() {
 	cat >"$py" <<'PY'
 import ctypes, os, sys, time
 mnt = sys.argv[1]
+sys.path.insert(0, sys.argv[2])
+from pidreuse import fork_at
 libc = ctypes.CDLL(None)
 def named(name):
     libc.prctl(15, name.encode(), 0, 0, 0)  # PR_SET_NAME
@@ -252,21 +254,12 @@ for rnd in range(5):
     dfd = os.open(f"{mnt}/{a}", os.O_RDONLY | os.O_DIRECTORY)
     os.write(w, b"x"); os.waitpid(a, 0)
     rr, ww = os.pipe()
-    for attempt in range(50):
-        with open("/proc/sys/kernel/ns_last_pid", "w") as f:
-            f.write(str(a - 1))
-        b = os.fork()
-        if b == 0:
-            child()
-            named("pfs-new")
-            os.write(ww, b"r")
-            time.sleep(5)
-            os._exit(0)
-        if b == a:
-            break
-        os.kill(b, 9); os.waitpid(b, 0)
-    else:
-        print("could not reuse the pid", file=sys.stderr); sys.exit(1)
+    def new():
+        child()
+        named("pfs-new")
+        os.write(ww, b"r")
+        time.sleep(5)
+    b = fork_at(a, new)
     os.read(rr, 1)
     errs = []
     if os.stat(f"{mnt}/{a}").st_uid != 0: errs.append("pid dir owner")
@@ -295,9 +288,9 @@ PY
 		m=$(mktemp -d /tmp/pfs-cache-ns.XXXXXX)
 		"$1" -f -o "backing=/proc,policy=$2" "$m" 2>"$m.log" &
 		for i in $(seq 100); do [ -e "$m/self" ] && break; sleep 0.05; done
-		python3 "$3" "$m"; rc=$?
+		python3 "$3" "$m" "$4"; rc=$?
 		umount -l "$m"; rmdir "$m"; rm -f "$m.log"
-		exit $rc' _ "$DAEMON" "$pc" "$py" ||
+		exit $rc' _ "$DAEMON" "$pc" "$py" "$PFS_TOP/test/integration/helpers" ||
 		fail "the reused pid showed the old process" || return 1
 }
 

@@ -200,9 +200,11 @@ t_exited_process() {
 
 t_pid_reuse() {
 	# A directory fd on an old process must never reach a new one with its pid.
-	python3 - "$MNT" <<'PY' || return 1
+	python3 - "$MNT" "$PFS_TOP/test/integration/helpers" <<'PY' || return 1
 import os, sys, time
 mnt = sys.argv[1]
+sys.path.insert(0, sys.argv[2])
+from pidreuse import fork_at
 r, w = os.pipe()
 a = os.fork()
 if a == 0:
@@ -210,19 +212,7 @@ if a == 0:
     os._exit(0)
 dfd = os.open(f"{mnt}/{a}", os.O_RDONLY | os.O_DIRECTORY)
 os.write(w, b"x"); os.waitpid(a, 0)
-# reuse the pid: ns_last_pid makes the next fork get it (root only)
-for attempt in range(20):
-    with open("/proc/sys/kernel/ns_last_pid", "w") as f:
-        f.write(str(a - 1))
-    b = os.fork()
-    if b == 0:
-        time.sleep(2)
-        os._exit(0)
-    if b == a:
-        break
-    os.kill(b, 9); os.waitpid(b, 0)
-else:
-    print("could not reuse the pid", file=sys.stderr); sys.exit(1)
+b = fork_at(a, lambda: time.sleep(2))
 try:
     fd = os.open("status", os.O_RDONLY, dir_fd=dfd)
     print("old fd reached the new process:", os.read(fd, 100), file=sys.stderr)
