@@ -319,8 +319,9 @@ void measure_objects(void)
 	snprintf(samples, sizeof(samples), "%u", obj_samples());
 	char *workload[] = {bin, "--objects-helper", samples, "/kproc", "/proc", NULL};
 	struct sandbox sb = {.in = -1};
-	if (sandbox_start(&sb, dir, workload) < 0) {
-		snprintf(ex.obj_note, sizeof(ex.obj_note), "pfs run: %s", strerror(errno));
+	int r = sandbox_start(&sb, dir, true, workload);
+	if (r < 0) {
+		snprintf(ex.obj_note, sizeof(ex.obj_note), "pfs run: %s", strerror(-r));
 		return;
 	}
 	static const int col[] = {OBJ_KPROC, OBJ_PFS};

@@ -162,7 +162,8 @@ void pin_everything(int cpu);
 /* hostile.c */
 void measure_hostile(pid_t maps_pid);
 
-/* sandbox.c: a workload in `pfs run` with default.policy, /kproc and dir at /t */
+/* sandbox.c: a workload in `pfs run` with default.policy and dir at /t (and with kproc,
+ * the sandbox's kernel proc at /kproc) */
 struct sandbox {
 	pid_t pid; /* pfs run */
 	FILE *out; /* the workload's stdout */
@@ -170,7 +171,7 @@ struct sandbox {
 	char log[PATH_MAX]; /* pfs run's stderr */
 	char match[PATH_MAX + 8]; /* in the daemon's command line */
 };
-int sandbox_start(struct sandbox *sb, const char *dir, char *const workload[]);
+int sandbox_start(struct sandbox *sb, const char *dir, bool kproc, char *const workload[]);
 /* Closes the workload's stdin and waits: pfs run's exit status. */
 int sandbox_finish(struct sandbox *sb);
 /* note = what + the head of pfs run's stderr */

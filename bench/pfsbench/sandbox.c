@@ -43,30 +43,46 @@ static const char *sandbox_policy(void)
 	return path;
 }
 
-int sandbox_start(struct sandbox *sb, const char *dir, char *const workload[])
+int sandbox_start(struct sandbox *sb, const char *dir, bool kproc, char *const workload[])
 {
 	char pfs[PATH_MAX], bind[PATH_MAX + 8];
 	snprintf(pfs, sizeof(pfs), "%s/pfs", cfg.build);
 	snprintf(bind, sizeof(bind), "%s:/t", dir);
 	snprintf(sb->log, sizeof(sb->log), "%s/pfs-run.log", dir);
 	const char *policy = sandbox_policy();
-	char *argv[32] = {pfs, "run", "--policy", (char *)policy, "--unsafe-kernel-proc", "/kproc",
-			  "--bind", bind,
-			  /* a sanitized pfsbench inside: no leak check (no ptrace there) */
-			  "--env", "ASAN_OPTIONS=detect_leaks=0", "--"};
-	size_t n = 11;
+	/* a sanitized pfsbench inside: no leak check (no ptrace there) */
+	char *argv[32] = {pfs,	    "run", "--policy", (char *)policy,
+			  "--bind", bind,  "--env",    "ASAN_OPTIONS=detect_leaks=0"};
+	size_t n = 8;
+	if (kproc) {
+		argv[n++] = "--unsafe-kernel-proc";
+		argv[n++] = "/kproc";
+	}
+	argv[n++] = "--";
 	for (size_t i = 0; workload[i] && n < 31; i++)
 		argv[n++] = workload[i];
 	argv[n] = NULL;
 	snprintf(sb->match, sizeof(sb->match), "policy=%s", policy);
 
 	int to[2], from[2];
-	if (pipe2(to, O_CLOEXEC) < 0 || pipe2(from, O_CLOEXEC) < 0)
+	if (pipe2(to, O_CLOEXEC) < 0)
 		return -errno;
+	if (pipe2(from, O_CLOEXEC) < 0) {
+		int e = errno;
+		close(to[0]);
+		close(to[1]);
+		return -e;
+	}
 	fflush(NULL);
 	pid_t p = fork();
-	if (p < 0)
-		return -errno;
+	if (p < 0) {
+		int e = errno;
+		close(to[0]);
+		close(to[1]);
+		close(from[0]);
+		close(from[1]);
+		return -e;
+	}
 	if (p == 0) {
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		int log = open(sb->log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
@@ -102,17 +118,21 @@ int sandbox_finish(struct sandbox *sb)
 
 void sandbox_error(const struct sandbox *sb, const char *what, char *note, size_t size)
 {
-	char text[200] = "";
+	char text[1024] = "";
 	int fd = open(sb->log, O_RDONLY | O_CLOEXEC);
 	if (fd >= 0) {
 		ssize_t n = read(fd, text, sizeof(text) - 1);
 		text[n > 0 ? n : 0] = '\0';
 		close(fd);
 	}
-	for (char *c = text; *c; c++)
+	/* past --unsafe-kernel-proc's warning */
+	char *start = text, *nl = strchr(text, '\n');
+	if (!strncmp(text, "pfs run: WARNING: --unsafe-kernel-proc", 38) && nl)
+		start = nl + 1;
+	for (char *c = start; *c; c++)
 		if (*c == '\n' || *c == '|')
 			*c = ' ';
-	snprintf(note, size, "%s: %.150s", what, text);
+	snprintf(note, size, "%s: %.150s", what, start);
 	fprintf(stderr, "pfsbench: %s\n", note);
 }
 

@@ -130,8 +130,11 @@ static int pfs_round(const char *dir, unsigned secs, double *cpu_ms)
 		 secs);
 	char *workload[] = {"/bin/sh", "-c", script, NULL};
 	struct sandbox sb = {.in = -1};
-	if (sandbox_start(&sb, dir, workload) < 0)
+	int r = sandbox_start(&sb, dir, false, workload);
+	if (r < 0) {
+		snprintf(ex.sng.note, sizeof(ex.sng.note), "pfs run: %s", strerror(-r));
 		return -1;
+	}
 	char line[64];
 	uint64_t t0 = 0;
 	int rc = -1;
