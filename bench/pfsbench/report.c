@@ -331,7 +331,13 @@ void report(void)
 	out("- Daemon RSS: %.1f MiB with 1000 processes; %+.2f MiB over %ld opens after "
 	    "the first quarter.\n",
 	    rss1000, growth * 1.0, ex.rss_opens);
-	out("- 2 concurrent readers: %.2f× the throughput of 1 (2 shared vCPUs).\n\n", two);
+	out("- 2 concurrent readers: %.2f× the throughput of 1 (2 shared vCPUs).\n", two);
+	if (!isnan(ex.sng.bops_s[0]) && !isnan(ex.sng.bops_s[1]) && ex.sng.rounds)
+		out("- `stress-ng --procfs 2` inside `pfs run`: **%.2f× native** bogo-ops/s (goal "
+		    "≥ "
+		    "0.8×), %.1f ms of daemon CPU per 1000 bogo-ops.\n",
+		    ex.sng.bops_s[1] / ex.sng.bops_s[0], ex.sng.cpu_ms_per_k);
+	out("\n");
 
 	machine();
 
