@@ -9,7 +9,7 @@ test_pkgs=(libcriterion-dev clang libclang-rt-14-dev procps psmisc lsof util-lin
 	python3 python3-psutil htop tmux iproute2 net-tools strace gdb openjdk-17-jdk-headless bubblewrap
 	runc crun podman containerd busybox-static stress-ng)
 lint_pkgs=(clang-format clang-tidy cppcheck shellcheck)
-bench_pkgs=(lxcfs)
+bench_pkgs=(lxcfs stress-ng)
 
 usage() {
 	echo "usage: $0 [build|test|bench]..." >&2

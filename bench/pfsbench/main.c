@@ -219,6 +219,10 @@ static int bench_main(void)
 	measure_rss_opens();
 	fprintf(stderr, "pfsbench: hostile load\n");
 	measure_hostile(maps_child);
+	fprintf(stderr, "pfsbench: reaching the real object through /proc, in pfs run\n");
+	measure_objects();
+	fprintf(stderr, "pfsbench: stress-ng --procfs, native and in pfs run\n");
+	measure_stressng();
 	stop_targets();
 
 	if (!(md = open_memstream(&md_text, &md_len)))
@@ -253,6 +257,7 @@ static void usage(void)
 		"[--quick|--smoke] [--alt-daemon PATH] [--cpu N|none]\n"
 		"       pfsbench --gen-policy FILE [--filters DIR]\n"
 		"       pfsbench --loop PATH [N]   (open+read+close PATH N times, for profiling)\n"
+		"       pfsbench --objects-helper SAMPLES PREFIX... (run by the bench in pfs run)\n"
 		"Needs root and /dev/fuse. BENCH_QUICK=1 in the environment = --quick.\n");
 }
 
@@ -269,10 +274,11 @@ int main(int argc, char **argv)
 		{"gen-policy", required_argument, NULL, 'g'},
 		{"loop", required_argument, NULL, 'l'},
 		{"alt-daemon", required_argument, NULL, 'a'},
+		{"objects-helper", required_argument, NULL, 'O'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
-	const char *gen = NULL, *loop_path = NULL;
+	const char *gen = NULL, *loop_path = NULL, *helper_samples = NULL;
 	cfg.build = "build";
 	cfg.filters = "filters";
 	const char *q = getenv("BENCH_QUICK");
@@ -313,6 +319,9 @@ int main(int argc, char **argv)
 		case 'a':
 			cfg.alt = optarg;
 			break;
+		case 'O':
+			helper_samples = optarg;
+			break;
 		case 'h':
 			usage();
 			return 0;
@@ -321,6 +330,8 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
+	if (helper_samples) /* inside pfs run: no namespaces, no targets */
+		return objects_helper((unsigned)atoi(helper_samples), argc - optind, argv + optind);
 	static char filters_abs[PATH_MAX], build_abs[PATH_MAX];
 	long loop_n = optind < argc ? atol(argv[optind]) : 10000;
 	if (realpath(cfg.filters, filters_abs))

@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <sys/types.h>
@@ -79,6 +80,25 @@ struct hostile {
 	int err[NATTACKS]; /* the victim's first failure */
 };
 
+/* objects.c: reaching the real object through /proc (issue 15), in the report's order */
+enum { OB_FDWRITE, OB_PIDFD, OB_SETNS, OB_READ, OB_SENDFILE, NOBJ };
+/* its columns: no sandbox, the kernel proc inside `pfs run`, procfilterfs there */
+enum { OBJ_HOST, OBJ_KPROC, OBJ_PFS, NOBJCOL };
+extern const char *const obj_names[NOBJ];
+struct obj_row {
+	struct stats st[NOBJCOL]; /* err: for sendfile its result, else the first failure */
+	double cpu_ms_per_k; /* the sandbox daemon's CPU per 1000 operations on procfilterfs */
+	char skip[200]; /* why the row could not run */
+};
+
+/* stressng.c: `stress-ng --procfs` natively and inside `pfs run` (issue 16) */
+struct sng_result {
+	double bops_s[2]; /* median bogo-ops/s: [0] native, [1] pfs run */
+	double cpu_ms_per_k; /* the sandbox daemon's CPU per 1000 bogo-ops (median) */
+	unsigned rounds, secs;
+	char note[240];
+};
+
 struct extra {
 	double tput[NT][3]; /* readers 1, 2, 4 */
 	double cpu_ms_per_k[NT];
@@ -88,6 +108,9 @@ struct extra {
 	uint64_t monitor_procs;
 	int monitor_err;
 	struct hostile hostile[NT];
+	struct obj_row obj[NOBJ];
+	char obj_note[240];
+	struct sng_result sng;
 };
 extern struct extra ex;
 
@@ -138,6 +161,31 @@ void pin_everything(int cpu);
 
 /* hostile.c */
 void measure_hostile(pid_t maps_pid);
+
+/* sandbox.c: a workload in `pfs run` with default.policy and dir at /t (and with kproc,
+ * the sandbox's kernel proc at /kproc) */
+struct sandbox {
+	pid_t pid; /* pfs run */
+	FILE *out; /* the workload's stdout */
+	int in; /* the workload's stdin */
+	char log[PATH_MAX]; /* pfs run's stderr */
+	char match[PATH_MAX + 8]; /* in the daemon's command line */
+};
+int sandbox_start(struct sandbox *sb, const char *dir, bool kproc, char *const workload[]);
+/* Closes the workload's stdin and waits: pfs run's exit status. */
+int sandbox_finish(struct sandbox *sb);
+/* note = what + the head of pfs run's stderr */
+void sandbox_error(const struct sandbox *sb, const char *what, char *note, size_t size);
+uint64_t sandbox_daemon_ticks(const struct sandbox *sb);
+/* tmpdir/name, writable by the sandbox's root */
+void sandbox_dir(char *dir, size_t size, const char *name);
+
+/* objects.c */
+int objects_helper(unsigned samples, int nprefix, char **prefixes);
+void measure_objects(void);
+
+/* stressng.c */
+void measure_stressng(void);
 
 /* report.c */
 void report(void);

@@ -219,6 +219,77 @@ static void hostile_report(void)
 	}
 }
 
+/* Issue 16's stress-ng goal and issue 15's cost of each way to the real object. */
+static void sandbox_report(void)
+{
+	const struct sng_result *r = &ex.sng;
+	out("\n## Inside `pfs run` (issues 15 and 16)\n\n"
+	    "`stress-ng --procfs 2 -t %us --metrics-brief`, rounds: %u, native and sandboxed "
+	    "alternating, unpinned; median bogo-ops/s of the rounds (stress-ng's real-time "
+	    "figure). Native: the kernel's proc of fresh pid, mount, net, ipc and uts "
+	    "namespaces, stress-ng as host uid 100000 (the id of the sandbox's root), so both "
+	    "see the same few processes and the same readable files; only /proc (and the "
+	    "sandbox's seccomp filters) differ. Daemon CPU: utime+stime of the sandbox's "
+	    "procfilterfs over the stress-ng run, per 1000 bogo-ops.\n\n"
+	    "| measure | native | pfs run, default.policy | pfs ÷ native (goal ≥ 0.8×) | daemon "
+	    "CPU ms per 1000 bogo-ops |\n|---|---|---|---|---|\n",
+	    r->secs, r->rounds);
+	if (isnan(r->bops_s[0]) || isnan(r->bops_s[1]) || !r->rounds)
+		out("| `stress-ng --procfs 2` (bogo-ops/s) | – | – | not measured | – |\n");
+	else
+		out("| `stress-ng --procfs 2` (bogo-ops/s) | %.1f | %.1f | %.2f× %s | %.1f |\n",
+		    r->bops_s[0], r->bops_s[1], r->bops_s[1] / r->bops_s[0],
+		    met(r->bops_s[1] / r->bops_s[0] >= 0.8), r->cpu_ms_per_k);
+	if (r->note[0])
+		out("\nNote: stress-ng: %s\n", r->note);
+
+	out("\nReaching the real object through /proc (docs/compat.md, \"The object behind a "
+	    "link\", \"System calls on /proc files\", \"pidfds and namespaces\"): µs per "
+	    "operation, `p50 / p99`, with the bench pinned like the latency scenarios. Inside "
+	    "one `pfs run` sandbox (default.policy), procfilterfs's `/proc` and the kernel's proc "
+	    "of the same sandbox (`--unsafe-kernel-proc /kproc`), interleaved; \"no sandbox\" is "
+	    "the bench's own kernel proc, without pfs run's object supervisor (the seccomp "
+	    "user notification that every sendfile, splice, pidfd_send_signal and setns of the "
+	    "sandbox pays, on either proc). The PID is the caller's own.\n\n"
+	    "| operation | no sandbox | pfs run, kernel proc | pfs run, procfilterfs | "
+	    "procfilterfs ÷ kernel proc | daemon CPU ms per 1000 ops |\n"
+	    "|---|---|---|---|---|---|\n");
+	for (int row = 0; row < NOBJ; row++) {
+		const struct obj_row *o = &ex.obj[row];
+		out("| %s |", obj_names[row]);
+		if (o->skip[0] && !o->st[OBJ_PFS].n) {
+			out(" skipped: %s | | | | |\n", o->skip);
+			continue;
+		}
+		for (int k = 0; k < NOBJCOL; k++) {
+			const struct stats *st = &o->st[k];
+			char a[32], b[32];
+			fmt_us(a, sizeof(a), st->p50);
+			fmt_us(b, sizeof(b), st->p99);
+			if (row == OB_SENDFILE && st->n)
+				out(" %s / %s (%s) |", a, b,
+				    st->err ? strerrorname_np(st->err) : "ok");
+			else if (st->err)
+				out(" error: %s |", strerror(st->err));
+			else if (!st->n)
+				out(" – |");
+			else
+				out(" %s / %s |", a, b);
+		}
+		const struct stats *kp = &o->st[OBJ_KPROC], *pf = &o->st[OBJ_PFS];
+		if (kp->n && pf->n && (row == OB_SENDFILE || (!kp->err && !pf->err)))
+			out(" %.1f× |", pf->p50 / kp->p50);
+		else
+			out(" – |");
+		out(" %.1f |\n", o->cpu_ms_per_k);
+	}
+	if (ex.obj_note[0])
+		out("\nNote: objects: %s\n", ex.obj_note);
+	for (int row = 0; row < NOBJ; row++)
+		if (ex.obj[row].skip[0] && ex.obj[row].st[OBJ_PFS].n)
+			out("\nNote: %s: %s\n", obj_names[row], ex.obj[row].skip);
+}
+
 void report(void)
 {
 	double nat_geo_w, null_geo_w, r200_w;
@@ -260,7 +331,13 @@ void report(void)
 	out("- Daemon RSS: %.1f MiB with 1000 processes; %+.2f MiB over %ld opens after "
 	    "the first quarter.\n",
 	    rss1000, growth * 1.0, ex.rss_opens);
-	out("- 2 concurrent readers: %.2f× the throughput of 1 (2 shared vCPUs).\n\n", two);
+	out("- 2 concurrent readers: %.2f× the throughput of 1 (2 shared vCPUs).\n", two);
+	if (!isnan(ex.sng.bops_s[0]) && !isnan(ex.sng.bops_s[1]) && ex.sng.rounds)
+		out("- `stress-ng --procfs 2` inside `pfs run`: **%.2f× native** bogo-ops/s (goal "
+		    "≥ "
+		    "0.8×), %.1f ms of daemon CPU per 1000 bogo-ops.\n",
+		    ex.sng.bops_s[1] / ex.sng.bops_s[0], ex.sng.cpu_ms_per_k);
+	out("\n");
 
 	machine();
 
@@ -329,6 +406,7 @@ void report(void)
 		    ex.monitor_us_per_pass * 10 / 1e6 * 100);
 
 	hostile_report();
+	sandbox_report();
 
 	/* What the FUSE floor (the null proxy) itself reaches on the same measure. */
 	double lxn[3];
