@@ -93,7 +93,7 @@ struct obj_row {
 
 /* stressng.c: `stress-ng --procfs` natively and inside `pfs run` (issue 16) */
 struct sng_result {
-	double bops_s[2]; /* median bogo-ops/s: [0] native, [1] pfs run */
+	double bops_s[3]; /* median bogo-ops/s: [0] native, [1] pfs run, [2] null proxy */
 	double cpu_ms_per_k; /* the sandbox daemon's CPU per 1000 bogo-ops (median) */
 	unsigned rounds, secs;
 	char note[240];

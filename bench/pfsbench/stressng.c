@@ -24,6 +24,8 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -74,14 +76,50 @@ static int wait_status(pid_t p)
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
-/* pid 1 of the native run's pid namespace: a fresh proc, the ids, stress-ng as pid 2. */
-static _Noreturn void native_init(const char *dir, char *const argv[])
+/*
+ * The bare FUSE proxy (bench/nullproxy.c) over the fresh proc, mounted on
+ * /proc: what any FUSE daemon costs stress-ng, doing no work. 0 once it serves.
+ */
+static int null_proxy_on_proc(const char *dir)
+{
+	char kproc[PATH_MAX + 16], bin[PATH_MAX], opts[PATH_MAX + 64];
+	snprintf(kproc, sizeof(kproc), "%s/kproc", dir);
+	snprintf(bin, sizeof(bin), "%s/bench/nullproxy", cfg.build);
+	snprintf(opts, sizeof(opts), "backing=%s,allow_other", kproc);
+	if ((mkdir(kproc, 0755) < 0 && errno != EEXIST) ||
+	    mount("/proc", kproc, NULL, MS_BIND, NULL) < 0)
+		return -1;
+	struct statfs before;
+	if (statfs("/proc", &before) < 0)
+		return -1;
+	pid_t p = fork();
+	if (p == 0) {
+		int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+		dup2(null, 1);
+		dup2(null, 2);
+		execl(bin, bin, "-f", "-o", opts, "/proc", (char *)NULL);
+		_exit(127);
+	}
+	for (int i = 0; p > 0 && i < 400; i++) {
+		struct statfs now;
+		if (statfs("/proc", &now) == 0 && now.f_type != before.f_type)
+			return 0;
+		usleep(5000);
+	}
+	return -1;
+}
+
+/*
+ * pid 1 of the native run's pid namespace: a fresh proc (under the null
+ * proxy when via_null), the ids, stress-ng as pid 2.
+ */
+static _Noreturn void native_init(const char *dir, bool via_null, char *const argv[])
 {
 	char log[PATH_MAX + 16];
-	snprintf(log, sizeof(log), "%s/native.out", dir);
+	snprintf(log, sizeof(log), "%s/%s.out", dir, via_null ? "null" : "native");
 	int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
 	if (mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0 ||
-	    chdir(dir) < 0 || setgroups(0, NULL) < 0 ||
+	    (via_null && null_proxy_on_proc(dir) < 0) || chdir(dir) < 0 || setgroups(0, NULL) < 0 ||
 	    setresgid(SANDBOX_ROOT_ID, SANDBOX_ROOT_ID, SANDBOX_ROOT_ID) < 0 ||
 	    setresuid(SANDBOX_ROOT_ID, SANDBOX_ROOT_ID, SANDBOX_ROOT_ID) < 0 || fd < 0)
 		_exit(126);
@@ -95,8 +133,8 @@ static _Noreturn void native_init(const char *dir, char *const argv[])
 	_exit(w < 0 ? 126 : wait_status(w));
 }
 
-/* stress-ng on the kernel's proc of fresh namespaces; its exit status. */
-static int native_round(const char *dir, char *const argv[])
+/* stress-ng on the kernel's proc of fresh namespaces (through the null proxy when via_null); its exit status. */
+static int native_round(const char *dir, bool via_null, char *const argv[])
 {
 	fflush(NULL);
 	pid_t c = fork();
@@ -110,7 +148,7 @@ static int native_round(const char *dir, char *const argv[])
 			_exit(126);
 		pid_t init = fork();
 		if (init == 0)
-			native_init(dir, argv);
+			native_init(dir, via_null, argv);
 		_exit(init < 0 ? 126 : wait_status(init));
 	}
 	return wait_status(c);
@@ -178,37 +216,43 @@ void measure_stressng(void)
 	}
 	r->rounds = cfg.smoke ? 1 : cfg.quick ? 3 : 5;
 	r->secs = cfg.smoke ? 1 : cfg.quick ? 3 : 5;
-	char dir[PATH_MAX], yaml[2][PATH_MAX + 16], secs[16];
+	char dir[PATH_MAX], yaml[3][PATH_MAX + 16], secs[16];
 	sandbox_dir(dir, sizeof(dir), "stress-ng");
 	snprintf(yaml[0], sizeof(yaml[0]), "%s/native.yaml", dir);
 	snprintf(yaml[1], sizeof(yaml[1]), "%s/pfs.yaml", dir);
+	snprintf(yaml[2], sizeof(yaml[2]), "%s/null.yaml", dir);
 	snprintf(secs, sizeof(secs), "%us", r->secs);
-	char *argv[] = {"stress-ng",	   "--procfs", "2",	"-t", secs,
-			"--metrics-brief", "--yaml",   yaml[0], NULL};
-	double bops_s[2][8], cpu[8];
-	size_t n[2] = {0, 0}, ncpu = 0;
+	char *argv[3][9] = {{"stress-ng", "--procfs", "2", "-t", secs, "--metrics-brief", "--yaml",
+			     yaml[0], NULL},
+			    {NULL},
+			    {"stress-ng", "--procfs", "2", "-t", secs, "--metrics-brief", "--yaml",
+			     yaml[2], NULL}};
+	double bops_s[3][8], cpu[8];
+	size_t n[3] = {0, 0, 0}, ncpu = 0;
 	pin_everything(-1);
 	for (unsigned round = 0; round < r->rounds; round++)
-		for (int k = 0; k < 2; k++) {
-			int side = (int)((round + (unsigned)k) % 2);
+		for (int k = 0; k < 3; k++) {
+			int side = (int)((round + (unsigned)k) % 3);
 			unlink(yaml[side]);
 			double cpu_ms = NAN;
-			int rc = side ? pfs_round(dir, r->secs, &cpu_ms) : native_round(dir, argv);
-			if (rc != 0 && !side)
-				snprintf(
-					r->note, sizeof(r->note),
-					"native stress-ng: exit %d (its output: %.160s/native.out)",
-					rc, dir);
+			int rc = side == 1 ? pfs_round(dir, r->secs, &cpu_ms)
+					   : native_round(dir, side == 2, argv[side]);
+			if (rc != 0 && side != 1)
+				snprintf(r->note, sizeof(r->note),
+					 "%s stress-ng: exit %d (its output: %.160s/%s.out)",
+					 side ? "null proxy" : "native", rc, dir,
+					 side ? "null" : "native");
 			double v = yaml_number(yaml[side], "bogo-ops-per-second-real-time");
 			double ops = yaml_number(yaml[side], "bogo-ops");
 			if (rc != 0 || isnan(v))
 				continue;
 			bops_s[side][n[side]++] = v;
-			if (side && ops > 0 && !isnan(cpu_ms))
+			if (side == 1 && ops > 0 && !isnan(cpu_ms))
 				cpu[ncpu++] = cpu_ms / ops * 1000.0;
 		}
 	pin_everything(cfg.cpu);
 	r->bops_s[0] = median(bops_s[0], n[0]);
 	r->bops_s[1] = median(bops_s[1], n[1]);
+	r->bops_s[2] = median(bops_s[2], n[2]);
 	r->cpu_ms_per_k = median(cpu, ncpu);
 }
