@@ -114,7 +114,9 @@ case_daemon_not_readable() {
 	local out
 	out=$(as_user bash -c '
 		env PFS_SUBID_DIR=/nonexistent '"$RPFS"' run -- sleep 3 </dev/null & sleep 1.5
-		d=$(pgrep -u "$(id -u)" -x procfilterfs | head -1)
+		# the daemon that serves, as its supervisor names it (not a spare still
+		# in its dynamic loader, before main() makes it undumpable)
+		d=$('"$RPFS"' upgrade --sandbox $! --reload | sed -n "s/^daemon //p")
 		[ -n "$d" ] || { echo no-daemon; exit 1; }
 		unshare --user --map-root-user cat /proc/$d/environ >/dev/null 2>&1 && echo environ-read
 		unshare --user --map-root-user cat /proc/$d/maps >/dev/null 2>&1 && echo maps-read
