@@ -45,6 +45,8 @@ run_case() {
 	if [ "$rc" -eq 0 ]; then
 		echo "PASS $name" >>"$PFS_RESULTS"
 		printf '  ok   %s\n' "$name"
+		# PFS_TEST_VERBOSE=1: what a passing case logged (its figures) too
+		[ -n "${PFS_TEST_VERBOSE:-}" ] && [ -n "$out" ] && printf '%s\n' "$out" | sed 's/^/       /'
 	elif [ "$rc" -eq 77 ]; then
 		echo "SKIP $name" >>"$PFS_RESULTS"
 		printf '  skip %s\n' "$name"
