@@ -188,7 +188,8 @@ $(IT_PRODUCT_HELPERS): $(BUILD)/test/helpers/%: test/integration/helpers/%.c $(L
 	$(call say,LD,$@)
 	$(Q)$(CC) $(CFLAGS_ALL) -Isrc -o $@ $< $(LIBS_CORE) -lpthread
 
-$(IT_FIXTURES): $(BUILD)/test/helpers/%: test/integration/helpers/%.c
+# On the Makefile too: a build folder from before fixtures were plain holds sanitized ones.
+$(IT_FIXTURES): $(BUILD)/test/helpers/%: test/integration/helpers/%.c Makefile
 	@mkdir -p $(@D)
 	$(call say,LD,$@)
 	$(Q)$(CC) $(FIXTURE_CFLAGS) -o $@ $< -lpthread
