@@ -58,6 +58,10 @@ JANSSON_LIBS := $(shell pkg-config --libs jansson 2>/dev/null || echo -ljansson)
 WARN := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wno-unused-parameter
 BASE_CFLAGS := -std=gnu11 -g $(WARN) -D_FORTIFY_SOURCE=2 -D_GNU_SOURCE -Iinclude \
 	-DPFS_VERSION='"$(VERSION)"' -DPFS_POLICY_DIR='"$(POLICY_DIR)"' -MMD -MP
+# Test fixtures (the integration helpers that do not link the product) are
+# never sanitized: tests measure them (RSS, CPU time, timing) and run them in
+# sandboxes, and ASan's shadow memory and runtime would be what they measure.
+FIXTURE_CFLAGS := $(BASE_CFLAGS) $(OPT) $(CFLAGS)
 ifneq ($(SANITIZE),)
 OPT := -O1
 BASE_CFLAGS += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
@@ -106,6 +110,10 @@ UNIT := $(BUILD)/test/unit_tests
 UNIT_PURE := $(BUILD)/test/unit_pure
 UNIT_CORE := $(BUILD)/test/unit_core
 IT_HELPERS := $(IT_HELPER_SRC:test/integration/helpers/%.c=$(BUILD)/test/helpers/%)
+# The helpers that run product code (the monitor): linked with the libraries,
+# sanitized like them. Every other helper is a fixture (FIXTURE_CFLAGS).
+IT_PRODUCT_HELPERS := $(addprefix $(BUILD)/test/helpers/,monitor_harness monitor_pidreuse)
+IT_FIXTURES := $(filter-out $(IT_PRODUCT_HELPERS),$(IT_HELPERS))
 FUZZERS := $(FUZZ_SRC:fuzz/%.c=$(BUILD)/fuzz/%)
 BENCH_BINS := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%) $(BUILD)/bench/pfsbench
 
@@ -175,10 +183,16 @@ $(UNIT): $(UNIT_PURE) $(UNIT_CORE)
 	$(Q)printf '%s\n' '#!/bin/sh' 'd=$$(dirname "$$0")' \
 		'"$$d/unit_pure" "$$@" && exec "$$d/unit_core" "$$@"' >$@ && chmod +x $@
 
-$(BUILD)/test/helpers/%: test/integration/helpers/%.c $(LIBS_CORE)
+$(IT_PRODUCT_HELPERS): $(BUILD)/test/helpers/%: test/integration/helpers/%.c $(LIBS_CORE)
 	@mkdir -p $(@D)
 	$(call say,LD,$@)
 	$(Q)$(CC) $(CFLAGS_ALL) -Isrc -o $@ $< $(LIBS_CORE) -lpthread
+
+# On the Makefile too: a build folder from before fixtures were plain holds sanitized ones.
+$(IT_FIXTURES): $(BUILD)/test/helpers/%: test/integration/helpers/%.c Makefile
+	@mkdir -p $(@D)
+	$(call say,LD,$@)
+	$(Q)$(CC) $(FIXTURE_CFLAGS) -o $@ $< -lpthread
 
 # Fuzzers: clang + libFuzzer, on the pure layers only (compiled once with clang
 # and sanitizers): a fuzzed file that reaches beyond them fails to link.

@@ -277,10 +277,7 @@ PY
 	rss1=$(awk '/VmRSS/{print $2}' "/proc/$DPID/status")
 	log "daemon fds $fds0 -> $fds1, VmRSS ${rss0} kB -> ${rss1} kB"
 	[ "$fds1" -le $((fds0 + 2)) ] || fail "fd growth" || return 1
-	# ASan's quarantine holds freed memory (capped at 16 MiB by lib.sh): allow for it.
-	local slack=2048
-	[ -n "${SANITIZE:-}" ] && slack=32768
-	[ "$rss1" -le $((rss0 + slack)) ] || fail "memory growth"
+	[ "$rss1" -le $((rss0 + $(daemon_kib --growth 2048))) ] || fail "memory growth"
 }
 
 # The cap counts render buffers as they grow (raw text and filtered copy of a
