@@ -315,7 +315,12 @@ void measure_objects(void)
 	objects_host();
 	char dir[PATH_MAX], bin[PATH_MAX], samples[16];
 	sandbox_dir(dir, sizeof(dir), "objects");
-	snprintf(bin, sizeof(bin), "%s/bench/pfsbench", cfg.build);
+	char src[PATH_MAX], copy[PATH_MAX + 16];
+	snprintf(src, sizeof(src), "%s/bench/pfsbench", cfg.build);
+	/* the build may be where the sandbox has a /tmp of its own: run a copy from /t */
+	snprintf(copy, sizeof(copy), "%s/pfsbench", dir);
+	copy_file(src, copy, 0755);
+	snprintf(bin, sizeof(bin), "/t/pfsbench");
 	snprintf(samples, sizeof(samples), "%u", obj_samples());
 	char *workload[] = {bin, "--objects-helper", samples, "/kproc", "/proc", NULL};
 	struct sandbox sb = {.in = -1};

@@ -177,6 +177,8 @@ int sandbox_finish(struct sandbox *sb);
 /* note = what + the head of pfs run's stderr */
 void sandbox_error(const struct sandbox *sb, const char *what, char *note, size_t size);
 uint64_t sandbox_daemon_ticks(const struct sandbox *sb);
+/* Copies src to path (mode), or dies. */
+void copy_file(const char *src, const char *path, mode_t mode);
 /* tmpdir/name, writable by the sandbox's root */
 void sandbox_dir(char *dir, size_t size, const char *name);
 

@@ -18,6 +18,20 @@
 
 #include "pfsbench.h"
 
+void copy_file(const char *src, const char *path, mode_t mode)
+{
+	FILE *in = fopen(src, "re"), *out = fopen(path, "we");
+	if (!in || !out)
+		die("copy %s to %s: %s", src, path, strerror(errno));
+	size_t n;
+	while ((n = fread(rbuf, 1, RBUF_SIZE, in)) > 0)
+		if (fwrite(rbuf, 1, n, out) != n)
+			die("write %s: %s", path, strerror(errno));
+	fclose(in);
+	if (fchmod(fileno(out), mode) < 0 || fclose(out) != 0)
+		die("write %s: %s", path, strerror(errno));
+}
+
 /*
  * default.policy under a path of its own: the daemon's command line names its
  * policy, which tells this sandbox's daemon from the bench's own daemons.
@@ -30,16 +44,7 @@ static const char *sandbox_policy(void)
 	char src[PATH_MAX];
 	snprintf(src, sizeof(src), "%s/default.policy", cfg.filters);
 	snprintf(path, sizeof(path), "%s/sandbox-default.policy", tmpdir);
-	FILE *in = fopen(src, "re"), *out = fopen(path, "we");
-	if (!in || !out)
-		die("copy %s to %s: %s", src, path, strerror(errno));
-	size_t n;
-	while ((n = fread(rbuf, 1, RBUF_SIZE, in)) > 0)
-		if (fwrite(rbuf, 1, n, out) != n)
-			die("write %s: %s", path, strerror(errno));
-	fclose(in);
-	if (fclose(out) != 0)
-		die("write %s: %s", path, strerror(errno));
+	copy_file(src, path, 0644);
 	return path;
 }
 
