@@ -64,9 +64,23 @@ static int smaps_step(struct smaps_walk *w, const char *line, size_t len)
 int pfs_filter_smaps(const struct pfs_policy *p, const char *in, size_t len, struct pfs_buf *out,
 		     const struct pfs_trace *t)
 {
+	struct pfs_filter_piece f = {p, t, 0};
+	return pfs_filter_smaps_piece(&f, in, len, out);
+}
+
+/* The fate of the block a piece ends in, for the lines of the next (f->state). */
+enum { SMAPS_NO_BLOCK, SMAPS_KEPT, SMAPS_DROPPED };
+
+int pfs_filter_smaps_piece(struct pfs_filter_piece *f, const char *in, size_t len,
+			   struct pfs_buf *out)
+{
+	const struct pfs_policy *p = f->policy;
 	if (!p || p->n_maps_rules == 0)
 		return pfs_buf_append(out, in, len);
-	struct smaps_walk w = {.p = p, .scratch = PFS_BUF_INIT};
+	struct smaps_walk w = {.p = p,
+			       .scratch = PFS_BUF_INIT,
+			       .in_block = f->state != SMAPS_NO_BLOCK,
+			       .dropped = f->state == SMAPS_DROPPED};
 	size_t pos = 0, ll;
 	const char *line;
 	bool nl;
@@ -74,11 +88,12 @@ int pfs_filter_smaps(const struct pfs_policy *p, const char *in, size_t len, str
 	while (r >= 0 && pfs_next_line(in, len, &pos, &line, &ll, &nl)) {
 		r = smaps_step(&w, line, ll);
 		if (r == 1)
-			r = maps_emit_line(line, ll, nl, &w.hdr, w.rule, out, t);
+			r = maps_emit_line(line, ll, nl, &w.hdr, w.rule, out, f->trace);
 		else if (r == 0 && !w.dropped)
 			r = pfs_buf_append(out, line, ll + (nl ? 1 : 0));
 	}
 	pfs_buf_free(&w.scratch);
+	f->state = !w.in_block ? SMAPS_NO_BLOCK : w.dropped ? SMAPS_DROPPED : SMAPS_KEPT;
 	return r < 0 ? r : 0;
 }
 

@@ -288,6 +288,104 @@ static int virtualise(const struct pfs_view *v, const struct pfs_loc *loc, struc
 	return 0;
 }
 
+/* A render's end: on an error nothing is served, and a filter's is EIO (fail closed). */
+static int render_result(const struct pfs_loc *loc, int r, struct pfs_buf *out)
+{
+	if (r == 0)
+		return 0;
+	pfs_buf_reset(out);
+	if (r == -EBADMSG || r == -EINVAL) {
+		pfs_err("%s: filter could not parse the backing content; not served "
+			"(fail closed)",
+			loc->path);
+		return -EIO;
+	}
+	return r;
+}
+
+/*
+ * A file the registry filters a piece at a time (maps, smaps, numa_maps) is
+ * filtered as it is read: the render holds its output and one piece of the
+ * backing (PFS_READ_PIECE), never the whole raw text beside the filtered copy.
+ * The line rules, when they work line by line, apply to each piece's output.
+ */
+struct stream_args {
+	const struct pfs_loc *loc;
+	pfs_filter_piece_fn *piece;
+	struct pfs_filter_piece f;
+	bool line_rules;
+	struct pfs_match_ctx m;
+	struct pfs_buf tmp; /* a piece's filtered lines, for the line rules */
+	struct pfs_buf *out;
+	bool filter_failed; /* the error is the filter's, not the read's */
+};
+
+static int stream_piece(void *opaque, const char *lines, size_t len)
+{
+	struct stream_args *a = opaque;
+	int r;
+	if (!a->line_rules) {
+		r = a->piece(&a->f, lines, len, a->out);
+	} else {
+		pfs_buf_reset(&a->tmp);
+		r = a->piece(&a->f, lines, len, &a->tmp);
+		if (r == 0)
+			r = pfs_filter_lines(a->f.policy, a->loc->path, &a->m,
+					     a->tmp.data ? a->tmp.data : "", a->tmp.len, a->out,
+					     a->f.trace);
+	}
+	a->filter_failed = r < 0;
+	return r;
+}
+
+static int do_read_stream(void *arg)
+{
+	struct stream_args *a = arg;
+	return pfs_read_lines_at(a->loc->dirfd, a->loc->rel, PFS_READ_PIECE, stream_piece, a);
+}
+
+/*
+ * The piece filter of loc if its render can be streamed, else NULL. The
+ * streamed kinds show no process name (view_rendered_visible), are neither
+ * virtualised (sysinfo) nor rewritten for the reader's own task (waits,
+ * running): the raw text has no other use than the filter's.
+ */
+static pfs_filter_piece_fn *streamed(const struct pfs_view *v, const struct pfs_caller *c,
+				     const struct pfs_loc *loc, const struct pfs_path_decision *d)
+{
+	const struct pfs_filter_kind *k = pfs_filter_kind_of(&loc->pp);
+	struct pfs_match_ctx m = {.self_tgid = c->tgid};
+	unsigned ns;
+	if (!k || !k->piece || (v->oracle && userns_rendered(&loc->pp, &ns)))
+		return NULL;
+	if (d->has_line_rules && !pfs_filter_lines_per_line(v->policy, loc->path, &m))
+		return NULL; /* a REPLACE rule: the whole text is replaced */
+	return k->piece;
+}
+
+static int render_streamed(const struct pfs_view *v, struct pfs_caller *c,
+			   const struct pfs_loc *loc, const struct pfs_path_decision *d,
+			   pfs_filter_piece_fn *piece, const struct pfs_trace *t,
+			   struct pfs_buf *out)
+{
+	struct stream_args a = {
+		.loc = loc,
+		.piece = piece,
+		.f = {v->policy, t, 0},
+		.line_rules = d->has_line_rules,
+		.m = {.self_tgid = c->tgid},
+		.tmp = PFS_BUF_INIT,
+		.out = out,
+	};
+	int r = view_as_caller(v, c, loc, PFS_OP_OPEN_R, do_read_stream, &a);
+	pfs_buf_free(&a.tmp);
+	if (r < 0 && !a.filter_failed) {
+		pfs_buf_reset(out); /* the read's error, as an unfiltered render gives it */
+		return r;
+	}
+	return render_result(loc, r, out);
+}
+
 int pfs_view_render(const struct pfs_view *v, struct pfs_caller *c, const struct pfs_loc *loc,
 		    const struct pfs_path_decision *d, const struct pfs_trace *t,
 		    struct pfs_buf *out)
@@ -308,6 +406,9 @@ int pfs_view_render(const struct pfs_view *v, struct pfs_caller *c, const struct
 		pfs_trace_emit(t, PFS_TR_REPLACED, loc->path, strlen(loc->path), &d->replace->src);
 		return pfs_buf_append(out, d->replace->text, d->replace->text_len);
 	}
+	pfs_filter_piece_fn *piece = streamed(v, c, loc, d);
+	if (piece)
+		return render_streamed(v, c, loc, d, piece, t, out);
 	cleanup_buf struct pfs_buf raw = PFS_BUF_INIT;
 	r = pidns_sysctl(v, loc, &raw);
 	if (r == -ENOENT && pfs_view_is_idmap(loc) && v->oracle)
@@ -339,15 +440,5 @@ int pfs_view_render(const struct pfs_view *v, struct pfs_caller *c, const struct
 		*out = filtered;
 		filtered = (struct pfs_buf)PFS_BUF_INIT;
 	}
-	if (r < 0) {
-		pfs_buf_reset(out);
-		if (r == -EBADMSG || r == -EINVAL) {
-			pfs_err("%s: filter could not parse the backing content; not served "
-				"(fail closed)",
-				loc->path);
-			return -EIO;
-		}
-		return r;
-	}
-	return 0;
+	return render_result(loc, r, out);
 }
