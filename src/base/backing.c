@@ -15,8 +15,9 @@
 /*
  * Appends what fd gives until EOF or max bytes; keeps out NUL-terminated.
  * Each read fills the free room; with little left the buffer grows to 16 KiB
- * first, then doubles. (It started at 128 KiB: a mapping and its page faults
- * per render, and 128 KiB of the snapshot budget for a 1 KiB status.)
+ * first, then as pfs_buf grows (doubles, then by a quarter). (It started at
+ * 128 KiB: a mapping and its page faults per render, and 128 KiB of the
+ * snapshot budget for a 1 KiB status.)
  */
 static int read_fd_into(int fd, size_t max, struct pfs_buf *out)
 {
@@ -24,7 +25,7 @@ static int read_fd_into(int fd, size_t max, struct pfs_buf *out)
 	while (out->len - start < max) {
 		size_t chunk = out->cap - out->len > 4096  ? out->cap - out->len - 1
 			       : out->len < FIRST_READ - 1 ? FIRST_READ - 1 - out->len
-							   : out->len;
+							   : pfs_buf_next_cap(out->cap) - out->cap;
 		if (chunk > max - (out->len - start))
 			chunk = max - (out->len - start);
 		int r = pfs_buf_reserve(out, chunk);
