@@ -1,10 +1,11 @@
-/* libFuzzer: smaps and smaps_rollup (rollup recomputed from the same input as smaps). */
+/* libFuzzer: smaps (whole and in pieces) and smaps_rollup (recomputed from the same input). */
 #include "fuzz_filter_policy.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	const char *in = (const char *)data;
 	fz_identity(pfs_filter_smaps, fz_maps_policy(true), in, size);
+	fz_pieces(pfs_filter_smaps_piece, fz_maps_policy(false), in, size);
 	struct pfs_buf out = PFS_BUF_INIT;
 	(void)pfs_filter_smaps(fz_maps_policy(false), in, size, &out, &fz_trace);
 	pfs_buf_reset(&out);
