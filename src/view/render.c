@@ -181,15 +181,13 @@ static int carry_mount_drops(const struct pfs_view *v, struct pfs_caller *c,
 	return r;
 }
 
-/* The registry's filter for loc, if any claims it; else the raw content. */
+/* The registry's filter k of loc. */
 static int filter_by_kind(const struct pfs_view *v, struct pfs_caller *c, const struct pfs_loc *loc,
-			  const struct pfs_buf *raw, const struct pfs_trace *t, struct pfs_buf *out)
+			  const struct pfs_filter_kind *k, const struct pfs_buf *raw,
+			  const struct pfs_trace *t, struct pfs_buf *out)
 {
-	const struct pfs_filter_kind *k = pfs_filter_kind_of(&loc->pp);
 	const char *data = raw->data ? raw->data : "";
 	size_t len = raw->len;
-	if (!k || !k->filter)
-		return pfs_buf_append(out, data, len);
 	struct sibling_ctx x = {v, c, loc, NULL};
 	cleanup_buf struct pfs_buf table = PFS_BUF_INIT, mi = PFS_BUF_INIT;
 	int mt = mount_table_of(k);
@@ -430,7 +428,13 @@ int pfs_view_render(const struct pfs_view *v, struct pfs_caller *c, const struct
 	if (r < 0)
 		return r;
 	cleanup_buf struct pfs_buf filtered = PFS_BUF_INIT;
-	r = filter_by_kind(v, c, loc, &raw, t, &filtered);
+	const struct pfs_filter_kind *k = pfs_filter_kind_of(&loc->pp);
+	if (k && k->filter) {
+		r = filter_by_kind(v, c, loc, k, &raw, t, &filtered);
+	} else { /* served as read: the raw text itself, not a copy beside it */
+		filtered = raw;
+		raw = (struct pfs_buf)PFS_BUF_INIT;
+	}
 	if (r == 0 && d->has_line_rules) {
 		struct pfs_match_ctx m = {.self_tgid = c->tgid};
 		r = pfs_filter_lines(v->policy, loc->path, &m, filtered.data ? filtered.data : "",
