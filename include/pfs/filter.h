@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "pfs/backing.h"
 #include "pfs/buf.h"
 #include "pfs/idmap.h"
 #include "pfs/policy.h"
@@ -31,6 +32,8 @@ struct pfs_filter_in {
 	const struct pfs_trace *trace;
 	/* A sibling file in the same process directory, read as the reader. */
 	int (*read_sibling)(void *ctx, const char *name, struct pfs_buf *out);
+	/* The same, handed to fn in pieces of whole lines as it is read (pfs_read_lines_at). */
+	int (*read_sibling_lines)(void *ctx, const char *name, pfs_lines_fn *fn, void *opaque);
 	/* Whether the reader reads its own process. */
 	bool (*is_self)(void *ctx);
 	void *ctx;

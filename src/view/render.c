@@ -85,16 +85,36 @@ static int read_as_caller(const struct pfs_view *v, struct pfs_caller *c, const 
 	return view_as_caller(v, c, loc, PFS_OP_OPEN_R, do_read, &a);
 }
 
-/* A sibling file of loc in the same process directory ("smaps" of "smaps_rollup"). */
+/* The path of a sibling file of loc in the same process directory ("smaps" of "smaps_rollup"). */
+static int sibling_rel(const struct pfs_loc *loc, const char *sibling, char *rel, size_t size)
+{
+	size_t base = strlen(loc->rel) - strlen(loc->pp.rest);
+	if (base + strlen(sibling) + 1 > size)
+		return -ENAMETOOLONG;
+	snprintf(rel, size, "%.*s%s", (int)base, loc->rel, sibling);
+	return 0;
+}
+
 static int read_sibling(const struct pfs_view *v, struct pfs_caller *c, const struct pfs_loc *loc,
 			const char *sibling, struct pfs_buf *out)
 {
-	size_t base = strlen(loc->rel) - strlen(loc->pp.rest);
 	char rel[256];
-	if (base + strlen(sibling) + 1 > sizeof(rel))
-		return -ENAMETOOLONG;
-	snprintf(rel, sizeof(rel), "%.*s%s", (int)base, loc->rel, sibling);
-	return read_as_caller(v, c, loc, rel, out);
+	int r = sibling_rel(loc, sibling, rel, sizeof(rel));
+	return r < 0 ? r : read_as_caller(v, c, loc, rel, out);
+}
+
+/* A file read as the caller in pieces of whole lines (pfs_read_lines_at). */
+struct lines_args {
+	int dirfd;
+	const char *rel;
+	pfs_lines_fn *fn;
+	void *opaque;
+};
+
+static int do_read_lines(void *arg)
+{
+	struct lines_args *a = arg;
+	return pfs_read_lines_at(a->dirfd, a->rel, PFS_READ_PIECE, a->fn, a->opaque);
 }
 
 struct sibling_ctx {
@@ -111,6 +131,15 @@ static int ctx_read_sibling(void *opaque, const char *name, struct pfs_buf *out)
 		return pfs_buf_append(out, x->mountinfo->data ? x->mountinfo->data : "",
 				      x->mountinfo->len);
 	return read_sibling(x->v, x->c, x->loc, name, out);
+}
+
+static int ctx_read_sibling_lines(void *opaque, const char *name, pfs_lines_fn *fn, void *fo)
+{
+	struct sibling_ctx *x = opaque;
+	char rel[256];
+	int r = sibling_rel(x->loc, name, rel, sizeof(rel));
+	struct lines_args a = {x->loc->dirfd, rel, fn, fo};
+	return r < 0 ? r : view_as_caller(x->v, x->c, x->loc, PFS_OP_OPEN_R, do_read_lines, &a);
 }
 
 static bool ctx_is_self(void *opaque)
@@ -209,6 +238,7 @@ static int filter_by_kind(const struct pfs_view *v, struct pfs_caller *c, const 
 		.gidmap = &v->gidmap,
 		.trace = t,
 		.read_sibling = ctx_read_sibling,
+		.read_sibling_lines = ctx_read_sibling_lines,
 		.is_self = ctx_is_self,
 		.ctx = &x,
 	};
@@ -336,12 +366,6 @@ static int stream_piece(void *opaque, const char *lines, size_t len)
 	return r;
 }
 
-static int do_read_stream(void *arg)
-{
-	struct stream_args *a = arg;
-	return pfs_read_lines_at(a->loc->dirfd, a->loc->rel, PFS_READ_PIECE, stream_piece, a);
-}
-
 /*
  * The piece filter of loc if its render can be streamed, else NULL. The
  * streamed kinds show no process name (view_rendered_visible), are neither
@@ -375,7 +399,8 @@ static int render_streamed(const struct pfs_view *v, struct pfs_caller *c,
 		.tmp = PFS_BUF_INIT,
 		.out = out,
 	};
-	int r = view_as_caller(v, c, loc, PFS_OP_OPEN_R, do_read_stream, &a);
+	struct lines_args la = {loc->dirfd, loc->rel, stream_piece, &a};
+	int r = view_as_caller(v, c, loc, PFS_OP_OPEN_R, do_read_lines, &la);
 	pfs_buf_free(&a.tmp);
 	if (r < 0 && !a.filter_failed) {
 		pfs_buf_reset(out); /* the read's error, as an unfiltered render gives it */
