@@ -61,7 +61,8 @@ struct pfs_filter_kind {
 	 * a line, or a block of lines under a header): the view then filters the
 	 * file as it reads it, holding the output and one piece, never the whole
 	 * raw text. NULL: the filter needs the whole text (the mount tables:
-	 * re-parenting needs every mount's parent; the rollup: all of smaps).
+	 * re-parenting needs every mount's parent). smaps_rollup, one line, reads
+	 * its sibling smaps a piece at a time instead (read_sibling_lines).
 	 */
 	pfs_filter_piece_fn *piece;
 	/* its render can be long or big (a walk of every mapping or mount): the
