@@ -1,4 +1,4 @@
-/* libFuzzer: smaps (whole and in pieces) and smaps_rollup (recomputed from the same input, whole and read in pieces). */
+/* libFuzzer: smaps and smaps_rollup (from the same input), whole and read in pieces. */
 #include "fuzz_filter_policy.h"
 
 struct fz_text {
