@@ -316,11 +316,14 @@ static int virtualise(const struct pfs_view *v, const struct pfs_loc *loc, struc
 	return 0;
 }
 
-/* A render's end: on an error nothing is served, and a filter's is EIO (fail closed). */
+/*
+ * A render's end: on an error nothing is served, and a filter's is EIO (fail
+ * closed); on success out is a NUL-terminated string, empty ones too.
+ */
 static int render_result(const struct pfs_loc *loc, int r, struct pfs_buf *out)
 {
 	if (r == 0)
-		return 0;
+		return pfs_buf_append(out, "", 0);
 	pfs_buf_reset(out);
 	if (r == -EBADMSG || r == -EINVAL) {
 		pfs_err("%s: filter could not parse the backing content; not served "
@@ -456,9 +459,12 @@ int pfs_view_render(const struct pfs_view *v, struct pfs_caller *c, const struct
 	const struct pfs_filter_kind *k = pfs_filter_kind_of(&loc->pp);
 	if (k && k->filter) {
 		r = filter_by_kind(v, c, loc, k, &raw, t, &filtered);
-	} else { /* served as read: the raw text itself, not a copy beside it */
+	} else if (raw.len + 1 > raw.cap / 2) {
+		/* served as read: the raw text itself, not a copy beside it */
 		filtered = raw;
 		raw = (struct pfs_buf)PFS_BUF_INIT;
+	} else { /* a copy is smaller than the read's buffer (16 KiB for a 1 KiB status) */
+		r = pfs_buf_append(&filtered, raw.data ? raw.data : "", raw.len);
 	}
 	if (r == 0 && d->has_line_rules) {
 		struct pfs_match_ctx m = {.self_tgid = c->tgid};
