@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "pfs/backing.h"
 #include "pfs/filter.h"
 #include "pfs/mountinfo.h"
 
@@ -125,6 +126,45 @@ static void fz_identity(fz_filter f, const struct pfs_policy *p, const char *in,
 	    (out.len != len || (len && memcmp(out.data, in, len))))
 		abort();
 	pfs_buf_free(&out);
+}
+
+struct fz_feed {
+	pfs_filter_piece_fn *fn;
+	struct pfs_filter_piece f;
+	struct pfs_buf out;
+};
+
+static int fz_feed_piece(void *opaque, const char *lines, size_t len)
+{
+	struct fz_feed *x = opaque;
+	return x->fn(&x->f, lines, len, &x->out);
+}
+
+/*
+ * The piece filter fed the input as the daemon reads it (line pieces, pushed
+ * in steps of 1..64 bytes chosen by the input's first byte) must give what it
+ * gives for the whole text: the same result, and on success the same bytes.
+ */
+static void fz_pieces(pfs_filter_piece_fn *fn, const struct pfs_policy *p, const char *in,
+		      size_t len)
+{
+	struct pfs_buf whole = PFS_BUF_INIT;
+	struct pfs_filter_piece f = {p, &fz_trace, 0};
+	int want = fn(&f, in, len, &whole);
+	size_t step = len ? (unsigned char)in[0] % 64 + 1 : 1;
+	struct fz_feed x = {fn, {p, &fz_trace, 0}, PFS_BUF_INIT};
+	struct pfs_lines l = PFS_LINES_INIT(fz_feed_piece, &x);
+	int r = 0;
+	for (size_t off = 0; r == 0 && off < len; off += step)
+		r = pfs_lines_push(&l, in + off, len - off < step ? len - off : step);
+	int e = pfs_lines_end(&l);
+	if (r == 0)
+		r = e;
+	if (r != want || (r == 0 && (x.out.len != whole.len ||
+				     (whole.len && memcmp(x.out.data, whole.data, whole.len)))))
+		abort();
+	pfs_buf_free(&x.out);
+	pfs_buf_free(&whole);
 }
 
 #endif

@@ -1,4 +1,4 @@
-/* libFuzzer: the maps and numa_maps filters and map_files ranges. */
+/* libFuzzer: the maps and numa_maps filters (whole and in pieces) and map_files ranges. */
 #include "fuzz_filter_policy.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -6,6 +6,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	const char *in = (const char *)data;
 	fz_identity(pfs_filter_maps, fz_maps_policy(true), in, size);
 	fz_identity(pfs_filter_numa_maps, fz_maps_policy(true), in, size);
+	fz_pieces(pfs_filter_maps_piece, fz_maps_policy(false), in, size);
+	fz_pieces(pfs_filter_numa_maps_piece, fz_maps_policy(false), in, size);
 	struct pfs_buf out = PFS_BUF_INIT;
 	if (pfs_filter_maps(fz_maps_policy(false), in, size, &out, &fz_trace) == 0) {
 		/* The output is maps again: filtering it once more must succeed. */

@@ -8,6 +8,7 @@
 #   BENCH_OUT=FILE     where the markdown goes (default bench/results.md)
 #   BENCH_ALT_DAEMON=PATH  also measure another procfilterfs binary (default.policy)
 #   BENCH_CPU=N|none   CPU the latency scenarios are pinned to (default: the last one)
+#   BENCH_HOSTILE_ONLY=1  only the hostile-load table (issue 14)
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -37,9 +38,14 @@ if ! "$build/pfs" policy check "$policy"; then
 	exit 1
 fi
 
-args=(--build "$build" --filters "$top/filters" --policy200 "$policy" --out "$out")
+args=(--build "$build" --filters "$top/filters" --policy200 "$policy")
+# The hostile table alone goes to stdout, unless BENCH_OUT names a file: results.md is the whole run's.
+if [ -z "${BENCH_HOSTILE_ONLY:-}" ] || [ "${BENCH_HOSTILE_ONLY}" = 0 ] || [ -n "${BENCH_OUT:-}" ]; then
+	args+=(--out "$out")
+fi
 # BENCH_ALT_DAEMON=PATH adds a column: another procfilterfs build with default.policy (A/B of a patch).
 [ -n "${BENCH_ALT_DAEMON:-}" ] && args+=(--alt-daemon "$BENCH_ALT_DAEMON")
 [ -n "${BENCH_CPU:-}" ] && args+=(--cpu "$BENCH_CPU")
 [ -n "${BENCH_QUICK:-}" ] && [ "${BENCH_QUICK}" != 0 ] && args+=(--quick)
+[ -n "${BENCH_HOSTILE_ONLY:-}" ] && [ "${BENCH_HOSTILE_ONLY}" != 0 ] && args+=(--hostile-only)
 "$build/bench/pfsbench" "${args[@]}"

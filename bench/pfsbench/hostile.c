@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
@@ -25,6 +26,7 @@
 const char *const hostile_names[NATTACKS] = {
 	"idle",
 	"12 threads reading smaps (2000 mappings)",
+	"12 threads reading smaps (27000 mappings, ~20 MiB)",
 	"12 relays blocked on empty pipes",
 	"4 processes looking up 4000 fd entries each",
 	"fork storm + ps walks + stress-ng --procfs",
@@ -54,13 +56,17 @@ static long drain(const char *path, char *buf, size_t size)
 	return n < 0 ? -1 : total;
 }
 
+/* The smaps readers' count of whole reads and failed ones, shared with the bench. */
+static long *smaps_counts;
+
 static void *smaps_reader(void *arg)
 {
 	static char buf[ATTACK_THREADS][64 << 10];
 	static int next;
 	char *mine = buf[__atomic_fetch_add(&next, 1, __ATOMIC_RELAXED) % ATTACK_THREADS];
 	for (;;)
-		drain(arg, mine, sizeof(buf[0]));
+		__atomic_fetch_add(&smaps_counts[drain(arg, mine, sizeof(buf[0])) < 0], 1,
+				   __ATOMIC_RELAXED);
 	return NULL;
 }
 
@@ -147,7 +153,7 @@ static pid_t attack_fork(void)
 }
 
 /* Starts attack a on t: the pids of its processes in pids (0-terminated). */
-static void start_attack(int a, const struct target *t, pid_t maps_pid, pid_t *pids)
+static void start_attack(int a, const struct target *t, pid_t maps_pid, pid_t big_pid, pid_t *pids)
 {
 	static char paths[ATTACK_THREADS][PATH_MAX];
 	int n = 0;
@@ -155,8 +161,10 @@ static void start_attack(int a, const struct target *t, pid_t maps_pid, pid_t *p
 	pid_t p;
 	switch (a) {
 	case A_SMAPS:
+	case A_SMAPS_BIG:
 		for (int i = 0; i < ATTACK_THREADS; i++)
-			snprintf(paths[i], PATH_MAX, "%s/%d/smaps", t->prefix, (int)maps_pid);
+			snprintf(paths[i], PATH_MAX, "%s/%d/smaps", t->prefix,
+				 (int)(a == A_SMAPS ? maps_pid : big_pid));
 		if ((p = attack_fork()) == 0)
 			run_threads(smaps_reader, paths);
 		pids[n++] = p;
@@ -245,6 +253,11 @@ void measure_hostile(pid_t maps_pid)
 {
 	static const int who[] = {T_DEFAULT, T_ALT};
 	unsigned dur = cfg.smoke ? 300 : cfg.quick ? 2000 : 4000;
+	pid_t big_pid = spawn_maps_child(NMAPS_BIG);
+	smaps_counts = mmap(NULL, 2 * sizeof(long), PROT_READ | PROT_WRITE,
+			    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (smaps_counts == MAP_FAILED)
+		die("mmap: %s", strerror(errno));
 	pin_everything(-1);
 	for (int a = 0; a < NATTACKS; a++) {
 		for (size_t k = 0; k < sizeof(who) / sizeof(*who); k++) {
@@ -253,15 +266,20 @@ void measure_hostile(pid_t maps_pid)
 				continue;
 			pid_t pids[16];
 			reset_peak(t->pid);
-			start_attack(a, t, maps_pid, pids);
+			smaps_counts[0] = smaps_counts[1] = 0;
+			start_attack(a, t, maps_pid, big_pid, pids);
 			sleep_ms(a == A_IDLE ? 0 : 300);
 			int err = 0;
 			ex.hostile[who[k]].p99_ms[a] = victim(t, dur, &err);
 			ex.hostile[who[k]].err[a] = err;
 			ex.hostile[who[k]].hwm_kib[a] = daemon_hwm_kib(t->pid);
 			stop_attack(pids);
+			ex.hostile[who[k]].served[a] = smaps_counts[0];
+			ex.hostile[who[k]].refused[a] = smaps_counts[1];
 			sleep_ms(cfg.smoke ? 100 : 1000); /* the daemon settles */
 		}
 	}
 	pin_everything(cfg.cpu);
+	kill(big_pid, SIGKILL);
+	waitpid(big_pid, NULL, 0);
 }

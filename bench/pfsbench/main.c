@@ -156,22 +156,9 @@ static void measure_monitor(void)
 	ex.monitor_us_per_pass = (double)cpu_ns / 1000.0 / passes;
 }
 
-static int bench_main(void)
+/* Every phase but the hostile load: the latency table, walks, monitor, concurrency, RSS. */
+static void measure_scenarios(void)
 {
-	rbuf = malloc(RBUF_SIZE);
-	if (!rbuf)
-		die("out of memory");
-	setup_namespace();
-	if (cfg.cpu >= 0)
-		set_affinity(0, cfg.cpu); /* inherited by every daemon and child */
-	maps_child = spawn_maps_child();
-	start_targets();
-	fprintf(stderr, "pfsbench: targets up:");
-	for (int t = 0; t < NT; t++)
-		fprintf(stderr, " %s=%s", tg[t].key, tg[t].ok ? "ok" : "no");
-	fprintf(stderr, "\n");
-	if (!tg[T_DEFAULT].ok)
-		die("procfilterfs did not mount");
 	procs_to(50);
 
 	uint64_t cpu0[NT];
@@ -217,6 +204,26 @@ static int bench_main(void)
 			ex.rss_1000[t] = daemon_rss_kib(tg[t].pid);
 	fprintf(stderr, "pfsbench: RSS over many opens\n");
 	measure_rss_opens();
+}
+
+static int bench_main(void)
+{
+	rbuf = malloc(RBUF_SIZE);
+	if (!rbuf)
+		die("out of memory");
+	setup_namespace();
+	if (cfg.cpu >= 0)
+		set_affinity(0, cfg.cpu); /* inherited by every daemon and child */
+	maps_child = spawn_maps_child(NMAPS);
+	start_targets();
+	fprintf(stderr, "pfsbench: targets up:");
+	for (int t = 0; t < NT; t++)
+		fprintf(stderr, " %s=%s", tg[t].key, tg[t].ok ? "ok" : "no");
+	fprintf(stderr, "\n");
+	if (!tg[T_DEFAULT].ok)
+		die("procfilterfs did not mount");
+	if (!cfg.hostile_only)
+		measure_scenarios();
 	fprintf(stderr, "pfsbench: hostile load\n");
 	measure_hostile(maps_child);
 	fprintf(stderr, "pfsbench: reaching the real object through /proc, in pfs run\n");
@@ -254,7 +261,7 @@ static void usage(void)
 {
 	fprintf(stderr,
 		"usage: pfsbench --build DIR --filters DIR --policy200 FILE [--out FILE] "
-		"[--quick|--smoke] [--alt-daemon PATH] [--cpu N|none]\n"
+		"[--quick|--smoke] [--hostile-only] [--alt-daemon PATH] [--cpu N|none]\n"
 		"       pfsbench --gen-policy FILE [--filters DIR]\n"
 		"       pfsbench --loop PATH [N]   (open+read+close PATH N times, for profiling)\n"
 		"       pfsbench --objects-helper SAMPLES PREFIX... (run by the bench in pfs run)\n"
@@ -270,6 +277,7 @@ int main(int argc, char **argv)
 		{"out", required_argument, NULL, 'o'},
 		{"quick", no_argument, NULL, 'q'},
 		{"smoke", no_argument, NULL, 's'},
+		{"hostile-only", no_argument, NULL, 'H'},
 		{"cpu", required_argument, NULL, 'c'},
 		{"gen-policy", required_argument, NULL, 'g'},
 		{"loop", required_argument, NULL, 'l'},
@@ -306,6 +314,9 @@ int main(int argc, char **argv)
 			break;
 		case 's':
 			cfg.quick = cfg.smoke = true;
+			break;
+		case 'H':
+			cfg.hostile_only = true;
 			break;
 		case 'c':
 			cfg.cpu = strcmp(optarg, "none") ? atoi(optarg) : -1;

@@ -52,6 +52,7 @@ struct config {
 	const char *alt; /* --alt-daemon: another procfilterfs binary, run with default.policy */
 	bool quick;
 	bool smoke; /* --smoke: seconds-long run that only checks the harness works */
+	bool hostile_only; /* --hostile-only: the hostile-load table alone */
 	int cpu; /* --cpu N: the bench and every daemon on CPU N (-1: not pinned) */
 	unsigned samples; /* per target per cheap scenario */
 };
@@ -72,12 +73,13 @@ extern struct scenario walks[NWALKS];
 extern const long walk_procs[NWALKS];
 
 /* hostile.c: the attacks, in the report's order */
-enum { A_IDLE, A_SMAPS, A_RELAYS, A_FDS, A_STORM, NATTACKS };
+enum { A_IDLE, A_SMAPS, A_SMAPS_BIG, A_RELAYS, A_FDS, A_STORM, NATTACKS };
 extern const char *const hostile_names[NATTACKS];
 struct hostile {
 	double p99_ms[NATTACKS]; /* the victim's */
 	long hwm_kib[NATTACKS]; /* the daemon's peak RSS during the attack */
 	int err[NATTACKS]; /* the victim's first failure */
+	long served[NATTACKS], refused[NATTACKS]; /* the smaps attacks' reads: whole, failed */
 };
 
 /* objects.c: reaching the real object through /proc (issue 15), in the report's order */
@@ -139,7 +141,9 @@ void run_scenario(struct scenario *s, int arg);
 
 /* procs.c */
 void procs_to(long want);
-pid_t spawn_maps_child(void);
+pid_t spawn_maps_child(int n);
+#define NMAPS 2000 /* the maps child of the latency table */
+#define NMAPS_BIG 27000 /* of the big smaps attack: about 20 MiB of smaps */
 void set_affinity(pid_t pid, int cpu);
 void set_affinity_all(pid_t pid, int cpu);
 

@@ -14,8 +14,6 @@
 
 #include "pfsbench.h"
 
-#define NMAPS 2000
-
 /* ---- processes ---------------------------------------------------------- */
 
 static void child_wait_forever(void)
@@ -61,13 +59,13 @@ void procs_to(long want)
 	}
 }
 
-/* A child with ~NMAPS distinct mappings of a file (alternating protections, no merging). */
-pid_t spawn_maps_child(void)
+/* A child with ~n distinct mappings of a file (alternating protections, no merging). */
+pid_t spawn_maps_child(int n)
 {
 	char path[PATH_MAX];
-	snprintf(path, sizeof(path), "%s/maps.dat", tmpdir);
+	snprintf(path, sizeof(path), "%s/maps%d.dat", tmpdir, n);
 	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-	if (fd < 0 || ftruncate(fd, (off_t)NMAPS * 4096) < 0)
+	if (fd < 0 || ftruncate(fd, (off_t)n * 4096) < 0)
 		die("maps file: %s", strerror(errno));
 	int pipefd[2];
 	if (pipe(pipefd) < 0)
@@ -75,7 +73,7 @@ pid_t spawn_maps_child(void)
 	pid_t p = fork();
 	if (p == 0) {
 		close(pipefd[0]);
-		for (int i = 0; i < NMAPS; i++) {
+		for (int i = 0; i < n; i++) {
 			int prot = i % 2 ? PROT_READ : PROT_READ | PROT_WRITE;
 			if (mmap(NULL, 4096, prot, MAP_PRIVATE, fd, (off_t)i * 4096) == MAP_FAILED)
 				_exit(1);

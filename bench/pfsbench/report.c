@@ -217,6 +217,15 @@ static void hostile_report(void)
 				hostile_cell(who[k], a);
 		out("\n");
 	}
+	out("\nThe smaps attacks' reads (opened and read to the end, or failed: ENOMEM past the "
+	    "budget):");
+	for (int a = A_SMAPS; a <= A_SMAPS_BIG; a++)
+		for (size_t k = 0; k < 2; k++)
+			if (tg[who[k]].ok)
+				out(" %s, %s: %ld whole, %ld failed;", hostile_names[a],
+				    tg[who[k]].label, ex.hostile[who[k]].served[a],
+				    ex.hostile[who[k]].refused[a]);
+	out("\n");
 }
 
 /* Issue 16's stress-ng goal and issue 15's cost of each way to the real object. */
@@ -299,6 +308,10 @@ static void sandbox_report(void)
 
 void report(void)
 {
+	if (cfg.hostile_only) {
+		hostile_report();
+		return;
+	}
 	double nat_geo_w, null_geo_w, r200_w;
 	const char *nat_w = "", *null_w = "", *r200_wn = "";
 	double nat_geo = geomean_ratio(T_DEFAULT, T_NATIVE, &nat_geo_w, &nat_w);

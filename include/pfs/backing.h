@@ -12,6 +12,34 @@
 int pfs_read_all_at(int dirfd, const char *rel, struct pfs_buf *out);
 /* Appends at most max bytes of dirfd/rel (opened with extra_flags too) to out. */
 int pfs_read_at_most(int dirfd, const char *rel, int extra_flags, size_t max, struct pfs_buf *out);
+/*
+ * Line pieces: bytes pushed are handed to fn in pieces that end at a line end
+ * (not NUL-terminated); the partial line after the last '\n' waits for the
+ * next push, and pfs_lines_end hands on what is left (a last line without its
+ * '\n'). So a consumer of whole lines (a filter) sees every line whole, and
+ * only one piece and a partial line are held at a time.
+ */
+typedef int pfs_lines_fn(void *opaque, const char *lines, size_t len);
+struct pfs_lines {
+	struct pfs_buf buf; /* the bytes not handed on yet */
+	pfs_lines_fn *fn;
+	void *opaque;
+};
+#define PFS_LINES_INIT(fn, opaque)                                                                 \
+	{                                                                                          \
+		PFS_BUF_INIT, (fn), (opaque)                                                       \
+	}
+/* Appends data and hands on the whole lines pending: 0 or fn's error. */
+int pfs_lines_push(struct pfs_lines *l, const char *data, size_t len);
+/* Hands on the rest and frees the buffer (also after an error). */
+int pfs_lines_end(struct pfs_lines *l);
+/*
+ * Reads dirfd/rel to EOF through line pieces of about chunk bytes (a line
+ * longer than chunk makes its piece longer): the memory held is one piece,
+ * however big the file. 0, -errno of the read, or fn's error.
+ */
+#define PFS_READ_PIECE (64u << 10)
+int pfs_read_lines_at(int dirfd, const char *rel, size_t chunk, pfs_lines_fn *fn, void *opaque);
 /* Reads up to size-1 bytes of a small file; NUL-terminates. Returns length or -errno. */
 ssize_t pfs_read_small_at(int dirfd, const char *rel, char *buf, size_t size);
 /* Writes the string val to rel at dirfd in one write(2): 0 or -errno. */

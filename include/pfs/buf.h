@@ -16,6 +16,16 @@ struct pfs_buf {
 		NULL, 0, 0                                                                         \
 	}
 
+/*
+ * Growth: small buffers double; from PFS_BUF_STEP_FROM on they grow by a
+ * quarter (whole pages), so a big one's capacity (what the snapshot budget
+ * charges) is at most about 1.25 times its content, not twice.
+ */
+#define PFS_BUF_STEP_FROM (1u << 20)
+static inline size_t pfs_buf_next_cap(size_t cap)
+{
+	return cap < PFS_BUF_STEP_FROM ? cap * 2 : (cap + cap / 4 + 4095) & ~(size_t)4095;
+}
 int pfs_buf_reserve(struct pfs_buf *b, size_t extra);
 int pfs_buf_append(struct pfs_buf *b, const void *data, size_t len);
 int pfs_buf_appends(struct pfs_buf *b, const char *s);

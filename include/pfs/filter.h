@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "pfs/backing.h"
 #include "pfs/buf.h"
 #include "pfs/idmap.h"
 #include "pfs/policy.h"
@@ -31,15 +32,39 @@ struct pfs_filter_in {
 	const struct pfs_trace *trace;
 	/* A sibling file in the same process directory, read as the reader. */
 	int (*read_sibling)(void *ctx, const char *name, struct pfs_buf *out);
+	/* The same, handed to fn in pieces of whole lines as it is read (pfs_read_lines_at). */
+	int (*read_sibling_lines)(void *ctx, const char *name, pfs_lines_fn *fn, void *opaque);
 	/* Whether the reader reads its own process. */
 	bool (*is_self)(void *ctx);
 	void *ctx;
 };
+/*
+ * A filter fed its input a piece at a time, as the backing is read: each
+ * piece ends at a line end (the last may not), and the filter writes for it
+ * what its whole-text form writes for those lines, given the pieces before
+ * (state). The whole-text form is one piece, so the two agree by construction.
+ */
+struct pfs_filter_piece {
+	const struct pfs_policy *policy;
+	const struct pfs_trace *trace;
+	int state; /* the filter's between pieces (smaps: the current block's fate); 0 first */
+};
+typedef int pfs_filter_piece_fn(struct pfs_filter_piece *f, const char *lines, size_t len,
+				struct pfs_buf *out);
 struct pfs_filter_kind {
 	const char *name; /* the file below /proc/<pid> or /proc/<pid>/task/<tid> */
 	unsigned ns; /* PFS_NS_* (pfs/nsneed.h) its read needs */
 	/* Writes the filtered content to out; NULL: served as the backing has it. */
 	int (*filter)(const struct pfs_filter_in *in, struct pfs_buf *out);
+	/*
+	 * The same filter a piece at a time (maps, smaps, numa_maps: a record is
+	 * a line, or a block of lines under a header): the view then filters the
+	 * file as it reads it, holding the output and one piece, never the whole
+	 * raw text. NULL: the filter needs the whole text (the mount tables:
+	 * re-parenting needs every mount's parent). smaps_rollup, one line, reads
+	 * its sibling smaps a piece at a time instead (read_sibling_lines).
+	 */
+	pfs_filter_piece_fn *piece;
 	/* its render can be long or big (a walk of every mapping or mount): the
 	 * daemon schedules it in turns between processes, off the shared workers */
 	bool large;
@@ -89,9 +114,11 @@ int pfs_filter_mountstats_paired(const struct pfs_policy *p, const char *in, siz
 /* /proc/<pid>/maps. */
 int pfs_filter_maps(const struct pfs_policy *p, const char *in, size_t len, struct pfs_buf *out,
 		    const struct pfs_trace *t);
+pfs_filter_piece_fn pfs_filter_maps_piece;
 /* /proc/<pid>/smaps: whole blocks follow their header line's fate. */
 int pfs_filter_smaps(const struct pfs_policy *p, const char *in, size_t len, struct pfs_buf *out,
 		     const struct pfs_trace *t);
+pfs_filter_piece_fn pfs_filter_smaps_piece;
 /*
  * /proc/<pid>/smaps_rollup, recomputed from smaps when any mapping is dropped
  * (so hidden mappings do not count); otherwise rollup passes as is.
@@ -102,6 +129,7 @@ int pfs_filter_smaps_rollup(const struct pfs_policy *p, const char *rollup, size
 /* /proc/<pid>/numa_maps ("start policy file=/path ..."). */
 int pfs_filter_numa_maps(const struct pfs_policy *p, const char *in, size_t len,
 			 struct pfs_buf *out, const struct pfs_trace *t);
+pfs_filter_piece_fn pfs_filter_numa_maps_piece;
 /* map_files/<start>-<end>: hidden when maps drops the mapping with that range. */
 int pfs_maps_range_hidden(const struct pfs_policy *p, const char *maps, size_t maps_len,
 			  const char *range, bool *hidden);
@@ -117,6 +145,13 @@ int pfs_filter_environ(const struct pfs_policy *p, const char *in, size_t len, b
 /* Content rules for a path: REPLACE, then HIDE_LINES. */
 int pfs_filter_lines(const struct pfs_policy *p, const char *path, const struct pfs_match_ctx *m,
 		     const char *in, size_t len, struct pfs_buf *out, const struct pfs_trace *t);
+/*
+ * Whether the content rules of path work line by line (no REPLACE rule
+ * matches it): pfs_filter_lines may then be given the text in pieces of whole
+ * lines, one after the other.
+ */
+bool pfs_filter_lines_per_line(const struct pfs_policy *p, const char *path,
+			       const struct pfs_match_ctx *m);
 
 /* /proc/<pid>/status: Uid, Gid and Groups mapped into the mount's user namespace. */
 /*

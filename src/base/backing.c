@@ -1,6 +1,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
 #include <unistd.h>
@@ -14,8 +15,9 @@
 /*
  * Appends what fd gives until EOF or max bytes; keeps out NUL-terminated.
  * Each read fills the free room; with little left the buffer grows to 16 KiB
- * first, then doubles. (It started at 128 KiB: a mapping and its page faults
- * per render, and 128 KiB of the snapshot budget for a 1 KiB status.)
+ * first, then as pfs_buf grows (doubles, then by a quarter). (It started at
+ * 128 KiB: a mapping and its page faults per render, and 128 KiB of the
+ * snapshot budget for a 1 KiB status.)
  */
 static int read_fd_into(int fd, size_t max, struct pfs_buf *out)
 {
@@ -23,7 +25,7 @@ static int read_fd_into(int fd, size_t max, struct pfs_buf *out)
 	while (out->len - start < max) {
 		size_t chunk = out->cap - out->len > 4096  ? out->cap - out->len - 1
 			       : out->len < FIRST_READ - 1 ? FIRST_READ - 1 - out->len
-							   : out->len;
+							   : pfs_buf_next_cap(out->cap) - out->cap;
 		if (chunk > max - (out->len - start))
 			chunk = max - (out->len - start);
 		int r = pfs_buf_reserve(out, chunk);
@@ -76,6 +78,76 @@ DIR *pfs_opendir_at(int dirfd, const char *rel)
 int pfs_read_all_at(int dirfd, const char *rel, struct pfs_buf *out)
 {
 	return pfs_read_at_most(dirfd, rel, 0, SIZE_MAX, out);
+}
+
+/* Hands on the whole lines pending, or all that is pending when last. */
+static int lines_flush(struct pfs_lines *l, bool last)
+{
+	struct pfs_buf *b = &l->buf;
+	if (!b->len)
+		return 0;
+	size_t n = b->len;
+	if (!last) {
+		const char *nl = memrchr(b->data, '\n', b->len);
+		if (!nl)
+			return 0;
+		n = (size_t)(nl - b->data) + 1;
+	}
+	int r = l->fn(l->opaque, b->data, n);
+	if (r < 0)
+		return r;
+	memmove(b->data, b->data + n, b->len - n);
+	b->len -= n;
+	b->data[b->len] = '\0';
+	return 0;
+}
+
+int pfs_lines_push(struct pfs_lines *l, const char *data, size_t len)
+{
+	int r = pfs_buf_append(&l->buf, data, len);
+	return r < 0 ? r : lines_flush(l, false);
+}
+
+int pfs_lines_end(struct pfs_lines *l)
+{
+	int r = lines_flush(l, true);
+	pfs_buf_free(&l->buf);
+	return r;
+}
+
+int pfs_read_lines_at(int dirfd, const char *rel, size_t chunk, pfs_lines_fn *fn, void *opaque)
+{
+	cleanup_close int fd = openat(dirfd, pfs_rel(rel), O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return -errno;
+	struct pfs_lines l = PFS_LINES_INIT(fn, opaque);
+	struct pfs_buf *b = &l.buf;
+	int r = 0;
+	if (chunk < 2)
+		chunk = 2;
+	for (;;) {
+		/* Full (chunk - 1 bytes, a capacity of chunk): hand its whole lines on. */
+		if (b->len + 1 >= chunk && (r = lines_flush(&l, false)) < 0)
+			break;
+		/* Fill to chunk - 1; a line as long as the buffer doubles it. */
+		size_t room = b->len + 1 < chunk ? chunk - 1 - b->len : b->len + 1;
+		if ((r = pfs_buf_reserve(b, room)) < 0)
+			break;
+		ssize_t n = read(fd, b->data + b->len, room);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			r = -errno;
+			break;
+		}
+		if (n == 0) {
+			r = lines_flush(&l, true);
+			break;
+		}
+		b->len += (size_t)n;
+	}
+	pfs_buf_free(b);
+	return r;
 }
 
 ssize_t pfs_read_small_at(int dirfd, const char *rel, char *buf, size_t size)

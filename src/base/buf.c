@@ -17,7 +17,7 @@ int pfs_buf_reserve(struct pfs_buf *b, size_t extra)
 		return 0;
 	size_t cap = b->cap ? b->cap : 256;
 	while (cap < need)
-		cap *= 2;
+		cap = pfs_buf_next_cap(cap);
 	int r = pfs_charge_grow(cap - b->cap);
 	if (r < 0)
 		return r;

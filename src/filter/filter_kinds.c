@@ -13,22 +13,23 @@ pfs_fk_fn pfs_fk_mountinfo, pfs_fk_mounts, pfs_fk_mountstats, pfs_fk_maps, pfs_f
 	pfs_fk_smaps_rollup, pfs_fk_numa_maps, pfs_fk_environ, pfs_fk_status, pfs_fk_fdinfo;
 
 /* fdinfo/N: its mnt_id names a mount of the filtered mountinfo */
-static const struct pfs_filter_kind fdinfo_kind = {"fdinfo", 0, pfs_fk_fdinfo, false};
+static const struct pfs_filter_kind fdinfo_kind = {"fdinfo", 0, pfs_fk_fdinfo, NULL, false};
 
 static const struct pfs_filter_kind kinds[] = {
-	{"mountinfo", 0, pfs_fk_mountinfo, true},
-	{"mounts", 0, pfs_fk_mounts, true},
-	{"mountstats", 0, pfs_fk_mountstats, true},
-	/* pathnames are rendered against the reader's root */
-	{"maps", PFS_NS_ROOT, pfs_fk_maps, true},
-	{"smaps", PFS_NS_ROOT, pfs_fk_smaps, true},
+	/* whole tables: a dropped mount's children are re-parented (docs/policy.md) */
+	{"mountinfo", 0, pfs_fk_mountinfo, NULL, true},
+	{"mounts", 0, pfs_fk_mounts, NULL, true},
+	{"mountstats", 0, pfs_fk_mountstats, NULL, true},
+	/* pathnames are rendered against the reader's root; filtered as read */
+	{"maps", PFS_NS_ROOT, pfs_fk_maps, pfs_filter_maps_piece, true},
+	{"smaps", PFS_NS_ROOT, pfs_fk_smaps, pfs_filter_smaps_piece, true},
 	/* one line, but the kernel walks every mapping for it */
-	{"smaps_rollup", 0, pfs_fk_smaps_rollup, true},
-	{"numa_maps", PFS_NS_ROOT, pfs_fk_numa_maps, true},
-	{"environ", 0, pfs_fk_environ, false},
-	{"status", 0, pfs_fk_status, false},
+	{"smaps_rollup", 0, pfs_fk_smaps_rollup, NULL, true},
+	{"numa_maps", PFS_NS_ROOT, pfs_fk_numa_maps, pfs_filter_numa_maps_piece, true},
+	{"environ", 0, pfs_fk_environ, NULL, false},
+	{"status", 0, pfs_fk_status, NULL, false},
 	/* paths relative to the reader's cgroup namespace root; not filtered */
-	{"cgroup", PFS_NS_CGROUP, NULL, false},
+	{"cgroup", PFS_NS_CGROUP, NULL, NULL, false},
 };
 
 const struct pfs_filter_kind *pfs_filter_kind_of(const struct pfs_ppath *pp)

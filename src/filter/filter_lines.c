@@ -64,22 +64,38 @@ static int hide_lines(const struct pfs_policy *p, const char *path, const struct
 	return r;
 }
 
-int pfs_filter_lines(const struct pfs_policy *p, const char *path, const struct pfs_match_ctx *m,
-		     const char *in, size_t len, struct pfs_buf *out, const struct pfs_trace *t)
+/* The REPLACE rule of path (the last matching), and whether a HIDE_LINES rule matches it. */
+static const struct pfs_content_rule *rules_of(const struct pfs_policy *p, const char *path,
+					       const struct pfs_match_ctx *m, bool *hide)
 {
-	if (!p || p->n_content_rules == 0)
-		return pfs_buf_append(out, in, len);
 	const struct pfs_content_rule *replace = NULL;
-	bool hide = false;
-	for (size_t i = 0; i < p->n_content_rules; i++) {
+	*hide = false;
+	for (size_t i = 0; p && i < p->n_content_rules; i++) {
 		const struct pfs_content_rule *r = &p->content_rules[i];
 		if (!path_matches(r, path, m))
 			continue;
 		if (r->action == PFS_CONTENT_REPLACE)
 			replace = r;
 		else if (r->has_re)
-			hide = true;
+			*hide = true;
 	}
+	return replace;
+}
+
+bool pfs_filter_lines_per_line(const struct pfs_policy *p, const char *path,
+			       const struct pfs_match_ctx *m)
+{
+	bool hide;
+	return !rules_of(p, path, m, &hide);
+}
+
+int pfs_filter_lines(const struct pfs_policy *p, const char *path, const struct pfs_match_ctx *m,
+		     const char *in, size_t len, struct pfs_buf *out, const struct pfs_trace *t)
+{
+	if (!p || p->n_content_rules == 0)
+		return pfs_buf_append(out, in, len);
+	bool hide;
+	const struct pfs_content_rule *replace = rules_of(p, path, m, &hide);
 	if (replace) {
 		const char *nl = len ? memchr(in, '\n', len) : NULL;
 		pfs_trace_emit(t, PFS_TR_REPLACED, in, nl ? (size_t)(nl - in) : len, &replace->src);

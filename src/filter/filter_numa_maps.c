@@ -85,6 +85,16 @@ static int numa_line(const struct pfs_policy *p, const char *line, size_t len, b
 int pfs_filter_numa_maps(const struct pfs_policy *p, const char *in, size_t len,
 			 struct pfs_buf *out, const struct pfs_trace *t)
 {
+	struct pfs_filter_piece f = {p, t, 0};
+	return pfs_filter_numa_maps_piece(&f, in, len, out);
+}
+
+/* Each line on its own: no state between pieces. */
+int pfs_filter_numa_maps_piece(struct pfs_filter_piece *f, const char *in, size_t len,
+			       struct pfs_buf *out)
+{
+	const struct pfs_policy *p = f->policy;
+	const struct pfs_trace *t = f->trace;
 	if (!p || p->n_maps_rules == 0)
 		return pfs_buf_append(out, in, len);
 	cleanup_buf struct pfs_buf scratch = PFS_BUF_INIT;

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "filter_maps_i.h"
+#include "pfs/backing.h"
 #include "pfs/cleanup.h"
 #include "pfs/filter.h"
 
@@ -64,9 +65,23 @@ static int smaps_step(struct smaps_walk *w, const char *line, size_t len)
 int pfs_filter_smaps(const struct pfs_policy *p, const char *in, size_t len, struct pfs_buf *out,
 		     const struct pfs_trace *t)
 {
+	struct pfs_filter_piece f = {p, t, 0};
+	return pfs_filter_smaps_piece(&f, in, len, out);
+}
+
+/* The fate of the block a piece ends in, for the lines of the next (f->state). */
+enum { SMAPS_NO_BLOCK, SMAPS_KEPT, SMAPS_DROPPED };
+
+int pfs_filter_smaps_piece(struct pfs_filter_piece *f, const char *in, size_t len,
+			   struct pfs_buf *out)
+{
+	const struct pfs_policy *p = f->policy;
 	if (!p || p->n_maps_rules == 0)
 		return pfs_buf_append(out, in, len);
-	struct smaps_walk w = {.p = p, .scratch = PFS_BUF_INIT};
+	struct smaps_walk w = {.p = p,
+			       .scratch = PFS_BUF_INIT,
+			       .in_block = f->state != SMAPS_NO_BLOCK,
+			       .dropped = f->state == SMAPS_DROPPED};
 	size_t pos = 0, ll;
 	const char *line;
 	bool nl;
@@ -74,11 +89,12 @@ int pfs_filter_smaps(const struct pfs_policy *p, const char *in, size_t len, str
 	while (r >= 0 && pfs_next_line(in, len, &pos, &line, &ll, &nl)) {
 		r = smaps_step(&w, line, ll);
 		if (r == 1)
-			r = maps_emit_line(line, ll, nl, &w.hdr, w.rule, out, t);
+			r = maps_emit_line(line, ll, nl, &w.hdr, w.rule, out, f->trace);
 		else if (r == 0 && !w.dropped)
 			r = pfs_buf_append(out, line, ll + (nl ? 1 : 0));
 	}
 	pfs_buf_free(&w.scratch);
+	f->state = !w.in_block ? SMAPS_NO_BLOCK : w.dropped ? SMAPS_DROPPED : SMAPS_KEPT;
 	return r < 0 ? r : 0;
 }
 
@@ -200,82 +216,86 @@ static bool is_shmem_path(struct pfs_field path)
 	return false;
 }
 
-/* Sums the visible smaps blocks into k; first, last: the visible address range. */
-static int rollup_sum(const struct pfs_policy *p, const char *smaps, size_t len,
-		      struct rollup_key *k, size_t nk, unsigned long *first, unsigned long *last,
-		      const struct pfs_maps_rule **dropper)
+/*
+ * The sums of the visible smaps blocks, fed smaps a piece of whole lines at a
+ * time (rollup_piece), so the rollup never holds the whole smaps.
+ */
+struct rollup_acc {
+	struct smaps_walk w;
+	struct block_acc b;
+	struct rollup_key *k;
+	size_t nk;
+	bool seen; /* a visible block: first, last are the visible address range */
+	unsigned long first, last;
+	bool found[ROLLUP_MAX_KEYS]; /* a block (any, dropped too) has the key */
+	bool any; /* smaps is not empty */
+};
+
+/* An attribute line of smaps (smaps_step checked its key). */
+static int rollup_attr(struct rollup_acc *a, const char *line, size_t ll)
 {
-	struct smaps_walk w = {.p = p, .scratch = PFS_BUF_INIT};
-	struct block_acc b = {0};
+	size_t kl, off, n;
+	unsigned long long v;
+	attr_key(line, ll, &kl);
+	struct pfs_field name = {line, kl};
+	struct rollup_key *x = find_key(a->k, a->nk, name);
+	if (x)
+		a->found[x - a->k] = true;
+	if (a->w.dropped)
+		return 0;
+	bool numeric = attr_value(line, ll, kl, &off, &n, &v);
+	if (x && !numeric)
+		return -EBADMSG; /* a key the rollup sums is a number in every visible block */
+	if (x && numeric && !name_is(name, "Pss_Anon") && !name_is(name, "Pss_File") &&
+	    !name_is(name, "Pss_Shmem"))
+		x->sum += v;
+	if (numeric && name_is(name, "Rss"))
+		a->b.rss = v;
+	else if (numeric && name_is(name, "Pss"))
+		a->b.pss = v;
+	else if (numeric && name_is(name, "Anonymous"))
+		a->b.anon = v;
+	return 0;
+}
+
+static int rollup_piece(void *opaque, const char *smaps, size_t len)
+{
+	struct rollup_acc *a = opaque;
 	size_t pos = 0, ll;
 	const char *line;
-	bool nl, seen = false;
+	bool nl;
 	int r = 0;
+	a->any |= len > 0;
 	while (r >= 0 && pfs_next_line(smaps, len, &pos, &line, &ll, &nl)) {
-		r = smaps_step(&w, line, ll);
+		r = smaps_step(&a->w, line, ll);
 		if (r == 1) {
-			block_done(&b, k, nk);
+			block_done(&a->b, a->k, a->nk);
 			/* The kernel's rollup leaves out the gate area ([vsyscall]). */
-			if (name_is(w.hdr.path, "[vsyscall]"))
-				w.dropped = true;
-			if (!w.dropped) {
-				b.valid = true;
-				b.anon_mapping = w.hdr.inode == 0;
-				b.shmem = is_shmem_path(w.hdr.path);
-				if (!seen)
-					*first = w.hdr.start;
-				*last = w.hdr.end;
-				seen = true;
+			if (name_is(a->w.hdr.path, "[vsyscall]"))
+				a->w.dropped = true;
+			if (!a->w.dropped) {
+				a->b.valid = true;
+				a->b.anon_mapping = a->w.hdr.inode == 0;
+				a->b.shmem = is_shmem_path(a->w.hdr.path);
+				if (!a->seen)
+					a->first = a->w.hdr.start;
+				a->last = a->w.hdr.end;
+				a->seen = true;
 			}
-		} else if (r == 0 && !w.dropped) {
-			size_t kl, off, n;
-			unsigned long long v;
-			attr_key(line, ll, &kl);
-			struct pfs_field name = {line, kl};
-			struct rollup_key *x = find_key(k, nk, name);
-			bool numeric = attr_value(line, ll, kl, &off, &n, &v);
-			if (x && !numeric)
-				r = -EBADMSG;
-			if (x && numeric && !name_is(name, "Pss_Anon") &&
-			    !name_is(name, "Pss_File") && !name_is(name, "Pss_Shmem"))
-				x->sum += v;
-			if (numeric && name_is(name, "Rss"))
-				b.rss = v;
-			else if (numeric && name_is(name, "Pss"))
-				b.pss = v;
-			else if (numeric && name_is(name, "Anonymous"))
-				b.anon = v;
+		} else if (r == 0) {
+			r = rollup_attr(a, line, ll);
 		}
 	}
-	block_done(&b, k, nk);
-	*dropper = w.first_drop;
-	if (!seen)
-		*first = *last = 0;
-	pfs_buf_free(&w.scratch);
 	return r < 0 ? r : 0;
 }
 
-/* Keys of smaps_rollup that smaps blocks also carry, or that are derived. */
-static int check_keys_known(const char *smaps, size_t len, struct rollup_key *k, size_t nk)
+/* Every key of smaps_rollup is in some smaps block, or derived: else it cannot be recomputed. */
+static int rollup_keys_known(const struct rollup_acc *a)
 {
-	for (size_t i = 0; i < nk; i++) {
-		if (name_is(k[i].name, "Pss_Anon") || name_is(k[i].name, "Pss_File") ||
-		    name_is(k[i].name, "Pss_Shmem"))
-			continue;
-		/* Look for "\nKey:" in smaps: a key no block has cannot be recomputed. */
-		bool found = false;
-		for (const char *s = smaps; !found && s < smaps + len;) {
-			const char *hit =
-				memmem(s, (size_t)(smaps + len - s), k[i].name.s, k[i].name.len);
-			if (!hit)
-				break;
-			found = hit > smaps && hit[-1] == '\n' &&
-				hit + k[i].name.len < smaps + len && hit[k[i].name.len] == ':';
-			s = hit + 1;
-		}
-		if (!found && len > 0)
+	for (size_t i = 0; i < a->nk; i++)
+		if (!a->found[i] && a->any && !name_is(a->k[i].name, "Pss_Anon") &&
+		    !name_is(a->k[i].name, "Pss_File") && !name_is(a->k[i].name, "Pss_Shmem"))
 			return -EBADMSG;
-	}
 	return 0;
 }
 
@@ -309,31 +329,59 @@ static int rollup_emit(const struct maps_line *hdr, unsigned long first, unsigne
 	return r;
 }
 
-int pfs_filter_smaps_rollup(const struct pfs_policy *p, const char *rollup, size_t rollup_len,
-			    const char *smaps, size_t smaps_len, struct pfs_buf *out,
+/*
+ * The rollup recomputed from smaps fed by feed(opaque, rollup_piece, acc):
+ * the whole text at once, or the sibling file read a piece at a time.
+ */
+typedef int rollup_feed_fn(void *opaque, pfs_lines_fn *fn, void *acc);
+
+static int smaps_rollup_fed(const struct pfs_policy *p, const char *rollup, size_t rollup_len,
+			    rollup_feed_fn *feed, void *opaque, struct pfs_buf *out,
 			    const struct pfs_trace *t)
 {
 	if (!p || p->n_maps_rules == 0)
 		return pfs_buf_append(out, rollup, rollup_len);
 	struct rollup_key k[ROLLUP_MAX_KEYS];
 	struct maps_line hdr;
-	size_t nk;
-	unsigned long first, last;
-	const struct pfs_maps_rule *dropper = NULL;
-	int r = rollup_parse(rollup, rollup_len, &hdr, k, &nk);
+	struct rollup_acc a = {.w = {.p = p, .scratch = PFS_BUF_INIT}, .k = k};
+	int r = rollup_parse(rollup, rollup_len, &hdr, k, &a.nk);
 	if (r == 0)
-		r = rollup_sum(p, smaps, smaps_len, k, nk, &first, &last, &dropper);
+		r = feed(opaque, rollup_piece, &a);
+	pfs_buf_free(&a.w.scratch);
 	if (r < 0)
 		return r;
+	block_done(&a.b, k, a.nk);
+	if (!a.seen)
+		a.first = a.last = 0;
+	const struct pfs_maps_rule *dropper = a.w.first_drop;
 	if (!dropper)
 		return pfs_buf_append(out, rollup, rollup_len);
-	r = check_keys_known(smaps, smaps_len, k, nk);
+	r = rollup_keys_known(&a);
 	if (r < 0)
 		return r;
 	const char *nl = memchr(rollup, '\n', rollup_len);
 	pfs_trace_emit(t, PFS_TR_REWRITTEN, rollup, nl ? (size_t)(nl - rollup) : rollup_len,
 		       &dropper->src);
-	return rollup_emit(&hdr, first, last, k, nk, out);
+	return rollup_emit(&hdr, a.first, a.last, k, a.nk, out);
+}
+
+struct whole_text {
+	const char *s;
+	size_t len;
+};
+
+static int feed_whole(void *opaque, pfs_lines_fn *fn, void *acc)
+{
+	const struct whole_text *w = opaque;
+	return fn(acc, w->s, w->len);
+}
+
+int pfs_filter_smaps_rollup(const struct pfs_policy *p, const char *rollup, size_t rollup_len,
+			    const char *smaps, size_t smaps_len, struct pfs_buf *out,
+			    const struct pfs_trace *t)
+{
+	struct whole_text w = {smaps, smaps_len};
+	return smaps_rollup_fed(p, rollup, rollup_len, feed_whole, &w, out, t);
 }
 
 int pfs_fk_smaps(const struct pfs_filter_in *in, struct pfs_buf *out)
@@ -341,15 +389,18 @@ int pfs_fk_smaps(const struct pfs_filter_in *in, struct pfs_buf *out)
 	return pfs_filter_smaps(in->policy, in->data, in->len, out, in->trace);
 }
 
-/* The rollup's sums are recomputed from smaps without the hidden mappings. */
+static int feed_sibling(void *opaque, pfs_lines_fn *fn, void *acc)
+{
+	const struct pfs_filter_in *in = opaque;
+	return in->read_sibling_lines(in->ctx, "smaps", fn, acc);
+}
+
+/*
+ * The rollup's sums are recomputed from smaps without the hidden mappings,
+ * read a piece at a time: a big smaps is never held whole.
+ */
 int pfs_fk_smaps_rollup(const struct pfs_filter_in *in, struct pfs_buf *out)
 {
-	if (!in->policy->n_maps_rules)
-		return pfs_buf_append(out, in->data, in->len);
-	cleanup_buf struct pfs_buf smaps = PFS_BUF_INIT;
-	int r = in->read_sibling(in->ctx, "smaps", &smaps);
-	if (r < 0)
-		return r;
-	return pfs_filter_smaps_rollup(in->policy, in->data, in->len, smaps.data ? smaps.data : "",
-				       smaps.len, out, in->trace);
+	return smaps_rollup_fed(in->policy, in->data, in->len, feed_sibling, (void *)in, out,
+				in->trace);
 }

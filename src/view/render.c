@@ -85,16 +85,36 @@ static int read_as_caller(const struct pfs_view *v, struct pfs_caller *c, const 
 	return view_as_caller(v, c, loc, PFS_OP_OPEN_R, do_read, &a);
 }
 
-/* A sibling file of loc in the same process directory ("smaps" of "smaps_rollup"). */
+/* The path of a sibling file of loc in the same process directory ("smaps" of "smaps_rollup"). */
+static int sibling_rel(const struct pfs_loc *loc, const char *sibling, char *rel, size_t size)
+{
+	size_t base = strlen(loc->rel) - strlen(loc->pp.rest);
+	if (base + strlen(sibling) + 1 > size)
+		return -ENAMETOOLONG;
+	snprintf(rel, size, "%.*s%s", (int)base, loc->rel, sibling);
+	return 0;
+}
+
 static int read_sibling(const struct pfs_view *v, struct pfs_caller *c, const struct pfs_loc *loc,
 			const char *sibling, struct pfs_buf *out)
 {
-	size_t base = strlen(loc->rel) - strlen(loc->pp.rest);
 	char rel[256];
-	if (base + strlen(sibling) + 1 > sizeof(rel))
-		return -ENAMETOOLONG;
-	snprintf(rel, sizeof(rel), "%.*s%s", (int)base, loc->rel, sibling);
-	return read_as_caller(v, c, loc, rel, out);
+	int r = sibling_rel(loc, sibling, rel, sizeof(rel));
+	return r < 0 ? r : read_as_caller(v, c, loc, rel, out);
+}
+
+/* A file read as the caller in pieces of whole lines (pfs_read_lines_at). */
+struct lines_args {
+	int dirfd;
+	const char *rel;
+	pfs_lines_fn *fn;
+	void *opaque;
+};
+
+static int do_read_lines(void *arg)
+{
+	struct lines_args *a = arg;
+	return pfs_read_lines_at(a->dirfd, a->rel, PFS_READ_PIECE, a->fn, a->opaque);
 }
 
 struct sibling_ctx {
@@ -111,6 +131,15 @@ static int ctx_read_sibling(void *opaque, const char *name, struct pfs_buf *out)
 		return pfs_buf_append(out, x->mountinfo->data ? x->mountinfo->data : "",
 				      x->mountinfo->len);
 	return read_sibling(x->v, x->c, x->loc, name, out);
+}
+
+static int ctx_read_sibling_lines(void *opaque, const char *name, pfs_lines_fn *fn, void *fo)
+{
+	struct sibling_ctx *x = opaque;
+	char rel[256];
+	int r = sibling_rel(x->loc, name, rel, sizeof(rel));
+	struct lines_args a = {x->loc->dirfd, rel, fn, fo};
+	return r < 0 ? r : view_as_caller(x->v, x->c, x->loc, PFS_OP_OPEN_R, do_read_lines, &a);
 }
 
 static bool ctx_is_self(void *opaque)
@@ -181,15 +210,13 @@ static int carry_mount_drops(const struct pfs_view *v, struct pfs_caller *c,
 	return r;
 }
 
-/* The registry's filter for loc, if any claims it; else the raw content. */
+/* The registry's filter k of loc. */
 static int filter_by_kind(const struct pfs_view *v, struct pfs_caller *c, const struct pfs_loc *loc,
-			  const struct pfs_buf *raw, const struct pfs_trace *t, struct pfs_buf *out)
+			  const struct pfs_filter_kind *k, const struct pfs_buf *raw,
+			  const struct pfs_trace *t, struct pfs_buf *out)
 {
-	const struct pfs_filter_kind *k = pfs_filter_kind_of(&loc->pp);
 	const char *data = raw->data ? raw->data : "";
 	size_t len = raw->len;
-	if (!k || !k->filter)
-		return pfs_buf_append(out, data, len);
 	struct sibling_ctx x = {v, c, loc, NULL};
 	cleanup_buf struct pfs_buf table = PFS_BUF_INIT, mi = PFS_BUF_INIT;
 	int mt = mount_table_of(k);
@@ -211,6 +238,7 @@ static int filter_by_kind(const struct pfs_view *v, struct pfs_caller *c, const 
 		.gidmap = &v->gidmap,
 		.trace = t,
 		.read_sibling = ctx_read_sibling,
+		.read_sibling_lines = ctx_read_sibling_lines,
 		.is_self = ctx_is_self,
 		.ctx = &x,
 	};
@@ -288,6 +316,102 @@ static int virtualise(const struct pfs_view *v, const struct pfs_loc *loc, struc
 	return 0;
 }
 
+/*
+ * A render's end: on an error nothing is served, and a filter's is EIO (fail
+ * closed); on success out is a NUL-terminated string, empty ones too.
+ */
+static int render_result(const struct pfs_loc *loc, int r, struct pfs_buf *out)
+{
+	if (r == 0)
+		return pfs_buf_append(out, "", 0);
+	pfs_buf_reset(out);
+	if (r == -EBADMSG || r == -EINVAL) {
+		pfs_err("%s: filter could not parse the backing content; not served "
+			"(fail closed)",
+			loc->path);
+		return -EIO;
+	}
+	return r;
+}
+
+/*
+ * A file the registry filters a piece at a time (maps, smaps, numa_maps) is
+ * filtered as it is read: the render holds its output and one piece of the
+ * backing (PFS_READ_PIECE), never the whole raw text beside the filtered copy.
+ * The line rules, when they work line by line, apply to each piece's output.
+ */
+struct stream_args {
+	const struct pfs_loc *loc;
+	pfs_filter_piece_fn *piece;
+	struct pfs_filter_piece f;
+	bool line_rules;
+	struct pfs_match_ctx m;
+	struct pfs_buf tmp; /* a piece's filtered lines, for the line rules */
+	struct pfs_buf *out;
+	bool filter_failed; /* the error is the filter's, not the read's */
+};
+
+static int stream_piece(void *opaque, const char *lines, size_t len)
+{
+	struct stream_args *a = opaque;
+	int r;
+	if (!a->line_rules) {
+		r = a->piece(&a->f, lines, len, a->out);
+	} else {
+		pfs_buf_reset(&a->tmp);
+		r = a->piece(&a->f, lines, len, &a->tmp);
+		if (r == 0)
+			r = pfs_filter_lines(a->f.policy, a->loc->path, &a->m,
+					     a->tmp.data ? a->tmp.data : "", a->tmp.len, a->out,
+					     a->f.trace);
+	}
+	a->filter_failed = r < 0;
+	return r;
+}
+
+/*
+ * The piece filter of loc if its render can be streamed, else NULL. The
+ * streamed kinds show no process name (view_rendered_visible), are neither
+ * virtualised (sysinfo) nor rewritten for the reader's own task (waits,
+ * running): the raw text has no other use than the filter's.
+ */
+static pfs_filter_piece_fn *streamed(const struct pfs_view *v, const struct pfs_caller *c,
+				     const struct pfs_loc *loc, const struct pfs_path_decision *d)
+{
+	const struct pfs_filter_kind *k = pfs_filter_kind_of(&loc->pp);
+	struct pfs_match_ctx m = {.self_tgid = c->tgid};
+	unsigned ns;
+	if (!k || !k->piece || (v->oracle && userns_rendered(&loc->pp, &ns)))
+		return NULL;
+	if (d->has_line_rules && !pfs_filter_lines_per_line(v->policy, loc->path, &m))
+		return NULL; /* a REPLACE rule: the whole text is replaced */
+	return k->piece;
+}
+
+static int render_streamed(const struct pfs_view *v, struct pfs_caller *c,
+			   const struct pfs_loc *loc, const struct pfs_path_decision *d,
+			   pfs_filter_piece_fn *piece, const struct pfs_trace *t,
+			   struct pfs_buf *out)
+{
+	struct stream_args a = {
+		.loc = loc,
+		.piece = piece,
+		.f = {v->policy, t, 0},
+		.line_rules = d->has_line_rules,
+		.m = {.self_tgid = c->tgid},
+		.tmp = PFS_BUF_INIT,
+		.out = out,
+	};
+	struct lines_args la = {loc->dirfd, loc->rel, stream_piece, &a};
+	int r = view_as_caller(v, c, loc, PFS_OP_OPEN_R, do_read_lines, &la);
+	pfs_buf_free(&a.tmp);
+	if (r < 0 && !a.filter_failed) {
+		pfs_buf_reset(out); /* the read's error, as an unfiltered render gives it */
+		return r;
+	}
+	return render_result(loc, r, out);
+}
+
 int pfs_view_render(const struct pfs_view *v, struct pfs_caller *c, const struct pfs_loc *loc,
 		    const struct pfs_path_decision *d, const struct pfs_trace *t,
 		    struct pfs_buf *out)
@@ -308,6 +432,9 @@ int pfs_view_render(const struct pfs_view *v, struct pfs_caller *c, const struct
 		pfs_trace_emit(t, PFS_TR_REPLACED, loc->path, strlen(loc->path), &d->replace->src);
 		return pfs_buf_append(out, d->replace->text, d->replace->text_len);
 	}
+	pfs_filter_piece_fn *piece = streamed(v, c, loc, d);
+	if (piece)
+		return render_streamed(v, c, loc, d, piece, t, out);
 	cleanup_buf struct pfs_buf raw = PFS_BUF_INIT;
 	r = pidns_sysctl(v, loc, &raw);
 	if (r == -ENOENT && pfs_view_is_idmap(loc) && v->oracle)
@@ -329,7 +456,16 @@ int pfs_view_render(const struct pfs_view *v, struct pfs_caller *c, const struct
 	if (r < 0)
 		return r;
 	cleanup_buf struct pfs_buf filtered = PFS_BUF_INIT;
-	r = filter_by_kind(v, c, loc, &raw, t, &filtered);
+	const struct pfs_filter_kind *k = pfs_filter_kind_of(&loc->pp);
+	if (k && k->filter) {
+		r = filter_by_kind(v, c, loc, k, &raw, t, &filtered);
+	} else if (raw.len + 1 > raw.cap / 2) {
+		/* served as read: the raw text itself, not a copy beside it */
+		filtered = raw;
+		raw = (struct pfs_buf)PFS_BUF_INIT;
+	} else { /* a copy is smaller than the read's buffer (16 KiB for a 1 KiB status) */
+		r = pfs_buf_append(&filtered, raw.data ? raw.data : "", raw.len);
+	}
 	if (r == 0 && d->has_line_rules) {
 		struct pfs_match_ctx m = {.self_tgid = c->tgid};
 		r = pfs_filter_lines(v->policy, loc->path, &m, filtered.data ? filtered.data : "",
@@ -339,15 +475,5 @@ int pfs_view_render(const struct pfs_view *v, struct pfs_caller *c, const struct
 		*out = filtered;
 		filtered = (struct pfs_buf)PFS_BUF_INIT;
 	}
-	if (r < 0) {
-		pfs_buf_reset(out);
-		if (r == -EBADMSG || r == -EINVAL) {
-			pfs_err("%s: filter could not parse the backing content; not served "
-				"(fail closed)",
-				loc->path);
-			return -EIO;
-		}
-		return r;
-	}
-	return 0;
+	return render_result(loc, r, out);
 }
