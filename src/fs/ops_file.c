@@ -174,6 +174,8 @@ static int orphan_open(struct pfs_fs *fs, struct pfs_node *n, struct pfs_caller 
 	struct pfs_file_handle *h = NULL;
 	bool need_render = false;
 	int r = file_open_as(fs, n, c, O_RDONLY, &h, &need_render);
+	if (!h)
+		return r;
 	if (r == 0 && need_render)
 		r = open_render(fs, h);
 	if (r < 0) {
