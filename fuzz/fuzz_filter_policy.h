@@ -153,13 +153,7 @@ static void fz_pieces(pfs_filter_piece_fn *fn, const struct pfs_policy *p, const
 	int want = fn(&f, in, len, &whole);
 	size_t step = len ? (unsigned char)in[0] % 64 + 1 : 1;
 	struct fz_feed x = {fn, {p, &fz_trace, 0}, PFS_BUF_INIT};
-	struct pfs_lines l = PFS_LINES_INIT(fz_feed_piece, &x);
-	int r = 0;
-	for (size_t off = 0; r == 0 && off < len; off += step)
-		r = pfs_lines_push(&l, in + off, len - off < step ? len - off : step);
-	int e = pfs_lines_end(&l);
-	if (r == 0)
-		r = e;
+	int r = pfs_lines_feed(in, len, step, fz_feed_piece, &x);
 	if (r != want || (r == 0 && (x.out.len != whole.len ||
 				     (whole.len && memcmp(x.out.data, whole.data, whole.len)))))
 		abort();

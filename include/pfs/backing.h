@@ -34,6 +34,11 @@ int pfs_lines_push(struct pfs_lines *l, const char *data, size_t len);
 /* Hands on the rest and frees the buffer (also after an error). */
 int pfs_lines_end(struct pfs_lines *l);
 /*
+ * A text in memory handed to fn as if read step bytes at a time (the pieces
+ * pfs_read_lines_at would make of a file read that way): 0 or fn's error.
+ */
+int pfs_lines_feed(const char *in, size_t len, size_t step, pfs_lines_fn *fn, void *opaque);
+/*
  * Reads dirfd/rel to EOF through line pieces of about chunk bytes (a line
  * longer than chunk makes its piece longer): the memory held is one piece,
  * however big the file. 0, -errno of the read, or fn's error.

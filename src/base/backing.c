@@ -115,6 +115,18 @@ int pfs_lines_end(struct pfs_lines *l)
 	return r;
 }
 
+int pfs_lines_feed(const char *in, size_t len, size_t step, pfs_lines_fn *fn, void *opaque)
+{
+	struct pfs_lines l = PFS_LINES_INIT(fn, opaque);
+	if (step == 0)
+		step = 1;
+	int r = 0;
+	for (size_t off = 0; r == 0 && off < len; off += step)
+		r = pfs_lines_push(&l, in + off, len - off < step ? len - off : step);
+	int e = pfs_lines_end(&l);
+	return r ? r : e;
+}
+
 int pfs_read_lines_at(int dirfd, const char *rel, size_t chunk, pfs_lines_fn *fn, void *opaque)
 {
 	cleanup_close int fd = openat(dirfd, pfs_rel(rel), O_RDONLY | O_CLOEXEC | O_NOCTTY);

@@ -56,13 +56,7 @@ static void pushed_as_whole(pfs_filter_piece_fn *fn, const struct pfs_policy *p,
 			    size_t len, size_t size, int want_r, const struct pfs_buf *want)
 {
 	struct feed x = {fn, {p, NULL, 0}, PFS_BUF_INIT, false};
-	struct pfs_lines l = PFS_LINES_INIT(feed_piece, &x);
-	int r = 0;
-	for (size_t off = 0; r == 0 && off < len; off += size)
-		r = pfs_lines_push(&l, in + off, len - off < size ? len - off : size);
-	int e = pfs_lines_end(&l);
-	if (r == 0)
-		r = e;
+	int r = pfs_lines_feed(in, len, size, feed_piece, &x);
 	cr_assert_eq(r, want_r, "pieces of %zu: r %d, whole %d", size, r, want_r);
 	if (r == 0) {
 		cr_assert_eq(x.out.len, want->len, "pieces of %zu", size);

@@ -80,13 +80,19 @@ Test(idtable, long_names_are_not_resolvable)
 	cr_assert_neq(pfs_idt_hash("a", 1, 0), pfs_idt_hash("b", 1, 0));
 }
 
+/* A private table of 8192 records with n of them allocated, their ids in ids. */
+static void open_full(struct pfs_idtable *t, uint64_t *ids, int n)
+{
+	cr_assert_eq(pfs_idtable_open(-1, 8192, t), 0);
+	for (int i = 0; i < n; i++)
+		cr_assert_eq(pfs_idtable_alloc(t, PFS_IDREC_NODE, &ids[i]), 0);
+}
+
 Test(idtable, lowest_slot_first_and_the_free_tail_is_trimmed)
 {
 	struct pfs_idtable t;
-	cr_assert_eq(pfs_idtable_open(-1, 8192, &t), 0);
 	static uint64_t ids[4096];
-	for (int i = 0; i < 4096; i++)
-		cr_assert_eq(pfs_idtable_alloc(&t, PFS_IDREC_NODE, &ids[i]), 0);
+	open_full(&t, ids, 4096);
 	pfs_idtable_free(&t, ids[5]);
 	uint64_t again = 0;
 	cr_assert_eq(pfs_idtable_alloc(&t, PFS_IDREC_NODE, &again), 0);
@@ -112,10 +118,8 @@ Test(idtable, lowest_slot_first_and_the_free_tail_is_trimmed)
 Test(idtable, free_pages_inside_are_trimmed_once)
 {
 	struct pfs_idtable t;
-	cr_assert_eq(pfs_idtable_open(-1, 8192, &t), 0);
 	static uint64_t ids[4096];
-	for (int i = 0; i < 4096; i++)
-		cr_assert_eq(pfs_idtable_alloc(&t, PFS_IDREC_NODE, &ids[i]), 0);
+	open_full(&t, ids, 4096);
 	/* a burst's records freed while the ones after it live on */
 	for (int i = 64; i < 64 + 512; i++)
 		pfs_idtable_free(&t, ids[i]);
