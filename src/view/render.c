@@ -376,9 +376,9 @@ static int stream_piece(void *opaque, const char *lines, size_t len)
  * running): the raw text has no other use than the filter's.
  */
 static pfs_filter_piece_fn *streamed(const struct pfs_view *v, const struct pfs_caller *c,
-				     const struct pfs_loc *loc, const struct pfs_path_decision *d)
+				     const struct pfs_loc *loc, const struct pfs_path_decision *d,
+				     const struct pfs_filter_kind *k)
 {
-	const struct pfs_filter_kind *k = pfs_filter_kind_of(&loc->pp);
 	struct pfs_match_ctx m = {.self_tgid = c->tgid};
 	unsigned ns;
 	if (!k || !k->piece || (v->oracle && userns_rendered(&loc->pp, &ns)))
@@ -432,7 +432,8 @@ int pfs_view_render(const struct pfs_view *v, struct pfs_caller *c, const struct
 		pfs_trace_emit(t, PFS_TR_REPLACED, loc->path, strlen(loc->path), &d->replace->src);
 		return pfs_buf_append(out, d->replace->text, d->replace->text_len);
 	}
-	pfs_filter_piece_fn *piece = streamed(v, c, loc, d);
+	const struct pfs_filter_kind *k = pfs_filter_kind_of(&loc->pp);
+	pfs_filter_piece_fn *piece = streamed(v, c, loc, d, k);
 	if (piece)
 		return render_streamed(v, c, loc, d, piece, t, out);
 	cleanup_buf struct pfs_buf raw = PFS_BUF_INIT;
@@ -456,7 +457,6 @@ int pfs_view_render(const struct pfs_view *v, struct pfs_caller *c, const struct
 	if (r < 0)
 		return r;
 	cleanup_buf struct pfs_buf filtered = PFS_BUF_INIT;
-	const struct pfs_filter_kind *k = pfs_filter_kind_of(&loc->pp);
 	if (k && k->filter) {
 		r = filter_by_kind(v, c, loc, k, &raw, t, &filtered);
 	} else if (raw.len + 1 > raw.cap / 2) {
