@@ -56,7 +56,9 @@ struct pfs_node {
 	ino_t backing_ino; /* the backing's st_ino when looked up (pid dirs: identity) */
 	mode_t type; /* S_IFDIR, S_IFLNK, S_IFREG */
 	uint64_t nlookup; /* nodes_lock */
-	unsigned refs; /* children and open handles keep a node alive; nodes_lock */
+	/* children and open handles keep a node alive: changed atomically, and taken to 0
+	 * only under nodes_lock (pfs_node_unref) */
+	_Atomic unsigned refs;
 	bool detached; /* removed from the parent's children (stale process); nodes_lock */
 	bool per_caller; /* answers differ between callers: never cached */
 	bool magic; /* a relative link text in fd/ or ns/ (magic.c) */

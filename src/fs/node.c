@@ -151,28 +151,41 @@ bool pfs_node_last_attr(struct pfs_fs *fs, struct pfs_node *n, struct stat *st)
 /* Called with nodes_lock held. Frees n if nothing holds it, then its parents. */
 static void maybe_release(struct pfs_fs *fs, struct pfs_node *n)
 {
-	while (n && n != &fs->root && n->nlookup == 0 && n->refs == 0) {
+	while (n && n != &fs->root && n->nlookup == 0 && atomic_load(&n->refs) == 0) {
 		struct pfs_node *parent = n->parent;
 		if (!n->detached)
 			HASH_DEL(parent->children, n);
 		pfs_node_id_release(fs, n);
 		node_free(fs, n);
-		parent->refs--;
+		atomic_fetch_sub(&parent->refs, 1);
 		n = parent;
 	}
 }
 
+/*
+ * An open takes its reference without nodes_lock: the kernel's lookup
+ * reference keeps the node alive while the open is served (no FORGET comes for
+ * an inode being opened), so nothing can free it under us.
+ */
 void pfs_node_ref(struct pfs_fs *fs, struct pfs_node *n)
 {
-	pthread_mutex_lock(&fs->nodes_lock);
-	n->refs++;
-	pthread_mutex_unlock(&fs->nodes_lock);
+	(void)fs;
+	atomic_fetch_add(&n->refs, 1);
 }
 
+/*
+ * Dropping a reference that is not the last needs no lock. The last one is
+ * dropped under nodes_lock, because a release is asynchronous: the node's
+ * FORGET may be served first, and then this is what frees it (maybe_release).
+ */
 void pfs_node_unref(struct pfs_fs *fs, struct pfs_node *n)
 {
+	unsigned refs = atomic_load(&n->refs);
+	while (refs > 1)
+		if (atomic_compare_exchange_weak(&n->refs, &refs, refs - 1))
+			return;
 	pthread_mutex_lock(&fs->nodes_lock);
-	n->refs--;
+	atomic_fetch_sub(&n->refs, 1);
 	maybe_release(fs, n);
 	pthread_mutex_unlock(&fs->nodes_lock);
 }
@@ -226,7 +239,7 @@ void pfs_node_attach(struct pfs_node *parent, struct pfs_node *n)
 		n->detached = true;
 	else
 		HASH_ADD_KEYPTR(hh, parent->children, n->name, strlen(n->name), n);
-	parent->refs++;
+	atomic_fetch_add(&parent->refs, 1);
 }
 
 /* Finds or makes parent/name (with nodes_lock); takes path and anchor_fd. */
@@ -261,7 +274,7 @@ static int insert(struct pfs_fs *fs, struct pfs_node *parent, const char *name, 
 		}
 		*path = NULL;
 		HASH_ADD_KEYPTR(hh, parent->children, n->name, strlen(n->name), n);
-		parent->refs++;
+		atomic_fetch_add(&parent->refs, 1);
 	} else if (anchor_fd >= 0) {
 		close(anchor_fd);
 	}
