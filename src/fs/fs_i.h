@@ -160,12 +160,18 @@ _Atomic(uintptr_t) *pfs_ids_slot(struct pfs_fs *fs, uint64_t id);
 uint64_t pfs_proc_start_time(int dirfd);
 
 /* File handles (handles.c): fh values that a later daemon recognises as not its own. */
+/* What a handle served (bytes or entries, and their hash): a later daemon compares its own. */
+struct pfs_fh_served {
+	uint64_t size;
+	uint64_t hash;
+};
+/* A handle of obj on n, its record already noting what it served (one ids.lock). */
 int pfs_fh_new(struct pfs_fs *fs, void *obj, const struct pfs_node *n, unsigned flags,
-	       uint64_t *fh);
+	       struct pfs_fh_served served, uint64_t *fh);
 /* This daemon's object of fh, or NULL: a handle of a previous daemon (an orphan). */
 void *pfs_fh_obj(struct pfs_fs *fs, uint64_t fh);
-/* Records what fh served (bytes or entries, and their hash) for a later daemon. */
-void pfs_fh_note(struct pfs_fs *fs, uint64_t fh, uint64_t served, uint64_t hash);
+/* Records what fh serves now, after a render or listing again. */
+void pfs_fh_note(struct pfs_fs *fs, uint64_t fh, struct pfs_fh_served served);
 void pfs_fh_free(struct pfs_fs *fs, uint64_t fh);
 /*
  * Orphans: handles a dead daemon opened (orphan.c). ops_file.c and ops_dir.c

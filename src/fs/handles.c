@@ -8,7 +8,8 @@
 
 #include "fs_i.h"
 
-int pfs_fh_new(struct pfs_fs *fs, void *obj, const struct pfs_node *n, unsigned flags, uint64_t *fh)
+int pfs_fh_new(struct pfs_fs *fs, void *obj, const struct pfs_node *n, unsigned flags,
+	       struct pfs_fh_served served, uint64_t *fh)
 {
 	struct pfs_ids *ids = &fs->ids;
 	pthread_mutex_lock(&ids->lock);
@@ -18,6 +19,8 @@ int pfs_fh_new(struct pfs_fs *fs, void *obj, const struct pfs_node *n, unsigned 
 		struct pfs_idrec *rec = pfs_idtable_get(&ids->t, id, PFS_IDREC_HANDLE);
 		rec->parent = pfs_node_ino(fs, n);
 		rec->flags = (uint16_t)flags;
+		rec->ident = served.size;
+		rec->ident2 = served.hash;
 		atomic_store(&ids->objs[pfs_id_slot(id)], (uintptr_t)obj);
 		*fh = id;
 	}
@@ -30,13 +33,13 @@ void *pfs_fh_obj(struct pfs_fs *fs, uint64_t fh)
 	return pfs_ids_obj(fs, fh, PFS_IDREC_HANDLE);
 }
 
-void pfs_fh_note(struct pfs_fs *fs, uint64_t fh, uint64_t served, uint64_t hash)
+void pfs_fh_note(struct pfs_fs *fs, uint64_t fh, struct pfs_fh_served served)
 {
 	pthread_mutex_lock(&fs->ids.lock);
 	struct pfs_idrec *rec = pfs_idtable_get(&fs->ids.t, fh, PFS_IDREC_HANDLE);
 	if (rec) {
-		rec->ident = served;
-		rec->ident2 = hash;
+		rec->ident = served.size;
+		rec->ident2 = served.hash;
 	}
 	pthread_mutex_unlock(&fs->ids.lock);
 }

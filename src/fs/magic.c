@@ -126,11 +126,11 @@ void pfs_magic_open(fuse_req_t req, struct pfs_node *n, struct fuse_file_info *f
 	rl->fd = r;
 	rl->flags = fi->flags;
 	rl->seekable = S_ISREG(st.st_mode);
-	pfs_caller_tgid(fs->view.backing_fd, &c);
+	pfs_view_caller_tgid(&fs->view, &c);
 	rl->owner = c.tgid;
 	rl->node = n;
 	pfs_node_ref(fs, n);
-	if (pfs_fh_new(fs, rl, n, PFS_IDREC_NOREOPEN, &fi->fh) < 0) {
+	if (pfs_fh_new(fs, rl, n, PFS_IDREC_NOREOPEN, (struct pfs_fh_served){0}, &fi->fh) < 0) {
 		close(rl->fd);
 		pfs_node_unref(fs, n);
 		free(rl);

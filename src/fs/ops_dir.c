@@ -56,7 +56,7 @@ static int add_entry(void *opaque, const struct pfs_dirent *e)
 	return 0;
 }
 
-static uint64_t listing_hash(const struct dir_handle *h);
+static struct pfs_fh_served listing_served(const struct dir_handle *h);
 
 static int list_dir(struct pfs_fs *fs, struct dir_handle *h, struct pfs_caller *c)
 {
@@ -82,17 +82,17 @@ static int list_dir(struct pfs_fs *fs, struct dir_handle *h, struct pfs_caller *
 	if (r < 0)
 		entries_free(h);
 	else if (h->fh)
-		pfs_fh_note(fs, h->fh, h->n, listing_hash(h));
+		pfs_fh_note(fs, h->fh, listing_served(h));
 	return r;
 }
 
 /* What a later daemon compares its own listing with (orphan.c). */
-static uint64_t listing_hash(const struct dir_handle *h)
+static struct pfs_fh_served listing_served(const struct dir_handle *h)
 {
 	uint64_t hash = 0;
 	for (size_t i = 0; i < h->n; i++)
 		hash = pfs_idt_hash(h->entries[i].name, strlen(h->entries[i].name) + 1, hash);
-	return hash;
+	return (struct pfs_fh_served){h->n, hash};
 }
 
 static void dir_free(struct pfs_fs *fs, struct dir_handle *h)
@@ -131,7 +131,7 @@ static int dir_open_as(struct pfs_fs *fs, struct pfs_node *n, struct pfs_caller 
 	h->node = n;
 	h->opener = *c;
 	/* A caller the backing does not show (tid 0) shares the group 0. */
-	pfs_caller_tgid(fs->view.backing_fd, &h->opener);
+	pfs_view_caller_tgid(&fs->view, &h->opener);
 	h->owner = h->opener.tgid;
 	pthread_mutex_init(&h->lock, NULL);
 	pfs_node_ref(fs, n);
@@ -143,7 +143,7 @@ static int dir_open_as(struct pfs_fs *fs, struct pfs_node *n, struct pfs_caller 
 			return r;
 		}
 		*count = h->n;
-		*hash = listing_hash(h);
+		*hash = listing_served(h).hash;
 	}
 	*out = h;
 	return 0;
@@ -165,7 +165,7 @@ static void orphan_adopt(struct pfs_fs *fs, void *opaque, uint64_t fh)
 {
 	struct dir_handle *h = opaque;
 	h->fh = fh;
-	pfs_fh_note(fs, fh, h->n, listing_hash(h));
+	pfs_fh_note(fs, fh, listing_served(h));
 }
 
 static const struct pfs_orphan_kind dir_orphans = {.flags = PFS_IDREC_DIR,
@@ -184,7 +184,7 @@ void pfs_op_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	int r = dir_open_as(fs, n, &c, &opaque, NULL, NULL);
 	struct dir_handle *h = opaque;
 	if (r == 0) {
-		r = pfs_fh_new(fs, h, n, PFS_IDREC_DIR, &h->fh);
+		r = pfs_fh_new(fs, h, n, PFS_IDREC_DIR, listing_served(h), &h->fh);
 		if (r < 0)
 			dir_free(fs, h);
 	}

@@ -35,10 +35,15 @@ struct pfs_file_handle {
 };
 
 /* What a later daemon needs to take the handle over (orphan.c): the snapshot's size and hash. */
+static struct pfs_fh_served snapshot_served(const struct pfs_file_handle *h)
+{
+	return (struct pfs_fh_served){h->snap.len, pfs_idt_hash(h->snap.data, h->snap.len, 0)};
+}
+
 static void note_snapshot(struct pfs_fs *fs, const struct pfs_file_handle *h)
 {
 	if (h->fh)
-		pfs_fh_note(fs, h->fh, h->snap.len, pfs_idt_hash(h->snap.data, h->snap.len, 0));
+		pfs_fh_note(fs, h->fh, snapshot_served(h));
 }
 
 /*
@@ -134,7 +139,7 @@ static int file_open_as(struct pfs_fs *fs, struct pfs_node *n, struct pfs_caller
 	h->direct_fd = -1;
 	h->opener = *c;
 	/* A caller the backing does not show (tid 0) shares the group 0. */
-	pfs_caller_tgid(fs->view.backing_fd, &h->opener);
+	pfs_view_caller_tgid(&fs->view, &h->opener);
 	h->owner = h->opener.tgid;
 	pthread_mutex_init(&h->lock, NULL);
 	pfs_node_ref(fs, n);
@@ -210,7 +215,7 @@ static void open_reply(fuse_req_t req, struct pfs_fs *fs, struct pfs_file_handle
 		       struct fuse_file_info *fi, int r)
 {
 	if (r == 0)
-		r = pfs_fh_new(fs, h, h->node, 0, &h->fh);
+		r = pfs_fh_new(fs, h, h->node, 0, snapshot_served(h), &h->fh);
 	if (r < 0) {
 		r = pfs_cache_stale(fs, req, h->node, r);
 		pfs_log_failure("open", h->node->path, r);
@@ -218,7 +223,6 @@ static void open_reply(fuse_req_t req, struct pfs_fs *fs, struct pfs_file_handle
 		fuse_reply_err(req, -r);
 		return;
 	}
-	note_snapshot(fs, h);
 	fi->fh = h->fh;
 	fi->direct_io = 1;
 	fi->keep_cache = 0;
