@@ -19,6 +19,7 @@
 #include "pfs/buf.h"
 #include "pfs/caller.h"
 #include "pfs/oracle.h"
+#include "pfs/pidns.h"
 #include "pfs/policy.h"
 #include "pfs/ppath.h"
 #include "pfs/trace.h"
@@ -29,6 +30,7 @@ struct pfs_waits;
 
 struct pfs_view {
 	int backing_fd;
+	struct pfs_pidns pidns; /* the backing's, for callers' thread groups (fd -1: from status) */
 	struct pfs_oracle *oracle; /* ptrace decisions in the mount's user ns; NULL: same ns */
 	const struct pfs_policy *policy;
 	struct pfs_idmap uidmap, gidmap; /* mount's user ns <-> daemon */
@@ -93,6 +95,8 @@ int pfs_view_enter_reference(const struct pfs_view *v);
  * there gives every caller the same answer. At start-up, before any thread.
  */
 void pfs_view_probe_public(struct pfs_view *v);
+/* Resolves c->tgid (nsfs ioctls, else <tid>/status); -ENOENT: the caller is not in the backing. */
+int pfs_view_caller_tgid(const struct pfs_view *v, struct pfs_caller *c);
 /* Opens the reference at start-up (pfs_ns_reference_open); 0 without namespaces. */
 int pfs_view_reference_open(const struct pfs_view *v);
 /* Whether process pid is visible to the caller. */

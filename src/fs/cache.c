@@ -56,12 +56,8 @@
 
 #include "fs_i.h"
 #include "pfs/log.h"
+#include "pfs/pidns.h"
 #include "pfs/ppath.h"
-
-/* Linux 6.10 nsfs: a pid of the namespace fd's pid namespace, in the caller's. */
-#ifndef NS_GET_PID_FROM_PIDNS
-#define NS_GET_PID_FROM_PIDNS _IOR(0xb7, 0x6, int)
-#endif
 
 /* A process entry is kept this long at most; its exit invalidates it at once. */
 #define PID_ENTRY_TIMEOUT 60.0

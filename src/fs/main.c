@@ -356,6 +356,7 @@ static int run(struct pfs_fs *fs, const char *prog, struct fuse_args *args,
 	pfs_policy_free((struct pfs_policy *)fs->view.policy);
 	pfs_sysinfo_destroy(fs->view.sysinfo);
 	pfs_waits_free(fs->view.waits);
+	pfs_pidns_close(&fs->view.pidns);
 	return ret;
 }
 

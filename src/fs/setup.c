@@ -67,6 +67,11 @@ static int open_backing(struct pfs_fs *fs, struct pfs_error *err)
 	if (!fs->view.as_caller)
 		pfs_warn("the backing is not a procfs; serving it with the daemon's credentials");
 	fs->view.backing_fd = fd;
+	int r = fs->view.as_caller ? pfs_pidns_open(fd, &fs->view.pidns) : 0;
+	if (r < 0)
+		pfs_debug("callers' thread groups come from their status: the backing's pid "
+			  "namespace does not translate (%s)",
+			  strerror(-r));
 	return 0;
 }
 

@@ -31,11 +31,7 @@
 #include "pfs/cleanup.h"
 #include "launcher_i.h"
 #include "pfs/log.h"
-
-/* linux/nsfs.h of Linux 6.11; Debian 12's headers are older */
-#ifndef NS_GET_TGID_FROM_PIDNS
-#define NS_GET_TGID_FROM_PIDNS _IOR(0xb7, 0x7, int)
-#endif
+#include "pfs/pidns.h"
 
 struct supervisor {
 	int listener;
