@@ -126,13 +126,18 @@ static int workload(const struct pfs_run_opts *o, int chan, struct pfs_error *er
 	return PFS_RUN_EXIT_NOEXEC;
 }
 
-/* Makes the init itself harmless: no capabilities, not dumpable, no host command line. */
-static void harden_init(struct pfs_run_opts *o)
+/* The init's /proc/1/cmdline: "pfs-init", not the host's command line. o's strings go with it. */
+static void blank_command_line(struct pfs_run_opts *o)
 {
 	if (o->arg_area && o->arg_len > sizeof("pfs-init")) {
 		memset(o->arg_area, 0, o->arg_len);
 		memcpy(o->arg_area, "pfs-init", sizeof("pfs-init"));
 	}
+}
+
+/* Makes the init itself harmless: no capabilities, not dumpable. */
+static void harden_init(void)
+{
 	struct pfs_error ignored;
 	pfs_caps_drop_bounding(0, &ignored);
 	pfs_caps_set(0, false, &ignored);
@@ -186,7 +191,12 @@ int pfs_init_run(struct pfs_run_opts *o, int sock, struct pfs_error *err)
 		pfs_msg_send_error(sock, PFS_RUN_EXIT_SETUP, err);
 		return PFS_RUN_EXIT_SETUP;
 	}
-	int ep[2], chan[2];
+	int ep[2], chan[2], go[2];
+	if (pipe2(go, O_CLOEXEC) < 0) {
+		pfs_err_set(err, errno, "pipe: %s", strerror(errno));
+		pfs_msg_send_error(sock, PFS_RUN_EXIT_SETUP, err);
+		return PFS_RUN_EXIT_SETUP;
+	}
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, chan) < 0) {
 		pfs_err_set(err, errno, "socketpair: %s", strerror(errno));
 		pfs_msg_send_error(sock, PFS_RUN_EXIT_SETUP, err);
@@ -202,6 +212,12 @@ int pfs_init_run(struct pfs_run_opts *o, int sock, struct pfs_error *err)
 		close(ep[0]);
 		close(chan[0]);
 		close(sock); /* the workload must not talk to the launcher */
+		/* its copy of o's strings is its own; it runs once the init's are gone */
+		close(go[1]);
+		char ready;
+		while (read(go[0], &ready, 1) < 0 && errno == EINTR)
+			;
+		close(go[0]);
 		struct pfs_msg m = {.type = PFS_MSG_ERROR};
 		m.code = workload(o, chan[1], &m.err);
 		if (write(ep[1], &m, sizeof(m)) < 0)
@@ -210,6 +226,9 @@ int pfs_init_run(struct pfs_run_opts *o, int sock, struct pfs_error *err)
 	}
 	close(ep[1]);
 	close(chan[1]);
+	close(go[0]);
+	blank_command_line(o); /* o's strings are gone from here on */
+	close(go[1]);
 	if (w < 0) {
 		pfs_err_set(err, errno, "fork: %s", strerror(errno));
 		pfs_msg_send_error(sock, PFS_RUN_EXIT_SETUP, err);
@@ -238,7 +257,7 @@ int pfs_init_run(struct pfs_run_opts *o, int sock, struct pfs_error *err)
 	pfs_msg_send(sock, &started, &listener, listener >= 0 ? 1 : 0);
 	if (listener >= 0)
 		close(listener);
-	harden_init(o); /* o's strings are gone from here on */
+	harden_init();
 
 	for (;;) {
 		siginfo_t si;
