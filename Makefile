@@ -210,11 +210,12 @@ $(BUILD)/fuzz/%: fuzz/%.c $(FUZZ_CORE_OBJ)
 	$(call say,CLANG,$@)
 	$(Q)$(CLANG) $(FUZZ_BASE) -fsanitize=fuzzer,address,undefined -o $@ $< $(FUZZ_CORE_OBJ)
 
-# Each bench/*.c is one program; pfsbench is the files of bench/pfsbench/.
-$(BUILD)/bench/%: bench/%.c $(LIBS_CORE)
+# Each bench/*.c is one program; pfsbench is the files of bench/pfsbench/. A FUSE
+# daemon among them gets the daemon's heap set-up: its calloc too (src/fs/calloc.c).
+$(BUILD)/bench/%: bench/%.c $(BUILD)/obj/src/fs/calloc.o $(LIBS_CORE)
 	@mkdir -p $(@D)
 	$(call say,LD,$@)
-	$(Q)$(CC) $(CFLAGS_ALL) $(FUSE_CFLAGS) -o $@ $< $(LIBS_CORE) $(FUSE_LIBS) -lpthread -lm
+	$(Q)$(CC) $(CFLAGS_ALL) $(FUSE_CFLAGS) -o $@ $< $(BUILD)/obj/src/fs/calloc.o $(LIBS_CORE) $(FUSE_LIBS) -lpthread -lm
 
 $(BUILD)/obj/bench/pfsbench/%.o: bench/pfsbench/%.c
 	@mkdir -p $(@D)

@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <fuse_lowlevel.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -276,6 +277,13 @@ static const struct fuse_opt option_spec[] = {
 
 int main(int argc, char **argv)
 {
+	/*
+	 * One heap arena, as procfilterfs: a thread arena's heap, when it shrinks,
+	 * makes glibc open /proc/sys/vm/overcommit_memory, through this very mount
+	 * when the proxy serves /proc (the stress-ng bench): a worker then waits
+	 * on its own lookup, and the mount hangs.
+	 */
+	mallopt(M_ARENA_MAX, 1);
 	struct fuse_args args = FUSE_ARGS_INIT(argc, argv);
 	struct options o = {NULL};
 	if (fuse_opt_parse(&args, &o, option_spec, NULL) == -1)
