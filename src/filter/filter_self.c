@@ -15,13 +15,24 @@
 
 #include "pfs/filter.h"
 
-/* stat: the state is the field after the last ')' (comm may hold any byte). */
+/*
+ * stat: the state is the field after the last ')' (comm may hold any byte),
+ * field 3; field 35 is 1 for a sleeping task whose wchan the reader may see,
+ * 0 for a running one.
+ */
 static int running_stat(struct pfs_buf *b)
 {
 	char *close = b->data ? memrchr(b->data, ')', b->len) : NULL;
 	if (!close || (size_t)(close - b->data) + 3 > b->len || close[1] != ' ')
 		return -EBADMSG;
 	close[2] = 'R';
+	char *p = close + 2, *end = b->data + b->len;
+	for (int field = 3; field < 35 && p; field++) {
+		p = memchr(p, ' ', (size_t)(end - p));
+		p = p ? p + 1 : NULL;
+	}
+	if (p && p < end && *p == '1' && (p + 1 == end || p[1] == ' ' || p[1] == '\n'))
+		*p = '0';
 	return 0;
 }
 

@@ -271,12 +271,15 @@ case_reading_itself() {
 	local out
 	out=$(box "${DEFAULT[@]}" -- 'for p in /proc /kproc; do
 			echo "$(cut -d" " -f3 $p/self/stat) $(grep ^State: $p/self/status | cut -f2) $(cat $p/self/wchan)"
+			sed "s/.*) //" $p/self/stat | cut -d" " -f33  # field 35: sleeping in a wchan
 		done
 		python3 -c "import psutil; print(psutil.Process().status())"
 		sleep 2 & sleep 0.3; grep ^State: /proc/$!/status | cut -f2; kill $!') ||
 		fail "run: $out $(cat "$T/err")" || return 1
 	assert_eq "own state running, another's sleeping" "R R (running) 0
+0
 R R (running) 0
+0
 running
 S (sleeping)" "$out"
 }

@@ -1,5 +1,6 @@
 /* A task reading its own stat, status and wchan sees itself running. */
 #include <criterion/criterion.h>
+#include <stdio.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +22,40 @@ Test(filter_self, stat_state_after_the_last_paren)
 	char *out = run("stat", "12 (a) S (b)) S 1 12 12 0 -1", 0);
 	cr_assert_str_eq(out, "12 (a) S (b)) R 1 12 12 0 -1");
 	free(out);
+}
+
+/* A stat line of fields 1..52: field 35 is the kernel's "sleeping in wchan" flag. */
+static char *stat_line(const char *comm, char state, const char *f35)
+{
+	char *line = NULL;
+	char *tail = NULL;
+	cr_assert_geq(asprintf(&tail, "%s", ""), 0);
+	for (int f = 4; f <= 52; f++) {
+		char *t = NULL;
+		cr_assert_geq(asprintf(&t, "%s %s", tail, f == 35 ? f35 : "7"), 0);
+		free(tail);
+		tail = t;
+	}
+	cr_assert_geq(asprintf(&line, "12 (%s) %c%s\n", comm, state, tail), 0);
+	free(tail);
+	return line;
+}
+
+Test(filter_self, stat_running_task_shows_no_wchan)
+{
+	char *in = stat_line("a) 1 1", 'S', "1"), *want = stat_line("a) 1 1", 'R', "0");
+	char *out = run("stat", in, 0);
+	cr_assert_str_eq(out, want, "field 35 is 0 for a running task");
+	free(out);
+	free(in);
+	in = stat_line("b", 'S', "0");
+	free(want);
+	want = stat_line("b", 'R', "0");
+	out = run("stat", in, 0);
+	cr_assert_str_eq(out, want, "0 (not permitted, or many threads) stays 0");
+	free(out);
+	free(in);
+	free(want);
 }
 
 Test(filter_self, status_state_line)
