@@ -149,10 +149,24 @@ static bool reader_independent(const struct pfs_loc *loc, enum pfs_access_op op)
 	return false;
 }
 
+/*
+ * A process reading its own stat (or a thread's of its group): the file is
+ * world-readable, and every ptrace check of its fields (wchan, startcode,
+ * the stack pointers) passes for a reader of the same thread group, as it
+ * does for the daemon. No caller credentials are needed for the same text.
+ */
+static bool reads_own_stat(const struct pfs_view *v, struct pfs_caller *c,
+			   const struct pfs_loc *loc, enum pfs_access_op op)
+{
+	if (!loc || op != PFS_OP_OPEN_R || !loc->pp.pid || strcmp(loc->pp.rest, "stat") != 0)
+		return false;
+	return view_caller_tgid(v, c) == loc->pp.pid;
+}
+
 int view_as_caller(const struct pfs_view *v, struct pfs_caller *c, const struct pfs_loc *target,
 		   enum pfs_access_op op, pfs_as_fn fn, void *arg)
 {
-	if (!v->as_caller || reader_independent(target, op))
+	if (!v->as_caller || reader_independent(target, op) || reads_own_stat(v, c, target, op))
 		return fn(arg);
 	int r = pfs_caller_load_creds(v->backing_fd, c, &v->gidmap, v->mount_userns_ino);
 	if (r < 0)
