@@ -2,6 +2,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/syscall.h>
@@ -16,12 +17,14 @@
 struct open_args {
 	const struct pfs_loc *loc;
 	int fd;
+	struct pfs_buf *entries; /* set: keep what was read (linux_dirent64 records) */
 };
 
 /*
  * Opens the directory and reads it through once, as the caller: some
  * directories check at readdir, not at open (map_files/ makes its ptrace check
- * after the dots). The listing proper is read afterwards from the start.
+ * after the dots). A listing keeps the entries of that reading; a check
+ * rewinds the directory for whoever lists it next.
  */
 static int do_opendir(void *arg)
 {
@@ -31,16 +34,27 @@ static int do_opendir(void *arg)
 		return -errno;
 	char buf[8192];
 	long n;
-	while ((n = syscall(SYS_getdents64, a->fd, buf, sizeof(buf))) > 0)
-		;
-	if (n < 0 || lseek(a->fd, 0, SEEK_SET) < 0) {
-		int e = errno;
+	int r = 0;
+	while (r == 0 && (n = syscall(SYS_getdents64, a->fd, buf, sizeof(buf))) > 0)
+		if (a->entries)
+			r = pfs_buf_append(a->entries, buf, (size_t)n);
+	if (r == 0 && (n < 0 || (!a->entries && lseek(a->fd, 0, SEEK_SET) < 0)))
+		r = -errno;
+	if (r < 0) {
 		close(a->fd);
 		a->fd = -1;
-		return -e;
 	}
-	return 0;
+	return r;
 }
+
+/* A linux_dirent64 record as getdents64 gives it. */
+struct raw_dirent {
+	uint64_t ino;
+	int64_t off;
+	unsigned short reclen;
+	unsigned char type;
+	char name[];
+};
 
 /* Whether an entry of dir is visible: builds the child's logical path and decides. */
 static int child_visible(const struct pfs_view *v, struct pfs_caller *c, const struct pfs_loc *dir,
@@ -101,7 +115,7 @@ static bool is_map_files_dir(const struct pfs_loc *loc)
 int pfs_view_opendir_check(const struct pfs_view *v, struct pfs_caller *c,
 			   const struct pfs_loc *loc)
 {
-	struct open_args a = {loc, -1};
+	struct open_args a = {loc, -1, NULL};
 	int r = view_as_caller(v, c, loc, PFS_OP_OPENDIR, do_opendir, &a);
 	if (r < 0)
 		return r == -ESRCH ? -ENOENT : r;
@@ -116,14 +130,12 @@ int pfs_view_list(const struct pfs_view *v, struct pfs_caller *c, const struct p
 	int r = view_enter_ns(v, c, view_ns_needs(v, loc, false) & PFS_NS_SYSCTL);
 	if (r < 0)
 		return r;
-	struct open_args a = {loc, -1};
+	cleanup_buf struct pfs_buf entries = PFS_BUF_INIT;
+	struct open_args a = {loc, -1, &entries};
 	r = view_as_caller(v, c, loc, PFS_OP_OPENDIR, do_opendir, &a);
 	if (r < 0)
 		return r == -ESRCH ? -ENOENT : r;
-	cleanup_closedir DIR *dir = pfs_fdopendir_owned(a.fd);
-	if (!dir)
-		return -errno;
-	int dfd = dirfd(dir);
+	cleanup_close int dfd = a.fd;
 	cleanup_buf struct pfs_buf maps = PFS_BUF_INIT;
 	bool have_maps = false;
 	if (is_map_files_dir(loc) && v->policy->n_maps_rules) {
@@ -132,22 +144,20 @@ int pfs_view_list(const struct pfs_view *v, struct pfs_caller *c, const struct p
 			return r == -ESRCH ? -ENOENT : r;
 		have_maps = true;
 	}
-	for (;;) {
-		errno = 0;
-		struct dirent *de = readdir(dir);
-		if (!de) {
-			if (errno)
-				return errno == ESRCH ? -ENOENT : -errno;
-			break;
-		}
-		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+	size_t at = 0;
+	while (at + sizeof(struct raw_dirent) <= entries.len) {
+		const struct raw_dirent *de = (const struct raw_dirent *)(entries.data + at);
+		if (de->reclen < sizeof(*de) || de->reclen > entries.len - at)
+			return -EIO;
+		at += de->reclen;
+		if (!strcmp(de->name, ".") || !strcmp(de->name, ".."))
 			continue;
-		r = child_visible(v, c, loc, dfd, de->d_name, have_maps ? &maps : NULL, t);
+		r = child_visible(v, c, loc, dfd, de->name, have_maps ? &maps : NULL, t);
 		if (r == -ENOENT)
 			continue;
 		if (r < 0)
 			return r;
-		struct pfs_dirent e = {de->d_name, de->d_ino, de->d_type};
+		struct pfs_dirent e = {de->name, (ino_t)de->ino, de->type};
 		r = fn(opaque, &e);
 		if (r < 0)
 			return r;
