@@ -115,6 +115,8 @@ static bool is_map_files_dir(const struct pfs_loc *loc)
 int pfs_view_opendir_check(const struct pfs_view *v, struct pfs_caller *c,
 			   const struct pfs_loc *loc)
 {
+	if (loc->pp.is_root)
+		return 0; /* /proc itself: anyone opens and reads it (hidepid filters, not refuses) */
 	struct open_args a = {loc, -1, NULL};
 	int r = view_as_caller(v, c, loc, PFS_OP_OPENDIR, do_opendir, &a);
 	if (r < 0)

@@ -132,8 +132,12 @@ static int run_as(const struct pfs_view *v, struct pfs_caller *c, bool full,
  * (unlike kallsyms or modules, %pK), and per-process files no ptrace check
  * gates. No need to load the caller's credentials nor to become them.
  */
-static bool reader_independent(const struct pfs_loc *loc, enum pfs_access_op op)
+static bool reader_independent(const struct pfs_view *v, const struct pfs_loc *loc,
+			       enum pfs_access_op op)
 {
+	/* without hidepid, /proc lists every process to every reader */
+	if (loc && op == PFS_OP_OPENDIR && loc->pp.is_root && v->pid_dirs_public)
+		return true;
 	static const char *const global[] = {"meminfo", "uptime",      "stat",	     "cpuinfo",
 					     "loadavg", "version",     "vmstat",     "diskstats",
 					     "swaps",	"filesystems", "partitions", "cgroups"};
@@ -166,7 +170,7 @@ static bool reads_own_stat(const struct pfs_view *v, struct pfs_caller *c,
 int view_as_caller(const struct pfs_view *v, struct pfs_caller *c, const struct pfs_loc *target,
 		   enum pfs_access_op op, pfs_as_fn fn, void *arg)
 {
-	if (!v->as_caller || reader_independent(target, op) || reads_own_stat(v, c, target, op))
+	if (!v->as_caller || reader_independent(v, target, op) || reads_own_stat(v, c, target, op))
 		return fn(arg);
 	int r = pfs_caller_load_creds(v->backing_fd, c, &v->gidmap, v->mount_userns_ino);
 	if (r < 0)
