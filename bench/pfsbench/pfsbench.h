@@ -45,6 +45,7 @@ struct scenario {
 	unsigned div; /* samples = base / div */
 	bool per_file; /* an open+read+close of one file */
 	struct stats st[NT];
+	double cpu_us[NT]; /* the daemon's CPU per operation over the scenario (schedstat), µs */
 };
 
 struct config {
@@ -149,6 +150,7 @@ void set_affinity_all(pid_t pid, int cpu);
 
 /* daemons.c */
 uint64_t daemon_cpu_ticks(pid_t pid);
+uint64_t daemon_cpu_ns(pid_t pid);
 long daemon_rss_kib(pid_t pid);
 /* VmHWM in KiB, or -1. */
 long daemon_hwm_kib(pid_t pid);

@@ -72,6 +72,14 @@ static void table_row(const struct scenario *s)
 		out(" %.2f× |", s->st[T_ALT].p50 / nl->p50);
 	else if (cfg.alt)
 		out(" – |");
+	const int cpu_cols[] = {T_NULL, T_DEFAULT};
+	for (size_t i = 0; i < 2; i++) {
+		double us = s->cpu_us[cpu_cols[i]];
+		if (isnan(us) || !s->st[cpu_cols[i]].n)
+			out(" – |");
+		else
+			out(" %.0f |", us);
+	}
 	out("\n");
 }
 
@@ -368,7 +376,9 @@ void report(void)
 	    "passthrough (1 s entry/attr cache, direct_io; no filtering and no per-caller "
 	    "logic: its /proc/self is its own pid); procfilterfs with passthrough.policy, "
 	    "default.policy and a generated 200-rule policy; LXCFS only for the files it "
-	    "serves.\n\n");
+	    "serves. Daemon CPU: the CPU time of the daemon's threads over the scenario "
+	    "(schedstat; every target's operations interleaved) divided by its operations, "
+	    "µs per operation (per walk for the walks).\n\n");
 	out("| scenario |");
 	int ncols = 1;
 	for (int k = 0; k < NT; k++)
@@ -376,8 +386,9 @@ void report(void)
 			out(" %s |", tg[col_order[k]].label);
 			ncols++;
 		}
-	out(" default ÷ null |%s\n|---|", cfg.alt ? " alt ÷ null |" : "");
-	for (int k = 0; k < ncols + (cfg.alt ? 1 : 0); k++)
+	out(" default ÷ null |%s daemon CPU µs/op: null | daemon CPU µs/op: default |\n|---|",
+	    cfg.alt ? " alt ÷ null |" : "");
+	for (int k = 0; k < ncols + 2 + (cfg.alt ? 1 : 0); k++)
 		out("---|");
 	out("\n");
 	for (size_t i = 0; i < NFILES; i++)

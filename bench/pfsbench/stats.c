@@ -52,7 +52,11 @@ void run_scenario(struct scenario *s, int arg)
 	double *v[NT];
 	size_t n[NT];
 	bool active[NT];
+	uint64_t cpu0[NT], ops0[NT];
 	for (int t = 0; t < NT; t++) {
+		cpu0[t] = tg[t].pid ? daemon_cpu_ns(tg[t].pid) : 0;
+		ops0[t] = tg[t].ops;
+		s->cpu_us[t] = NAN;
 		fds[t] = -1;
 		v[t] = NULL;
 		n[t] = 0;
@@ -100,6 +104,9 @@ void run_scenario(struct scenario *s, int arg)
 		}
 	}
 	for (int t = 0; t < NT; t++) {
+		if (tg[t].pid && tg[t].ops > ops0[t])
+			s->cpu_us[t] = (double)(daemon_cpu_ns(tg[t].pid) - cpu0[t]) / 1000.0 /
+				       (double)(tg[t].ops - ops0[t]);
 		if (v[t] && !s->st[t].err)
 			summarize(v[t], n[t], &s->st[t]);
 		free(v[t]);
