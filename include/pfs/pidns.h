@@ -1,6 +1,6 @@
 /*
- * Pid translation between pid namespaces with nsfs ioctls (Linux 6.11):
- * a process's numbers in another namespace, without reading its status.
+ * The backing's pid namespace: translating its pids and thread ids with nsfs
+ * ioctls (Linux 6.11), without reading a process's status.
  */
 #ifndef PFS_PIDNS_H
 #define PFS_PIDNS_H
@@ -20,21 +20,28 @@
 #define NS_GET_PID_IN_PIDNS _IOR(0xb7, 0x8, int) /* the caller's pid -> ns's */
 #endif
 
-/* A pid namespace the daemon can translate thread ids of (pfs_pidns_open). */
+/* The backing's pid namespace, as the daemon can use it (pfs_pidns_open). */
 struct pfs_pidns {
-	bool open; /* false (zeroed): no ioctls (older kernel, no access, not a procfs) */
-	bool ours; /* it is the daemon's own: one ioctl gives the answer */
-	int fd; /* nsfs fd of the namespace, when open */
+	bool open; /* fd is its nsfs fd; false (zeroed): none (not a procfs, no access) */
+	bool ours; /* it is the daemon's own: its pids are the daemon's */
+	bool translates; /* the nsfs pid ioctls work on it (Linux 6.11) */
+	int fd;
 };
 
 /*
- * The pid namespace of the procfs backing_fd (its pid 1's), if the kernel can
- * translate its thread ids to thread groups; else ns is not open and the
- * caller reads <tid>/status instead. Returns 0 or -errno (why not).
+ * The pid namespace of the procfs backing_fd: its init's, or the daemon's own
+ * when the daemon cannot open its init's but is in it. 0 or -errno (why not).
  */
 int pfs_pidns_open(int backing_fd, struct pfs_pidns *ns);
 void pfs_pidns_close(struct pfs_pidns *ns);
-/* The thread group of thread tid, both numbers of ns; -errno (ESRCH: gone). */
+/* Whether the daemon can tell its own number of every process of ns. */
+bool pfs_pidns_maps_to_ours(const struct pfs_pidns *ns);
+/* pid of ns as the daemon's pid namespace numbers it; -EOPNOTSUPP: cannot be known. */
+int pfs_pidns_to_ours(const struct pfs_pidns *ns, pid_t pid, pid_t *out);
+/*
+ * The thread group of thread tid, both numbers of ns; -ESRCH: no such thread,
+ * -EOPNOTSUPP: no ioctls (the caller reads <tid>/status instead).
+ */
 int pfs_pidns_tgid(const struct pfs_pidns *ns, pid_t tid, pid_t *tgid);
 
 #endif

@@ -30,7 +30,7 @@ struct pfs_waits;
 
 struct pfs_view {
 	int backing_fd;
-	struct pfs_pidns pidns; /* the backing's, for callers' thread groups (fd -1: from status) */
+	struct pfs_pidns pidns; /* the backing's: callers' thread groups, pidfds of its processes */
 	struct pfs_oracle *oracle; /* ptrace decisions in the mount's user ns; NULL: same ns */
 	const struct pfs_policy *policy;
 	struct pfs_idmap uidmap, gidmap; /* mount's user ns <-> daemon */

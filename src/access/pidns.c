@@ -2,6 +2,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "pfs/backing.h"
@@ -26,24 +27,33 @@ static int own_pidns_if_backing(int backing_fd)
 	return fd < 0 ? -errno : fd;
 }
 
+/* Whether the namespace fd is the daemon's: the backing shows the daemon, in that very one. */
+static bool is_own(int backing_fd, int fd)
+{
+	struct stat a, b;
+	return fstat(fd, &a) == 0 && fstatat(backing_fd, "self/ns/pid", &b, 0) == 0 &&
+	       a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+}
+
 int pfs_pidns_open(int backing_fd, struct pfs_pidns *ns)
 {
 	*ns = (struct pfs_pidns){.fd = -1};
 	/* its init's, which a daemon outside the namespace (pfs run) may open */
 	int fd = openat(backing_fd, "1/ns/pid", O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		fd = errno == EACCES ? own_pidns_if_backing(backing_fd) : -errno;
-	if (fd < 0)
-		return fd;
-	/* pid 1 leads its group: the ioctl works here, and ns is ours or below it */
-	int one = ioctl(fd, NS_GET_TGID_FROM_PIDNS, 1);
-	if (one <= 0 || ioctl(fd, NS_GET_PID_IN_PIDNS, one) != 1) {
-		int e = one < 0 ? errno : ESRCH;
-		close(fd);
-		return -e;
+	bool ours = true;
+	if (fd >= 0) {
+		ours = is_own(backing_fd, fd);
+	} else {
+		if (errno != EACCES)
+			return -errno;
+		fd = own_pidns_if_backing(backing_fd);
+		if (fd < 0)
+			return fd;
 	}
-	/* the same task is pid 1 of both: its one active namespace is both */
-	ns->ours = one == 1;
+	/* pid 1 leads its group; its number comes back through the two ioctls (Linux 6.11) */
+	int one = ioctl(fd, NS_GET_TGID_FROM_PIDNS, 1);
+	ns->translates = one > 0 && ioctl(fd, NS_GET_PID_IN_PIDNS, one) == 1;
+	ns->ours = ours;
 	ns->fd = fd;
 	ns->open = true;
 	return 0;
@@ -56,9 +66,25 @@ void pfs_pidns_close(struct pfs_pidns *ns)
 	*ns = (struct pfs_pidns){.fd = -1};
 }
 
+bool pfs_pidns_maps_to_ours(const struct pfs_pidns *ns)
+{
+	return ns->open && (ns->ours || ns->translates);
+}
+
+int pfs_pidns_to_ours(const struct pfs_pidns *ns, pid_t pid, pid_t *out)
+{
+	if (!pfs_pidns_maps_to_ours(ns))
+		return -EOPNOTSUPP;
+	int p = ns->ours ? pid : ioctl(ns->fd, NS_GET_PID_FROM_PIDNS, pid);
+	if (p <= 0)
+		return p < 0 ? -errno : -ESRCH;
+	*out = p;
+	return 0;
+}
+
 int pfs_pidns_tgid(const struct pfs_pidns *ns, pid_t tid, pid_t *tgid)
 {
-	if (!ns->open)
+	if (!ns->open || !ns->translates)
 		return -EOPNOTSUPP;
 	if (tid <= 0)
 		return -ESRCH;

@@ -71,7 +71,6 @@ enum { WATCH_NONE, WATCH_LIVE, WATCH_EXITED, WATCH_NEVER };
 struct pfs_cache {
 	int epfd; /* the pidfds of watched processes (owned by their nodes) */
 	int stopfd;
-	int pidns_fd; /* the backing's pid namespace; -1 when it is ours */
 	atomic_bool usable; /* pidfds can be had for backing pids */
 	pthread_t thread;
 	bool running;
@@ -135,18 +134,16 @@ double pfs_entry_timeout(struct pfs_fs *fs, const struct pfs_node *n)
 }
 
 /* A pidfd of the process the anchor of a (a /proc/<pid> node) pins, or -errno. */
-static int pidfd_of(const struct pfs_cache *cc, const struct pfs_node *a)
+static int pidfd_of(const struct pfs_fs *fs, const struct pfs_node *a)
 {
 	pid_t pid = pfs_parse_pid(a->name, strlen(a->name));
 	if (!pid)
 		return -EINVAL;
 	if (pfs_node_reaped(a))
 		return -ESRCH;
-	if (cc->pidns_fd >= 0) {
-		pid = ioctl(cc->pidns_fd, NS_GET_PID_FROM_PIDNS, pid);
-		if (pid <= 0)
-			return -ESRCH;
-	}
+	int r = pfs_pidns_to_ours(&fs->view.pidns, pid, &pid);
+	if (r < 0)
+		return r;
 	/* A thread that does not lead its group: EINVAL, and it is not cached. */
 	int fd = pidfd_open(pid, 0);
 	if (fd < 0)
@@ -172,7 +169,7 @@ static void watch(struct pfs_fs *fs, struct pfs_node *a)
 	struct pfs_cache *cc = fs->cache;
 	if (atomic_load(&a->cache_state) != WATCH_NONE)
 		return;
-	int fd = pidfd_of(cc, a);
+	int fd = pidfd_of(fs, a);
 	pid_t pid = pfs_parse_pid(a->name, strlen(a->name));
 	struct epoll_event ev = {.events = EPOLLIN | EPOLLONESHOT,
 				 .data.u64 = (uint64_t)(uint32_t)fd << 32 | (uint32_t)pid};
@@ -255,34 +252,18 @@ static void *watcher_main(void *arg)
 	return NULL;
 }
 
-/* Whether pids of the backing are ours; else its pid namespace, to translate them. */
-static int backing_pidns(struct pfs_fs *fs, struct pfs_cache *cc)
-{
-	char text[32];
-	ssize_t n = readlinkat(fs->view.backing_fd, "self", text, sizeof(text) - 1);
-	if (n > 0) {
-		text[n] = '\0';
-		if (pfs_parse_pid(text, (size_t)n) == getpid())
-			return 0;
-	}
-	cc->pidns_fd = openat(fs->view.backing_fd, "1/ns/pid", O_RDONLY | O_CLOEXEC);
-	if (cc->pidns_fd < 0)
-		return -errno;
-	if (ioctl(cc->pidns_fd, NS_GET_PID_FROM_PIDNS, 1) <= 0)
-		return -errno;
-	return 0;
-}
-
 void pfs_cache_start(struct pfs_fs *fs)
 {
 	struct pfs_cache *cc = calloc(1, sizeof(*cc));
 	if (!cc)
 		return;
-	cc->pidns_fd = -1;
 	cc->epfd = epoll_create1(EPOLL_CLOEXEC);
 	cc->stopfd = eventfd(0, EFD_CLOEXEC);
 	struct epoll_event ev = {.events = EPOLLIN, .data.u64 = UINT64_MAX};
-	int r = cc->epfd < 0 || cc->stopfd < 0 ? -errno : backing_pidns(fs, cc);
+	int r = cc->epfd < 0 || cc->stopfd < 0 ? -errno : 0;
+	/* pidfds are opened by the daemon's numbers of the backing's processes */
+	if (r == 0 && !pfs_pidns_maps_to_ours(&fs->view.pidns))
+		r = -EOPNOTSUPP;
 	if (r == 0 && epoll_ctl(cc->epfd, EPOLL_CTL_ADD, cc->stopfd, &ev) < 0)
 		r = -errno;
 	fs->cache = cc;
@@ -304,7 +285,7 @@ void pfs_cache_stop(struct pfs_fs *fs)
 		if (write(cc->stopfd, &one, sizeof(one)) == sizeof(one))
 			pthread_join(cc->thread, NULL);
 	}
-	const int fds[] = {cc->epfd, cc->stopfd, cc->pidns_fd};
+	const int fds[] = {cc->epfd, cc->stopfd};
 	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
 		if (fds[i] >= 0)
 			close(fds[i]);

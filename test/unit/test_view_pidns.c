@@ -46,6 +46,10 @@ Test(pidns, own_namespace_gives_thread_groups)
 	cr_assert_eq(pfs_pidns_open(proc, &ns), 0, "Linux 6.11 nsfs ioctls on this kernel");
 	cr_assert(ns.open);
 	cr_assert(ns.ours, "/proc here is the test's own pid namespace");
+	cr_assert(ns.translates);
+	pid_t mine = 0;
+	cr_assert_eq(pfs_pidns_to_ours(&ns, getpid(), &mine), 0);
+	cr_assert_eq(mine, getpid(), "our own numbers need no translation");
 	pthread_t t;
 	pid_t tid = thread_of_mine(&t);
 	cr_assert_neq(tid, getpid());
@@ -67,6 +71,8 @@ Test(pidns, zeroed_is_not_open)
 	struct pfs_pidns ns = {0};
 	pid_t tgid = 0;
 	cr_assert_eq(pfs_pidns_tgid(&ns, getpid(), &tgid), -EOPNOTSUPP, "fd 0 is never used");
+	cr_assert_eq(pfs_pidns_to_ours(&ns, getpid(), &tgid), -EOPNOTSUPP);
+	cr_assert_not(pfs_pidns_maps_to_ours(&ns));
 }
 
 /*
@@ -77,8 +83,9 @@ Test(pidns, child_namespace_from_its_parent)
 {
 	char dir[] = "/tmp/pfs-pidns-XXXXXX";
 	cr_assert_not_null(mkdtemp(dir));
-	int up[2];
+	int up[2], gup[2]; /* from the child: the init's number; from the init: what it saw */
 	cr_assert_eq(pipe(up), 0);
+	cr_assert_eq(pipe(gup), 0);
 	pid_t c = fork();
 	cr_assert_geq(c, 0);
 	if (c == 0) {
@@ -89,7 +96,16 @@ Test(pidns, child_namespace_from_its_parent)
 		if (g == 0) { /* pid 1 of the child namespace */
 			if (mount("proc", dir, "proc", 0, NULL) < 0)
 				_exit(2);
-			pipe_tid[1] = up[1];
+			/* seen from inside, the same procfs is the reader's own namespace */
+			struct pfs_pidns own;
+			int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+			char inside = fd >= 0 && pfs_pidns_open(fd, &own) == 0 && own.ours &&
+						      own.translates
+					      ? 'y'
+					      : 'n';
+			if (write(gup[1], &inside, 1) != 1)
+				_exit(2);
+			pipe_tid[1] = gup[1];
 			pthread_t t;
 			if (pthread_create(&t, NULL, report_tid, NULL) != 0)
 				_exit(2);
@@ -102,8 +118,10 @@ Test(pidns, child_namespace_from_its_parent)
 		_exit(0);
 	}
 	pid_t g = 0, tid = 0;
+	char inside = 0;
 	cr_assert_eq(read(up[0], &g, sizeof(g)), (ssize_t)sizeof(g));
-	cr_assert_eq(read(up[0], &tid, sizeof(tid)), (ssize_t)sizeof(tid));
+	cr_assert_eq(read(gup[0], &inside, 1), 1);
+	cr_assert_eq(read(gup[0], &tid, sizeof(tid)), (ssize_t)sizeof(tid));
 	char path[128];
 	snprintf(path, sizeof(path), "/proc/%d/root%s", g, dir);
 	int proc = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -115,6 +133,8 @@ Test(pidns, child_namespace_from_its_parent)
 	pid_t host_tgid = 0;
 	int hr = r == 0 ? pfs_pidns_tgid(&ns, getpid(), &host_tgid) : r;
 	bool ours = ns.ours;
+	pid_t init_here = 0;
+	int ir = r == 0 ? pfs_pidns_to_ours(&ns, 1, &init_here) : r;
 	pfs_pidns_close(&ns);
 	close(proc);
 	kill(g, SIGKILL);
@@ -122,6 +142,9 @@ Test(pidns, child_namespace_from_its_parent)
 	rmdir(dir);
 	cr_assert_eq(r, 0);
 	cr_assert_not(ours);
+	cr_assert_eq(inside, 'y', "its own procfs is ours to the child's init");
+	cr_assert_eq(ir, 0);
+	cr_assert_eq(init_here, g, "the child's pid 1 is the init we forked");
 	cr_assert_neq(tid, 1, "the init's second thread");
 	cr_assert_eq(tr, 0);
 	cr_assert_eq(tgid, 1, "the thread's group in the child namespace: its init");
