@@ -129,48 +129,39 @@ static int run_as(const struct pfs_view *v, struct pfs_caller *c, bool full,
 /*
  * Reads whose answer the kernel gives every reader alike: world-readable
  * global files whose content does not depend on the opener's credentials
- * (unlike kallsyms or modules, %pK), and per-process files no ptrace check
- * gates. No need to load the caller's credentials nor to become them.
+ * (unlike kallsyms or modules, %pK), per-process files no ptrace check gates,
+ * a process's own stat (its ptrace-gated fields, wchan, startcode, the stack
+ * pointers, are shown to its own thread group as to the daemon), and /proc's
+ * listing without hidepid. No need to load the caller's credentials nor to
+ * become them.
  */
-static bool reader_independent(const struct pfs_view *v, const struct pfs_loc *loc,
-			       enum pfs_access_op op)
+static bool reader_independent(const struct pfs_view *v, struct pfs_caller *c,
+			       const struct pfs_loc *loc, enum pfs_access_op op)
 {
-	/* without hidepid, /proc lists every process to every reader */
-	if (loc && op == PFS_OP_OPENDIR && loc->pp.is_root && v->pid_dirs_public)
-		return true;
 	static const char *const global[] = {"meminfo", "uptime",      "stat",	     "cpuinfo",
 					     "loadavg", "version",     "vmstat",     "diskstats",
 					     "swaps",	"filesystems", "partitions", "cgroups"};
-	if (!loc || op != PFS_OP_OPEN_R)
+	if (!loc)
 		return false;
 	const struct pfs_ppath *pp = &loc->pp;
+	if (op == PFS_OP_OPENDIR)
+		return pp->is_root && v->pid_dirs_public;
+	if (op != PFS_OP_OPEN_R)
+		return false;
 	if (pp->pid)
 		return !strcmp(pp->rest, "status") || !strcmp(pp->rest, "cmdline") ||
-		       !strcmp(pp->rest, "comm") || !strcmp(pp->rest, "statm");
+		       !strcmp(pp->rest, "comm") || !strcmp(pp->rest, "statm") ||
+		       (!strcmp(pp->rest, "stat") && view_caller_tgid(v, c) == pp->pid);
 	for (size_t i = 0; i < sizeof(global) / sizeof(global[0]); i++)
 		if (!strcmp(pp->rest, global[i]))
 			return true;
 	return false;
 }
 
-/*
- * A process reading its own stat (or a thread's of its group): the file is
- * world-readable, and every ptrace check of its fields (wchan, startcode,
- * the stack pointers) passes for a reader of the same thread group, as it
- * does for the daemon. No caller credentials are needed for the same text.
- */
-static bool reads_own_stat(const struct pfs_view *v, struct pfs_caller *c,
-			   const struct pfs_loc *loc, enum pfs_access_op op)
-{
-	if (!loc || op != PFS_OP_OPEN_R || !loc->pp.pid || strcmp(loc->pp.rest, "stat") != 0)
-		return false;
-	return view_caller_tgid(v, c) == loc->pp.pid;
-}
-
 int view_as_caller(const struct pfs_view *v, struct pfs_caller *c, const struct pfs_loc *target,
 		   enum pfs_access_op op, pfs_as_fn fn, void *arg)
 {
-	if (!v->as_caller || reader_independent(v, target, op) || reads_own_stat(v, c, target, op))
+	if (!v->as_caller || reader_independent(v, c, target, op))
 		return fn(arg);
 	int r = pfs_caller_load_creds(v->backing_fd, c, &v->gidmap, v->mount_userns_ino);
 	if (r < 0)
@@ -204,11 +195,12 @@ int pfs_view_caller_tgid(const struct pfs_view *v, struct pfs_caller *c)
 		return 0;
 	pid_t tgid = 0;
 	int r = pfs_pidns_tgid(&v->pidns, c->tid, &tgid);
-	if (r == 0) {
-		c->tgid = tgid;
-		return 0;
-	}
-	return pfs_caller_tgid(v->backing_fd, c);
+	if (r == -EOPNOTSUPP)
+		return pfs_caller_tgid(v->backing_fd, c);
+	if (r < 0)
+		return r == -ESRCH ? -ENOENT : r;
+	c->tgid = tgid;
+	return 0;
 }
 
 pid_t view_caller_tgid(const struct pfs_view *v, struct pfs_caller *c)
