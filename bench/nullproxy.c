@@ -5,7 +5,13 @@
  * No filtering, no per-caller logic (so /proc/self resolves to the proxy's
  * own pid), entry and attr timeouts of 1 s, direct_io.
  *
- * usage: nullproxy [-f] [-o backing=DIR] MOUNTPOINT   (plus the usual FUSE options)
+ * With -o memo it does even less: a file's content is read from the backing
+ * once, at its first open, and every later open and read of that inode is
+ * served from memory, with no system call. What is left is the cost of FUSE
+ * itself (the kernel's round trips and libfuse's dispatch), the floor under
+ * any daemon that serves /proc's requests, whatever it does per request.
+ *
+ * usage: nullproxy [-f] [-o backing=DIR] [-o memo] MOUNTPOINT   (plus the usual FUSE options)
  */
 #define FUSE_USE_VERSION FUSE_MAKE_VERSION(3, 14)
 #include <dirent.h>
@@ -14,6 +20,7 @@
 #include <fuse_lowlevel.h>
 #include <malloc.h>
 #include <pthread.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,6 +33,11 @@ struct node {
 	char *rel; /* relative to the backing fd; "." for the root */
 	uint64_t nlookup;
 	UT_hash_handle hh;
+	pthread_mutex_t memo_lock; /* -o memo: the content, read once */
+	char *memo;
+	size_t memo_len;
+	int memo_err; /* the errno of the first read, kept too */
+	bool memo_set;
 };
 
 struct dir_handle {
@@ -35,7 +47,8 @@ struct dir_handle {
 };
 
 static int backing_fd = -1;
-static struct node root = {.rel = ".", .nlookup = 1};
+static bool memo; /* -o memo */
+static struct node root = {.rel = ".", .nlookup = 1, .memo_lock = PTHREAD_MUTEX_INITIALIZER};
 static struct node *table;
 static pthread_mutex_t table_lock = PTHREAD_MUTEX_INITIALIZER;
 static const double timeout = 1.0;
@@ -68,8 +81,10 @@ static void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 	HASH_FIND_STR(table, rel, n);
 	if (!n) {
 		n = calloc(1, sizeof(*n));
-		if (n)
+		if (n) {
 			n->rel = strdup(rel);
+			pthread_mutex_init(&n->memo_lock, NULL);
+		}
 		if (!n || !n->rel) {
 			pthread_mutex_unlock(&table_lock);
 			free(n);
@@ -95,6 +110,8 @@ static void forget_one(fuse_ino_t ino, uint64_t nlookup)
 	n->nlookup -= nlookup;
 	if (n->nlookup == 0) {
 		HASH_DEL(table, n);
+		pthread_mutex_destroy(&n->memo_lock);
+		free(n->memo);
 		free(n->rel);
 		free(n);
 	}
@@ -137,8 +154,81 @@ static void op_readlink(fuse_req_t req, fuse_ino_t ino)
 	fuse_reply_readlink(req, buf);
 }
 
+/* -o memo keeps at most this much of a file (pagemap, kcore and mem never end). */
+#define MEMO_MAX (64u << 10)
+
+/*
+ * -o memo: the content of the node's backing file, read once, without
+ * blocking (kmsg), up to MEMO_MAX. Returns 0 or an errno.
+ */
+static int memo_fill(struct node *n)
+{
+	int fd = openat(backing_fd, n->rel, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
+		return errno;
+	size_t cap = 4096, len = 0;
+	char *buf = malloc(cap);
+	for (ssize_t r = 1; buf && r > 0 && len < MEMO_MAX;) {
+		if (len == cap) {
+			char *bigger = realloc(buf, cap * 2);
+			if (!bigger) {
+				free(buf);
+				buf = NULL;
+				break;
+			}
+			buf = bigger;
+			cap *= 2;
+		}
+		r = read(fd, buf + len, cap - len);
+		if (r < 0 && errno == EAGAIN)
+			break;
+		if (r < 0) {
+			int e = errno;
+			free(buf);
+			close(fd);
+			return e;
+		}
+		len += (size_t)r;
+	}
+	close(fd);
+	if (!buf)
+		return ENOMEM;
+	n->memo = buf;
+	n->memo_len = len;
+	return 0;
+}
+
+static void memo_open(fuse_req_t req, struct node *n, struct fuse_file_info *fi)
+{
+	pthread_mutex_lock(&n->memo_lock);
+	if (!n->memo_set) {
+		n->memo_err = memo_fill(n);
+		n->memo_set = true;
+	}
+	int e = n->memo_err;
+	pthread_mutex_unlock(&n->memo_lock);
+	if (e) {
+		fuse_reply_err(req, e);
+		return;
+	}
+	fi->fh = 0;
+	fi->direct_io = 1;
+	fuse_reply_open(req, fi);
+}
+
+/* After memo_open: the content is set once, before any read of it is possible. */
+static void memo_read(fuse_req_t req, const struct node *n, size_t size, off_t off)
+{
+	size_t avail = (size_t)off < n->memo_len ? n->memo_len - (size_t)off : 0;
+	fuse_reply_buf(req, avail ? n->memo + off : NULL, avail < size ? avail : size);
+}
+
 static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
+	if (memo) {
+		memo_open(req, get(ino), fi);
+		return;
+	}
 	int fd = openat(backing_fd, get(ino)->rel, (fi->flags & O_ACCMODE) | O_CLOEXEC);
 	if (fd < 0) {
 		fuse_reply_err(req, errno);
@@ -153,6 +243,10 @@ static void op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		    struct fuse_file_info *fi)
 {
+	if (memo) {
+		memo_read(req, get(ino), size, off);
+		return;
+	}
 	char stackbuf[64 * 1024];
 	char *buf = size <= sizeof(stackbuf) ? stackbuf : malloc(size);
 	if (!buf) {
@@ -170,7 +264,8 @@ static void op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 
 static void op_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
-	close((int)fi->fh);
+	if (!memo)
+		close((int)fi->fh);
 	fuse_reply_err(req, 0);
 }
 
@@ -268,10 +363,12 @@ static const struct fuse_lowlevel_ops ops = {
 
 struct options {
 	char *backing;
+	int memo;
 };
 
 static const struct fuse_opt option_spec[] = {
 	{"backing=%s", offsetof(struct options, backing), 0},
+	{"memo", offsetof(struct options, memo), 1},
 	FUSE_OPT_END,
 };
 
@@ -292,10 +389,11 @@ int main(int argc, char **argv)
 	if (fuse_parse_cmdline(&args, &cl) != 0)
 		return 2;
 	if (cl.show_help || !cl.mountpoint) {
-		printf("usage: %s [-f] [-o backing=DIR] MOUNTPOINT\n", argv[0]);
+		printf("usage: %s [-f] [-o backing=DIR] [-o memo] MOUNTPOINT\n", argv[0]);
 		fuse_cmdline_help();
 		return cl.show_help ? 0 : 2;
 	}
+	memo = o.memo;
 	backing_fd = open(o.backing ? o.backing : "/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (backing_fd < 0) {
 		perror("nullproxy: backing");

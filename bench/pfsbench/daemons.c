@@ -166,6 +166,8 @@ void start_targets(void)
 	snprintf(bin, sizeof(bin), "%s/bench/nullproxy", cfg.build);
 	char *null_argv[] = {bin, "-f", "-o", "backing=/proc", tg[T_NULL].mnt, NULL};
 	start_daemon(&tg[T_NULL], null_argv);
+	char *floor_argv[] = {bin, "-f", "-o", "backing=/proc,memo", tg[T_FLOOR].mnt, NULL};
+	start_daemon(&tg[T_FLOOR], floor_argv);
 
 	char daemon[PATH_MAX];
 	snprintf(daemon, sizeof(daemon), "%s/procfilterfs", cfg.build);

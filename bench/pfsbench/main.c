@@ -40,6 +40,7 @@
 struct target tg[NT] = {
 	[T_NATIVE] = {.key = "native", .label = "native"},
 	[T_NULL] = {.key = "null", .label = "null proxy"},
+	[T_FLOOR] = {.key = "floor", .label = "FUSE floor"},
 	[T_PASS] = {.key = "pass", .label = "pfs passthrough"},
 	[T_DEFAULT] = {.key = "default", .label = "pfs default"},
 	[T_R200] = {.key = "r200", .label = "pfs 200-rule"},

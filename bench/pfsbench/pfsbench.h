@@ -10,9 +10,9 @@
 #include <sys/types.h>
 #include <time.h>
 
-enum { T_NATIVE, T_NULL, T_PASS, T_DEFAULT, T_ALT, T_R200, T_LXCFS, NT };
+enum { T_NATIVE, T_NULL, T_FLOOR, T_PASS, T_DEFAULT, T_ALT, T_R200, T_LXCFS, NT };
 #define M(t) (1u << (t))
-#define M_FUSE (M(T_NULL) | M(T_PASS) | M(T_DEFAULT) | M(T_ALT) | M(T_R200))
+#define M_FUSE (M(T_NULL) | M(T_FLOOR) | M(T_PASS) | M(T_DEFAULT) | M(T_ALT) | M(T_R200))
 #define M_ALL (M(T_NATIVE) | M_FUSE)
 #define M_LX (M_ALL | M(T_LXCFS))
 
@@ -95,8 +95,9 @@ struct obj_row {
 };
 
 /* stressng.c: `stress-ng --procfs` natively and inside `pfs run` (issue 16) */
+enum { SNG_NATIVE, SNG_PFS, SNG_NULL, SNG_FLOOR, NSNG };
 struct sng_result {
-	double bops_s[3]; /* median bogo-ops/s: [0] native, [1] pfs run, [2] null proxy */
+	double bops_s[NSNG]; /* median bogo-ops/s of each side */
 	double cpu_ms_per_k; /* the sandbox daemon's CPU per 1000 bogo-ops (median) */
 	unsigned rounds, secs;
 	char note[240];

@@ -78,14 +78,15 @@ static int wait_status(pid_t p)
 
 /*
  * The bare FUSE proxy (bench/nullproxy.c) over the fresh proc, mounted on
- * /proc: what any FUSE daemon costs stress-ng, doing no work. 0 once it serves.
+ * /proc: what any FUSE daemon costs stress-ng, doing no work (memo: not even
+ * the backing's system calls, the FUSE floor). 0 once it serves.
  */
-static int null_proxy_on_proc(const char *dir)
+static int null_proxy_on_proc(const char *dir, bool memo)
 {
 	char kproc[PATH_MAX + 16], bin[PATH_MAX], opts[PATH_MAX + 64];
 	snprintf(kproc, sizeof(kproc), "%s/kproc", dir);
 	snprintf(bin, sizeof(bin), "%s/bench/nullproxy", cfg.build);
-	snprintf(opts, sizeof(opts), "backing=%s,allow_other", kproc);
+	snprintf(opts, sizeof(opts), "backing=%s,allow_other%s", kproc, memo ? ",memo" : "");
 	if ((mkdir(kproc, 0755) < 0 && errno != EEXIST) ||
 	    mount("/proc", kproc, NULL, MS_BIND, NULL) < 0)
 		return -1;
@@ -109,17 +110,21 @@ static int null_proxy_on_proc(const char *dir)
 	return -1;
 }
 
+static const char *const side_key[NSNG] = {"native", "pfs", "null", "floor"};
+
 /*
  * pid 1 of the native run's pid namespace: a fresh proc (under the null
- * proxy when via_null), the ids, stress-ng as pid 2.
+ * proxy for SNG_NULL and SNG_FLOOR), the ids, stress-ng as pid 2.
  */
-static _Noreturn void native_init(const char *dir, bool via_null, char *const argv[])
+static _Noreturn void native_init(const char *dir, int side, char *const argv[])
 {
 	char log[PATH_MAX + 16];
-	snprintf(log, sizeof(log), "%s/%s.out", dir, via_null ? "null" : "native");
+	snprintf(log, sizeof(log), "%s/%s.out", dir, side_key[side]);
 	int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+	bool via_null = side == SNG_NULL || side == SNG_FLOOR;
 	if (mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0 ||
-	    (via_null && null_proxy_on_proc(dir) < 0) || chdir(dir) < 0 || setgroups(0, NULL) < 0 ||
+	    (via_null && null_proxy_on_proc(dir, side == SNG_FLOOR) < 0) || chdir(dir) < 0 ||
+	    setgroups(0, NULL) < 0 ||
 	    setresgid(SANDBOX_ROOT_ID, SANDBOX_ROOT_ID, SANDBOX_ROOT_ID) < 0 ||
 	    setresuid(SANDBOX_ROOT_ID, SANDBOX_ROOT_ID, SANDBOX_ROOT_ID) < 0 || fd < 0)
 		_exit(126);
@@ -133,8 +138,8 @@ static _Noreturn void native_init(const char *dir, bool via_null, char *const ar
 	_exit(w < 0 ? 126 : wait_status(w));
 }
 
-/* stress-ng on the kernel's proc of fresh namespaces (through the null proxy when via_null); its exit status. */
-static int native_round(const char *dir, bool via_null, char *const argv[])
+/* stress-ng on the kernel's proc of fresh namespaces (through a null proxy but for SNG_NATIVE); its exit status. */
+static int native_round(const char *dir, int side, char *const argv[])
 {
 	fflush(NULL);
 	pid_t c = fork();
@@ -148,7 +153,7 @@ static int native_round(const char *dir, bool via_null, char *const argv[])
 			_exit(126);
 		pid_t init = fork();
 		if (init == 0)
-			native_init(dir, via_null, argv);
+			native_init(dir, side, argv);
 		_exit(init < 0 ? 126 : wait_status(init));
 	}
 	return wait_status(c);
@@ -216,43 +221,40 @@ void measure_stressng(void)
 	}
 	r->rounds = cfg.smoke ? 1 : cfg.quick ? 3 : 5;
 	r->secs = cfg.smoke ? 1 : cfg.quick ? 3 : 5;
-	char dir[PATH_MAX], yaml[3][PATH_MAX + 16], secs[16];
+	char dir[PATH_MAX], yaml[NSNG][PATH_MAX + 16], secs[16];
 	sandbox_dir(dir, sizeof(dir), "stress-ng");
-	snprintf(yaml[0], sizeof(yaml[0]), "%s/native.yaml", dir);
-	snprintf(yaml[1], sizeof(yaml[1]), "%s/pfs.yaml", dir);
-	snprintf(yaml[2], sizeof(yaml[2]), "%s/null.yaml", dir);
 	snprintf(secs, sizeof(secs), "%us", r->secs);
-	char *argv[3][9] = {{"stress-ng", "--procfs", "2", "-t", secs, "--metrics-brief", "--yaml",
-			     yaml[0], NULL},
-			    {NULL},
-			    {"stress-ng", "--procfs", "2", "-t", secs, "--metrics-brief", "--yaml",
-			     yaml[2], NULL}};
-	double bops_s[3][8], cpu[8];
-	size_t n[3] = {0, 0, 0}, ncpu = 0;
+	char *argv[NSNG][9];
+	for (int side = 0; side < NSNG; side++) {
+		snprintf(yaml[side], sizeof(yaml[side]), "%s/%s.yaml", dir, side_key[side]);
+		char *a[9] = {"stress-ng",	 "--procfs", "2",	 "-t", secs,
+			      "--metrics-brief", "--yaml",   yaml[side], NULL};
+		memcpy(argv[side], a, sizeof(a));
+	}
+	double bops_s[NSNG][8], cpu[8];
+	size_t n[NSNG] = {0}, ncpu = 0;
 	pin_everything(-1);
 	for (unsigned round = 0; round < r->rounds; round++)
-		for (int k = 0; k < 3; k++) {
-			int side = (int)((round + (unsigned)k) % 3);
+		for (int k = 0; k < NSNG; k++) {
+			int side = (int)((round + (unsigned)k) % NSNG);
 			unlink(yaml[side]);
 			double cpu_ms = NAN;
-			int rc = side == 1 ? pfs_round(dir, r->secs, &cpu_ms)
-					   : native_round(dir, side == 2, argv[side]);
-			if (rc != 0 && side != 1)
+			int rc = side == SNG_PFS ? pfs_round(dir, r->secs, &cpu_ms)
+						 : native_round(dir, side, argv[side]);
+			if (rc != 0 && side != SNG_PFS)
 				snprintf(r->note, sizeof(r->note),
 					 "%s stress-ng: exit %d (its output: %.160s/%s.out)",
-					 side ? "null proxy" : "native", rc, dir,
-					 side ? "null" : "native");
+					 side_key[side], rc, dir, side_key[side]);
 			double v = yaml_number(yaml[side], "bogo-ops-per-second-real-time");
 			double ops = yaml_number(yaml[side], "bogo-ops");
 			if (rc != 0 || isnan(v))
 				continue;
 			bops_s[side][n[side]++] = v;
-			if (side == 1 && ops > 0 && !isnan(cpu_ms))
+			if (side == SNG_PFS && ops > 0 && !isnan(cpu_ms))
 				cpu[ncpu++] = cpu_ms / ops * 1000.0;
 		}
 	pin_everything(cfg.cpu);
-	r->bops_s[0] = median(bops_s[0], n[0]);
-	r->bops_s[1] = median(bops_s[1], n[1]);
-	r->bops_s[2] = median(bops_s[2], n[2]);
+	for (int side = 0; side < NSNG; side++)
+		r->bops_s[side] = median(bops_s[side], n[side]);
 	r->cpu_ms_per_k = median(cpu, ncpu);
 }

@@ -35,10 +35,13 @@ bench_runs_and_reports() {
 	grep -q '^## Goals' "$work/results.md" || fail "no goal table in the report" || return 1
 	grep -q '^| /proc/self/status | [0-9]' "$work/results.md" ||
 		fail "no native figure for /proc/self/status" || return 1
-	# inside pfs run: stress-ng on the kernel's proc, the null proxy and
-	# procfilterfs, and the objects table on procfilterfs
+	# the FUSE floor (nullproxy -o memo) beside native and procfilterfs, per walk
+	grep -q '^| ps aux walk, 200 processes (µs/walk) | [0-9]* | [0-9]* | [0-9]* | [0-9.]*× | [0-9.]*× |$' \
+		"$work/results.md" || fail "no FUSE floor figures for the walk" || return 1
+	# inside pfs run: stress-ng on the kernel's proc, the null proxy, the FUSE
+	# floor and procfilterfs, and the objects table on procfilterfs
 	# shellcheck disable=SC2016 # the markdown's backquotes
-	grep -q '^| `stress-ng --procfs 2` (bogo-ops/s) | [0-9.]* | [0-9.]* | [0-9.]* | [0-9.]*× | [0-9.]*×' "$work/results.md" ||
+	grep -q '^| `stress-ng --procfs 2` (bogo-ops/s) | [0-9.]* | [0-9.]* | [0-9.]* | [0-9.]* | [0-9.]*× | [0-9.]*× | [0-9.]*×' "$work/results.md" ||
 		fail "no stress-ng figures: $(grep -i 'stress-ng' "$work/results.md" | tail -n 2)" || return 1
 	grep -q '^| /proc/self/status open+read+close | [0-9.]* / [0-9.]* | [0-9.]* / [0-9.]* | [0-9.]* / ' \
 		"$work/results.md" || fail "no figures for reads inside pfs run" || return 1
