@@ -13,7 +13,7 @@
 #include "pfs/cleanup.h"
 
 struct dir_entry {
-	char *name;
+	size_t name; /* offset in the handle's names */
 	ino_t ino;
 	unsigned char type;
 };
@@ -25,14 +25,19 @@ struct dir_handle {
 	pthread_mutex_t lock;
 	struct dir_entry *entries;
 	size_t n, cap;
+	struct pfs_buf names; /* every entry's name and its NUL, one allocation */
 	bool listed;
 	uint64_t fh; /* its id table record (handles.c), 0 until replied */
 };
 
+static const char *entry_name(const struct dir_handle *h, size_t i)
+{
+	return h->names.data + h->entries[i].name;
+}
+
 static void entries_free(struct dir_handle *h)
 {
-	for (size_t i = 0; i < h->n; i++)
-		free(h->entries[i].name);
+	pfs_buf_free(&h->names);
 	free(h->entries);
 	h->entries = NULL;
 	h->n = h->cap = 0;
@@ -49,9 +54,10 @@ static int add_entry(void *opaque, const struct pfs_dirent *e)
 		h->entries = p;
 		h->cap = cap;
 	}
-	char *name = strdup(e->name);
-	if (!name)
-		return -ENOMEM;
+	size_t name = h->names.len;
+	int r = pfs_buf_append(&h->names, e->name, strlen(e->name) + 1);
+	if (r < 0)
+		return r;
 	h->entries[h->n++] = (struct dir_entry){name, e->ino, e->type};
 	return 0;
 }
@@ -91,7 +97,7 @@ static struct pfs_fh_served listing_served(const struct dir_handle *h)
 {
 	uint64_t hash = 0;
 	for (size_t i = 0; i < h->n; i++)
-		hash = pfs_idt_hash(h->entries[i].name, strlen(h->entries[i].name) + 1, hash);
+		hash = pfs_idt_hash(entry_name(h, i), strlen(entry_name(h, i)) + 1, hash);
 	return (struct pfs_fh_served){h->n, hash};
 }
 
@@ -225,8 +231,8 @@ static void serve_readdir(fuse_req_t req, struct pfs_fs *fs, struct dir_handle *
 	for (size_t i = (size_t)off; i < h->n; i++) {
 		struct stat st = {.st_ino = h->entries[i].ino,
 				  .st_mode = (mode_t)DTTOIF(h->entries[i].type)};
-		size_t need = fuse_add_direntry(req, buf + used, size - used, h->entries[i].name,
-						&st, (off_t)(i + 1));
+		size_t need = fuse_add_direntry(req, buf + used, size - used, entry_name(h, i), &st,
+						(off_t)(i + 1));
 		if (need > size - used)
 			break;
 		used += need;

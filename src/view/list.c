@@ -61,17 +61,21 @@ static int child_visible(const struct pfs_view *v, struct pfs_caller *c, const s
 			 int dfd, const char *name, const struct pfs_buf *maps,
 			 const struct pfs_trace *t)
 {
+	/* dir->path + "/" + name, without a printf per entry */
 	char path[1024];
-	int n = snprintf(path, sizeof(path), "%s/%s", dir->path, name);
-	if (n < 0 || (size_t)n >= sizeof(path))
+	size_t dl = strlen(dir->path), nl = strlen(name), n = dl + 1 + nl;
+	if (n >= sizeof(path))
 		return -ENAMETOOLONG;
+	memcpy(path, dir->path, dl);
+	path[dl] = '/';
+	memcpy(path + dl + 1, name, nl + 1);
 	struct pfs_loc child;
 	if (pfs_loc_init(&child, dfd, name, path) < 0)
 		return -ENOENT;
 	struct pfs_path_decision d;
 	pfs_view_decide(v, c, &child, &d);
 	if (d.action == PFS_ACT_HIDE) {
-		pfs_trace_emit(t, PFS_TR_HIDDEN, path, (size_t)n, d.rule);
+		pfs_trace_emit(t, PFS_TR_HIDDEN, path, n, d.rule);
 		return -ENOENT;
 	}
 	/*
@@ -92,7 +96,7 @@ static int child_visible(const struct pfs_view *v, struct pfs_caller *c, const s
 		target[l] = '\0';
 		const struct pfs_rule_src *rule = NULL;
 		if (pfs_fd_target_hidden(v->policy, target, &rule)) {
-			pfs_trace_emit(t, PFS_TR_HIDDEN, path, (size_t)n, rule);
+			pfs_trace_emit(t, PFS_TR_HIDDEN, path, n, rule);
 			return -ENOENT;
 		}
 	}
