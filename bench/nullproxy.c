@@ -159,7 +159,9 @@ static void op_readlink(fuse_req_t req, fuse_ino_t ino)
 
 /*
  * -o memo: the content of the node's backing file, read once, without
- * blocking (kmsg), up to MEMO_MAX. Returns 0 or an errno.
+ * blocking (kmsg), up to MEMO_MAX. Returns 0 or an errno. Not
+ * pfs_read_at_most: its reads are of odd sizes (a NUL's room), which
+ * pagemap refuses (EINVAL: only whole 8-byte entries).
  */
 static int memo_fill(struct node *n)
 {
