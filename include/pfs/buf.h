@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 struct pfs_buf {
 	char *data;
@@ -30,6 +31,8 @@ int pfs_buf_reserve(struct pfs_buf *b, size_t extra);
 int pfs_buf_append(struct pfs_buf *b, const void *data, size_t len);
 int pfs_buf_appends(struct pfs_buf *b, const char *s);
 int pfs_buf_printf(struct pfs_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* v in decimal, right-aligned in width columns (printf's "%*" PRIu64), without printf's cost. */
+int pfs_buf_append_u64(struct pfs_buf *b, uint64_t v, unsigned width);
 void pfs_buf_reset(struct pfs_buf *b);
 void pfs_buf_free(struct pfs_buf *b);
 /* Moves b's storage to the caller (who frees it) and resets b. */

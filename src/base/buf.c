@@ -48,21 +48,47 @@ int pfs_buf_appends(struct pfs_buf *b, const char *s)
 	return pfs_buf_append(b, s, strlen(s));
 }
 
+/* Formats into the free room first: a second pass only when it did not fit. */
 int pfs_buf_printf(struct pfs_buf *b, const char *fmt, ...)
 {
+	size_t room = b->cap > b->len ? b->cap - b->len : 0;
 	va_list ap;
 	va_start(ap, fmt);
-	int n = vsnprintf(NULL, 0, fmt, ap);
+	int n = vsnprintf(room ? b->data + b->len : NULL, room, fmt, ap);
 	va_end(ap);
 	if (n < 0)
 		return -EINVAL;
-	int r = pfs_buf_reserve(b, (size_t)n);
+	if ((size_t)n >= room) {
+		int r = pfs_buf_reserve(b, (size_t)n);
+		if (r < 0) {
+			if (b->data)
+				b->data[b->len] = '\0';
+			return r;
+		}
+		va_start(ap, fmt);
+		vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
+		va_end(ap);
+	}
+	b->len += (size_t)n;
+	return 0;
+}
+
+int pfs_buf_append_u64(struct pfs_buf *b, uint64_t v, unsigned width)
+{
+	char digits[20];
+	size_t n = 0;
+	do {
+		digits[sizeof(digits) - ++n] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	size_t pad = width > n ? width - n : 0;
+	int r = pfs_buf_reserve(b, pad + n);
 	if (r < 0)
 		return r;
-	va_start(ap, fmt);
-	vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
-	va_end(ap);
-	b->len += (size_t)n;
+	memset(b->data + b->len, ' ', pad);
+	memcpy(b->data + b->len + pad, digits + sizeof(digits) - n, n);
+	b->len += pad + n;
+	b->data[b->len] = '\0';
 	return 0;
 }
 

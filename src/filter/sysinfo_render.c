@@ -459,6 +459,18 @@ static const struct pfs_cg_io *io_of(const struct pfs_cg_stats *s, unsigned maj,
 	return NULL;
 }
 
+/* A major or minor number of a diskstats line at *q (after blanks): false if none. */
+static bool device_number(const char **q, const char *end, uint64_t *v)
+{
+	const char *after = NULL;
+	*v = num_in(*q, end, &after);
+	const char *digits = *q;
+	while (digits < after && (*digits == ' ' || *digits == '\t'))
+		digits++;
+	*q = after;
+	return after > digits && after - digits <= 10 && *v <= UINT32_MAX;
+}
+
 int pfs_sysinfo_diskstats(const struct pfs_sysinfo_ctx *c, const char *in, size_t len,
 			  struct pfs_buf *out)
 {
@@ -468,29 +480,27 @@ int pfs_sysinfo_diskstats(const struct pfs_sysinfo_ctx *c, const char *in, size_
 	const char *p = in, *end = in + len;
 	struct kv_line l;
 	while (next_line(&p, end, &l)) {
-		char line[512];
-		snprintf(line, sizeof(line), "%.*s", (int)l.len, l.s);
-		char *q = NULL;
-		unsigned long maj = strtoul(line, &q, 10);
-		const char *m = q;
-		unsigned long min = strtoul(m, &q, 10);
-		if (q == m || q == line || maj > UINT32_MAX || min > UINT32_MAX)
+		const char *q = l.s, *le = l.s + l.len;
+		uint64_t maj = 0, min = 0;
+		if (!device_number(&q, le, &maj) || !device_number(&q, le, &min))
 			return -EBADMSG;
-		q += strspn(q, " ");
-		size_t name_len = strcspn(q, " ");
+		while (q < le && *q == ' ')
+			q++;
+		const char *name = q;
+		while (q < le && *q != ' ')
+			q++;
+		size_t name_len = (size_t)(q - name);
 		if (!name_len || name_len > 63)
 			return -EBADMSG;
-		const char *name = q;
-		q += name_len;
 		/* as many figures as the host's kernel prints (14, 18 or 20 columns) */
 		unsigned n = 0;
-		while (*q) {
-			while (*q == ' ')
+		while (q < le) {
+			while (q < le && *q == ' ')
 				q++;
-			if (!*q)
+			if (q == le)
 				break;
 			n++;
-			while (*q && *q != ' ')
+			while (q < le && *q != ' ')
 				q++;
 		}
 		const struct pfs_cg_io *d = io_of(s, (unsigned)maj, (unsigned)min);
@@ -502,9 +512,21 @@ int pfs_sysinfo_diskstats(const struct pfs_sysinfo_ctx *c, const char *in, size_
 		uint64_t v[17] = {
 			d->rios, 0, d->rbytes / 512, 0, d->wios,	0, d->wbytes / 512, 0, 0,
 			0,	 0, d->dios,	     0, d->dbytes / 512};
-		int r = pfs_buf_printf(out, "%4lu %7lu %.*s", maj, min, (int)name_len, name);
-		for (unsigned i = 0; r >= 0 && i < n; i++)
-			r = pfs_buf_printf(out, " %" PRIu64, i < 17 ? v[i] : 0);
+		/* printf's "%4lu %7lu %s" and " %lu" per figure, without printf: a line a disk */
+		int r = pfs_buf_append_u64(out, maj, 4);
+		if (r == 0)
+			r = pfs_buf_append(out, " ", 1);
+		if (r == 0)
+			r = pfs_buf_append_u64(out, min, 7);
+		if (r == 0)
+			r = pfs_buf_append(out, " ", 1);
+		if (r == 0)
+			r = pfs_buf_append(out, name, name_len);
+		for (unsigned i = 0; r == 0 && i < n; i++) {
+			r = pfs_buf_append(out, " ", 1);
+			if (r == 0)
+				r = pfs_buf_append_u64(out, i < 17 ? v[i] : 0, 0);
+		}
 		if (r < 0 || (r = pfs_buf_append(out, "\n", 1)) < 0)
 			return r;
 	}
