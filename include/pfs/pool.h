@@ -1,7 +1,7 @@
 /*
  * A fixed pool of threads that runs jobs in turns between owners (thread
  * groups): each owner has its own queue, the next turn goes to the owner with
- * queued jobs whose jobs used the least CPU time (fair queueing: a process
+ * queued jobs whose jobs held a thread the least time (fair queueing: a process
  * that asks little is served first), and one owner runs at most owner_cap
  * jobs at once. One owner's burst queues behind itself; it never holds every
  * thread.

@@ -108,7 +108,7 @@ static void usage(const char *prog)
 	       "                        cap or the share fail with ENOMEM\n"
 	       "    threads=N           maximum worker threads (default 8), and as many\n"
 	       "                        render threads, taken in turns by processes\n"
-	       "                        (the least CPU used first); one process uses\n"
+	       "                        (the least thread time first); one process uses\n"
 	       "                        at most half\n"
 	       "    renders=N           threads for large renders (maps, smaps, mount\n"
 	       "                        tables), in turns too, at a lower priority;\n"

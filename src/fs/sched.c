@@ -5,7 +5,7 @@
  *
  * - Renders (the content of a file at open, and at a rewind) run on the
  *   render pool (threads= threads). Each thread group has its own queue; the
- *   next turn goes to the group whose renders used the least CPU time, and
+ *   next turn goes to the group whose renders held a thread the least time, and
  *   one group runs at most half the threads at once. A process that reads
  *   /proc all the time (ps loops, stress-ng) pays for it; one that reads a
  *   file now and then is served next. When nobody waits and a thread is
