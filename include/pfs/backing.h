@@ -3,6 +3,7 @@
 #define PFS_BACKING_H
 
 #include <dirent.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -10,6 +11,15 @@
 
 /* Reads the whole file dirfd/rel (rel "" = dirfd itself) into out. */
 int pfs_read_all_at(int dirfd, const char *rel, struct pfs_buf *out);
+/* The file is one record (a seq_file's single_open): a read shorter than asked is its end. */
+#define PFS_READ_SINGLE 1u
+/*
+ * As pfs_read_all_at, with flags (PFS_READ_*). kept: from offset 0 of *kept
+ * when it is an fd (kept from an earlier call, left open); else the file is
+ * opened, read, and its fd left in *kept for the next call (not when it
+ * cannot be read at an offset). NULL: opened and closed.
+ */
+int pfs_read_whole(int dirfd, const char *rel, int *kept, unsigned flags, struct pfs_buf *out);
 /* Appends at most max bytes of dirfd/rel (opened with extra_flags too) to out. */
 int pfs_read_at_most(int dirfd, const char *rel, int extra_flags, size_t max, struct pfs_buf *out);
 /*

@@ -140,6 +140,16 @@ int pfs_view_render(const struct pfs_view *v, struct pfs_caller *c, const struct
 		    const struct pfs_path_decision *d, const struct pfs_trace *t,
 		    struct pfs_buf *out);
 /*
+ * A render again for the same open, as pfs_view_render, that reads loc's file
+ * through *kept: an fd of it opened as c by an earlier call (read from offset
+ * 0, as the kernel renders a rewind of an open fd), or -1, and the fd this
+ * render opens is left there for the next one; the caller closes it. Files
+ * that bind more than their process at open (the mount tables) and files
+ * read otherwise (siblings, the oracle, pieces) are opened afresh each time.
+ */
+int pfs_view_render_kept(const struct pfs_view *v, struct pfs_caller *c, const struct pfs_loc *loc,
+			 const struct pfs_path_decision *d, int *kept, struct pfs_buf *out);
+/*
  * Whether the kernel lets the caller open loc for reading. After a failed
  * render: the kernel gives some errors at read (mem EIO, stack EACCES), and
  * the open must then succeed as it does natively.

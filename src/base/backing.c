@@ -17,9 +17,11 @@
  * Each read fills the free room; with little left the buffer grows to 16 KiB
  * first, then as pfs_buf grows (doubles, then by a quarter). (It started at
  * 128 KiB: a mapping and its page faults per render, and 128 KiB of the
- * snapshot budget for a 1 KiB status.)
+ * snapshot budget for a 1 KiB status.) With at >= 0 it preads from there
+ * on, as a read of a kept fd after lseek(fd, at) would, in one call less.
+ * single: the file is one record, and a read shorter than asked is its end.
  */
-static int read_fd_into(int fd, size_t max, struct pfs_buf *out)
+static int read_fd_into(int fd, off_t at, bool single, size_t max, struct pfs_buf *out)
 {
 	size_t start = out->len;
 	while (out->len - start < max) {
@@ -31,7 +33,9 @@ static int read_fd_into(int fd, size_t max, struct pfs_buf *out)
 		int r = pfs_buf_reserve(out, chunk);
 		if (r < 0)
 			return r;
-		ssize_t n = read(fd, out->data + out->len, chunk);
+		ssize_t n = at < 0 ? read(fd, out->data + out->len, chunk)
+				   : pread(fd, out->data + out->len, chunk,
+					   at + (off_t)(out->len - start));
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -40,6 +44,8 @@ static int read_fd_into(int fd, size_t max, struct pfs_buf *out)
 		if (n == 0)
 			break;
 		out->len += (size_t)n;
+		if (single && (size_t)n < chunk)
+			break;
 	}
 	int r = pfs_buf_reserve(out, 0);
 	if (r < 0)
@@ -54,7 +60,25 @@ int pfs_read_at_most(int dirfd, const char *rel, int extra_flags, size_t max, st
 		openat(dirfd, pfs_rel(rel), O_RDONLY | O_CLOEXEC | O_NOCTTY | extra_flags);
 	if (fd < 0)
 		return -errno;
-	return read_fd_into(fd, max, out);
+	return read_fd_into(fd, -1, false, max, out);
+}
+
+int pfs_read_whole(int dirfd, const char *rel, int *kept, unsigned flags, struct pfs_buf *out)
+{
+	bool single = flags & PFS_READ_SINGLE;
+	if (kept && *kept >= 0)
+		return read_fd_into(*kept, 0, single, SIZE_MAX, out);
+	cleanup_close int own = openat(dirfd, pfs_rel(rel), O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (own < 0)
+		return -errno;
+	if (!kept)
+		return read_fd_into(own, -1, single, SIZE_MAX, out);
+	int r = read_fd_into(own, 0, single, SIZE_MAX, out);
+	if (r == -ESPIPE) /* not seekable: no rewind through it, read it as it comes */
+		return read_fd_into(own, -1, single, SIZE_MAX, out);
+	if (r == 0)
+		*kept = steal_fd(own);
+	return r;
 }
 
 DIR *pfs_fdopendir_owned(int fd)

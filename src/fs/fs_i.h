@@ -29,6 +29,7 @@ struct pfs_fs_options {
 	unsigned threads; /* threads=N: max worker threads */
 	unsigned renders; /* renders=N: threads of large renders (sched.c) */
 	unsigned relays; /* relays=N: threads of blocked pipe and tty relays (magic.c) */
+	unsigned rewind_fds; /* rewind_fds=N: backing fds kept for rewinds (ops_file.c) */
 	int ready_fd; /* ready_fd=N: one byte written when serving */
 	int userns_fd; /* userns_fd=N: the mount's user namespace, -1 if unset */
 	int enter_ns; /* enter_ns=0 disables entering callers' namespaces */
@@ -106,6 +107,8 @@ struct pfs_fs {
 	struct pfs_node root; /* the node tree (children, nlookup, refs, detached): nodes_lock */
 	struct pfs_budget budget; /* snapshot_max: snapshots and render buffers; its own lock */
 	struct pfs_budget relay_slots; /* relays waiting on a pipe (magic.c); its own lock */
+	struct pfs_budget
+		rewind_slots; /* rewind_fds: kept backing fds (ops_file.c); its own lock */
 	struct pfs_pool *render_pool; /* renders in turns (sched.c); set while serving */
 	struct pfs_pool *large_pool; /* large renders in turns (sched.c); set while serving */
 	struct pfs_pool *relays; /* relays waiting on a pipe (magic.c); set while serving */

@@ -1,5 +1,6 @@
 /* procfilterfs: a filtered /proc served over FUSE. */
 #include <errno.h>
+#include <limits.h>
 #include <malloc.h>
 #include <signal.h>
 #include <stddef.h>
@@ -33,6 +34,7 @@ static const struct fuse_opt option_spec[] = {
 	OPT("threads=%u", threads, 0),
 	OPT("renders=%u", renders, 0),
 	OPT("relays=%u", relays, 0),
+	OPT("rewind_fds=%u", rewind_fds, 0),
 	OPT("ready_fd=%d", ready_fd, 0),
 	OPT("userns_fd=%d", userns_fd, 0),
 	OPT("enter_ns=%d", enter_ns, 0),
@@ -117,6 +119,12 @@ static void usage(const char *prog)
 	       "    relays=N            threads for relays blocked on a pipe or tty through\n"
 	       "                        fd/N; one process uses at most half, a blocking\n"
 	       "                        read or write past that fails with EAGAIN (default 4)\n"
+	       "    rewind_fds=N        backing fds kept open by files that are read again\n"
+	       "                        from the start (top's /proc/stat): such a read\n"
+	       "                        then costs a pread, not an open (default 1024, at\n"
+	       "                        most a quarter of the open-file limit; 0: none);\n"
+	       "                        one process keeps at most half; past that a\n"
+	       "                        rewind opens the file again\n"
 	       "    ready_fd=N          write one byte to fd N once serving\n"
 	       "    userns_fd=N         an inherited fd of the mount's user namespace (default:\n"
 	       "                        that of the backing's pid 1, which needs ptrace\n"
@@ -189,13 +197,38 @@ static void drop_mount_source(int *argc, char **argv)
 	(*argc)--;
 }
 
-static void raise_nofile(void)
+/* Raises the open-file limit to its hard limit; returns the limit in force. */
+static rlim_t raise_nofile(void)
 {
 	struct rlimit rl;
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+		return 1024;
+	if (rl.rlim_cur < rl.rlim_max) {
 		rl.rlim_cur = rl.rlim_max;
-		setrlimit(RLIMIT_NOFILE, &rl);
+		if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
+			getrlimit(RLIMIT_NOFILE, &rl);
 	}
+	return rl.rlim_cur;
+}
+
+/*
+ * Kept fds are taken from the open-file limit the nodes, watches and relays
+ * share: the default keeps a quarter of it at most, and a value asked for
+ * may not take more than half.
+ */
+static bool bad_rewind_fds(struct pfs_fs_options *o, rlim_t nofile)
+{
+	if (o->rewind_fds == UINT_MAX) {
+		o->rewind_fds = nofile / 4 < 1024 ? (unsigned)(nofile / 4) : 1024;
+		return false;
+	}
+	if (o->rewind_fds <= nofile / 2)
+		return false;
+	fprintf(stderr,
+		"procfilterfs: rewind_fds=%u is over half the open-file limit (%llu); "
+		"lower it or raise the limit (ulimit -n)\n",
+		o->rewind_fds, (unsigned long long)nofile);
+	return true;
 }
 
 static void pfs_init(void *userdata, struct fuse_conn_info *conn)
@@ -280,6 +313,7 @@ static int run(struct pfs_fs *fs, const char *prog, struct fuse_args *args,
 	fs->opt.ref_mnt_fd = fs->opt.ref_root_fd = -1;
 	fs->opt.threads = 8;
 	fs->opt.relays = 4;
+	fs->opt.rewind_fds = UINT_MAX; /* unset: from the open-file limit */
 	fs->opt.enter_ns = 1;
 	fs->opt.snapshot_max = 64u << 20;
 	if (fuse_opt_parse(args, &fs->opt, option_spec, opt_proc) == -1)
@@ -315,8 +349,10 @@ static int run(struct pfs_fs *fs, const char *prog, struct fuse_args *args,
 		return 2;
 	fs->debug = cl->debug;
 	pfs_log_init("procfilterfs", cl->debug ? PFS_LOG_DEBUG : PFS_LOG_WARN, 0);
-	raise_nofile();
+	if (bad_rewind_fds(&fs->opt, raise_nofile()))
+		return 2;
 	pfs_budget_init(&fs->budget, fs->opt.snapshot_max, PFS_SNAPSHOT_SHARE_DIV);
+	pfs_budget_init(&fs->rewind_slots, fs->opt.rewind_fds, 2);
 	pfs_magic_init(fs);
 	/*
 	 * One heap arena: one per worker thread (glibc's default) holds on to
@@ -352,6 +388,7 @@ static int run(struct pfs_fs *fs, const char *prog, struct fuse_args *args,
 	pfs_nodes_destroy(fs);
 	pfs_ids_destroy(fs);
 	pfs_budget_destroy(&fs->budget);
+	pfs_budget_destroy(&fs->rewind_slots);
 	pfs_magic_destroy(fs);
 	pfs_policy_free((struct pfs_policy *)fs->view.policy);
 	pfs_sysinfo_destroy(fs->view.sysinfo);

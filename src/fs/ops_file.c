@@ -3,7 +3,9 @@
  * snapshot, and reads are served from it: small reads are never torn, and an
  * fd passed to another process still shows what its opener may see. A read at
  * offset 0 after the first one renders afresh (lseek(fd, 0) + read, as procps
- * does). Snapshot bytes are capped across all opens.
+ * does); from the second rewind on it reads the backing through an fd the
+ * first one kept (rewind_fds=), as a native rewind preads the open file.
+ * Snapshot bytes are capped across all opens.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -29,6 +31,8 @@ struct pfs_file_handle {
 	bool served; /* a read happened: the next read at 0 is a rewind */
 	int read_err; /* an error the kernel gives at read, not open (ESRCH of a zombie) */
 	int direct_fd; /* mem, pagemap: read in place (pfs_view_random_access), else -1 */
+	int kept_fd; /* the backing's file, kept for rewinds (pfs_view_render_kept), else -1 */
+	bool rewind_slot; /* it holds one of rewind_slots (for kept_fd) */
 	struct pfs_poll_watch *watch; /* mount tables: their change events (ops_poll.c) */
 	uint64_t watch_seen; /* changes already in the snapshot; lock */
 	uint64_t fh; /* its id table record (handles.c), 0 until replied */
@@ -44,6 +48,28 @@ static void note_snapshot(struct pfs_fs *fs, const struct pfs_file_handle *h)
 {
 	if (h->fh)
 		pfs_fh_note(fs, h->fh, snapshot_served(h));
+}
+
+/*
+ * The kept fd a render reads through, or NULL. Only a rewind keeps one: an
+ * open that is read once (most are) holds no fd of the daemon's. Each kept
+ * fd holds a slot of rewind_slots, charged to the opener's thread group.
+ */
+static int *rewind_fd(struct pfs_fs *fs, struct pfs_file_handle *h)
+{
+	if (!h->served || h->large)
+		return NULL;
+	if (!h->rewind_slot && pfs_budget_charge(&fs->rewind_slots, h->owner, 1) == 0)
+		h->rewind_slot = true;
+	return h->rewind_slot ? &h->kept_fd : NULL;
+}
+
+static void rewind_fd_done(struct pfs_fs *fs, struct pfs_file_handle *h)
+{
+	if (h->rewind_slot && h->kept_fd < 0) {
+		pfs_budget_uncharge(&fs->rewind_slots, h->owner, 1);
+		h->rewind_slot = false;
+	}
 }
 
 /*
@@ -64,10 +90,14 @@ static int render(struct pfs_fs *fs, struct pfs_file_handle *h)
 	pfs_charge_begin(&scope, &fs->budget, h->owner);
 	pfs_policy_rdlock(fs);
 	struct pfs_path_decision d;
+	int *kept = rewind_fd(fs, h);
 	int r = pfs_view_reach(&fs->view, &h->opener, &loc, PFS_REACH_SEE, &d);
-	if (r == 0)
+	if (r == 0 && kept)
+		r = pfs_view_render_kept(&fs->view, &h->opener, &loc, &d, kept, &fresh);
+	else if (r == 0)
 		r = pfs_view_render(&fs->view, &h->opener, &loc, &d, NULL, &fresh);
 	pfs_policy_unlock(fs);
+	rewind_fd_done(fs, h);
 	if (r < 0)
 		pfs_buf_free(&fresh);
 	pfs_charge_end(&scope, fresh.cap);
@@ -99,6 +129,10 @@ static void handle_free(struct pfs_fs *fs, struct pfs_file_handle *h)
 	pfs_buf_free(&h->snap);
 	if (h->direct_fd >= 0)
 		close(h->direct_fd);
+	if (h->kept_fd >= 0)
+		close(h->kept_fd);
+	h->kept_fd = -1;
+	rewind_fd_done(fs, h);
 	pfs_poll_unwatch(fs, h->watch);
 	pthread_mutex_destroy(&h->lock);
 	pfs_node_unref(fs, h->node);
@@ -136,7 +170,7 @@ static int file_open_as(struct pfs_fs *fs, struct pfs_node *n, struct pfs_caller
 	if (!h)
 		return -ENOMEM;
 	h->node = n;
-	h->direct_fd = -1;
+	h->direct_fd = h->kept_fd = -1;
 	h->opener = *c;
 	/* A caller the backing does not show (tid 0) shares the group 0. */
 	pfs_view_caller_tgid(&fs->view, &h->opener);
@@ -251,7 +285,7 @@ static void serve_read_later(struct pfs_deferred *d, int err)
 
 /*
  * Hands the open (fi) or read to a render pool (the large one for a large
- * file), where processes take turns by the CPU time their renders used;
+ * file), where processes take turns by the time their renders held a thread;
  * false: no pool runs, serve it here.
  */
 static bool defer_render(fuse_req_t req, struct pfs_fs *fs, struct pfs_file_handle *h,

@@ -25,12 +25,31 @@ struct read_args {
 	int dirfd;
 	const char *rel;
 	struct pfs_buf *out;
+	int *kept; /* the file's kept fd (pfs_view_render_kept), or NULL */
+	unsigned flags; /* PFS_READ_* */
 };
 
 static int do_read(void *arg)
 {
 	struct read_args *a = arg;
-	return pfs_read_all_at(a->dirfd, a->rel, a->out);
+	return pfs_read_whole(a->dirfd, a->rel, a->kept, a->flags, a->out);
+}
+
+/*
+ * Files the kernel renders with one show into a buffer it grows to fit
+ * (single_open): a read given more room than the text returns all of it, so
+ * a short read is the end and no second read is needed to see it.
+ */
+static bool single_record(const struct pfs_ppath *pp)
+{
+	static const char *const pid_files[] = {"stat", "statm", "status"};
+	static const char *const global[] = {"loadavg", "meminfo", "stat", "uptime", "version"};
+	const char *const *names = pp->pid ? pid_files : global;
+	size_t n = pp->pid ? ARRAY_SIZE(pid_files) : ARRAY_SIZE(global);
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(pp->rest, names[i]))
+			return true;
+	return false;
 }
 
 /*
@@ -71,8 +90,9 @@ static bool userns_rendered(const struct pfs_ppath *pp, unsigned *ns)
 	return !strncmp(r, "sys/user/", 9);
 }
 
+/* Reads rel as the caller; kept: the fd of loc's own file to read through (rel is loc->rel). */
 static int read_as_caller(const struct pfs_view *v, struct pfs_caller *c, const struct pfs_loc *loc,
-			  const char *rel, struct pfs_buf *out)
+			  const char *rel, int *kept, struct pfs_buf *out)
 {
 	unsigned ns;
 	if (v->oracle && rel == loc->rel && userns_rendered(&loc->pp, &ns)) {
@@ -81,7 +101,9 @@ static int read_as_caller(const struct pfs_view *v, struct pfs_caller *c, const 
 			return r;
 		return pfs_oracle_render(v->oracle, c, &v->gidmap, loc->dirfd, loc->rel, ns, out);
 	}
-	struct read_args a = {loc->dirfd, rel, out};
+	bool own = rel == loc->rel;
+	struct read_args a = {loc->dirfd, rel, out, kept,
+			      own && single_record(&loc->pp) ? PFS_READ_SINGLE : 0};
 	return view_as_caller(v, c, loc, PFS_OP_OPEN_R, do_read, &a);
 }
 
@@ -100,7 +122,7 @@ static int read_sibling(const struct pfs_view *v, struct pfs_caller *c, const st
 {
 	char rel[256];
 	int r = sibling_rel(loc, sibling, rel, sizeof(rel));
-	return r < 0 ? r : read_as_caller(v, c, loc, rel, out);
+	return r < 0 ? r : read_as_caller(v, c, loc, rel, NULL, out);
 }
 
 /* A file read as the caller in pieces of whole lines (pfs_read_lines_at). */
@@ -412,9 +434,9 @@ static int render_streamed(const struct pfs_view *v, struct pfs_caller *c,
 	return render_result(loc, r, out);
 }
 
-int pfs_view_render(const struct pfs_view *v, struct pfs_caller *c, const struct pfs_loc *loc,
-		    const struct pfs_path_decision *d, const struct pfs_trace *t,
-		    struct pfs_buf *out)
+static int render(const struct pfs_view *v, struct pfs_caller *c, const struct pfs_loc *loc,
+		  const struct pfs_path_decision *d, const struct pfs_trace *t, int *kept,
+		  struct pfs_buf *out)
 {
 	pfs_buf_reset(out);
 	int r = view_enter_ns(v, c, view_ns_needs(v, loc, false));
@@ -441,7 +463,7 @@ int pfs_view_render(const struct pfs_view *v, struct pfs_caller *c, const struct
 	if (r == -ENOENT && pfs_view_is_idmap(loc) && v->oracle)
 		r = idmap_read(v, c, loc, &raw);
 	else if (r == -ENOENT)
-		r = read_as_caller(v, c, loc, loc->rel, &raw);
+		r = read_as_caller(v, c, loc, loc->rel, kept, &raw);
 	if (r == 0)
 		r = view_rendered_visible(v, c, loc, raw.data, raw.len);
 	if (r == 0)
@@ -476,4 +498,23 @@ int pfs_view_render(const struct pfs_view *v, struct pfs_caller *c, const struct
 		filtered = (struct pfs_buf)PFS_BUF_INIT;
 	}
 	return render_result(loc, r, out);
+}
+
+int pfs_view_render(const struct pfs_view *v, struct pfs_caller *c, const struct pfs_loc *loc,
+		    const struct pfs_path_decision *d, const struct pfs_trace *t,
+		    struct pfs_buf *out)
+{
+	return render(v, c, loc, d, t, NULL, out);
+}
+
+int pfs_view_render_kept(const struct pfs_view *v, struct pfs_caller *c, const struct pfs_loc *loc,
+			 const struct pfs_path_decision *d, int *kept, struct pfs_buf *out)
+{
+	/*
+	 * A mount table binds the reader's root at open and is filtered by
+	 * paths relative to the root the process has now: it is opened afresh.
+	 * The other large kinds are read in pieces, not through one fd.
+	 */
+	const struct pfs_filter_kind *k = pfs_filter_kind_of(&loc->pp);
+	return render(v, c, loc, d, NULL, k && k->large ? NULL : kept, out);
 }

@@ -253,6 +253,68 @@ t_rewind_fresh() {
 	fi
 }
 
+# A rewind reads the backing again; from the second one on through an fd the
+# first kept (rewind_fds=): fresh content each time, the kernel's error once
+# the process is gone, and no more kept fds than the cap.
+t_rewind_kept_fd() {
+	local out
+	out=$(python3 - "$MNT" <<'PY'
+import ctypes, os, subprocess, sys, time
+base = sys.argv[1]
+libc = ctypes.CDLL(None)
+def rewind(fd):
+    os.lseek(fd, 0, 0)
+    return os.read(fd, 65536)
+fd = os.open(base + "/self/comm", os.O_RDONLY)
+seen = [os.read(fd, 65536)]
+for name in (b"kept-one", b"kept-two", b"kept-three"):
+    libc.prctl(15, name, 0, 0, 0)  # PR_SET_NAME
+    seen.append(rewind(fd))
+print(b" ".join(s.strip() for s in seen[1:]).decode())
+p = subprocess.Popen(["sleep", "30"])
+st = os.open("%s/%d/status" % (base, p.pid), os.O_RDONLY)
+os.read(st, 65536)
+rewind(st); rewind(st)
+p.kill(); p.wait(); time.sleep(0.2)
+try:
+    print("after exit: read", len(rewind(st)))
+except OSError as e:
+    print("after exit:", os.strerror(e.errno))
+PY
+)
+	assert_eq "rewinds" "kept-one kept-two kept-three
+after exit: No such process" "$out"
+}
+
+t_rewind_fds_cap() {
+	local mnt dpid out
+	mnt=$(mktemp -d /tmp/pfs-rewind.XXXXXX)
+	mount_pfs "$mnt" rewind_fds=2 || return 1
+	dpid=$(pgrep -n -f "procfilterfs.* -o backing=/proc,rewind_fds=2 $mnt")
+	out=$(python3 - "$mnt" "$dpid" <<'PY'
+import os, sys
+base, dpid = sys.argv[1], sys.argv[2]
+def daemon_fds():
+    return len(os.listdir("/proc/%s/fd" % dpid))
+names = ["meminfo", "uptime", "loadavg", "version", "self/status"]
+fds = [os.open("%s/%s" % (base, n), os.O_RDONLY) for n in names]
+ok = all(len(os.read(fd, 65536)) > 0 for fd in fds)
+opened = daemon_fds()
+for _ in range(3):
+    for fd in fds:
+        os.lseek(fd, 0, 0)
+        ok = ok and len(os.read(fd, 65536)) > 0
+rewound = daemon_fds()
+for fd in fds:
+    os.close(fd)
+print("ok" if ok else "empty", rewound - opened, daemon_fds() - opened)
+PY
+)
+	# the cap is 2, and a process keeps at most half of it
+	assert_eq "content, fds kept by 5 rewound files of one process, fds left after close" \
+		"ok 1 0" "$out"
+}
+
 t_daemon_health() {
 	local fds0 rss0 fds1 rss1
 	python3 - "$MNT" 1000 >/dev/null || return 1 <<'PY'
@@ -386,6 +448,12 @@ t_bad_options() {
 		fail "bad size: $rc $out"
 		return 1
 	fi
+	out=$(ulimit -n 1024 && "$DAEMON" -o rewind_fds=600 /tmp 2>&1)
+	rc=$?
+	if [ $rc -ne 2 ] || [[ "$out" != *"rewind_fds=600 is over half the open-file limit (1024)"* ]]; then
+		fail "rewind_fds over the limit: $rc $out"
+		return 1
+	fi
 	if out=$("$DAEMON" -o policy=/nonexistent.policy /tmp 2>&1) ||
 		[[ "$out" != *"nonexistent.policy"* ]]; then
 		fail "missing policy: $out"
@@ -407,6 +475,8 @@ run_case "an exited process gives ENOENT; open snapshots survive" t_exited_proce
 run_case "a reused pid never reaches the old process" t_pid_reuse
 run_case "a 300 KiB maps reads whole in 4 KiB and 1 MiB reads" t_big_maps
 run_case "lseek(0)+read gives a fresh snapshot" t_rewind_fresh
+run_case "rewinds through a kept fd: fresh, ESRCH after exit" t_rewind_kept_fd
+run_case "rewind_fds=2: a process keeps 1 fd, closed with its file" t_rewind_fds_cap
 run_case "daemon: 10000 opens over 4 threads, no fd or memory growth" t_daemon_health
 run_case "snapshot cap counts render buffers; one group gets half of it" t_snapshot_cap
 run_case "every worker enters the caller's namespaces (fresh mounts x10)" t_worker_ns_entry
