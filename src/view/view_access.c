@@ -32,10 +32,15 @@ static uint64_t own_group_caps(const struct pfs_caller *c, const struct pfs_ppat
 	return caps;
 }
 
-/* Files of another process that no ptrace check gates: no question to ask. */
+/*
+ * Files of another process that no ptrace check gates: no question to ask.
+ * The mount tables mounts and mountinfo are world-readable and opened with no
+ * check (mounts_open_common); mountstats is 0400.
+ */
 static bool ungated(const char *rest)
 {
-	static const char *const names[] = {"", "status", "cmdline", "comm", "statm", "cgroup"};
+	static const char *const names[] = {"",	     "status", "cmdline",   "comm",
+					    "statm", "cgroup", "mountinfo", "mounts"};
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
 		if (!strcmp(rest, names[i]))
 			return true;
@@ -131,7 +136,9 @@ static int run_as(const struct pfs_view *v, struct pfs_caller *c, bool full,
  * global files whose content does not depend on the opener's credentials
  * (unlike kallsyms or modules, %pK), per-process files no ptrace check gates,
  * a process's own stat (its ptrace-gated fields, wchan, startcode, the stack
- * pointers, are shown to its own thread group as to the daemon), and /proc's
+ * pointers, are shown to its own thread group as to the daemon), the mount
+ * tables mounts and mountinfo (rendered against the process's root, whoever
+ * reads; ungated above), and /proc's
  * listing without hidepid. No need to load the caller's credentials nor to
  * become them.
  */
@@ -151,6 +158,7 @@ static bool reader_independent(const struct pfs_view *v, struct pfs_caller *c,
 	if (pp->pid)
 		return !strcmp(pp->rest, "status") || !strcmp(pp->rest, "cmdline") ||
 		       !strcmp(pp->rest, "comm") || !strcmp(pp->rest, "statm") ||
+		       !strcmp(pp->rest, "mountinfo") || !strcmp(pp->rest, "mounts") ||
 		       (!strcmp(pp->rest, "stat") && view_caller_tgid(v, c) == pp->pid);
 	for (size_t i = 0; i < sizeof(global) / sizeof(global[0]); i++)
 		if (!strcmp(pp->rest, global[i]))
