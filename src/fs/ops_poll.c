@@ -6,9 +6,12 @@
  *
  * An open of a mount table also opens the backing's file as the opener (a
  * watch): the kernel then keeps the change state of that open for us. One
- * thread waits for POLLPRI on all watches with epoll, marks a watch changed
- * and wakes the poller the kernel asked us to notify (FUSE_POLL with a poll
- * handle). A FUSE_POLL reports a change once, as the kernel does.
+ * thread waits for POLLPRI with epoll on the watches somebody polls, marks a
+ * watch changed and wakes the poller the kernel asked us to notify (FUSE_POLL
+ * with a poll handle). A watch joins the epoll set at its first such
+ * FUSE_POLL, not at open: most opens of a mount table only read it, and the
+ * kernel's own change state of the open needs no epoll to be asked (look()).
+ * A FUSE_POLL reports a change once, as the kernel does.
  */
 #include <errno.h>
 #include <poll.h>
@@ -30,7 +33,7 @@
 #define STOP_ID 0
 
 struct pfs_poll_watch {
-	uint64_t id; /* epoll data */
+	uint64_t id; /* epoll data; 0 until it joins the epoll set (then in by_id) */
 	int fd; /* the backing's file, opened as the opener */
 	bool changed; /* not reported by a FUSE_POLL yet; poller lock */
 	uint64_t gen; /* changes seen; poller lock */
@@ -98,10 +101,13 @@ static void *poller_main(void *arg)
 	}
 }
 
+/* With the lock when it joined the epoll set. */
 static void watch_free(struct pfs_poller *p, struct pfs_poll_watch *w)
 {
-	HASH_DEL(p->by_id, w);
-	epoll_ctl(p->epfd, EPOLL_CTL_DEL, w->fd, NULL);
+	if (w->id) {
+		HASH_DEL(p->by_id, w);
+		epoll_ctl(p->epfd, EPOLL_CTL_DEL, w->fd, NULL);
+	}
 	close(w->fd);
 	if (w->ph)
 		fuse_pollhandle_destroy(w->ph);
@@ -177,19 +183,23 @@ struct pfs_poll_watch *pfs_poll_watch(struct pfs_fs *fs, struct pfs_caller *open
 		return NULL;
 	}
 	w->fd = fd;
-	pthread_mutex_lock(&p->lock);
-	w->id = p->next_id++;
-	struct epoll_event ev = {.events = EPOLLPRI, .data.u64 = w->id};
-	if (epoll_ctl(p->epfd, EPOLL_CTL_ADD, fd, &ev) < 0) {
-		pthread_mutex_unlock(&p->lock);
-		pfs_warn("%s: cannot watch for mount changes: %s", loc->path, strerror(errno));
-		close(fd);
-		free(w);
-		return NULL;
-	}
-	HASH_ADD(hh, p->by_id, id, sizeof(uint64_t), w);
-	pthread_mutex_unlock(&p->lock);
 	return w;
+}
+
+/* With the lock: w joins the epoll set, to wake a waiter at a change; false if it cannot. */
+static bool watch_join(struct pfs_poller *p, struct pfs_poll_watch *w)
+{
+	if (w->id)
+		return true;
+	struct epoll_event ev = {.events = EPOLLPRI, .data.u64 = p->next_id};
+	if (epoll_ctl(p->epfd, EPOLL_CTL_ADD, w->fd, &ev) < 0) {
+		pfs_warn("cannot watch a mount table for changes: %s; poll() waits in vain",
+			 strerror(errno));
+		return false;
+	}
+	w->id = p->next_id++;
+	HASH_ADD(hh, p->by_id, id, sizeof(uint64_t), w);
+	return true;
 }
 
 void pfs_poll_unwatch(struct pfs_fs *fs, struct pfs_poll_watch *w)
@@ -197,6 +207,11 @@ void pfs_poll_unwatch(struct pfs_fs *fs, struct pfs_poll_watch *w)
 	struct pfs_poller *p = fs->poller;
 	if (!w || !p)
 		return;
+	/* a RELEASE comes after every other request on its file: only the poller thread races */
+	if (!w->id) {
+		watch_free(p, w);
+		return;
+	}
 	pthread_mutex_lock(&p->lock);
 	watch_free(p, w);
 	pthread_mutex_unlock(&p->lock);
@@ -231,7 +246,9 @@ void pfs_poll_reply(fuse_req_t req, struct pfs_poll_watch *w, struct fuse_pollha
 	if (w->changed)
 		revents |= POLLPRI | POLLERR;
 	w->changed = false;
-	if (ph) {
+	if (ph && !watch_join(p, w)) {
+		fuse_pollhandle_destroy(ph);
+	} else if (ph) {
 		if (w->ph)
 			fuse_pollhandle_destroy(w->ph);
 		w->ph = ph;
