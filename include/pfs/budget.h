@@ -9,6 +9,7 @@
 #define PFS_BUDGET_H
 
 #include <pthread.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -41,12 +42,17 @@ struct pfs_charge_scope {
 	struct pfs_budget *b;
 	pid_t tgid;
 	size_t charged;
+	size_t cap; /* 0, or the most the scope may hold: past it a growth fails (EFBIG) */
+	bool capped; /* a growth failed for the cap */
 	struct pfs_charge_scope *prev;
 };
 void pfs_charge_begin(struct pfs_charge_scope *s, struct pfs_budget *b, pid_t tgid);
+/* As pfs_charge_begin, holding at most cap bytes at once (0: no cap of its own). */
+void pfs_charge_begin_capped(struct pfs_charge_scope *s, struct pfs_budget *b, pid_t tgid,
+			     size_t cap);
 /* Closes the scope; keep bytes (what outlives it: a snapshot's capacity) stay charged. */
 void pfs_charge_end(struct pfs_charge_scope *s, size_t keep);
-/* Called by pfs_buf: 0 or -ENOMEM; no-ops without an open scope. */
+/* Called by pfs_buf: 0, -ENOMEM or -EFBIG (the cap); no-ops without an open scope. */
 int pfs_charge_grow(size_t bytes);
 void pfs_charge_shrink(size_t bytes);
 

@@ -68,6 +68,12 @@ struct pfs_filter_kind {
 	/* its render can be long or big (a walk of every mapping or mount): the
 	 * daemon schedules it in turns between processes, off the shared workers */
 	bool large;
+	/*
+	 * Its cost follows its length (a mount table: the kernel's work is the
+	 * text it prints), so a render may start as a small file's does, under a
+	 * cap on the bytes it holds, and go to the large renders past it.
+	 */
+	bool large_when_long;
 };
 /* The row for a logical path; NULL for files no filter claims. */
 const struct pfs_filter_kind *pfs_filter_kind_of(const struct pfs_ppath *pp);

@@ -91,13 +91,21 @@ size_t pfs_budget_held(struct pfs_budget *b, pid_t tgid)
 	return held;
 }
 
-void pfs_charge_begin(struct pfs_charge_scope *s, struct pfs_budget *b, pid_t tgid)
+void pfs_charge_begin_capped(struct pfs_charge_scope *s, struct pfs_budget *b, pid_t tgid,
+			     size_t cap)
 {
 	s->b = b;
 	s->tgid = tgid;
 	s->charged = 0;
+	s->cap = cap;
+	s->capped = false;
 	s->prev = current;
 	current = s;
+}
+
+void pfs_charge_begin(struct pfs_charge_scope *s, struct pfs_budget *b, pid_t tgid)
+{
+	pfs_charge_begin_capped(s, b, tgid, 0);
 }
 
 void pfs_charge_end(struct pfs_charge_scope *s, size_t keep)
@@ -115,6 +123,10 @@ int pfs_charge_grow(size_t bytes)
 	struct pfs_charge_scope *s = current;
 	if (!s)
 		return 0;
+	if (s->cap && bytes > s->cap - s->charged) {
+		s->capped = true;
+		return -EFBIG;
+	}
 	int r = pfs_budget_charge(s->b, s->tgid, bytes);
 	if (r == 0)
 		s->charged += bytes;

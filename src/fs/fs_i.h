@@ -67,6 +67,7 @@ struct pfs_node {
 	int pidfd; /* owned: its process's pidfd while watched (cache.c), else -1; nodes_lock */
 	_Atomic pid_t stale_tid; /* the last thread told ESTALE about this old process */
 	struct stat *last_attr; /* a process file's last attributes (fstat once gone); nodes_lock */
+	atomic_bool rendered_long; /* its file rendered long once: large renders (sched.c) */
 	struct pfs_node *children; /* nodes_lock */
 	UT_hash_handle hh;
 };
@@ -331,8 +332,16 @@ struct pfs_deferred {
 bool pfs_sched_defer(struct pfs_fs *fs, bool large, pid_t owner, fuse_req_t req,
 		     pfs_serve_fn *serve, void *arg, const struct fuse_file_info *fi, size_t size,
 		     off_t off);
-/* loc's render is a large one: it runs on the large render pool. */
-bool pfs_sched_large(const struct pfs_loc *loc);
+/* Where loc's renders run (sched.c). */
+enum pfs_render_class {
+	PFS_RENDER_SMALL, /* on the render pool, or at once on the FUSE worker */
+	PFS_RENDER_CAPPED, /* as a small one, under PFS_RENDER_CAP: past it, as a large one */
+	PFS_RENDER_LARGE, /* on the large render pool */
+};
+/* The bytes a capped render may hold (its backing text and its output). */
+#define PFS_RENDER_CAP (512u << 10)
+/* rendered_long: a render of the node's file outgrew the cap, or its snapshot was big. */
+enum pfs_render_class pfs_sched_class(const struct pfs_loc *loc, bool rendered_long);
 
 /* Each thread group may hold this fraction of the snapshot budget. */
 #define PFS_SNAPSHOT_SHARE_DIV 2

@@ -28,6 +28,7 @@ struct pfs_file_handle {
 	pid_t owner; /* the opener's thread group: whose share the snapshot uses */
 	bool readable;
 	bool large; /* its renders run on the large render pool (sched.c) */
+	bool capped; /* its renders hold at most PFS_RENDER_CAP (sched.c); past it, large */
 	bool served; /* a read happened: the next read at 0 is a rewind */
 	int read_err; /* an error the kernel gives at read, not open (ESRCH of a zombie) */
 	int direct_fd; /* mem, pagemap: read in place (pfs_view_random_access), else -1 */
@@ -64,6 +65,14 @@ static int *rewind_fd(struct pfs_fs *fs, struct pfs_file_handle *h)
 	return h->rewind_slot ? &h->kept_fd : NULL;
 }
 
+/* The file rendered long: its renders, and those of every later open of its node, are large. */
+static void mark_long(struct pfs_file_handle *h)
+{
+	h->large = true;
+	h->capped = false;
+	atomic_store(&h->node->rendered_long, true);
+}
+
 static void rewind_fd_done(struct pfs_fs *fs, struct pfs_file_handle *h)
 {
 	if (h->rewind_slot && h->kept_fd < 0) {
@@ -87,7 +96,7 @@ static int render(struct pfs_fs *fs, struct pfs_file_handle *h)
 		return -ENOENT;
 	struct pfs_buf fresh = PFS_BUF_INIT;
 	struct pfs_charge_scope scope;
-	pfs_charge_begin(&scope, &fs->budget, h->owner);
+	pfs_charge_begin_capped(&scope, &fs->budget, h->owner, h->capped ? PFS_RENDER_CAP : 0);
 	pfs_policy_rdlock(fs);
 	struct pfs_path_decision d;
 	int *kept = rewind_fd(fs, h);
@@ -98,9 +107,14 @@ static int render(struct pfs_fs *fs, struct pfs_file_handle *h)
 		r = pfs_view_render(&fs->view, &h->opener, &loc, &d, NULL, &fresh);
 	pfs_policy_unlock(fs);
 	rewind_fd_done(fs, h);
-	if (r < 0)
+	/* past the cap, whatever a filter made of the failed growth: nothing of it is served */
+	if (r < 0 || scope.capped)
 		pfs_buf_free(&fresh);
 	pfs_charge_end(&scope, fresh.cap);
+	if (scope.capped) {
+		mark_long(h);
+		return -EFBIG;
+	}
 	if (r < 0)
 		return r;
 	pfs_budget_uncharge(&fs->budget, h->owner, h->charged);
@@ -110,7 +124,7 @@ static int render(struct pfs_fs *fs, struct pfs_file_handle *h)
 	note_snapshot(fs, h);
 	/* a big file of any kind re-renders on the large render pool */
 	if (fresh.len >= PFS_LARGE_RENDER)
-		h->large = true;
+		mark_long(h);
 	return 0;
 }
 
@@ -150,12 +164,19 @@ static int open_render(struct pfs_fs *fs, struct pfs_file_handle *h)
 	int r = render(fs, h);
 	struct pfs_loc loc;
 	pfs_node_loc(fs, h->node, &loc);
-	if (r == -ESRCH ||
-	    (r < 0 && r != -ENOENT && r != -ENOMEM && pfs_fs_open_probe(fs, h, &loc) == 0)) {
+	if (r == -ESRCH || (r < 0 && r != -ENOENT && r != -ENOMEM && r != -EFBIG &&
+			    pfs_fs_open_probe(fs, h, &loc) == 0)) {
 		h->read_err = -r;
 		r = 0;
 	}
 	return r;
+}
+
+/* open_render where no render pool takes it: a render past the cap is done again, uncapped. */
+static int open_render_here(struct pfs_fs *fs, struct pfs_file_handle *h)
+{
+	int r = open_render(fs, h);
+	return r == -EFBIG ? open_render(fs, h) : r;
 }
 
 /*
@@ -181,7 +202,9 @@ static int file_open_as(struct pfs_fs *fs, struct pfs_node *n, struct pfs_caller
 
 	struct pfs_loc loc;
 	pfs_node_loc(fs, n, &loc);
-	h->large = pfs_sched_large(&loc);
+	enum pfs_render_class rc = pfs_sched_class(&loc, atomic_load(&n->rendered_long));
+	h->large = rc == PFS_RENDER_LARGE;
+	h->capped = rc == PFS_RENDER_CAPPED;
 	pfs_policy_rdlock(fs);
 	struct pfs_path_decision d;
 	int r = pfs_view_reach(&fs->view, &h->opener, &loc, PFS_REACH_SEE, &d);
@@ -216,7 +239,7 @@ static int orphan_open(struct pfs_fs *fs, struct pfs_node *n, struct pfs_caller 
 	if (!h)
 		return r;
 	if (r == 0 && need_render)
-		r = open_render(fs, h);
+		r = open_render_here(fs, h);
 	if (r < 0) {
 		pfs_log_failure("open", n->path, r);
 		handle_free(fs, h);
@@ -268,11 +291,20 @@ static void open_reply(fuse_req_t req, struct pfs_fs *fs, struct pfs_file_handle
 static void serve_read(fuse_req_t req, struct pfs_fs *fs, struct pfs_file_handle *h, size_t size,
 		       off_t off);
 
+static bool defer_render(fuse_req_t req, struct pfs_fs *fs, struct pfs_file_handle *h,
+			 const struct fuse_file_info *fi, size_t size, off_t off);
+
 static void serve_open_later(struct pfs_deferred *d, int err)
 {
 	struct pfs_fs *fs = pfs_req_fs(d->req);
 	struct pfs_file_handle *h = d->arg;
-	open_reply(d->req, fs, h, &d->fi, err < 0 ? err : open_render(fs, h));
+	int r = err < 0 ? err : open_render(fs, h);
+	/* past the cap: again, in the large renders' turns */
+	if (r == -EFBIG && defer_render(d->req, fs, h, &d->fi, 0, 0))
+		return;
+	if (r == -EFBIG)
+		r = open_render(fs, h);
+	open_reply(d->req, fs, h, &d->fi, r);
 }
 
 static void serve_read_later(struct pfs_deferred *d, int err)
@@ -315,7 +347,7 @@ void pfs_op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	if (r == 0 && need_render) {
 		if (defer_render(req, fs, h, fi, 0, 0))
 			return;
-		r = open_render(fs, h);
+		r = open_render_here(fs, h);
 	}
 	open_reply(req, fs, h, fi, r);
 }
@@ -353,6 +385,12 @@ static void serve_read(fuse_req_t req, struct pfs_fs *fs, struct pfs_file_handle
 	int r = h->read_err ? -h->read_err : 0;
 	if (r == 0 && off == 0 && (h->served || pfs_poll_stale(fs, h->watch, &h->watch_seen)))
 		r = render(fs, h);
+	if (r == -EFBIG) { /* past the cap: again, in the large renders' turns */
+		pthread_mutex_unlock(&h->lock);
+		if (!defer_render(req, fs, h, NULL, size, off))
+			serve_read(req, fs, h, size, off);
+		return;
+	}
 	if (r < 0) {
 		pthread_mutex_unlock(&h->lock);
 		pfs_log_failure("read", h->node->path, r);

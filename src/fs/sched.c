@@ -17,6 +17,13 @@
  *   lower priority: a process with many threads reading a huge smaps queues
  *   behind itself on at most half of these threads, and the kernel runs the
  *   other renders first.
+ * - A mount table costs what it prints (`large_when_long`): its render runs
+ *   as a small file's does, holding at most PFS_RENDER_CAP bytes. Past the
+ *   cap it stops, the file's node is marked, and the render is done again
+ *   on the large pool, as every later one of that node. The hand-over to
+ *   another thread was a quarter of a 50-mount mountinfo's open+read+close;
+ *   a table grown between two opens costs a shared worker at most the cap's
+ *   worth of reading, once.
  * - Relays that wait on a pipe or a tty run on the relay pool (relays=, see
  *   magic.c), one thread each, bounded per process by the relay slots.
  *
@@ -59,10 +66,12 @@ void pfs_sched_stop(struct pfs_fs *fs)
 	fs->render_pool = NULL;
 }
 
-bool pfs_sched_large(const struct pfs_loc *loc)
+enum pfs_render_class pfs_sched_class(const struct pfs_loc *loc, bool rendered_long)
 {
 	const struct pfs_filter_kind *k = pfs_filter_kind_of(&loc->pp);
-	return k && k->large;
+	if (!k || !k->large)
+		return PFS_RENDER_SMALL;
+	return k->large_when_long && !rendered_long ? PFS_RENDER_CAPPED : PFS_RENDER_LARGE;
 }
 
 static void deferred_run(struct pfs_pool_job *job, bool cancelled)

@@ -315,6 +315,57 @@ PY
 		"ok 1 0" "$out"
 }
 
+# A mount table renders as a small file does, under a cap (PFS_RENDER_CAP,
+# 512 KiB); a longer one stops there and is rendered again on the large
+# render pool: whole every time, at open and at a rewind.
+t_long_mount_table() {
+	local dir pid i want got
+	dir=$(mktemp -d /tmp/pfs-mounts.XXXXXX)
+	add_cleanup "rm -rf '$dir'"
+	unshare -m --propagation private python3 - "$dir" <<'PY' &
+import ctypes, os, sys, time
+libc = ctypes.CDLL(None, use_errno=True)
+d = sys.argv[1]
+for i in range(6000):
+    p = "%s/%d" % (d, i)
+    os.mkdir(p)
+    if libc.mount(b"none", p.encode(), b"tmpfs", 0, None) != 0:
+        sys.exit("mount %s: %s" % (p, os.strerror(ctypes.get_errno())))
+open(d + "/ready", "w").close()
+time.sleep(120)
+PY
+	pid=$!
+	add_cleanup "kill $pid"
+	for i in $(seq 1 200); do
+		[ -e "$dir/ready" ] && break
+		sleep 0.1
+	done
+	[ -e "$dir/ready" ] || fail "the mounts were not made" || return 1
+	want=$(wc -c <"/proc/$pid/mountinfo")
+	[ "$want" -gt $((300 * 1024)) ] || fail "only $want bytes of mountinfo" || return 1
+	for i in 1 2; do
+		got=$(wc -c <"$MNT/$pid/mountinfo")
+		assert_eq "mountinfo bytes, open $i" "$want" "$got" || return 1
+	done
+	got=$(python3 - "$MNT/$pid/mounts" <<'PY'
+import os, sys
+fd = os.open(sys.argv[1], os.O_RDONLY)
+def whole():
+    out = b""
+    while True:
+        b = os.read(fd, 1 << 20)
+        if not b:
+            return out
+        out += b
+a = whole()
+os.lseek(fd, 0, 0)
+print(a.count(b"\n"), whole().count(b"\n"))
+PY
+)
+	want=$(wc -l <"/proc/$pid/mounts")
+	assert_eq "mounts lines, read and rewound" "$want $want" "$got"
+}
+
 t_daemon_health() {
 	local fds0 rss0 fds1 rss1
 	python3 - "$MNT" 1000 >/dev/null || return 1 <<'PY'
@@ -477,6 +528,7 @@ run_case "a 300 KiB maps reads whole in 4 KiB and 1 MiB reads" t_big_maps
 run_case "lseek(0)+read gives a fresh snapshot" t_rewind_fresh
 run_case "rewinds through a kept fd: fresh, ESRCH after exit" t_rewind_kept_fd
 run_case "rewind_fds=2: a process keeps 1 fd, closed with its file" t_rewind_fds_cap
+run_case "a 6000-mount table past the small-render cap reads whole" t_long_mount_table
 run_case "daemon: 10000 opens over 4 threads, no fd or memory growth" t_daemon_health
 run_case "snapshot cap counts render buffers; one group gets half of it" t_snapshot_cap
 run_case "every worker enters the caller's namespaces (fresh mounts x10)" t_worker_ns_entry

@@ -41,3 +41,30 @@ Test(budget, scope_charges_buffers_as_they_grow)
 	cr_assert_eq(b.used, 0);
 	pfs_budget_destroy(&b);
 }
+
+Test(budget, a_capped_scope_refuses_past_its_cap_and_says_so)
+{
+	struct pfs_budget b;
+	pfs_budget_init(&b, 1 << 20, 1);
+	struct pfs_charge_scope s;
+	pfs_charge_begin_capped(&s, &b, 7, 4096);
+	struct pfs_buf buf = PFS_BUF_INIT;
+	char chunk[1024] = {0};
+	int r = 0;
+	for (int i = 0; i < 8 && r == 0; i++)
+		r = pfs_buf_append(&buf, chunk, sizeof(chunk));
+	cr_assert_eq(r, -EFBIG, "the scope's cap, not the budget (1 MiB) refuses");
+	cr_assert(s.capped);
+	cr_assert_leq(buf.cap, 4096);
+	cr_assert_leq(b.used, 4096, "a refused growth charges nothing");
+	pfs_buf_free(&buf);
+	pfs_charge_end(&s, 0);
+	cr_assert_eq(b.used, 0);
+
+	pfs_charge_begin(&s, &b, 7);
+	cr_assert_eq(pfs_buf_append(&buf, chunk, sizeof(chunk)), 0);
+	cr_assert_not(s.capped, "an uncapped scope is never capped");
+	pfs_buf_free(&buf);
+	pfs_charge_end(&s, 0);
+	pfs_budget_destroy(&b);
+}
