@@ -142,6 +142,17 @@ mount_pfs() {
 	return 1
 }
 
+# wait_exists PATH [SECONDS]: waits until PATH exists, 10 s at most by default;
+# false if it never does.
+wait_exists() {
+	local i
+	for ((i = 0; i < ${2:-10} * 20; i++)); do
+		[ -e "$1" ] && return 0
+		sleep 0.05
+	done
+	[ -e "$1" ]
+}
+
 # assert_eq WHAT EXPECTED ACTUAL
 assert_eq() {
 	if [ "$2" != "$3" ]; then

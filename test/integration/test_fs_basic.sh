@@ -336,11 +336,7 @@ time.sleep(120)
 PY
 	pid=$!
 	add_cleanup "kill $pid"
-	for i in $(seq 1 200); do
-		[ -e "$dir/ready" ] && break
-		sleep 0.1
-	done
-	[ -e "$dir/ready" ] || fail "the mounts were not made" || return 1
+	wait_exists "$dir/ready" 20 || fail "the mounts were not made" || return 1
 	want=$(wc -c <"/proc/$pid/mountinfo")
 	[ "$want" -gt $((300 * 1024)) ] || fail "only $want bytes of mountinfo" || return 1
 	for i in 1 2; do

@@ -162,10 +162,7 @@ case_open_files() {
 	"$PFS" run --policy "$POLICY" --bind "$d:/out" -- python3 -c "$ORPHANS" 2>"$d/stderr" &
 	BOX=$!
 	add_cleanup "kill $BOX 2>/dev/null"
-	for _ in $(seq 1 200); do
-		[ -e "$d/opened" ] && break
-		sleep 0.05
-	done
+	wait_exists "$d/opened"
 	kill -9 "$(daemon_of "$BOX")" || fail "no daemon" || return 1
 	sleep 0.2
 	touch "$d/killed"
