@@ -30,6 +30,7 @@ struct pfs_file_handle {
 	bool large; /* its renders run on the large render pool (sched.c) */
 	bool capped; /* its renders hold at most PFS_RENDER_CAP (sched.c); past it, large */
 	bool served; /* a read happened: the next read at 0 is a rewind */
+	bool render_owed; /* a read at 0 found it stale, and its render outgrew the cap */
 	int read_err; /* an error the kernel gives at read, not open (ESRCH of a zombie) */
 	int direct_fd; /* mem, pagemap: read in place (pfs_view_random_access), else -1 */
 	int kept_fd; /* the backing's file, kept for rewinds (pfs_view_render_kept), else -1 */
@@ -383,8 +384,10 @@ static void serve_read(fuse_req_t req, struct pfs_fs *fs, struct pfs_file_handle
 {
 	pthread_mutex_lock(&h->lock);
 	int r = h->read_err ? -h->read_err : 0;
-	if (r == 0 && off == 0 && (h->served || pfs_poll_stale(fs, h->watch, &h->watch_seen)))
+	if (r == 0 && off == 0 &&
+	    (h->served || h->render_owed || pfs_poll_stale(fs, h->watch, &h->watch_seen)))
 		r = render(fs, h);
+	h->render_owed = r == -EFBIG; /* the staleness is consumed: the retry renders anyway */
 	if (r == -EFBIG) { /* past the cap: again, in the large renders' turns */
 		pthread_mutex_unlock(&h->lock);
 		if (!defer_render(req, fs, h, NULL, size, off))

@@ -326,6 +326,9 @@ t_long_mount_table() {
 import ctypes, os, sys, time
 libc = ctypes.CDLL(None, use_errno=True)
 d = sys.argv[1]
+open(d + "/started", "w").close()
+while not os.path.exists(d + "/go"):
+    time.sleep(0.05)
 for i in range(6000):
     p = "%s/%d" % (d, i)
     os.mkdir(p)
@@ -336,9 +339,31 @@ time.sleep(120)
 PY
 	pid=$!
 	add_cleanup "kill $pid"
-	wait_exists "$dir/ready" 20 || fail "the mounts were not made" || return 1
+	wait_exists "$dir/started" || fail "no mounting process" || return 1
+	# opened small, then 6000 mounts before its first read: the stale table is
+	# rendered again, past the cap, and served whole
+	got=$(python3 - "$MNT/$pid/mountinfo" "$dir" <<'PY'
+import os, sys, time
+fd = os.open(sys.argv[1], os.O_RDONLY)
+d = sys.argv[2]
+open(d + "/go", "w").close()
+for _ in range(400):
+    if os.path.exists(d + "/ready"):
+        break
+    time.sleep(0.05)
+n = 0
+while True:
+    b = os.read(fd, 1 << 20)
+    if not b:
+        break
+    n += len(b)
+print(n)
+PY
+)
+	wait_exists "$dir/ready" || fail "the mounts were not made" || return 1
 	want=$(wc -c <"/proc/$pid/mountinfo")
 	[ "$want" -gt $((300 * 1024)) ] || fail "only $want bytes of mountinfo" || return 1
+	assert_eq "mountinfo bytes, opened before the mounts" "$want" "$got" || return 1
 	for i in 1 2; do
 		got=$(wc -c <"$MNT/$pid/mountinfo")
 		assert_eq "mountinfo bytes, open $i" "$want" "$got" || return 1
@@ -524,7 +549,7 @@ run_case "a 300 KiB maps reads whole in 4 KiB and 1 MiB reads" t_big_maps
 run_case "lseek(0)+read gives a fresh snapshot" t_rewind_fresh
 run_case "rewinds through a kept fd: fresh, ESRCH after exit" t_rewind_kept_fd
 run_case "rewind_fds=2: a process keeps 1 fd, closed with its file" t_rewind_fds_cap
-run_case "a 6000-mount table past the small-render cap reads whole" t_long_mount_table
+run_case "a 6000-mount table past the small-render cap reads whole, also grown after open" t_long_mount_table
 run_case "daemon: 10000 opens over 4 threads, no fd or memory growth" t_daemon_health
 run_case "snapshot cap counts render buffers; one group gets half of it" t_snapshot_cap
 run_case "every worker enters the caller's namespaces (fresh mounts x10)" t_worker_ns_entry
