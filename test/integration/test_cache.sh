@@ -294,6 +294,68 @@ PY
 		fail "the reused pid showed the old process" || return 1
 }
 
+# reload MNT DAEMON-PID: SIGHUP, and waits for the n-th "policy reloaded" (n = $3).
+reload() {
+	kill -HUP "$2"
+	local i
+	for i in $(seq 100); do
+		[ "$(grep -c 'policy reloaded' "$1.log")" -ge "$3" ] && return 0
+		sleep 0.01
+	done
+	fail "no reload"
+}
+
+# A listing of /proc keeps its verdicts per daemon thread (src/view/list.c):
+# they follow a reload at once, and with a {self} rule they are each caller's.
+t_listing_verdicts() {
+	local pc m dpid
+	policy_file pc || return 1
+	debug_mount m "$pc" || return 1
+	dpid=$(pgrep -n -f "procfilterfs -f -d -o backing=/proc,policy=$pc")
+	sleep 600 &
+	local p=$! i
+	add_cleanup "kill $p"
+	for i in 1 2; do
+		listed "$m" cpuinfo && listed "$m" "$p" || fail "not listed before" || return 1
+	done
+	printf '%s\n' "hide /proc/cpuinfo" "hide /proc/$p" >>"$pc"
+	reload "$m" "$dpid" 1 || return 1
+	for i in 1 2 3; do
+		! listed "$m" cpuinfo && ! listed "$m" "$p" ||
+			fail "listed after the reload hid them (listing $i)" || return 1
+	done
+	# (a {self} rule at /proc hides the caller's own directory, self too: after the mount)
+	echo "hide /proc/{self}" >>"$pc"
+	reload "$m" "$dpid" 2 || return 1
+	local out
+	out=$(python3 - "$m" <<'PY'
+import os, sys
+m = sys.argv[1]
+to_child, to_parent = os.pipe(), os.pipe()
+def ok(other):
+    names = set(os.listdir(m))
+    return str(os.getpid()) not in names and str(other) in names
+# 30 turns each, alternating: the two callers' listings meet on the same daemon threads
+child = os.fork()
+if child == 0:
+    good = True
+    for _ in range(30):
+        os.read(to_child[0], 1)
+        good = ok(os.getppid()) and good
+        os.write(to_parent[1], b"x")
+    os._exit(0 if good else 1)
+good = True
+for _ in range(30):
+    good = ok(child) and good
+    os.write(to_child[1], b"x")
+    os.read(to_parent[0], 1)
+_, st = os.waitpid(child, 0)
+print("parent", "ok" if good else "bad", "child", "ok" if st == 0 else "bad")
+PY
+)
+	assert_eq "each caller's own pid hidden, the other's listed" "parent ok child ok" "$out"
+}
+
 run_case "repeated ls -l /proc/PID: far fewer requests when cached" t_fewer_requests
 run_case "pids same-uid: never cached, no pid seen through another's lookup" t_hidden_never_cached
 run_case "hide-pid comm: never cached, a rename hides at once" t_comm_rule_never_cached
@@ -301,3 +363,4 @@ run_case "{self} rules: never cached across callers" t_self_rule_never_cached
 run_case "no entry, attribute or content after exit (20 rounds)" t_exit_not_stale
 run_case "no entry cached under the old policy after a reload" t_reload_not_stale
 run_case "pid reuse under caching: the new process, never the old" t_pid_reuse_cached
+run_case "listing verdicts: each caller's with {self}, a reload at once" t_listing_verdicts
