@@ -127,8 +127,6 @@ enum pfs_process_memory { PFS_PROCMEM_UNSET = 0, PFS_PROCMEM_DENY, PFS_PROCMEM_A
 struct pfs_path_index; /* private to the loader and decisions */
 
 struct pfs_policy {
-	/* this policy object among all created in the process (from 1; 0: not from pfs_policy_new_empty) */
-	uint64_t serial;
 	char **files; /* every file loaded, first = the top file */
 	size_t n_files;
 

@@ -56,36 +56,6 @@ struct raw_dirent {
 	char name[];
 };
 
-/*
- * The policy's verdict on an entry of /proc itself is a function of the
- * policy, the name and, for a policy with {self}, the caller's thread group;
- * a listing of /proc (ps, top, a monitoring agent) asks every one of them
- * again, a path decision each. Each thread keeps the last verdicts, by a hash
- * of the name, keyed by the policy's serial (a reload is another policy). The
- * pid rules, which depend on the caller and the process, are asked each time.
- */
-#define ROOT_MEMO_SLOTS 512
-struct root_verdict {
-	uint64_t serial; /* the policy's; 0: an empty slot */
-	pid_t self_tgid;
-	bool hidden;
-	char name[20];
-};
-static _Thread_local struct root_verdict root_memo[ROOT_MEMO_SLOTS];
-
-/* The slot of name for this policy and caller, or NULL when it cannot have one. */
-static struct root_verdict *root_slot(const struct pfs_view *v, struct pfs_caller *c,
-				      const char *name, size_t len, pid_t *self_tgid)
-{
-	if (!v->policy->serial || len >= sizeof(root_memo[0].name))
-		return NULL;
-	*self_tgid = v->policy_uses_self ? view_caller_tgid(v, c) : 0;
-	uint32_t h = 2166136261u;
-	for (size_t i = 0; i < len; i++)
-		h = (h ^ (unsigned char)name[i]) * 16777619u;
-	return &root_memo[h % ROOT_MEMO_SLOTS];
-}
-
 /* Whether an entry of dir is visible: builds the child's logical path and decides. */
 static int child_visible(const struct pfs_view *v, struct pfs_caller *c, const struct pfs_loc *dir,
 			 int dfd, const char *name, const struct pfs_buf *maps,
@@ -99,27 +69,11 @@ static int child_visible(const struct pfs_view *v, struct pfs_caller *c, const s
 	memcpy(path, dir->path, dl);
 	path[dl] = '/';
 	memcpy(path + dl + 1, name, nl + 1);
-	pid_t self_tgid = 0;
-	struct root_verdict *rv =
-		dir->pp.is_root && !t ? root_slot(v, c, name, nl, &self_tgid) : NULL;
-	if (rv && rv->serial == v->policy->serial && rv->self_tgid == self_tgid &&
-	    !strcmp(rv->name, name)) {
-		if (rv->hidden)
-			return -ENOENT;
-		pid_t pid = pfs_parse_pid(name, nl);
-		return pid ? view_group_visible(v, c, pid) : 0;
-	}
 	struct pfs_loc child;
 	if (pfs_loc_init(&child, dfd, name, path) < 0)
 		return -ENOENT;
 	struct pfs_path_decision d;
 	pfs_view_decide(v, c, &child, &d);
-	if (rv) {
-		*rv = (struct root_verdict){.serial = v->policy->serial,
-					    .self_tgid = self_tgid,
-					    .hidden = d.action == PFS_ACT_HIDE};
-		memcpy(rv->name, name, nl + 1);
-	}
 	if (d.action == PFS_ACT_HIDE) {
 		pfs_trace_emit(t, PFS_TR_HIDDEN, path, n, d.rule);
 		return -ENOENT;

@@ -305,8 +305,8 @@ reload() {
 	fail "no reload"
 }
 
-# A listing of /proc keeps its verdicts per daemon thread (src/view/list.c):
-# they follow a reload at once, and with a {self} rule they are each caller's.
+# A listing of /proc follows a reload at once, and with a {self} rule it is
+# each caller's own: no verdict of a listing outlives its policy or its caller.
 t_listing_verdicts() {
 	local pc m dpid
 	policy_file pc || return 1
