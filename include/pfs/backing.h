@@ -3,7 +3,6 @@
 #define PFS_BACKING_H
 
 #include <dirent.h>
-#include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
 

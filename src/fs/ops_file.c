@@ -27,14 +27,12 @@ struct pfs_file_handle {
 	size_t charged;
 	pid_t owner; /* the opener's thread group: whose share the snapshot uses */
 	bool readable;
-	bool large; /* its renders run on the large render pool (sched.c) */
-	bool capped; /* its renders hold at most PFS_RENDER_CAP (sched.c); past it, large */
+	enum pfs_render_class rclass; /* where its renders run (sched.c) */
 	bool served; /* a read happened: the next read at 0 is a rewind */
 	bool render_owed; /* a read at 0 found it stale, and its render outgrew the cap */
 	int read_err; /* an error the kernel gives at read, not open (ESRCH of a zombie) */
 	int direct_fd; /* mem, pagemap: read in place (pfs_view_random_access), else -1 */
-	int kept_fd; /* the backing's file, kept for rewinds (pfs_view_render_kept), else -1 */
-	bool rewind_slot; /* it holds one of rewind_slots (for kept_fd) */
+	int kept_fd; /* the backing's file for rewinds (pfs_view_render_kept), a rewind_slots slot; -1 */
 	struct pfs_poll_watch *watch; /* mount tables: their change events (ops_poll.c) */
 	uint64_t watch_seen; /* changes already in the snapshot; lock */
 	uint64_t fh; /* its id table record (handles.c), 0 until replied */
@@ -53,33 +51,24 @@ static void note_snapshot(struct pfs_fs *fs, const struct pfs_file_handle *h)
 }
 
 /*
- * The kept fd a render reads through, or NULL. Only a rewind keeps one: an
- * open that is read once (most are) holds no fd of the daemon's. Each kept
- * fd holds a slot of rewind_slots, charged to the opener's thread group.
+ * A rewind's render opened the backing's file and the view let it keep fd:
+ * the handle keeps it while a slot of rewind_slots is free for the opener's
+ * thread group. Only a rewind keeps one: an open read once holds no fd of
+ * the daemon's.
  */
-static int *rewind_fd(struct pfs_fs *fs, struct pfs_file_handle *h)
+static void keep_rewind_fd(struct pfs_fs *fs, struct pfs_file_handle *h, int fd)
 {
-	if (!h->served || h->large)
-		return NULL;
-	if (!h->rewind_slot && pfs_budget_charge(&fs->rewind_slots, h->owner, 1) == 0)
-		h->rewind_slot = true;
-	return h->rewind_slot ? &h->kept_fd : NULL;
+	if (pfs_budget_charge(&fs->rewind_slots, h->owner, 1) == 0)
+		h->kept_fd = fd;
+	else
+		close(fd);
 }
 
 /* The file rendered long: its renders, and those of every later open of its node, are large. */
 static void mark_long(struct pfs_file_handle *h)
 {
-	h->large = true;
-	h->capped = false;
+	h->rclass = PFS_RENDER_LARGE;
 	atomic_store(&h->node->rendered_long, true);
-}
-
-static void rewind_fd_done(struct pfs_fs *fs, struct pfs_file_handle *h)
-{
-	if (h->rewind_slot && h->kept_fd < 0) {
-		pfs_budget_uncharge(&fs->rewind_slots, h->owner, 1);
-		h->rewind_slot = false;
-	}
 }
 
 /*
@@ -97,17 +86,20 @@ static int render(struct pfs_fs *fs, struct pfs_file_handle *h)
 		return -ENOENT;
 	struct pfs_buf fresh = PFS_BUF_INIT;
 	struct pfs_charge_scope scope;
-	pfs_charge_begin_capped(&scope, &fs->budget, h->owner, h->capped ? PFS_RENDER_CAP : 0);
+	pfs_charge_begin_capped(&scope, &fs->budget, h->owner,
+				h->rclass == PFS_RENDER_CAPPED ? PFS_RENDER_CAP : 0);
 	pfs_policy_rdlock(fs);
 	struct pfs_path_decision d;
-	int *kept = rewind_fd(fs, h);
+	int opened = -1; /* a rewind without a kept fd: the one this render may keep */
 	int r = pfs_view_reach(&fs->view, &h->opener, &loc, PFS_REACH_SEE, &d);
-	if (r == 0 && kept)
-		r = pfs_view_render_kept(&fs->view, &h->opener, &loc, &d, kept, &fresh);
+	if (r == 0 && h->served)
+		r = pfs_view_render_kept(&fs->view, &h->opener, &loc, &d,
+					 h->kept_fd >= 0 ? &h->kept_fd : &opened, &fresh);
 	else if (r == 0)
 		r = pfs_view_render(&fs->view, &h->opener, &loc, &d, NULL, &fresh);
 	pfs_policy_unlock(fs);
-	rewind_fd_done(fs, h);
+	if (opened >= 0)
+		keep_rewind_fd(fs, h, opened);
 	/* past the cap, whatever a filter made of the failed growth: nothing of it is served */
 	if (r < 0 || scope.capped)
 		pfs_buf_free(&fresh);
@@ -144,10 +136,10 @@ static void handle_free(struct pfs_fs *fs, struct pfs_file_handle *h)
 	pfs_buf_free(&h->snap);
 	if (h->direct_fd >= 0)
 		close(h->direct_fd);
-	if (h->kept_fd >= 0)
+	if (h->kept_fd >= 0) {
 		close(h->kept_fd);
-	h->kept_fd = -1;
-	rewind_fd_done(fs, h);
+		pfs_budget_uncharge(&fs->rewind_slots, h->owner, 1);
+	}
 	pfs_poll_unwatch(fs, h->watch);
 	pthread_mutex_destroy(&h->lock);
 	pfs_node_unref(fs, h->node);
@@ -203,9 +195,7 @@ static int file_open_as(struct pfs_fs *fs, struct pfs_node *n, struct pfs_caller
 
 	struct pfs_loc loc;
 	pfs_node_loc(fs, n, &loc);
-	enum pfs_render_class rc = pfs_sched_class(&loc, atomic_load(&n->rendered_long));
-	h->large = rc == PFS_RENDER_LARGE;
-	h->capped = rc == PFS_RENDER_CAPPED;
+	h->rclass = pfs_sched_class(&loc, atomic_load(&n->rendered_long));
 	pfs_policy_rdlock(fs);
 	struct pfs_path_decision d;
 	int r = pfs_view_reach(&fs->view, &h->opener, &loc, PFS_REACH_SEE, &d);
@@ -300,12 +290,10 @@ static void serve_open_later(struct pfs_deferred *d, int err)
 	struct pfs_fs *fs = pfs_req_fs(d->req);
 	struct pfs_file_handle *h = d->arg;
 	int r = err < 0 ? err : open_render(fs, h);
-	/* past the cap: again, in the large renders' turns */
+	/* past the cap: again, in the large renders' turns (here if none takes it) */
 	if (r == -EFBIG && defer_render(d->req, fs, h, &d->fi, 0, 0))
 		return;
-	if (r == -EFBIG)
-		r = open_render(fs, h);
-	open_reply(d->req, fs, h, &d->fi, r);
+	open_reply(d->req, fs, h, &d->fi, r == -EFBIG ? open_render(fs, h) : r);
 }
 
 static void serve_read_later(struct pfs_deferred *d, int err)
@@ -324,7 +312,7 @@ static void serve_read_later(struct pfs_deferred *d, int err)
 static bool defer_render(fuse_req_t req, struct pfs_fs *fs, struct pfs_file_handle *h,
 			 const struct fuse_file_info *fi, size_t size, off_t off)
 {
-	return pfs_sched_defer(fs, h->large, h->owner, req,
+	return pfs_sched_defer(fs, h->rclass == PFS_RENDER_LARGE, h->owner, req,
 			       fi ? serve_open_later : serve_read_later, h, fi, size, off);
 }
 
