@@ -207,6 +207,13 @@ struct pfs_path_decision {
 void pfs_policy_decide_path(const struct pfs_policy *p, const char *path,
 			    const struct pfs_match_ctx *m, struct pfs_path_decision *out);
 
+/*
+ * True when no path rule hides /proc/<name> from any caller: a listing of
+ * /proc then shows the entry without deciding it. False means "decide it"
+ * (a rule may hide it), not that it is hidden.
+ */
+bool pfs_policy_root_entry_shown(const struct pfs_policy *p, const char *name);
+
 /* What pid visibility needs to know about a process (only what the policy uses). */
 struct pfs_proc_facts {
 	pid_t pid;

@@ -122,6 +122,14 @@ void pfs_policy_decide_path(const struct pfs_policy *p, const char *path,
 	}
 }
 
+bool pfs_policy_hides_for_everyone(const struct pfs_policy *p, const char *path)
+{
+	const struct pfs_match_ctx nobody = {0};
+	struct pfs_path_decision d;
+	pfs_policy_decide_path(p, path, &nobody, &d);
+	return d.action == PFS_ACT_HIDE;
+}
+
 static bool needs(const struct pfs_policy *p, enum pfs_pid_match by)
 {
 	for (size_t i = 0; i < p->n_pid_rules; i++)

@@ -73,6 +73,18 @@ void pfs_policy_mount_rule_free(struct pfs_mount_rule *m);
 /* The path rule index (policy_index.c): built once a policy is fully loaded. */
 int pfs_policy_build_index(struct pfs_policy *p);
 void pfs_policy_free_index(struct pfs_path_index *ix);
+/*
+ * What a listing of /proc needs per entry, decided once per policy: each
+ * key's own /proc/<key> is decided by hides (pfs_policy_hides_for_everyone)
+ * and kept for pfs_policy_root_entry_shown. A name with no numeric component
+ * is matched the same for every caller ({self} matches digits only). Only
+ * hide rules matter: no other action removes an entry. Until this runs, the
+ * keys' entries are decided in full.
+ */
+typedef bool pfs_root_hides_fn(const struct pfs_policy *p, const char *path);
+void pfs_policy_index_root_verdicts(struct pfs_policy *p, pfs_root_hides_fn *hides);
+/* Whether path, which has no numeric component, is hidden (from every caller alike). */
+bool pfs_policy_hides_for_everyone(const struct pfs_policy *p, const char *path);
 /* Indices of the path rules that may match path (normalised), ascending. */
 const size_t *pfs_policy_candidates(const struct pfs_policy *p, const char *path, size_t *n);
 /* Appends a file name to p->files and returns the stored copy, or NULL. */

@@ -6,6 +6,7 @@
  * scan of all rules.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -16,6 +17,8 @@ struct index_key {
 	char *name;
 	size_t *rules; /* indices into path_rules, ascending */
 	size_t n;
+	bool root_hidden; /* /proc/<name> itself is hidden, for every caller */
+	bool root_decided; /* root_hidden is known (pfs_policy_index_root_verdicts) */
 };
 
 struct pfs_path_index {
@@ -23,6 +26,8 @@ struct pfs_path_index {
 	size_t n_keys;
 	size_t *generic; /* rules without a literal name, ascending */
 	size_t n_generic;
+	bool generic_hides; /* a hide rule among them */
+	bool generic_hides_pid_dir; /* one whose literal prefix admits /proc/<digits> */
 };
 
 #define KEY_MAX 256
@@ -85,6 +90,55 @@ static int build(const struct pfs_policy *p, char **keys, struct pfs_path_index 
 	return 0;
 }
 
+static bool all_digits(const char *s)
+{
+	if (!*s)
+		return false;
+	for (; *s; s++)
+		if (*s < '0' || *s > '9')
+			return false;
+	return true;
+}
+
+/* Whether a glob's literal prefix lets it match some /proc/<digits>. */
+static bool prefix_admits_pid_dir(const struct pfs_glob *g)
+{
+	static const char proc[] = "/proc/";
+	size_t len = 0;
+	const char *lit = pfs_glob_literal_prefix(g, &len);
+	size_t common = len < sizeof(proc) - 1 ? len : sizeof(proc) - 1;
+	if (strncmp(lit, proc, common) != 0)
+		return false;
+	return len < sizeof(proc) || (lit[sizeof(proc) - 1] >= '0' && lit[sizeof(proc) - 1] <= '9');
+}
+
+/* The keyless hide rules, and whether one of them may match /proc/<digits>. */
+static void index_generic_hides(const struct pfs_policy *p, struct pfs_path_index *ix)
+{
+	for (size_t i = 0; i < ix->n_generic; i++) {
+		const struct pfs_path_rule *r = &p->path_rules[ix->generic[i]];
+		if (r->expose || r->action != PFS_ACT_HIDE)
+			continue;
+		ix->generic_hides = true;
+		if (prefix_admits_pid_dir(r->glob))
+			ix->generic_hides_pid_dir = true;
+	}
+}
+
+void pfs_policy_index_root_verdicts(struct pfs_policy *p, pfs_root_hides_fn *hides)
+{
+	struct pfs_path_index *ix = p->path_index;
+	for (size_t i = 0; ix && i < ix->n_keys; i++) {
+		struct index_key *k = &ix->keys[i];
+		char path[KEY_MAX + 8];
+		if (k->name[0] == '#' || all_digits(k->name))
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s", k->name);
+		k->root_hidden = hides(p, path);
+		k->root_decided = true;
+	}
+}
+
 int pfs_policy_build_index(struct pfs_policy *p)
 {
 	pfs_policy_free_index(p->path_index);
@@ -106,28 +160,47 @@ int pfs_policy_build_index(struct pfs_policy *p)
 		pfs_policy_free_index(ix);
 		return r;
 	}
+	index_generic_hides(p, ix);
 	p->path_index = ix;
 	return 0;
+}
+
+static const struct index_key *find_key(const struct pfs_path_index *ix, const char *key)
+{
+	size_t lo = 0, hi = ix->n_keys;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = strcmp(ix->keys[mid].name, key);
+		if (c == 0)
+			return &ix->keys[mid];
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+bool pfs_policy_root_entry_shown(const struct pfs_policy *p, const char *name)
+{
+	const struct pfs_path_index *ix = p->path_index;
+	if (!ix || !*name || name[0] == '#' || strchr(name, '/'))
+		return false;
+	const struct index_key *k = find_key(ix, name);
+	if (all_digits(name)) /* a caller's {self}: only a rule no listing can match is ruled out */
+		return !k && !ix->generic_hides_pid_dir;
+	return k ? k->root_decided && !k->root_hidden : !ix->generic_hides;
 }
 
 const size_t *pfs_policy_candidates(const struct pfs_policy *p, const char *path, size_t *n)
 {
 	const struct pfs_path_index *ix = p->path_index;
 	char key[KEY_MAX];
-	if (pfs_glob_path_key(path, key, sizeof(key))) {
-		size_t lo = 0, hi = ix->n_keys;
-		while (lo < hi) {
-			size_t mid = lo + (hi - lo) / 2;
-			int c = strcmp(ix->keys[mid].name, key);
-			if (c == 0) {
-				*n = ix->keys[mid].n;
-				return ix->keys[mid].rules;
-			}
-			if (c < 0)
-				lo = mid + 1;
-			else
-				hi = mid;
-		}
+	const struct index_key *k =
+		pfs_glob_path_key(path, key, sizeof(key)) ? find_key(ix, key) : NULL;
+	if (k) {
+		*n = k->n;
+		return k->rules;
 	}
 	*n = ix->n_generic;
 	return ix->generic;

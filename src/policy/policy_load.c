@@ -165,6 +165,15 @@ static int load_include(struct ploader *ld, const struct plex *lx, unsigned col,
 	return load_file(ld, path, lx, col);
 }
 
+/* A loaded policy's index, with the verdicts a listing of /proc uses. */
+static int index_policy(struct pfs_policy *p)
+{
+	int r = pfs_policy_build_index(p);
+	if (r == 0)
+		pfs_policy_index_root_verdicts(p, pfs_policy_hides_for_everyone);
+	return r;
+}
+
 int pfs_policy_load(const char *path, struct pfs_policy **out, struct pfs_error *err)
 {
 	*out = NULL;
@@ -176,7 +185,7 @@ int pfs_policy_load(const char *path, struct pfs_policy **out, struct pfs_error 
 	struct ploader ld = {.p = p, .err = err, .include = load_include};
 	r = norm ? load_file(&ld, norm, NULL, 0) : -ENOMEM;
 	if (r == 0)
-		r = pfs_policy_build_index(p);
+		r = index_policy(p);
 	if (r < 0) {
 		pfs_policy_free(p);
 		return r;
@@ -200,7 +209,7 @@ int pfs_policy_load_string(const char *name, const char *text, struct pfs_policy
 	else
 		r = pfs_policy_parse_text(&ld, name, text, strlen(text), dir);
 	if (r == 0)
-		r = pfs_policy_build_index(p);
+		r = index_policy(p);
 	if (r < 0) {
 		pfs_policy_free(p);
 		return r;

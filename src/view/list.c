@@ -111,6 +111,23 @@ static int child_visible(const struct pfs_view *v, struct pfs_caller *c, const s
 	return 0;
 }
 
+/*
+ * /proc's own entries by the policy's verdicts for them, decided once per
+ * policy (pfs_policy_root_entry_shown); what it cannot rule out, and any
+ * traced listing, goes through child_visible. The result is the same.
+ */
+static bool root_entry_shown(const struct pfs_view *v, const struct pfs_loc *dir, const char *name,
+			     const struct pfs_trace *t)
+{
+	return dir->pp.is_root && !t && pfs_policy_root_entry_shown(v->policy, name);
+}
+
+static int root_entry_visible(const struct pfs_view *v, struct pfs_caller *c, const char *name)
+{
+	pid_t pid = pfs_parse_pid(name, strlen(name));
+	return pid ? view_group_visible(v, c, pid) : 0;
+}
+
 static bool is_map_files_dir(const struct pfs_loc *loc)
 {
 	return loc->pp.pid && !strcmp(loc->pp.rest, "map_files");
@@ -158,7 +175,9 @@ int pfs_view_list(const struct pfs_view *v, struct pfs_caller *c, const struct p
 		at += de->reclen;
 		if (!strcmp(de->name, ".") || !strcmp(de->name, ".."))
 			continue;
-		r = child_visible(v, c, loc, dfd, de->name, have_maps ? &maps : NULL, t);
+		r = root_entry_shown(v, loc, de->name, t)
+			    ? root_entry_visible(v, c, de->name)
+			    : child_visible(v, c, loc, dfd, de->name, have_maps ? &maps : NULL, t);
 		if (r == -ENOENT)
 			continue;
 		if (r < 0)

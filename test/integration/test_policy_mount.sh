@@ -30,6 +30,38 @@ empty /proc/interrupts /proc/sys/kernel/ostype' || return 1
 	[ "$(wc -c <"$m/meminfo")" -gt 100 ] || fail "unruled file not served"
 }
 
+# /proc's entries are listed by verdicts decided once per policy where no
+# rule can hide them (pfs_policy_root_entry_shown); these rules can.
+t_root_listing() {
+	# {self} and 1* may hide the mount's readiness probe: they come by reload.
+	with_policy rootlist 'hide /proc/kpage*
+empty /proc/kallsyms' || return 1
+	local m=$WORK/rootlist out i
+	printf 'hide /proc/{self}\nhide /proc/1*\n' >>"$WORK/rootlist.policy"
+	kill -HUP "$(pgrep -n -f "policy=$WORK/rootlist.policy")"
+	for i in $(seq 30); do
+		out=$(python3 - "$m" <<'PY'
+import os, sys
+names = set(os.listdir(sys.argv[1]))
+me = str(os.getpid())
+for n in ("kpagecount", "kpageflags", me, "meminfo", "kallsyms"):
+    print(n if n != me else "self-pid", n in names)
+print("pid 1*", any(n.isdigit() and n.startswith("1") for n in names))
+print("other pids", any(n.isdigit() and not n.startswith("1") and n != me for n in names))
+PY
+)
+		case $out in *"self-pid False"*) break ;; esac
+		sleep 0.1
+	done
+	assert_eq "listing of /proc" "kpagecount False
+kpageflags False
+self-pid False
+meminfo True
+kallsyms True
+pid 1* False
+other pids True" "$out"
+}
+
 t_writes() {
 	with_policy rw 'writable /proc/{pid}/oom_score_adj
 readonly /proc/{pid}/comm' writable || return 1
@@ -256,6 +288,8 @@ t_reload() {
 	sleep 1.2 # cached global entries live up to 1 s (they are invalidated too)
 	assert_errno "after reload: new rule" ENOENT read "$m/meminfo" || return 1
 	assert_errno "after reload: old rule gone" OK read "$m/cpuinfo" || return 1
+	listed "$m" meminfo && fail "after reload: hidden file listed" && return 1
+	listed "$m" cpuinfo || fail "after reload: shown file not listed" || return 1
 	echo 'hide /proc/meminfo
 bogus rule here' >"$WORK/reload.policy"
 	kill -HUP "$dpid"
@@ -312,6 +346,7 @@ t_fail_closed() {
 }
 
 run_case "paths: hide, deny, empty" t_paths
+run_case "root listing: hide rules by glob, {self} and pid prefix" t_root_listing
 run_case "writes: writable only on a writable mount, readonly EROFS" t_writes
 run_case "writes are made with the caller's credentials" t_write_as_caller
 run_case "pids same-uid: hidden everywhere with ENOENT, incl. pid 1" t_pids_same_uid

@@ -1,5 +1,6 @@
 /* Decisions: precedence, expose, task/ folding, content rules, pid visibility. */
 #include <criterion/criterion.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "pfs/policy.h"
@@ -218,4 +219,93 @@ Test(policy_decide, index_gives_the_same_decisions_as_a_scan)
 			     b.action);
 		cr_assert_eq(a.rule, b.rule, "%s: deciding rules differ", paths[i]);
 	}
+}
+
+/* Whether name is hidden, decided in full, for any of a few callers. */
+static bool hidden_for_some_caller(const char *name)
+{
+	static const pid_t callers[] = {0, 1, 7, 42, 123, 4194304};
+	char path[300];
+	snprintf(path, sizeof(path), "/proc/%s", name);
+	for (size_t i = 0; i < sizeof(callers) / sizeof(callers[0]); i++) {
+		struct pfs_match_ctx m = {.self_tgid = callers[i]};
+		struct pfs_path_decision d;
+		pfs_policy_decide_path(P, path, &m, &d);
+		if (d.action == PFS_ACT_HIDE)
+			return true;
+	}
+	return false;
+}
+
+static const char *const root_names[] = {
+	"1",	       "7",	  "42",	     "123",   "4194304",    "12345678901", "acpi",
+	"asound",      "sys",	  "net",     "kcore", "kpagecount", "kallsyms",	   "self",
+	"thread-self", "sysvipc", "meminfo", "scsi",  "driver",	    "fs",	   "#sys",
+};
+
+/* A listing may skip the decision only where no caller's decision hides. */
+static void shown_is_never_hidden(void)
+{
+	for (size_t i = 0; i < sizeof(root_names) / sizeof(root_names[0]); i++)
+		if (pfs_policy_root_entry_shown(P, root_names[i]))
+			cr_assert(!hidden_for_some_caller(root_names[i]),
+				  "/proc/%s: shown without a decision, but a rule hides it",
+				  root_names[i]);
+}
+
+static void want_shown(const char *name, bool shown)
+{
+	cr_assert_eq(pfs_policy_root_entry_shown(P, name), shown, "/proc/%s: shown %d, want %d",
+		     name, !shown, shown);
+}
+
+Test(policy_decide, root_entries_of_the_default_policy_need_no_decision)
+{
+	use("hide /proc/acpi/*/**\n"
+	    "hide /proc/sys/fs/binfmt_misc/*/**\n"
+	    "empty /proc/kpage*\n"
+	    "readonly /proc/sys/**\n"
+	    "empty /proc/kcore\n");
+	shown_is_never_hidden();
+	want_shown("acpi", true);
+	want_shown("sys", true);
+	want_shown("kpagecount", true); /* empty, not hidden: listed */
+	want_shown("123", true);
+	want_shown("meminfo", true);
+}
+
+Test(policy_decide, root_entries_a_rule_may_hide_are_decided)
+{
+	use("hide /proc/acpi\nhide /proc/k*\nhide /proc/1*\n");
+	shown_is_never_hidden();
+	want_shown("acpi", false);
+	want_shown("kcore", false); /* a rule without a literal name may match it */
+	want_shown("net", false);
+	want_shown("123", false);
+	want_shown("7", false); /* only the literal prefix is checked: decided in full */
+
+	use("hide /proc/kcore\nhide /proc/s*\n");
+	shown_is_never_hidden();
+	want_shown("kcore", false);
+	want_shown("42", true); /* no hide rule's prefix admits a number */
+	want_shown("#sys", false);
+}
+
+Test(policy_decide, root_entries_of_self_and_globstars_are_decided)
+{
+	use("hide /proc/{self}\n");
+	shown_is_never_hidden();
+	want_shown("42", false);
+	want_shown("net", false);
+
+	use("hide /proc/**\nexpose /proc/net\nexpose /proc/{pid}\n");
+	shown_is_never_hidden();
+	want_shown("net", true); /* its own key, decided once for every caller */
+	want_shown("sys", false);
+	want_shown("42", false);
+
+	use("hide /proc/12345678901\n");
+	shown_is_never_hidden();
+	want_shown("12345678901", false);
+	want_shown("12", true);
 }
