@@ -36,6 +36,14 @@ void pfs_pool_submit(struct pfs_pool *p, struct pfs_pool_job *j);
  * hand-over; it counts as one of the pool's jobs meanwhile); else queues it.
  */
 void pfs_pool_run(struct pfs_pool *p, struct pfs_pool_job *j);
+/*
+ * Ends the turn of the job the calling thread runs (no-op outside one): its
+ * thread counts as free and its time stops. A job calls it once its work is
+ * done and before it wakes whoever waits for it: on a busy CPU the woken
+ * reader runs first, and a turn still open meanwhile would hold the owner's
+ * cap and push its next job to another thread.
+ */
+void pfs_pool_turn_end(void);
 /* True once pfs_pool_free began: long jobs end early. */
 bool pfs_pool_stopping(const struct pfs_pool *p);
 /* Stops and joins the threads (running jobs finish), then cancels the queued ones. */

@@ -107,21 +107,44 @@ static uint64_t now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-/* With the lock, which it drops while j runs: the time j held the thread goes to its owner. */
-static void run_counted(struct pfs_pool *p, struct pool_owner *o, struct pfs_pool_job *j)
+/* A job's hold on a thread, from its start until it ends (pfs_pool_turn_end). */
+struct pool_turn {
+	struct pfs_pool *p;
+	struct pool_owner *o;
+	uint64_t t0;
+};
+
+/* The turn the calling thread runs, if any: a job ends it before it replies. */
+static _Thread_local struct pool_turn *current_turn;
+
+void pfs_pool_turn_end(void)
 {
-	pthread_mutex_unlock(&p->lock);
-	uint64_t t0 = now_ns();
-	j->run(j, false);
-	uint64_t used = now_ns() - t0;
+	struct pool_turn *t = current_turn;
+	if (!t)
+		return;
+	current_turn = NULL;
+	uint64_t used = now_ns() - t->t0;
+	struct pfs_pool *p = t->p;
 	pthread_mutex_lock(&p->lock);
-	o->vtime += used;
-	o->running--;
+	t->o->vtime += used;
+	t->o->running--;
 	p->busy--;
 	/* a thread or the owner's cap came free */
 	if (p->ring.ring_next != &p->ring)
 		pthread_cond_signal(&p->cond);
-	owner_put(p, o);
+	owner_put(p, t->o);
+	pthread_mutex_unlock(&p->lock);
+}
+
+/* Called with the lock, returns without it: the time j held the thread goes to its owner. */
+static void run_counted(struct pfs_pool *p, struct pool_owner *o, struct pfs_pool_job *j)
+{
+	pthread_mutex_unlock(&p->lock);
+	struct pool_turn turn = {p, o, now_ns()}, *outer = current_turn;
+	current_turn = &turn;
+	j->run(j, false);
+	pfs_pool_turn_end(); /* unless the job ended it */
+	current_turn = outer;
 }
 
 static void *worker(void *arg)
@@ -129,17 +152,18 @@ static void *worker(void *arg)
 	struct pfs_pool *p = arg;
 	if (p->nice)
 		setpriority(PRIO_PROCESS, (id_t)gettid(), p->nice);
-	pthread_mutex_lock(&p->lock);
 	for (;;) {
 		struct pool_owner *o = NULL;
 		struct pfs_pool_job *j = NULL;
+		pthread_mutex_lock(&p->lock);
 		while (!atomic_load(&p->stop) && !(j = next_job(p, &o)))
 			pthread_cond_wait(&p->cond, &p->lock);
-		if (!j)
+		if (!j) {
+			pthread_mutex_unlock(&p->lock);
 			break;
+		}
 		run_counted(p, o, j);
 	}
-	pthread_mutex_unlock(&p->lock);
 	return NULL;
 }
 
@@ -216,7 +240,6 @@ void pfs_pool_run(struct pfs_pool *p, struct pfs_pool_job *j)
 		o->running++;
 		p->busy++;
 		run_counted(p, o, j);
-		pthread_mutex_unlock(&p->lock);
 		return;
 	}
 	if (o)

@@ -238,6 +238,7 @@ static void serve_readdir(fuse_req_t req, struct pfs_fs *fs, struct dir_handle *
 		used += need;
 	}
 	pthread_mutex_unlock(&h->lock);
+	pfs_pool_turn_end(); /* the listing is done: free its turn before the reply wakes the reader */
 	fuse_reply_buf(req, buf, used);
 }
 

@@ -262,6 +262,7 @@ static const struct pfs_orphan_kind file_orphans = {
 static void open_reply(fuse_req_t req, struct pfs_fs *fs, struct pfs_file_handle *h,
 		       struct fuse_file_info *fi, int r)
 {
+	pfs_pool_turn_end(); /* the render is done: free its turn before the reply wakes the reader */
 	if (r == 0)
 		r = pfs_fh_new(fs, h, h->node, 0, snapshot_served(h), &h->fh);
 	if (r < 0) {
@@ -400,6 +401,7 @@ static void serve_read(fuse_req_t req, struct pfs_fs *fs, struct pfs_file_handle
 	if (copy && n)
 		memcpy(copy, h->snap.data + off, n);
 	pthread_mutex_unlock(&h->lock);
+	pfs_pool_turn_end();
 	if (!copy)
 		fuse_reply_err(req, ENOMEM);
 	else

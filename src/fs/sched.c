@@ -10,7 +10,12 @@
  *   /proc all the time (ps loops, stress-ng) pays for it; one that reads a
  *   file now and then is served next. When nobody waits and a thread is
  *   free, the render runs at once on the FUSE worker, counted as one of the
- *   pool's: the same turn, without the hand-over between threads.
+ *   pool's: the same turn, without the hand-over between threads. A turn
+ *   ends when the render is done, before the reply (pfs_pool_turn_end): the
+ *   reply wakes the reader, which on a busy CPU runs before the replying
+ *   thread, and a turn still open meanwhile held the reader's next render
+ *   against its cap and sent it to a pool thread (one open in nine, on one
+ *   CPU, reading one file after another).
  * - Large renders (maps, smaps, numa_maps, smaps_rollup and the mount
  *   tables: the registry's `large` flag, or a file whose last snapshot was
  *   big) run on the large render pool (renders=) in the same turns, at a

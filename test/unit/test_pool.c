@@ -118,3 +118,56 @@ Test(pool, queued_jobs_are_cancelled_at_stop)
 	cr_assert_eq(ncancelled, 3, "each queued job runs once, cancelled");
 	cr_assert_eq(norder, 0);
 }
+
+/* Ends its turn, then holds its thread until the gate opens: a reply a busy CPU delays. */
+static void ends_turn_then_waits(struct pfs_pool_job *j, bool cancelled)
+{
+	pfs_pool_turn_end();
+	gate(j, cancelled);
+}
+
+Test(pool, a_job_that_ended_its_turn_no_longer_holds_its_owners_cap)
+{
+	pool = pfs_pool_new("t", 2, 1, 0);
+	cr_assert_not_null(pool);
+	gate_open = false;
+	norder = 0;
+	struct tjob a, b;
+	submit(&a, 10, ends_turn_then_waits, 0);
+	submit(&b, 10, record, 1);
+	for (int i = 0; i < 200 && norder == 0; i++)
+		usleep(1000);
+	cr_assert_eq(norder, 1, "the owner's next job ran beside the one that ended its turn");
+	gate_open = true;
+	pfs_pool_free(pool);
+}
+
+static struct tjob inner;
+
+/* Runs another owner's job on this thread from inside its own turn. */
+static void runs_a_nested_job(struct pfs_pool_job *j, bool cancelled)
+{
+	inner.job.run = record;
+	inner.job.owner = 20;
+	inner.id = 2;
+	pfs_pool_run(pool, &inner.job);
+}
+
+Test(pool, a_nested_turn_ends_without_ending_the_outer_one)
+{
+	pool = pfs_pool_new("t", 2, 1, 0);
+	cr_assert_not_null(pool);
+	norder = 0;
+	struct tjob outer, after[2];
+	outer.job.run = runs_a_nested_job;
+	outer.job.owner = 10;
+	pfs_pool_run(pool, &outer.job);
+	cr_assert_eq(norder, 1, "the nested job ran at once, on this thread");
+	/* a turn left open would hold its owner at the cap of 1 for ever */
+	submit(&after[0], 10, record, 3);
+	submit(&after[1], 20, record, 4);
+	for (int i = 0; i < 500 && norder < 3; i++)
+		usleep(1000);
+	cr_assert_eq(norder, 3, "both owners' later jobs ran");
+	pfs_pool_free(pool);
+}
