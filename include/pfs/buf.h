@@ -33,6 +33,8 @@ int pfs_buf_appends(struct pfs_buf *b, const char *s);
 int pfs_buf_printf(struct pfs_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* v in decimal, right-aligned in width columns (printf's "%*" PRIu64), without printf's cost. */
 int pfs_buf_append_u64(struct pfs_buf *b, uint64_t v, unsigned width);
+/* Replaces b's bytes [start, end) with len bytes of text, in place. */
+int pfs_buf_splice(struct pfs_buf *b, size_t start, size_t end, const char *text, size_t len);
 void pfs_buf_reset(struct pfs_buf *b);
 void pfs_buf_free(struct pfs_buf *b);
 /* Moves b's storage to the caller (who frees it) and resets b. */

@@ -92,6 +92,26 @@ int pfs_buf_append_u64(struct pfs_buf *b, uint64_t v, unsigned width)
 	return 0;
 }
 
+int pfs_buf_splice(struct pfs_buf *b, size_t start, size_t end, const char *text, size_t len)
+{
+	if (start > end || end > b->len)
+		return -EINVAL;
+	size_t cut = end - start;
+	if (len > cut) {
+		int r = pfs_buf_reserve(b, len - cut);
+		if (r < 0)
+			return r;
+	}
+	if (!b->data)
+		return 0; /* nothing, replaced with nothing */
+	memmove(b->data + start + len, b->data + end, b->len - end);
+	if (len)
+		memcpy(b->data + start, text, len);
+	b->len = b->len - cut + len;
+	b->data[b->len] = '\0';
+	return 0;
+}
+
 void pfs_buf_reset(struct pfs_buf *b)
 {
 	b->len = 0;

@@ -8,9 +8,7 @@
  * switches are taken out again, for any reader (pfs_filter_fuse_waits).
  */
 #include <errno.h>
-#include <inttypes.h>
-#include <stdio.h>
-#include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "pfs/filter.h"
@@ -36,30 +34,43 @@ static int running_stat(struct pfs_buf *b)
 	return 0;
 }
 
+/*
+ * The line that starts with key (key begins with a newline) in b, looked for
+ * from the start or from the end: each key is the name of one of the
+ * kernel's lines, found once, and the search starts at the end it is near.
+ * memmem's set-up alone cost more than these scans of a status.
+ */
+static char *find_line(const struct pfs_buf *b, const char *key, bool from_end)
+{
+	if (!b->data)
+		return NULL;
+	size_t klen = strlen(key);
+	char *start = b->data, *end = b->data + b->len;
+	for (char *p = from_end ? end : start; p;) {
+		p = from_end ? memrchr(start, '\n', (size_t)(p - start))
+			     : memchr(p, '\n', (size_t)(end - p));
+		if (!p)
+			break;
+		if ((size_t)(end - p) >= klen && p[1] == key[1] && !memcmp(p, key, klen))
+			return p;
+		if (!from_end)
+			p++;
+	}
+	return NULL;
+}
+
 static int running_status(struct pfs_buf *b)
 {
-	static const char key[] = "\nState:\t";
-	char *p = b->data ? memmem(b->data, b->len, key, sizeof(key) - 1) : NULL;
+	static const char key[] = "\nState:\t", running[] = "R (running)";
+	char *p = find_line(b, key, false);
 	if (!p)
 		return -EBADMSG;
 	p += sizeof(key) - 1;
 	char *eol = memchr(p, '\n', b->len - (size_t)(p - b->data));
 	if (!eol)
 		return -EBADMSG;
-	static const char running[] = "R (running)";
-	size_t add = sizeof(running) - 1;
-	cleanup_buf struct pfs_buf out = PFS_BUF_INIT;
-	int r = pfs_buf_append(&out, b->data, (size_t)(p - b->data));
-	if (r == 0)
-		r = pfs_buf_append(&out, running, add);
-	if (r == 0)
-		r = pfs_buf_append(&out, eol, b->len - (size_t)(eol - b->data));
-	if (r < 0)
-		return r;
-	pfs_buf_free(b);
-	*b = out;
-	out = (struct pfs_buf)PFS_BUF_INIT;
-	return 0;
+	return pfs_buf_splice(b, (size_t)(p - b->data), (size_t)(eol - b->data), running,
+			      sizeof(running) - 1);
 }
 
 int pfs_filter_running_self(const char *name, struct pfs_buf *b)
@@ -75,23 +86,6 @@ int pfs_filter_running_self(const char *name, struct pfs_buf *b)
 	return 0;
 }
 
-/* Replaces b[start, end) with text. */
-static int replace_span(struct pfs_buf *b, size_t start, size_t end, const char *text, size_t len)
-{
-	cleanup_buf struct pfs_buf out = PFS_BUF_INIT;
-	int r = pfs_buf_append(&out, b->data, start);
-	if (r == 0)
-		r = pfs_buf_append(&out, text, len);
-	if (r == 0)
-		r = pfs_buf_append(&out, b->data + end, b->len - end);
-	if (r < 0)
-		return r;
-	pfs_buf_free(b);
-	*b = out;
-	out = (struct pfs_buf)PFS_BUF_INIT;
-	return 0;
-}
-
 /*
  * The number after key (a line start) less fewer, not below 0. aligned: a
  * sched line, "name   :   N", whose number is right-aligned after the ':'
@@ -99,11 +93,10 @@ static int replace_span(struct pfs_buf *b, size_t start, size_t end, const char 
  */
 static int subtract_field(struct pfs_buf *b, const char *key, uint64_t fewer, bool aligned)
 {
-	size_t klen = strlen(key);
-	char *p = b->data ? memmem(b->data, b->len, key, klen) : NULL;
+	char *p = find_line(b, key, true);
 	if (!p)
 		return 0;
-	p += klen;
+	p += strlen(key);
 	char *end = b->data + b->len;
 	char *eol = memchr(p, '\n', (size_t)(end - p));
 	if (!eol)
@@ -122,22 +115,34 @@ static int subtract_field(struct pfs_buf *b, const char *key, uint64_t fewer, bo
 		stop++;
 	if (stop == digits || stop != eol)
 		return -EBADMSG;
-	uint64_t v = strtoull(digits, NULL, 10);
+	uint64_t v = 0; /* strtoull's value: past UINT64_MAX, UINT64_MAX */
+	for (const char *d = digits; d < stop; d++) {
+		unsigned digit = (unsigned)(*d - '0');
+		v = v > (UINT64_MAX - digit) / 10 ? UINT64_MAX : v * 10 + digit;
+	}
 	v = v > fewer ? v - fewer : 0;
+	/* the number, right-aligned in the field's width when aligned, without printf */
 	char num[32];
-	int n = aligned ? snprintf(num, sizeof(num), "%*" PRIu64, (int)(eol - p), v)
-			: snprintf(num, sizeof(num), "%" PRIu64, v);
-	if (n < 0 || (size_t)n >= sizeof(num))
-		return -EBADMSG;
+	size_t n = 0, width = aligned ? (size_t)(eol - p) : 0;
+	if (width > sizeof(num))
+		return -EBADMSG; /* wider than any of the kernel's fields */
+	do {
+		num[sizeof(num) - ++n] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	while (n < width && n < sizeof(num))
+		num[sizeof(num) - ++n] = ' ';
 	char *from = aligned ? p : digits;
-	return replace_span(b, (size_t)(from - b->data), (size_t)(eol - b->data), num, (size_t)n);
+	return pfs_buf_splice(b, (size_t)(from - b->data), (size_t)(eol - b->data),
+			      num + sizeof(num) - n, n);
 }
 
 /* status shows its task running: it has not gone to sleep in its request yet. */
 static bool status_running(const struct pfs_buf *b)
 {
-	static const char key[] = "\nState:\tR";
-	return b->data && memmem(b->data, b->len, key, sizeof(key) - 1);
+	static const char key[] = "\nState:\t";
+	const char *p = find_line(b, key, false); /* a line of its own, and near the start */
+	return p && (size_t)(b->data + b->len - p) > sizeof(key) - 1 && p[sizeof(key) - 1] == 'R';
 }
 
 int pfs_filter_fuse_waits(const char *name, uint64_t waits, bool self, struct pfs_buf *b)

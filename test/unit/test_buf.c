@@ -1,4 +1,5 @@
 #include <criterion/criterion.h>
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
@@ -39,5 +40,26 @@ Test(buf, printf_fits_the_room_or_grows_once)
 	cr_assert_eq(memcmp(b.data, "first-1|22<zzz", 14), 0);
 	cr_assert_eq(b.data[b.len - 1], '>');
 	cr_assert_eq(b.data[b.len], '\0');
+	pfs_buf_free(&b);
+}
+
+Test(buf, splice_replaces_in_place_shorter_longer_and_at_the_ends)
+{
+	struct pfs_buf b = PFS_BUF_INIT;
+	cr_assert_eq(pfs_buf_splice(&b, 0, 0, "", 0), 0);
+	cr_assert_eq(pfs_buf_splice(&b, 0, 0, "abc", 3), 0, "into an empty buffer");
+	cr_assert_str_eq(b.data, "abc");
+	cr_assert_eq(pfs_buf_appends(&b, "\nState:\tS (sleeping)\nx: 12\n"), 0);
+	cr_assert_eq(pfs_buf_splice(&b, 11, 23, "R (running)", 11), 0, "shorter");
+	cr_assert_str_eq(b.data, "abc\nState:\tR (running)\nx: 12\n");
+	cr_assert_eq(b.len, strlen(b.data));
+	cr_assert_eq(pfs_buf_splice(&b, 26, 28, "1234567890", 10), 0, "longer");
+	cr_assert_str_eq(b.data, "abc\nState:\tR (running)\nx: 1234567890\n");
+	cr_assert_eq(pfs_buf_splice(&b, 0, 3, NULL, 0), 0, "the start, removed");
+	cr_assert_eq(pfs_buf_splice(&b, b.len, b.len, "end", 3), 0, "appended at the end");
+	cr_assert_str_eq(b.data, "\nState:\tR (running)\nx: 1234567890\nend");
+	cr_assert_eq(b.len, strlen(b.data));
+	cr_assert_eq(pfs_buf_splice(&b, 5, 4, "x", 1), -EINVAL, "start past end");
+	cr_assert_eq(pfs_buf_splice(&b, 0, b.len + 1, "x", 1), -EINVAL, "end past the text");
 	pfs_buf_free(&b);
 }

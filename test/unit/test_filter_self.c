@@ -112,6 +112,13 @@ Test(filter_self, status_without_fuse_waits)
 	out = waits("status", STATUS("S (sleeping)", "3"), 20, false, 0);
 	cr_assert_str_eq(out, STATUS("S (sleeping)", "0"));
 	free(out);
+	/* the largest counter, and one past it (strtoull's saturation) */
+	out = waits("status", STATUS("S (sleeping)", "18446744073709551615"), 5, false, 0);
+	cr_assert_str_eq(out, STATUS("S (sleeping)", "18446744073709551610"));
+	free(out);
+	out = waits("status", STATUS("S (sleeping)", "99999999999999999999999"), 5, false, 0);
+	cr_assert_str_eq(out, STATUS("S (sleeping)", "18446744073709551610"));
+	free(out);
 	out = waits("status", STATUS("S (sleeping)", "x"), 0, false, 0);
 	cr_assert_str_eq(out, STATUS("S (sleeping)", "x"));
 	free(out);
@@ -136,6 +143,11 @@ Test(filter_self, waits_garbage_refused_other_files_unchanged)
 {
 	free(waits("status", STATUS("S (sleeping)", "12a"), 1, false, -EBADMSG));
 	free(waits("sched", "x\nnr_switches     no colon\n", 1, false, -EBADMSG));
+	/* a field wider than any of the kernel's */
+	free(waits(
+		"sched",
+		"x\nnr_switches :                                                            5\n",
+		2, false, -EBADMSG));
 	char *out = waits("stat", "12 (a) S 1", 5, true, 0);
 	cr_assert_str_eq(out, "12 (a) S 1");
 	free(out);
