@@ -158,9 +158,13 @@ int pfs_view_self_link(const struct pfs_view *v, struct pfs_caller *c, bool thre
 	pid_t tgid = view_caller_tgid(v, c);
 	if (!tgid)
 		return -ENOENT;
-	if (thread)
-		return pfs_buf_printf(out, "%d/task/%d", tgid, c->tid);
-	return pfs_buf_printf(out, "%d", tgid);
+	/* readlink of self is every path walk through it: no printf */
+	int r = pfs_buf_append_u64(out, (uint64_t)tgid, 0);
+	if (r == 0 && thread)
+		r = pfs_buf_appends(out, "/task/");
+	if (r == 0 && thread)
+		r = pfs_buf_append_u64(out, (uint64_t)c->tid, 0);
+	return r;
 }
 
 struct readlink_args {
