@@ -183,14 +183,18 @@ struct pfs_pool *pfs_pool_new(const char *name, unsigned threads, unsigned owner
 	p->nice = nice;
 	snprintf(p->name, sizeof(p->name), "%s", name);
 	p->ring.ring_next = p->ring.ring_prev = &p->ring;
-	for (; p->nthreads < threads; p->nthreads++) {
-		int e = pthread_create(&p->threads[p->nthreads], NULL, worker, p);
+	for (unsigned i = 0; i < threads; i++) {
+		int e = pthread_create(&p->threads[i], NULL, worker, p);
 		if (e) {
 			pfs_pool_free(p);
 			errno = e;
 			return NULL;
 		}
-		pthread_setname_np(p->threads[p->nthreads], p->name);
+		pthread_setname_np(p->threads[i], p->name);
+		/* the started workers read it (next_job) */
+		pthread_mutex_lock(&p->lock);
+		p->nthreads++;
+		pthread_mutex_unlock(&p->lock);
 	}
 	return p;
 }
