@@ -307,6 +307,12 @@ for _ in range(3):
 rewound = daemon_fds()
 for fd in fds:
     os.close(fd)
+# RELEASE reaches the daemon after close returns: give it up to 2 s
+import time
+for _ in range(200):
+    if daemon_fds() <= opened:
+        break
+    time.sleep(0.01)
 print("ok" if ok else "empty", rewound - opened, daemon_fds() - opened)
 PY
 )
