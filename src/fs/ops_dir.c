@@ -47,7 +47,7 @@ static int add_entry(void *opaque, const struct pfs_dirent *e)
 {
 	struct dir_handle *h = opaque;
 	if (h->n == h->cap) {
-		size_t cap = h->cap ? h->cap * 2 : 64;
+		size_t cap = h->cap ? h->cap * 2 : 256;
 		struct dir_entry *p = realloc(h->entries, cap * sizeof(*p));
 		if (!p)
 			return -ENOMEM;
@@ -67,6 +67,10 @@ static struct pfs_fh_served listing_served(const struct dir_handle *h);
 static int list_dir(struct pfs_fs *fs, struct dir_handle *h, struct pfs_caller *c)
 {
 	entries_free(h);
+	/* room for a /proc of a few hundred processes at once, not by doublings from 256 bytes */
+	int rr = pfs_buf_reserve(&h->names, 4096);
+	if (rr < 0)
+		return rr;
 	struct pfs_loc loc;
 	pfs_node_loc(fs, h->node, &loc);
 	if (pfs_node_gone(h->node))
@@ -96,8 +100,11 @@ static int list_dir(struct pfs_fs *fs, struct dir_handle *h, struct pfs_caller *
 static struct pfs_fh_served listing_served(const struct dir_handle *h)
 {
 	uint64_t hash = 0;
-	for (size_t i = 0; i < h->n; i++)
-		hash = pfs_idt_hash(entry_name(h, i), strlen(entry_name(h, i)) + 1, hash);
+	/* each name with its NUL, in order: its length is where the next one starts */
+	for (size_t i = 0; i < h->n; i++) {
+		size_t end = i + 1 < h->n ? h->entries[i + 1].name : h->names.len;
+		hash = pfs_idt_hash(entry_name(h, i), end - h->entries[i].name, hash);
+	}
 	return (struct pfs_fh_served){h->n, hash};
 }
 

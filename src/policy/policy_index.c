@@ -6,6 +6,7 @@
  * scan of all rules.
  */
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +28,8 @@ struct pfs_path_index {
 	size_t *generic; /* rules without a literal name, ascending */
 	size_t n_generic;
 	bool generic_hides; /* a hide rule among them */
+	bool digit_keys; /* a key of digits only (a literal over 10 digits: not a pid) */
+	uint64_t first_bytes[4]; /* the keys' first bytes, a bit each */
 	bool generic_hides_pid_dir; /* one whose literal prefix admits /proc/<digits> */
 };
 
@@ -161,6 +164,11 @@ int pfs_policy_build_index(struct pfs_policy *p)
 		return r;
 	}
 	index_generic_hides(p, ix);
+	for (size_t i = 0; i < ix->n_keys; i++) {
+		unsigned char c0 = (unsigned char)ix->keys[i].name[0];
+		ix->digit_keys = ix->digit_keys || all_digits(ix->keys[i].name);
+		ix->first_bytes[c0 / 64] |= 1ull << (c0 % 64);
+	}
 	p->path_index = ix;
 	return 0;
 }
@@ -170,7 +178,11 @@ static const struct index_key *find_key(const struct pfs_path_index *ix, const c
 	size_t lo = 0, hi = ix->n_keys;
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
-		int c = strcmp(ix->keys[mid].name, key);
+		/* the first byte before strcmp: most probes differ there */
+		const char *name = ix->keys[mid].name;
+		int c = (unsigned char)name[0] - (unsigned char)key[0];
+		if (c == 0)
+			c = strcmp(name, key);
 		if (c == 0)
 			return &ix->keys[mid];
 		if (c < 0)
@@ -184,11 +196,20 @@ static const struct index_key *find_key(const struct pfs_path_index *ix, const c
 bool pfs_policy_root_entry_shown(const struct pfs_policy *p, const char *name)
 {
 	const struct pfs_path_index *ix = p->path_index;
-	if (!ix || !*name || name[0] == '#' || strchr(name, '/'))
+	unsigned char c0 = (unsigned char)name[0];
+	if (!ix || !c0 || c0 == '#')
 		return false;
-	const struct index_key *k = find_key(ix, name);
-	if (all_digits(name)) /* a caller's {self}: only a rule no listing can match is ruled out */
-		return !k && !ix->generic_hides_pid_dir;
+	bool digits = true; /* one pass: asked for every entry of every listing */
+	for (const char *s = name; *s; s++) {
+		if (*s == '/')
+			return false;
+		digits = digits && *s >= '0' && *s <= '9';
+	}
+	if (digits) /* a caller's {self}: only a rule no listing can match is ruled out */
+		return !(ix->digit_keys && find_key(ix, name)) && !ix->generic_hides_pid_dir;
+	/* most of /proc's names start with a byte no key starts with */
+	bool maybe_key = ix->first_bytes[c0 / 64] & (1ull << (c0 % 64));
+	const struct index_key *k = maybe_key ? find_key(ix, name) : NULL;
 	return k ? k->root_decided && !k->root_hidden : !ix->generic_hides;
 }
 
